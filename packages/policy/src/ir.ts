@@ -1,0 +1,144 @@
+// The intermediate representation of a compiled policy: the one contract between
+// the front end (YAML -> IR), the back ends (IR -> seccomp-BPF, IR -> explain) and the
+// decision program (`evaluate`) that the runtime's supervisor runs.
+//
+// Conventions (kept everywhere in the project):
+//   - Source positions are 1-based lines and columns (`SourceRange`).
+//   - Syscall arguments are the raw 64-bit register values as unsigned `bigint`s.
+//   - Integer conditions carry the argument's width: a 32-bit C type (int, unsigned int)
+//     is compared on its low 32 bits only, because that is all the kernel reads; a
+//     64-bit type (long, size_t, pointers, off_t) is compared on both halves.
+//   - Rules keep their order: the first rule (in `PolicyIR.rules` order) whose syscall
+//     set contains the call and whose `match` holds decides; else `default` decides.
+
+export type ArchName = 'x86_64' | 'i386' | 'aarch64';
+
+/** A place in a policy file. Lines and columns are 1-based; the end is exclusive. */
+export interface SourceRange {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** What the runtime makes of a syscall the supervisor emulates. */
+export type Emulation =
+  /** Skip the call; it returns `value` (a negative value is -errno). */
+  | { kind: 'return'; value: number }
+  /** Skip uname(2); the supervisor writes a utsname with these fields over the host's. */
+  | { kind: 'uname'; fields: Partial<Record<UtsField, string>> };
+
+export type UtsField = 'sysname' | 'nodename' | 'release' | 'version' | 'machine' | 'domainname';
+
+/**
+ * The verdicts. They map to the ptrace_vm tags:
+ *   allow   -> PTRACE_VM_SKIPEXIT (the call runs, no exit stop)
+ *   deny    -> PTRACE_VM_SKIPCALL with -errno in the return register
+ *   kill    -> the whole sandboxed process is killed (SECCOMP_RET_KILL_PROCESS)
+ *   emulate -> PTRACE_VM_SKIPCALL with the supervisor's result
+ *   trace   -> tag 0 (the call runs and the exit is reported)
+ */
+export type Verdict =
+  | { kind: 'allow' }
+  | { kind: 'deny'; errno: number; errnoName: string }
+  | { kind: 'kill' }
+  | { kind: 'trace' }
+  | { kind: 'emulate'; emulate: Emulation };
+
+export type IntOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'in' | 'not-in' | 'all' | 'any' | 'none';
+
+/** A condition on one integer argument. Decidable by the kernel (seccomp-BPF). */
+export interface IntCondition {
+  kind: 'int';
+  /** Argument index, 0..5. */
+  arg: number;
+  /** The kernel's name for the argument (from SYSCALL_DEFINEn). */
+  argName: string;
+  op: IntOp;
+  /**
+   * The operands, already reduced to `width` bits (two's complement for negative
+   * literals). `eq ne lt le gt ge` have one operand; `in not-in` a list; `all any none`
+   * one mask (the OR of the named bits).
+   */
+  values: bigint[];
+  width: 32 | 64;
+  /** Whether `lt le gt ge` compare as signed integers of `width` bits. */
+  signed: boolean;
+  source: SourceRange;
+}
+
+export type PathOp = 'equals' | 'under' | 'glob';
+
+/**
+ * A condition on the path argument(s) of a call. Needs the supervisor: the path is
+ * read from the tracee's memory and resolved (dirfd or cwd, `.`/`..` folded, symlinks
+ * as the call would follow them). Paths in `values` are absolute and normalised.
+ *
+ * `args` lists the path arguments the condition looks at (two for rename/link). With
+ * several, a deny-like verdict (deny, kill, emulate) matches if any path matches; a
+ * pass verdict (allow, trace) only if every path matches.
+ */
+export interface PathCondition {
+  kind: 'path';
+  args: number[];
+  op: PathOp;
+  values: string[];
+  source: SourceRange;
+}
+
+export type Condition = IntCondition | PathCondition;
+
+/** Disjunctive normal form: the rule matches if every condition of some alternative holds. */
+export type Match = Condition[][];
+
+export interface RuleIR {
+  /** Position in `PolicyIR.rules`. Also the value in SECCOMP_RET_DATA (index + 1). */
+  index: number;
+  name?: string;
+  source: SourceRange;
+  /** Syscall names this rule applies to, after group expansion. */
+  syscalls: string[];
+  /** `null`: no `match:` (always matches for its syscalls). */
+  match: Match | null;
+  verdict: Verdict;
+  log: boolean;
+}
+
+export interface DefaultIR {
+  verdict: Verdict;
+  log: boolean;
+  source: SourceRange;
+}
+
+export interface PolicyIR {
+  name?: string;
+  /** The files the policy was read from, the root first, then what it extends. */
+  files: string[];
+  default: DefaultIR;
+  rules: RuleIR[];
+}
+
+/** Where a decision is made. */
+export type DecidedBy = 'kernel' | 'supervisor';
+
+/** Dereferenced arguments, supplied by the runtime (lazily) or by a test. */
+export interface Deref {
+  /** The resolved absolute path of path argument `arg`, or undefined if unreadable. */
+  path(arg: number): string | undefined;
+}
+
+export interface Invocation {
+  arch: ArchName;
+  nr: number;
+  /** The six raw argument registers, as unsigned 64-bit values. */
+  args: readonly bigint[];
+  deref?: Deref;
+}
+
+export interface Decision {
+  verdict: Verdict;
+  /** The rule that decided, or null for the policy's default. */
+  rule: RuleIR | null;
+  log: boolean;
+}

@@ -2,3 +2,4 @@
 export * from './ir.js';
 export * from './diagnostics.js';
 export * as abi from './abi/index.js';
+export * from './render.js';

@@ -10,6 +10,9 @@ import { describe, expect, test } from 'vitest';
 import { decodeRet } from '../src/bpf/seccomp.js';
 import { evaluate, prefilterRet, seccompRetForDecision } from '../src/evaluate.js';
 import type { Condition, IntCondition, IntOp, Invocation, PathCondition, PolicyIR, Verdict } from '../src/ir.js';
+import { runBpf } from '../src/bpf/interp.js';
+import { compileBpf } from '../src/compile/bpf.js';
+import { auditArch } from '../src/compile/safety.js';
 import { bpfRet, nr, policy, type RuleSpec } from './bpf-fixtures.js';
 
 const NAMES = ['read', 'write', 'openat', 'socket', 'lseek', 'mmap', 'getpid', 'renameat2', 'io_uring_setup'];
@@ -94,9 +97,12 @@ describe('BPF interpreter vs evaluate', () => {
   test('integer-only policies: identical decisions (30k invocations)', () => {
     fc.assert(
       fc.property(policyArb(intCond), fc.array(invArb(false), { minLength: 20, maxLength: 20 }), (ir, invs) => {
+        // The unoptimized program must be right too (the optimizer is only an improvement).
+        const plain = compileBpf(ir, 'x86_64', { optimize: false }).program;
         for (const i of invs) {
           const expected = seccompRetForDecision(evaluate(ir, i));
           expect(bpfRet(ir, i)).toBe(expected);
+          expect(runBpf(plain, { nr: i.nr, arch: auditArch(i.arch), args: i.args }, { checked: true }).ret).toBe(expected);
           expect(prefilterRet(ir, i)).toBe(expected);
         }
       }),

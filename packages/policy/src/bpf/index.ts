@@ -5,3 +5,4 @@ export * from './interp.js';
 export * from './asm.js';
 export * from './disasm.js';
 export * from './sockfilter.js';
+export * from './optimize.js';

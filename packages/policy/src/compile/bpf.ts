@@ -14,6 +14,7 @@ import type { ArchName, IntCondition, PolicyIR } from '../ir.js';
 import { Assembler, type Target } from '../bpf/asm.js';
 import { BPF_AND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_MAXINSNS, BPF_XOR, SECCOMP_DATA, type Insn } from '../bpf/isa.js';
 import { disassemble } from '../bpf/disasm.js';
+import { optimizeProgram } from '../bpf/optimize.js';
 import { kernelRet } from './plan.js';
 import { CompileError } from './errors.js';
 import { planPolicy, type PolicyPlan, type SyscallPlan } from './plan.js';
@@ -28,8 +29,12 @@ export interface BpfStats {
   syscalls: { kernel: number; supervisor: number; mixed: number };
   /** Return points (rule alternatives, defaults) the kernel decides alone / sends to the supervisor. */
   decisions: { kernel: number; supervisor: number };
-  /** Conditional jumps longer than 255 routed through a `ja`. */
+  /** Conditional jumps longer than 255 routed through a `ja` (before optimization). */
   longJumps: number;
+  /** Instructions before the optimizer ran (equal to `instructions` when it did not). */
+  unoptimizedInstructions: number;
+  /** How often each optimizer pass changed the program. */
+  optimizer: Record<string, number>;
   /** Syscall names some rule uses that have no number on this architecture (not compiled). */
   unknownSyscalls: string[];
 }
@@ -234,7 +239,12 @@ function dispatchTree(a: Assembler, leaves: Leaf[], otherwise: string): void {
 }
 
 /** Compile a policy to a seccomp-BPF prefilter for `arch` (x86_64 for now). */
-export function compileBpf(ir: PolicyIR, arch: ArchName = 'x86_64'): CompiledBpf {
+export interface CompileBpfOptions {
+  /** Run the optimizer (default true). */
+  optimize?: boolean;
+}
+
+export function compileBpf(ir: PolicyIR, arch: ArchName = 'x86_64', opts: CompileBpfOptions = {}): CompiledBpf {
   if (arch !== 'x86_64') {
     throw new CompileError('SVB004', `the BPF back end compiles for x86_64 only, not ${arch}`);
   }
@@ -283,6 +293,9 @@ export function compileBpf(ir: PolicyIR, arch: ArchName = 'x86_64'): CompiledBpf
     }
     throw err;
   }
+  const optimized = opts.optimize === false ? undefined : optimizeProgram(assembled.program, assembled.comments);
+  const program = optimized?.program ?? assembled.program;
+  const comments = optimized?.comments ?? assembled.comments;
   let kernel = 0;
   let supervisor = 0;
   const count = (w: string): void => { if (w === 'kernel') kernel++; else supervisor++; };
@@ -292,7 +305,7 @@ export function compileBpf(ir: PolicyIR, arch: ArchName = 'x86_64'): CompiledBpf
   }
   count(plan.default.where);
   const stats: BpfStats = {
-    instructions: assembled.program.length,
+    instructions: program.length,
     syscallsDispatched: dispatched.length,
     dispatch: tree ? 'binary-search' : 'linear',
     syscalls: {
@@ -302,9 +315,11 @@ export function compileBpf(ir: PolicyIR, arch: ArchName = 'x86_64'): CompiledBpf
     },
     decisions: { kernel, supervisor },
     longJumps: assembled.longJumps,
+    unoptimizedInstructions: assembled.program.length,
+    optimizer: optimized?.passes ?? {},
     unknownSyscalls: plan.unknown,
   };
-  return { program: assembled.program, comments: assembled.comments, stats, plan };
+  return { program, comments, stats, plan };
 }
 
 /** The disassembly of a compiled policy with its notes (what `sysvm compile --bpf` prints). */

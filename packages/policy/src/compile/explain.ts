@@ -38,8 +38,9 @@ function formatCondition(c: Condition, verdict: Verdict): string {
   if (c.kind === 'int') return formatIntCondition(c);
   let subject = 'path';
   if (c.args.length > 1) {
-    const which = isDenyLike(verdict) ? (c.args.length === 2 ? 'either' : 'any') : (c.args.length === 2 ? 'both' : 'every');
-    subject = `${which} path (args ${c.args.join(', ')})`;
+    const two = c.args.length === 2;
+    const which = isDenyLike(verdict) ? (two ? 'either path' : 'any path') : (two ? 'both paths' : 'every path');
+    subject = `${which} (args ${c.args.join(', ')})`;
   }
   return `${subject} ${c.op} ${c.values.join(', ')}`;
 }

@@ -222,7 +222,9 @@ export interface Optimized {
 }
 
 /** Run the passes to a fixpoint and lay the program out again. */
-export function optimizeProgram(prog: Program, comments: readonly (string | undefined)[] = []): Optimized {
+export function optimizeProgram(
+  prog: Program, comments: readonly (string | undefined)[] = [], opts: { validate?: boolean } = {},
+): Optimized {
   const nodes = toNodes(prog, comments);
   const passes: Record<string, number> = {};
   for (let round = 0; round < 100; round++) {
@@ -258,6 +260,6 @@ export function optimizeProgram(prog: Program, comments: readonly (string | unde
     program.push(insn);
     outComments.push(n.comment);
   });
-  validateProgram(program);
+  if (opts.validate !== false) validateProgram(program);
   return { program, comments: outComments, passes };
 }

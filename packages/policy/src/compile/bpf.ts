@@ -15,6 +15,7 @@ import { Assembler, type Target } from '../bpf/asm.js';
 import { BPF_AND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_MAXINSNS, BPF_XOR, SECCOMP_DATA, type Insn } from '../bpf/isa.js';
 import { disassemble } from '../bpf/disasm.js';
 import { optimizeProgram } from '../bpf/optimize.js';
+import { validateProgram } from '../bpf/validate.js';
 import { kernelRet } from './plan.js';
 import { CompileError } from './errors.js';
 import { planPolicy, type PolicyPlan, type SyscallPlan } from './plan.js';
@@ -283,19 +284,16 @@ export function compileBpf(ir: PolicyIR, arch: ArchName = 'x86_64', opts: Compil
   for (const s of blocks) e.syscall(s, `sys_${s.name}`);
   e.emitRets();
 
-  let assembled;
-  try {
-    assembled = a.assemble();
-  } catch (err) {
-    if (err instanceof Error && /BPF_MAXINSNS/.test(err.message)) {
-      throw new CompileError('SVB003', `the compiled program is longer than the kernel's limit of ${BPF_MAXINSNS} instructions`,
-        undefined, 'split conditions across fewer syscalls or simplify the policy');
-    }
-    throw err;
-  }
-  const optimized = opts.optimize === false ? undefined : optimizeProgram(assembled.program, assembled.comments);
+  const assembled = a.assemble({ validate: false });
+  const optimized = opts.optimize === false ? undefined : optimizeProgram(assembled.program, assembled.comments, { validate: false });
   const program = optimized?.program ?? assembled.program;
   const comments = optimized?.comments ?? assembled.comments;
+  if (program.length > BPF_MAXINSNS) {
+    throw new CompileError('SVB003', `the compiled program has ${program.length} instructions, more than the kernel's limit of ${BPF_MAXINSNS}`,
+      undefined, 'put fewer values in `in` lists or conditions on fewer syscalls');
+  }
+  // gVisor's Build() self-check: the program the kernel gets passes the kernel's checks.
+  validateProgram(program);
   let kernel = 0;
   let supervisor = 0;
   const count = (w: string): void => { if (w === 'kernel') kernel++; else supervisor++; };

@@ -3,3 +3,12 @@ export * from './ir.js';
 export * from './diagnostics.js';
 export * as abi from './abi/index.js';
 export * from './render.js';
+// Front end: schema, loader, linter (branch front).
+export { loadPolicy, builtinNames, builtinText, defaultContext, BUILTIN_PREFIX } from './front/load.js';
+export type { LoadOptions, LoadResult, PolicyText, PolicyModel, ModelRule, ModelDefault, PolicyContext }
+  from './front/load.js';
+export { ALL_CODES, CODES, diag } from './front/codes.js';
+export type { Code, CodeInfo } from './front/codes.js';
+export { GROUPS, GROUP_NAMES, expandGroup } from './front/groups.js';
+export { policyFile as policyFileSchema, policyJsonSchema, SCHEMA_ID } from './front/schema.js';
+export type { PolicyFile, RuleSpec, ActionSpec } from './front/schema.js';

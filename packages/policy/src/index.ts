@@ -12,3 +12,6 @@ export type { Code, CodeInfo } from './front/codes.js';
 export { GROUPS, GROUP_NAMES, expandGroup } from './front/groups.js';
 export { policyFile as policyFileSchema, policyJsonSchema, SCHEMA_ID } from './front/schema.js';
 export type { PolicyFile, RuleSpec, ActionSpec } from './front/schema.js';
+export { lintPolicy, checkPolicy, isClean } from './lint/lint.js';
+export { CHECKS, DANGEROUS, VDSO_CALLS } from './lint/checks.js';
+export type { LintCheck } from './lint/checks.js';

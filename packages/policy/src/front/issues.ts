@@ -50,8 +50,10 @@ export function issuesToDiagnostics(issues: readonly Issue[], base: YamlPath, ro
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const known = knownKeys(path);
+        const hint = path.length === 1 && path[0] === 'default' && (key === 'log' || key === 'acknowledge')
+          ? `With \`${key}\`, write the action under \`action:\`: default: { action: { deny: EPERM }, ${key}: ... }` : undefined;
         out.push(diag('SV1002', src.keyRange(path, key), { key, where: describePath(path),
-          known: known.length ? known.join(', ') : '(none)' }));
+          known: known.length ? known.join(', ') : '(none)' }, hint));
       }
       return;
     }

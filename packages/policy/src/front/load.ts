@@ -8,7 +8,7 @@
 // defines them: the extending policy overrides.
 import { readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { dirname, isAbsolute, relative as relativePath, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Condition, IntCondition, PathCondition, PolicyIR, RuleIR, SourceRange, UtsField, Verdict }
@@ -263,8 +263,9 @@ class Resolver {
         const target = this.locate(ref, file);
         if (!target) continue;
         if (onStack.includes(target.file)) {
-          const chain = [...onStack.slice(onStack.indexOf(target.file)), target.file].join(' -> ');
-          this.report(diag('SV2011', ref.range, { file: target.file, chain }));
+          const show = (f: string): string => (isAbsolute(f) ? relativePath(dirname(root.file), f) || f : f);
+          const chain = [...onStack.slice(onStack.indexOf(target.file)), target.file].map(show).join(' -> ');
+          this.report(diag('SV2011', ref.range, { file: show(target.file), chain }));
           continue;
         }
         if (byFile.has(target.file)) continue;

@@ -16,14 +16,15 @@ const integer = z.union([z.number().int(), z.bigint()]);
 const constantName = z.string().min(1).meta({ description: 'A kernel constant such as O_WRONLY, AF_INET, CLONE_NEWUSER' });
 
 /** An integer operand: a number (negative allowed) or a constant's name. */
-export const intValue = z.union([integer, constantName]).meta({
+export const intValue = z.union([integer, constantName], { error: 'expected an integer or a constant name' }).meta({
   description: 'An integer (decimal, 0x hex, 0o octal, negative) or a constant name such as O_WRONLY',
 });
 const intList = z.array(intValue);
-const bitsValue = z.union([intValue, intList]).meta({
+const bitsValue = z.union([intValue, intList], { error: 'expected a value or a list of values (OR-ed)' }).meta({
   description: 'A bit mask: one value, or a list whose values are OR-ed together',
 });
-const pathValue = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).meta({
+const pathValue = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)],
+  { error: 'expected a path or a non-empty list of paths' }).meta({
   description: 'A path or a list of paths (any one matches); ~ and ${vars} are expanded; absolute after expansion',
 });
 
@@ -45,7 +46,8 @@ export const conditionOps = z.strictObject({
 }).refine((o) => Object.values(o).some((v) => v !== undefined), { message: 'a condition needs at least one operator' });
 
 /** A condition: operators (all must hold), or a scalar shorthand (`eq` for integers, `equals` for paths). */
-export const condition = z.union([integer, z.string().min(1), conditionOps]).meta({
+export const condition = z.union([integer, z.string().min(1), conditionOps],
+  { error: 'expected a condition: {op: value, ...} or a bare value' }).meta({
   description: 'Operators that must all hold, or a bare value: eq for an integer argument, equals for a path',
 });
 
@@ -54,12 +56,13 @@ export const conditionMap = z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'an 
   description: 'Keys are the kernel argument names (flags, domain, fd, ...) or `path`; every condition must hold',
 });
 
-export const match = z.union([conditionMap, z.array(conditionMap).min(1)]).meta({
+export const match = z.union([conditionMap, z.array(conditionMap).min(1)],
+  { error: 'expected a map of conditions or a non-empty list of such maps' }).meta({
   description: 'A map (every condition holds) or a list of maps (any one of them holds)',
 });
 
 export const errnoValue = z.union([z.string().regex(/^E[A-Z0-9]+$/, 'an errno name like EPERM'),
-  z.number().int().positive()]);
+  z.number().int().positive()], { error: 'expected an errno name (EPERM) or a positive number' });
 
 export const unameFields = z.strictObject({
   sysname: z.string().max(64).optional(),
@@ -92,7 +95,8 @@ export const defaultSpec = z.union([
   z.strictObject({ action, log: z.boolean().optional(), acknowledge: acknowledge.optional() }),
 ]).meta({ description: 'The verdict for invocations no rule matches: an action, or {action, log, acknowledge}' });
 
-export const syscallList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).meta({
+export const syscallList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)],
+  { error: 'expected a syscall name or a non-empty list of names and @groups' }).meta({
   description: 'Syscall names (openat) and groups (@file-system)',
 });
 
@@ -115,7 +119,8 @@ export const vars = z.record(
   z.string(),
 ).meta({ description: 'Variables for paths: ${name}; built in: ${cwd}, ${home}, ${tmp}, ${env.NAME}' });
 
-export const extendsSpec = z.union([z.string().min(1), z.array(z.string().min(1))]).meta({
+export const extendsSpec = z.union([z.string().min(1), z.array(z.string().min(1))],
+  { error: 'expected a policy (./file.yaml or builtin:NAME) or a list of them' }).meta({
   description: 'Policies this one builds on: relative paths or builtin:NAME. Their rules come after this file\'s.',
 });
 

@@ -41,7 +41,8 @@ export function parseRefs(s: string): Piece[] | undefined {
     if (end < 0) return undefined;
     const body = s.slice(i + 2, end);
     const m = /^(env\.[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_-]*)(?::-(.*))?$/s.exec(body);
-    if (!m || (m[2] !== undefined && !m[1]!.startsWith('env.'))) return undefined;
+    // A fallback is literal text: no nested references.
+    if (!m || (m[2] !== undefined && (!m[1]!.startsWith('env.') || m[2].includes('${')))) return undefined;
     if (lit) out.push({ lit });
     lit = '';
     out.push(m[2] !== undefined ? { ref: m[1]!, fallback: m[2] } : { ref: m[1]! });

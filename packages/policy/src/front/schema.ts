@@ -155,6 +155,7 @@ export function policyJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(policyFile, {
     target: 'draft-2020-12',
     unrepresentable: 'any',
+    reused: 'ref',
     override: (ctx) => {
       // YAML integers beyond 2^53 are read as bigints; in JSON Schema they are integers.
       if ((ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def?.type === 'bigint') {

@@ -1,6 +1,6 @@
 // Variables: `${name}` in path values and uname fields. Built in: ${cwd}, ${home}, ${tmp} (the
 // sandbox's private temporary directory, made by the runtime), ${env.NAME} and
-// ${env.NAME:-fallback}. User variables (`vars:`) may use each other; a cycle is an error. `$$`
+// ${env.NAME:-fallback} (the fallback may use variables too). User variables (`vars:`) may use each other; a cycle is an error. `$$`
 // is a literal `$`.
 import type { SourceRange } from '../ir.js';
 import type { Diagnostic } from '../diagnostics.js';
@@ -37,12 +37,15 @@ export function parseRefs(s: string): Piece[] | undefined {
     if (c !== '$') { lit += c; continue; }
     if (s[i + 1] === '$') { lit += '$'; i++; continue; }
     if (s[i + 1] !== '{') { lit += '$'; continue; }
-    const end = s.indexOf('}', i + 2);
+    // The matching brace: a fallback may itself hold references (${env.A:-${cwd}/a}).
+    let end = -1;
+    for (let j = i + 2, depth = 1; j < s.length; j++) {
+      if (s[j] === '$' && s[j + 1] === '{') { depth++; j++; } else if (s[j] === '}' && --depth === 0) { end = j; break; }
+    }
     if (end < 0) return undefined;
     const body = s.slice(i + 2, end);
     const m = /^(env\.[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_-]*)(?::-(.*))?$/s.exec(body);
-    // A fallback is literal text: no nested references.
-    if (!m || (m[2] !== undefined && (!m[1]!.startsWith('env.') || m[2].includes('${')))) return undefined;
+    if (!m || (m[2] !== undefined && (!m[1]!.startsWith('env.') || parseRefs(m[2]) === undefined))) return undefined;
     if (lit) out.push({ lit });
     lit = '';
     out.push(m[2] !== undefined ? { ref: m[1]!, fallback: m[2] } : { ref: m[1]! });

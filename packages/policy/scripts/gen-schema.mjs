@@ -5,7 +5,7 @@
 // packages/policy/test/schema.test.ts checks the same without a build).
 import { readFileSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 import { policyJsonSchema } from '../dist/index.js';
 
 const out = fileURLToPath(new URL('../schema/sysvm-policy.schema.json', import.meta.url));

@@ -28,6 +28,7 @@ export type {
   AuditEvent, BackendName, DecideContext, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
   SupervisorPolicy,
 } from './types.js';
+export type { ArchName, Decision, Deref, Emulation, Invocation, PolicyIR, RuleIR, SourceRange, UtsField, Verdict } from './ir.js';
 export { assemble, ld, jeq, jge, ret, safetyFilter, traceAllFilter, seccompDataArgLo, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from './linux/bpf.js';
 export type { Insn } from './linux/bpf.js';
 export { resolveAbsolute } from './tracer/paths.js';

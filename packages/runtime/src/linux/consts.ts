@@ -95,6 +95,7 @@ export const POSIX_SPAWN_SETSIGMASK = 0x08;
 // <asm-generic/errno-base.h>, <asm-generic/errno.h>
 export const EPERM = 1;
 export const ESRCH = 3;
+export const EIO = 5;
 export const EINTR = 4;
 export const ECHILD = 10;
 export const EFAULT = 14;

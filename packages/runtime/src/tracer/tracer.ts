@@ -19,7 +19,7 @@ import { emulateUname } from '../emulate/uname.js';
 import type { Decision, Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
-  AUDIT_ARCH_X86_64, ECHILD, EINTR, EINVAL, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
+  AUDIT_ARCH_X86_64, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
   PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
   PTRACE_GETEVENTMSG, PTRACE_LISTEN, PTRACE_SEIZE, PTRACE_SYSCALL, PTRACE_SYSCALL_INFO_ENTRY,
   PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
@@ -135,9 +135,10 @@ export class Tracer {
       const e = errno();
       kill(pid, SIGKILL);
       waitpid(pid, this.status, 0);
-      if (requested === 'vmtags' && e === EINVAL) {
+      // PTRACE_SEIZE rejects unknown options with EIO (PTRACE_SETOPTIONS with EINVAL).
+      if (requested === 'vmtags' && (e === EIO || e === EINVAL)) {
         throw new LaunchError('ENOVMTAGS',
-          'the vmtags backend needs a kernel with the ptrace_vm patch (PTRACE_O_VM_TAGS is rejected with EINVAL here); use --backend seccomp or ptrace');
+          'the vmtags backend needs a kernel with the ptrace_vm patch (this kernel rejects PTRACE_O_VM_TAGS); use --backend seccomp or ptrace');
       }
       throw new LaunchError('ESEIZE', `PTRACE_SEIZE failed: ${strerror(e)}`);
     }

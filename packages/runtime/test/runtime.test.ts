@@ -197,8 +197,37 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(denied).toHaveLength(1);
     expect(denied[0]).toMatchObject({
       syscall: 'openat', verdict: 'deny', detail: 'EACCES', result: -errnoOf('EACCES'), rule: 'no-secrets',
-      source: 'test-policy.yaml:4', args: { arg1: path.join(secret, 'key.txt') },
+      source: 'test-policy.yaml:4', args: { dfd: 'AT_FDCWD', filename: path.join(secret, 'key.txt'), flags: '0x0' },
     });
+  });
+
+  test('socket addresses are decoded in the audit stream (connect, sendto, sendmsg)', async () => {
+    const sock = path.join(mkdtempSync(path.join(os.tmpdir(), 'sysvm-sock-')), 's');
+    const py = [
+      'import socket',
+      `u = socket.socket(socket.AF_UNIX); u.bind(${JSON.stringify(sock)}); u.listen(1)`,
+      `c = socket.socket(socket.AF_UNIX); c.connect(${JSON.stringify(sock)})`,
+      "d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); d.sendto(b'x', ('127.0.0.1', 9))",
+      "d.sendmsg([b'y'], [], 0, ('127.0.0.1', 10))",
+      'try:',
+      "    socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b'z', ('::1', 11))",
+      'except OSError:',
+      '    pass',
+      "print('sent')",
+    ].join('\n');
+    const events: AuditEvent[] = [];
+    const p = spawn({
+      command: 'python3', args: ['-c', py], backend, quiet: true, stdio: 'ignore',
+      policy: {
+        filter: traceOnly(['connect', 'sendto', 'sendmsg']),
+        decide: (_inv, ctx) => ({ verdict: { kind: ctx.name === 'connect' || ctx.name.startsWith('send') ? 'trace' : 'allow' }, rule: null, log: false }),
+      },
+    });
+    p.on('decision', (e: AuditEvent) => events.push(e));
+    expect((await p.exited).code).toBe(0);
+    const seen = events.map((e) => [e.syscall, e.args.uservaddr ?? e.args.addr ?? e.args.sockaddr]);
+    expect(seen.slice(0, 3)).toEqual([['connect', `unix:${sock}`], ['sendto', 'inet:127.0.0.1:9'], ['sendmsg', 'inet:127.0.0.1:10']]);
+    expect(seen.slice(3)).toEqual([['sendto', 'inet6:[::1]:11']]);
   });
 
   test('kill verdict kills the whole process', async () => {

@@ -31,7 +31,8 @@ import { PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
 import type { AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorPolicy } from '../types.js';
 import { type Backend, type EntryAction, makeBackend, PtraceBackend, type Tracee } from './backend.js';
 import { type LaunchSpec, LaunchError, spawnStub } from './launch.js';
-import { PATH_ARGS, PathDeref } from './paths.js';
+import { decodeArgs } from './decode.js';
+import { PathDeref } from './paths.js';
 
 export interface TracerOptions {
   backend: 'auto' | BackendName;
@@ -519,13 +520,14 @@ export class Tracer {
 
   private makeEvent(t: Thread, nr: number, name: string, args: readonly bigint[], deref: PathDeref | undefined,
     v: Verdict, rule: string, src: SourceRange | undefined): AuditEvent {
-    const decoded: Record<string, string | number> = {};
-    args.forEach((a, i) => { decoded[`arg${i}`] = `0x${a.toString(16)}`; });
-    // Every path argument of an audited call is decoded, read or not by the policy.
+    // Every argument of an audited call is decoded, paths resolved whether or not the policy
+    // read them.
     const d = deref ?? new PathDeref(t.pid, t.tid, name, args);
-    for (const spec of PATH_ARGS[name] ?? []) {
-      const path = d.path(spec.arg);
-      if (path !== undefined) decoded[`arg${spec.arg}`] = path;
+    let decoded: Record<string, string | number>;
+    try {
+      decoded = decodeArgs(t.tid, name, args, d);
+    } catch {
+      decoded = Object.fromEntries(args.map((a, i) => [`arg${i}`, `0x${a.toString(16)}`]));
     }
     const ev: AuditEvent = {
       time: new Date().toISOString(), pid: t.pid, tid: t.tid, syscall: name, nr, args: decoded,

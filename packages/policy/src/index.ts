@@ -14,3 +14,15 @@ export { pathGlob, pathUnder, pathMatches } from './compile/pathmatch.js';
 export {
   evaluate, decidedBy, prefilterRet, seccompRetForDecision, intHolds, pathHolds, isDenyLike, type EvaluateOptions,
 } from './evaluate.js';
+// Front end: schema, loader, linter (branch front).
+export { loadPolicy, builtinNames, builtinText, defaultContext, BUILTIN_PREFIX } from './front/load.js';
+export type { LoadOptions, LoadResult, PolicyText, PolicyModel, ModelRule, ModelDefault, PolicyContext }
+  from './front/load.js';
+export { ALL_CODES, CODES, diag } from './front/codes.js';
+export type { Code, CodeInfo } from './front/codes.js';
+export { GROUPS, GROUP_NAMES, expandGroup } from './front/groups.js';
+export { policyFile as policyFileSchema, policyJsonSchema, SCHEMA_ID } from './front/schema.js';
+export type { PolicyFile, RuleSpec, ActionSpec } from './front/schema.js';
+export { lintPolicy, checkPolicy, isClean } from './lint/lint.js';
+export { CHECKS, DANGEROUS, VDSO_CALLS } from './lint/checks.js';
+export type { LintCheck } from './lint/checks.js';

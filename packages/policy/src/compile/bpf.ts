@@ -7,7 +7,8 @@
 //   ld arch; not the native arch      -> ERRNO(ENOSYS)   (guards, see safety.ts)
 //   ld nr;   nr == -1                 -> ALLOW
 //            nr & X32 bit             -> ERRNO(ENOSYS)
-//   dispatch on nr (a jeq chain for few syscalls, a binary search tree of jge for many)
+//   dispatch on nr (a jeq chain for few syscalls; for many, a binary search tree of jge
+//   over intervals of numbers that share a target)
 //   per syscall: its rules in order, each alternative's integer conditions, then the
 //   default; the return instructions are shared at the end of the program.
 import type { ArchName, IntCondition, PolicyIR } from '../ir.js';

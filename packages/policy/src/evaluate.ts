@@ -159,6 +159,17 @@ export function decidedBy(ir: PolicyIR, arch: ArchName, nr: number): DecidedBy |
   return planSyscall(ir, name, syscallNumber(arch, name) ?? nr).decidedBy;
 }
 
+/**
+ * The rule a SECCOMP_RET_TRACE stop names: the tracer reads the 16-bit data with
+ * PTRACE_GETEVENTMSG; 0 is the default, n is `ir.rules[n - 1]`. Undefined when the data
+ * names no rule of this policy. The supervisor still decides with `evaluate` (the rule
+ * named is the first whose integer conditions held; its path conditions may not).
+ */
+export function ruleForTraceData(ir: PolicyIR, data: number): RuleIR | null | undefined {
+  if (data === 0) return null;
+  return ir.rules[data - 1];
+}
+
 function seccompWhere(ret: number): DecidedBy {
   return ret >>> 16 === retTrace(0) >>> 16 ? 'supervisor' : 'kernel';
 }

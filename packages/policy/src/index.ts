@@ -7,12 +7,13 @@ export * from './render.js';
 export * as bpf from './bpf/index.js';
 export { compileBpf, disassembleBpf, LINEAR_DISPATCH_MAX, type BpfStats, type CompiledBpf } from './compile/bpf.js';
 export { explainPolicy, formatIntCondition, formatVerdict } from './compile/explain.js';
-export { CompileError, type CompileErrorCode } from './compile/errors.js';
+export { CompileError, COMPILE_ERROR_CODES, type CompileErrorCode } from './compile/errors.js';
 export { planPolicy, planSyscall, needsSupervisor, type PolicyPlan, type SyscallPlan } from './compile/plan.js';
 export { prefilterGuard, prefilterGuards, safetyDefault, IO_URING_SYSCALLS, X32_SYSCALL_BIT, auditArch } from './compile/safety.js';
 export { pathGlob, pathUnder, pathMatches } from './compile/pathmatch.js';
 export {
-  evaluate, decidedBy, prefilterRet, seccompRetForDecision, intHolds, pathHolds, isDenyLike, type EvaluateOptions,
+  evaluate, decidedBy, prefilterRet, seccompRetForDecision, ruleForTraceData, intHolds, pathHolds, isDenyLike,
+  type EvaluateOptions,
 } from './evaluate.js';
 // Front end: schema, loader, linter (branch front).
 export { loadPolicy, builtinNames, builtinText, defaultContext, BUILTIN_PREFIX } from './front/load.js';

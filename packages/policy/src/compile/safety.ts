@@ -34,8 +34,12 @@ export interface Guard {
   reason: string;
 }
 
+const guardCache = new Map<ArchName, Guard[]>();
+
 /** The guards the prefilter runs before it looks at the syscall number, in order. */
-export function prefilterGuards(native: ArchName): Guard[] {
+export function prefilterGuards(native: ArchName): readonly Guard[] {
+  const cached = guardCache.get(native);
+  if (cached) return cached;
   const guards: Guard[] = [
     // Security: a process can enter the kernel through another ABI than the policy's
     // (on x86_64, `int 0x80` arrives as AUDIT_ARCH_I386 with i386 numbers); its numbers
@@ -52,6 +56,7 @@ export function prefilterGuards(native: ArchName): Guard[] {
     // other numbers: refused. (Checked after nr -1, which has every bit set.)
     guards.push({ id: 'x32', verdict: errnoVerdict('ENOSYS'), reason: `nr has the x32 bit (0x${X32_SYSCALL_BIT.toString(16)})` });
   }
+  guardCache.set(native, guards);
   return guards;
 }
 

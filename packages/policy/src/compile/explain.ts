@@ -9,6 +9,9 @@ import { isDenyLike } from '../evaluate.js';
 import { planPolicy, type FallbackPlan, type SyscallPlan } from './plan.js';
 import { prefilterGuards } from './safety.js';
 
+/** Conditions longer than this are printed on a line of their own. */
+const MAX_CONDITION_COLUMN = 60;
+
 const OPS: Record<string, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
 
 function num(v: bigint, c: IntCondition, forceHex = false): string {
@@ -96,8 +99,11 @@ function syscallLines(p: SyscallPlan): string[] {
     else if (match.some((alt) => alt.every((c) => c.kind === 'path'))) kernelLive = false;
   }
   if (!deadBy) lines.push(['otherwise', fallbackLine(p.fallback, kernelLive ? p.fallback.where : 'supervisor')]);
-  const width = Math.min(Math.max(...lines.map(([c]) => c.length)), 60);
-  return lines.map(([c, o]) => `  ${c.padEnd(width)} -> ${o}`);
+  // Arrows line up; a condition longer than the column gets a line of its own.
+  const width = Math.max(...lines.map(([c]) => (c.length > MAX_CONDITION_COLUMN ? 0 : c.length)), 'otherwise'.length);
+  return lines.map(([c, o]) => (c.length > width
+    ? `  ${c}\n  ${' '.repeat(width)} -> ${o}`
+    : `  ${c.padEnd(width)} -> ${o}`));
 }
 
 /** The whole readable decision table of a policy. */

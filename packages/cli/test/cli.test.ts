@@ -45,7 +45,7 @@ describe('sysvm lint', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^packages\/policy\/test\/fixtures\/broken\/unknown-names\.yaml:\d+:\d+: error SV2001: /m);
     expect(r.stdout).toMatch(/^ +\| +\^+$/m);
-    expect(r.stdout).toMatch(/^  hint: /m);
+    expect(r.stdout).toMatch(/^ {2}hint: /m);
     expect((r.stdout.match(/: error SV\d{4}:/g) ?? []).length).toBeGreaterThan(1);
   });
 

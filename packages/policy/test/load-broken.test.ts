@@ -12,6 +12,7 @@ type Row = [code: string, line: number, column: number, file?: string];
 const cases: [file: string, expected: Row[]][] = [
   ['yaml-syntax.yaml', [['SV1001', 5, 5]]],
   ['duplicate-key.yaml', [['SV1001', 3, 1]]],
+  ['yaml-warning.yaml', [['SV1006', 2, 10]]], // an unknown tag is read as a plain value
   ['unknown-keys.yaml', [
     ['SV1002', 2, 25], // log inside a bare action
     ['SV1002', 3, 1], // rulez

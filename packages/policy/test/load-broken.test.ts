@@ -56,7 +56,7 @@ const cases: [file: string, expected: Row[]][] = [
     ['SV3004', 11, 29], // build/out is relative
     ['SV3005', 14, 27], // 2^32 on a 32-bit argument
     ['SV3006', 17, 22], // O_RDONLY for a socket domain
-    ['SV3007', 20, 28], // unclosed [
+    ['SV3007', 20, 28], // a character class
     ['SV3008', 22, 15], // @basic-io has no path argument
   ]],
 ];

@@ -76,7 +76,7 @@ const table = [
     message: "{name} is not one of the {prefix}* constants that '{arg}' of {syscall} takes",
     hint: 'Check the constant: {arg} takes {prefix}* values.' },
   { code: 'SV3007', name: 'bad-glob', severity: 'error', message: "malformed glob '{glob}': {reason}",
-    hint: 'Globs: * (within a path component), ** (any depth), ? and [abc] (one character).' },
+    hint: 'Globs have * and ? (within one path component) and ** (a whole component: any depth).' },
   { code: 'SV3008', name: 'rule-applies-to-nothing', severity: 'warning',
     message: 'no syscall of {syscalls} has the argument(s) this rule matches on ({args}): the rule never applies',
     hint: 'Name syscalls that have these arguments, or remove the rule.' },

@@ -3,6 +3,17 @@ export * from './ir.js';
 export * from './diagnostics.js';
 export * as abi from './abi/index.js';
 export * from './render.js';
+// BPF toolkit, seccomp-BPF back end, explain, decision program (helper: bpf).
+export * as bpf from './bpf/index.js';
+export { compileBpf, disassembleBpf, LINEAR_DISPATCH_MAX, type BpfStats, type CompiledBpf } from './compile/bpf.js';
+export { explainPolicy, formatIntCondition, formatVerdict } from './compile/explain.js';
+export { CompileError, type CompileErrorCode } from './compile/errors.js';
+export { planPolicy, planSyscall, needsSupervisor, type PolicyPlan, type SyscallPlan } from './compile/plan.js';
+export { prefilterGuard, prefilterGuards, safetyDefault, IO_URING_SYSCALLS, X32_SYSCALL_BIT, auditArch } from './compile/safety.js';
+export { pathGlob, pathUnder, pathMatches } from './compile/pathmatch.js';
+export {
+  evaluate, decidedBy, prefilterRet, seccompRetForDecision, intHolds, pathHolds, isDenyLike, type EvaluateOptions,
+} from './evaluate.js';
 // Front end: schema, loader, linter (branch front).
 export { loadPolicy, builtinNames, builtinText, defaultContext, BUILTIN_PREFIX } from './front/load.js';
 export type { LoadOptions, LoadResult, PolicyText, PolicyModel, ModelRule, ModelDefault, PolicyContext }

@@ -1,1 +1,298 @@
-export {};
+// @sysvm/runtime: run an untrusted program under a policy, from Node.
+//
+//   const p = spawn({ command: 'ls', args: ['-l'], policy, stdio: 'pipe' });
+//   p.on('denied', (e) => ...); const { code, signal } = await p.exited;
+//   const r = await run({ command: 'cat', args: ['/etc/hostname'], policy });
+//
+// The tracer runs in its own worker thread (all ptrace calls there), so the app's event
+// loop stays free. The worker script is the built `dist/worker.js` of this package: from
+// `dist/index.js` it sits next to this file; when this module is run from its TypeScript
+// source (tests), it is taken from `../dist/` (build first: `tsc -b`).
+import { EventEmitter } from 'node:events';
+import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+import { close, errno, pipe2, strerror } from './linux/libc.js';
+import { O_CLOEXEC } from './linux/consts.js';
+import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
+import type {
+  BackendName, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
+} from './types.js';
+import type { WorkerInit, WorkerMessage } from './worker.js';
+
+export type {
+  AuditEvent, BackendName, DecideContext, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
+  SupervisorPolicy,
+} from './types.js';
+export type { ArchName, Decision, Deref, Emulation, Invocation, PolicyIR, RuleIR, SourceRange, UtsField, Verdict } from './ir.js';
+export { assemble, ld, jeq, jge, ret, safetyFilter, traceAllFilter, seccompDataArgLo, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from './linux/bpf.js';
+export type { Insn } from './linux/bpf.js';
+export { resolveAbsolute } from './tracer/paths.js';
+export { buildUtsname } from './emulate/uname.js';
+export { decodeSockaddr } from './tracer/sockaddr.js';
+export type { Sockaddr } from './tracer/sockaddr.js';
+
+export type StdioOption = 'inherit' | 'pipe' | 'ignore' | { file: string };
+
+export interface SpawnOptions {
+  /** The program: a path, or a name searched in PATH (of `env`, else of this process). */
+  command: string;
+  args?: string[];
+  cwd?: string;
+  /** The environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Like child_process: one value for all three fds, or one per fd. Default 'pipe'. */
+  stdio?: StdioOption | [StdioOption, StdioOption, StdioOption];
+  /** 'auto' (default): seccomp, falling back to ptrace where filters cannot be installed. */
+  backend?: 'auto' | BackendName;
+  policy: PolicySource;
+  /** Append every audit event to this file, as JSON Lines. */
+  log?: string;
+  /** No human message on stderr per denial. */
+  quiet?: boolean;
+}
+
+export interface ExitResult extends ExitStatus {
+  stats: Stats;
+  /** The backend that ran (after 'auto' was resolved). */
+  backend: BackendName;
+}
+
+export interface RunResult extends ExitResult {
+  stdout?: string;
+  stderr?: string;
+}
+
+/** A failure of the sandbox itself (not of the program): bad options, launch failure. */
+export class SandboxError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'SandboxError';
+  }
+}
+
+const SHARED_SLOTS = 4096;
+
+function workerUrl(): URL {
+  const here = fileURLToPath(import.meta.url);
+  const file = here.endsWith('.ts')
+    ? path.join(path.dirname(here), '..', 'dist', 'worker.js')
+    : path.join(path.dirname(here), 'worker.js');
+  if (!existsSync(file)) {
+    throw new SandboxError('ENOWORKER', `the tracer's worker script ${file} is missing: build @sysvm/runtime first (tsc -b)`);
+  }
+  return pathToFileURL(file);
+}
+
+/** Find the program like execvp(3) would, so that the stub execs exactly one file. */
+export function resolveCommand(command: string, cwd: string, envPath: string | undefined): string {
+  const isExec = (f: string): boolean => {
+    try {
+      accessSync(f, fsConstants.X_OK);
+      return statSync(f).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) {
+    const f = path.resolve(cwd, command);
+    if (!isExec(f)) throw new SandboxError('ENOENT', `${command}: no such executable file`);
+    return f;
+  }
+  for (const dir of (envPath ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    const f = path.resolve(cwd, dir === '' ? '.' : dir, command);
+    if (isExec(f)) return f;
+  }
+  throw new SandboxError('ENOENT', `${command}: command not found in PATH`);
+}
+
+function makePipe(): [number, number] {
+  const fds = new Int32Array(2);
+  if (pipe2(fds, O_CLOEXEC) !== 0) throw new SandboxError('EPIPE', `pipe2: ${strerror(errno())}`);
+  return [fds[0]!, fds[1]!];
+}
+
+function serializePolicy(p: PolicySource): WorkerInit['policy'] {
+  if ('module' in p) {
+    const m = p as ModulePolicy;
+    const spec = m.module instanceof URL ? m.module.href : m.module;
+    const out: WorkerInit['policy'] = { kind: 'module', module: spec };
+    if (m.exportName !== undefined) out.exportName = m.exportName;
+    if (m.options !== undefined) out.options = m.options;
+    return out;
+  }
+  const i = p as InlinePolicy;
+  if (typeof i.decide !== 'function') throw new SandboxError('EPOLICY', 'policy: give `decide` (inline) or `module`');
+  const out: WorkerInit['policy'] = { kind: 'inline', filter: i.filter, decide: i.decide.toString() };
+  if (i.allowPtrace !== undefined) out.allowPtrace = i.allowPtrace;
+  if (i.allowIoUring !== undefined) out.allowIoUring = i.allowIoUring;
+  if (i.data !== undefined) out.data = i.data;
+  return out;
+}
+
+/**
+ * A sandboxed process. Events: 'spawn' (pid, backend), 'decision' (AuditEvent: every
+ * audited decision), 'denied' (AuditEvent: denials and kills), 'exit' (ExitResult),
+ * 'error' (SandboxError).
+ */
+export class SandboxProcess extends EventEmitter {
+  pid: number | undefined;
+  backend: BackendName | undefined;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Resolves when the main process has exited and every other tracee is gone. */
+  readonly exited: Promise<ExitResult>;
+  private readonly shared = new Int32Array(new SharedArrayBuffer(4 * (2 + SHARED_SLOTS)));
+  private childEnds: number[] = [];
+  private done = false;
+
+  constructor(opts: SpawnOptions) {
+    super();
+    const cwd = path.resolve(opts.cwd ?? process.cwd());
+    const env = opts.env ?? process.env;
+    const file = resolveCommand(opts.command, cwd, env.PATH);
+    const stdioOpt = opts.stdio ?? 'pipe';
+    const stdio = typeof stdioOpt === 'string' || !Array.isArray(stdioOpt)
+      ? [stdioOpt, stdioOpt, stdioOpt] as const : stdioOpt;
+    const targets: StdioTarget[] = [];
+    const streams: (net.Socket | null)[] = [];
+    stdio.forEach((s, fd) => {
+      if (s === 'pipe') {
+        const [r, w] = makePipe();
+        const [mine, theirs] = fd === 0 ? [w, r] : [r, w];
+        this.childEnds.push(theirs);
+        targets.push({ kind: 'fd', fd: theirs });
+        streams.push(new net.Socket({ fd: mine, readable: fd !== 0, writable: fd === 0 }));
+      } else {
+        streams.push(null);
+        if (s === 'inherit') targets.push({ kind: 'inherit' });
+        else if (s === 'ignore') targets.push({ kind: 'ignore' });
+        else targets.push({ kind: 'file', path: path.resolve(cwd, s.file) });
+      }
+    });
+    this.stdin = streams[0] ?? null;
+    this.stdout = streams[1] ?? null;
+    this.stderr = streams[2] ?? null;
+
+    const spec: LaunchSpec = {
+      file, args: opts.args ?? [], cwd,
+      env: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
+      stdio: targets as [StdioTarget, StdioTarget, StdioTarget],
+    };
+    const init: WorkerInit = {
+      spec, backend: opts.backend ?? 'auto', policy: serializePolicy(opts.policy), quiet: opts.quiet === true,
+      shared: this.shared,
+    };
+    if (opts.log !== undefined) init.log = path.resolve(opts.log);
+
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl(), { workerData: init });
+    } catch (e) {
+      this.closeChildEnds();
+      throw e;
+    }
+    this.exited = new Promise<ExitResult>((resolve, reject) => {
+      const fail = (err: SandboxError): void => {
+        if (this.done) return;
+        this.done = true;
+        this.closeChildEnds();
+        for (const s of streams) s?.destroy();
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+        reject(err);
+      };
+      worker.on('message', (m: WorkerMessage) => {
+        switch (m.type) {
+          case 'spawned':
+            this.pid = m.pid;
+            this.backend = m.backend;
+            this.closeChildEnds();
+            this.emit('spawn', m.pid, m.backend);
+            break;
+          case 'audit':
+            this.emit('decision', m.event);
+            if (m.event.verdict === 'deny' || m.event.verdict === 'kill') this.emit('denied', m.event);
+            break;
+          case 'exit': {
+            this.done = true;
+            this.closeChildEnds();
+            const r: ExitResult = { ...m.status, stats: m.stats, backend: m.backend };
+            this.emit('exit', r);
+            resolve(r);
+            break;
+          }
+          case 'error':
+            fail(new SandboxError(m.code, m.message));
+            break;
+        }
+      });
+      worker.on('error', (e) => fail(new SandboxError('EINTERNAL', `tracer thread failed: ${e.message}`)));
+      worker.on('exit', () => fail(new SandboxError('EINTERNAL', 'tracer thread ended without a result')));
+    });
+    // Awaiting `exited` still sees a rejection; an app that only listens to events does not
+    // get an unhandled-rejection warning.
+    this.exited.catch(() => undefined);
+  }
+
+  private closeChildEnds(): void {
+    for (const fd of this.childEnds) close(fd);
+    this.childEnds = [];
+  }
+
+  /**
+   * Send `signal` to the main process; SIGKILL (the default) stops the whole run: every
+   * tracee is killed, and so is any process created after.
+   */
+  kill(signal: NodeJS.Signals | number = 'SIGKILL'): boolean {
+    if (this.done) return false;
+    if (signal === 'SIGKILL' || signal === 9) {
+      Atomics.store(this.shared, 0, 1);
+      const n = Atomics.load(this.shared, 1);
+      for (let i = 0; i < n; i++) {
+        try {
+          process.kill(this.shared[2 + i]!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      return true;
+    }
+    if (this.pid === undefined) return false;
+    try {
+      process.kill(this.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export function spawn(opts: SpawnOptions): SandboxProcess {
+  return new SandboxProcess(opts);
+}
+
+function collect(s: Readable | null): Promise<string | undefined> {
+  if (s === null) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    s.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+/** Run to the end; stdout and stderr are collected when piped (the default). stdin is ignored by default. */
+export async function run(opts: SpawnOptions): Promise<RunResult> {
+  const p = spawn({ ...opts, stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'] });
+  const [r, stdout, stderr] = await Promise.all([p.exited, collect(p.stdout), collect(p.stderr)]);
+  const out: RunResult = { ...r };
+  if (stdout !== undefined) out.stdout = stdout;
+  if (stderr !== undefined) out.stderr = stderr;
+  return out;
+}

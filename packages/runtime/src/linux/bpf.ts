@@ -1,0 +1,68 @@
+// A minimal classic-BPF assembler for the runtime's own seccomp programs (the policy's
+// program comes from @sysvm/policy's compiler). struct sock_filter is 8 bytes:
+// u16 code, u8 jt, u8 jf, u32 k.
+import {
+  AUDIT_ARCH_X86_64, ENOSYS, EPERM, NR, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_TRACE, X32_SYSCALL_BIT,
+} from './consts.js';
+
+export const BPF_LD_W_ABS = 0x20;
+export const BPF_JEQ_K = 0x15;
+export const BPF_JGE_K = 0x35;
+export const BPF_RET_K = 0x06;
+/** Offsets in struct seccomp_data. */
+export const SECCOMP_DATA_NR = 0;
+export const SECCOMP_DATA_ARCH = 4;
+export const seccompDataArgLo = (i: number): number => 16 + 8 * i;
+
+export interface Insn { code: number; jt: number; jf: number; k: number }
+export const ld = (off: number): Insn => ({ code: BPF_LD_W_ABS, jt: 0, jf: 0, k: off });
+export const jeq = (k: number, jt: number, jf: number): Insn => ({ code: BPF_JEQ_K, jt, jf, k: k >>> 0 });
+export const jge = (k: number, jt: number, jf: number): Insn => ({ code: BPF_JGE_K, jt, jf, k: k >>> 0 });
+export const ret = (k: number): Insn => ({ code: BPF_RET_K, jt: 0, jf: 0, k: k >>> 0 });
+
+export function assemble(prog: Insn[]): Uint8Array {
+  const out = Buffer.alloc(prog.length * 8);
+  prog.forEach((i, n) => {
+    out.writeUInt16LE(i.code, n * 8);
+    out.writeUInt8(i.jt, n * 8 + 2);
+    out.writeUInt8(i.jf, n * 8 + 3);
+    out.writeUInt32LE(i.k >>> 0, n * 8 + 4);
+  });
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+/**
+ * The runtime's safety filter, installed before the policy's whatever the policy says.
+ * Seccomp runs every installed filter and the strictest action wins, so these hold even
+ * where the policy's own program would allow:
+ *  - only the x86_64 ABI: ia32 (`int 0x80`, arch AUDIT_ARCH_I386) and x32 (nr with
+ *    X32_SYSCALL_BIT) calls fail with ENOSYS;
+ *  - ptrace(2) fails with EPERM unless the policy names it (then it stops for the
+ *    supervisor, which still refuses any target outside the sandbox);
+ *  - io_uring_setup(2) fails with EPERM unless the policy names it: io_uring does the
+ *    work of syscalls without any syscall the tracer could see;
+ *  - syscall number -1 is never trapped: tracers set it to skip a call.
+ */
+export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean }): Uint8Array {
+  const ENOSYS_RET = SECCOMP_RET_ERRNO | ENOSYS;
+  const EPERM_RET = SECCOMP_RET_ERRNO | EPERM;
+  return assemble([
+    /* 0 */ ld(SECCOMP_DATA_ARCH),
+    /* 1 */ jeq(AUDIT_ARCH_X86_64, 1, 0),
+    /* 2 */ ret(ENOSYS_RET),
+    /* 3 */ ld(SECCOMP_DATA_NR),
+    /* 4 */ jeq(0xffffffff, 6, 0), // -> 11 allow
+    /* 5 */ jge(X32_SYSCALL_BIT, 0, 1),
+    /* 6 */ ret(ENOSYS_RET),
+    /* 7 */ jeq(NR.ptrace, 0, 1),
+    /* 8 */ ret(opts.allowPtrace ? SECCOMP_RET_TRACE : EPERM_RET),
+    /* 9 */ jeq(NR.io_uring_setup, 0, 1),
+    /* 10*/ ret(opts.allowIoUring ? SECCOMP_RET_ALLOW : EPERM_RET),
+    /* 11*/ ret(SECCOMP_RET_ALLOW),
+  ]);
+}
+
+/** For a policy without a prefilter under the seccomp backend: every call (but -1) stops. */
+export function traceAllFilter(): Uint8Array {
+  return assemble([ld(SECCOMP_DATA_NR), jeq(0xffffffff, 0, 1), ret(SECCOMP_RET_ALLOW), ret(SECCOMP_RET_TRACE)]);
+}

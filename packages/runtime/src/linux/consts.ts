@@ -1,0 +1,126 @@
+// The Linux constants the tracer needs (x86_64), taken by name from the catalogue that
+// @sysvm/policy generates from the Linux sources. This is the one place the runtime names
+// them; the few values the catalogue does not hold (not in the kernel's UAPI headers, or
+// glibc's) are written here with where they come from.
+import { abi } from '@sysvm/policy';
+
+const c = (name: string): number => abi.constantOf(name);
+const nr = (name: string): number => {
+  const n = abi.syscallNumber('x86_64', name);
+  if (n === undefined) throw new Error(`no x86_64 syscall ${name} in the catalogue`);
+  return n;
+};
+
+// <linux/ptrace.h>
+export const PTRACE_PEEKUSER = c('PTRACE_PEEKUSR');
+export const PTRACE_POKEUSER = c('PTRACE_POKEUSR');
+export const PTRACE_CONT = c('PTRACE_CONT');
+export const PTRACE_GETREGS = c('PTRACE_GETREGS');
+export const PTRACE_SETREGS = c('PTRACE_SETREGS');
+export const PTRACE_SYSCALL = c('PTRACE_SYSCALL');
+export const PTRACE_SETOPTIONS = c('PTRACE_SETOPTIONS');
+export const PTRACE_GETEVENTMSG = c('PTRACE_GETEVENTMSG');
+export const PTRACE_GETSIGINFO = c('PTRACE_GETSIGINFO');
+export const PTRACE_SEIZE = c('PTRACE_SEIZE');
+export const PTRACE_INTERRUPT = c('PTRACE_INTERRUPT');
+export const PTRACE_LISTEN = c('PTRACE_LISTEN');
+export const PTRACE_GET_SYSCALL_INFO = c('PTRACE_GET_SYSCALL_INFO');
+
+export const PTRACE_O_TRACESYSGOOD = c('PTRACE_O_TRACESYSGOOD');
+export const PTRACE_O_TRACEFORK = c('PTRACE_O_TRACEFORK');
+export const PTRACE_O_TRACEVFORK = c('PTRACE_O_TRACEVFORK');
+export const PTRACE_O_TRACECLONE = c('PTRACE_O_TRACECLONE');
+export const PTRACE_O_TRACEEXEC = c('PTRACE_O_TRACEEXEC');
+export const PTRACE_O_TRACESECCOMP = c('PTRACE_O_TRACESECCOMP');
+export const PTRACE_O_EXITKILL = c('PTRACE_O_EXITKILL');
+/** The ptrace_vm option and tags of the patched kernel (kernel/ in this repo; not in stock headers). */
+export const PTRACE_O_VM_TAGS = 1 << 22;
+/** ptrace_vm tags, passed in `addr` of PTRACE_SYSCALL. SKIPCALL implies SKIPEXIT. */
+export const PTRACE_VM_SKIPEXIT = 2;
+export const PTRACE_VM_SKIPCALL = 4;
+
+export const PTRACE_EVENT_FORK = c('PTRACE_EVENT_FORK');
+export const PTRACE_EVENT_VFORK = c('PTRACE_EVENT_VFORK');
+export const PTRACE_EVENT_CLONE = c('PTRACE_EVENT_CLONE');
+export const PTRACE_EVENT_EXEC = c('PTRACE_EVENT_EXEC');
+export const PTRACE_EVENT_VFORK_DONE = c('PTRACE_EVENT_VFORK_DONE');
+export const PTRACE_EVENT_EXIT = c('PTRACE_EVENT_EXIT');
+export const PTRACE_EVENT_SECCOMP = c('PTRACE_EVENT_SECCOMP');
+export const PTRACE_EVENT_STOP = c('PTRACE_EVENT_STOP');
+
+export const PTRACE_SYSCALL_INFO_NONE = c('PTRACE_SYSCALL_INFO_NONE');
+export const PTRACE_SYSCALL_INFO_ENTRY = c('PTRACE_SYSCALL_INFO_ENTRY');
+export const PTRACE_SYSCALL_INFO_EXIT = c('PTRACE_SYSCALL_INFO_EXIT');
+export const PTRACE_SYSCALL_INFO_SECCOMP = c('PTRACE_SYSCALL_INFO_SECCOMP');
+
+// <linux/wait.h>
+export const WNOHANG = c('WNOHANG');
+export const WUNTRACED = c('WUNTRACED');
+export const __WNOTHREAD = c('__WNOTHREAD');
+export const __WALL = c('__WALL');
+
+// <asm/signal.h>
+export const SIGKILL = c('SIGKILL');
+export const SIGTRAP = c('SIGTRAP');
+export const SIGCONT = c('SIGCONT');
+export const SIGSTOP = c('SIGSTOP');
+export const SIGTSTP = c('SIGTSTP');
+export const SIGTTIN = c('SIGTTIN');
+export const SIGTTOU = c('SIGTTOU');
+
+// <linux/seccomp.h>, <linux/prctl.h>, <linux/audit.h>, <linux/filter.h>
+export const SECCOMP_SET_MODE_FILTER = c('SECCOMP_SET_MODE_FILTER');
+export const SECCOMP_RET_KILL_PROCESS = c('SECCOMP_RET_KILL_PROCESS');
+export const SECCOMP_RET_ERRNO = c('SECCOMP_RET_ERRNO');
+export const SECCOMP_RET_TRACE = c('SECCOMP_RET_TRACE');
+export const SECCOMP_RET_ALLOW = c('SECCOMP_RET_ALLOW');
+export const SECCOMP_RET_DATA = c('SECCOMP_RET_DATA');
+export const PR_SET_NO_NEW_PRIVS = c('PR_SET_NO_NEW_PRIVS');
+export const AUDIT_ARCH_X86_64 = c('AUDIT_ARCH_X86_64');
+export const AUDIT_ARCH_I386 = c('AUDIT_ARCH_I386');
+/** The x32 ABI marks its syscall numbers with this bit (__X32_SYSCALL_BIT, arch/x86/include/uapi/asm/unistd.h). */
+export const X32_SYSCALL_BIT = 0x40000000;
+
+// <fcntl.h>, <linux/fcntl.h>
+export const O_WRONLY = c('O_WRONLY');
+export const O_RDONLY = c('O_RDONLY');
+export const O_CREAT = c('O_CREAT');
+export const O_EXCL = c('O_EXCL');
+export const O_TRUNC = c('O_TRUNC');
+export const O_NOFOLLOW = c('O_NOFOLLOW');
+export const O_CLOEXEC = c('O_CLOEXEC');
+export const AT_FDCWD = c('AT_FDCWD');
+export const AT_SYMLINK_NOFOLLOW = c('AT_SYMLINK_NOFOLLOW');
+export const AT_SYMLINK_FOLLOW = c('AT_SYMLINK_FOLLOW');
+export const AT_EMPTY_PATH = c('AT_EMPTY_PATH');
+
+// <spawn.h> (glibc, not the kernel)
+export const POSIX_SPAWN_SETSIGDEF = 0x04;
+export const POSIX_SPAWN_SETSIGMASK = 0x08;
+
+// <asm-generic/errno-base.h>, <asm-generic/errno.h>
+export const EPERM = c('EPERM');
+export const ESRCH = c('ESRCH');
+export const EIO = c('EIO');
+export const EINTR = c('EINTR');
+export const ECHILD = c('ECHILD');
+export const EFAULT = c('EFAULT');
+export const EINVAL = c('EINVAL');
+export const ENOSYS = c('ENOSYS');
+
+// The calls the runtime itself acts on.
+export const NR = {
+  uname: nr('uname'),
+  execve: nr('execve'),
+  execveat: nr('execveat'),
+  prctl: nr('prctl'),
+  ptrace: nr('ptrace'),
+  seccomp: nr('seccomp'),
+  io_uring_setup: nr('io_uring_setup'),
+} as const;
+
+// Not in the catalogue's tables: <linux/inotify.h>, <linux/fs.h>, <linux/fanotify.h>, <linux/mount.h>.
+export const IN_DONT_FOLLOW = 0x02000000;
+export const UMOUNT_NOFOLLOW = 0x8;
+export const FAN_MARK_DONT_FOLLOW = 0x4;
+export const FSPICK_SYMLINK_NOFOLLOW = 0x2;

@@ -1,0 +1,61 @@
+// koffi bindings to the parts of glibc the tracer uses. Every function here is synchronous:
+// ptrace requests must come from the one thread that attached (see DESIGN.md), so nothing
+// here may ever be called through koffi's `.async`.
+import koffi from 'koffi';
+
+const libc = koffi.load('libc.so.6');
+
+export const errno = (): number => koffi.errno();
+export const addressOf = (b: ArrayBufferView): bigint => koffi.address(b) as bigint;
+
+/** glibc's variadic ptrace(2), declared with a fixed argument list (x86_64 ABI compatible, faster). */
+export const ptrace: (req: number, pid: number, addr: number | bigint, data: number | bigint) => number =
+  libc.func('long ptrace(int req, int pid, long addr, long data)');
+/** ptrace with a buffer as `data` (GETREGS, SETREGS, GET_SYSCALL_INFO, GETEVENTMSG, GETSIGINFO). */
+export const ptraceBuf: (req: number, pid: number, addr: number | bigint, data: ArrayBufferView) => number =
+  libc.func('long ptrace(int req, int pid, long addr, void *data)');
+
+export const waitpid: (pid: number, status: Int32Array, options: number) => number =
+  libc.func('int waitpid(int pid, int *status, int options)');
+export const kill: (pid: number, sig: number) => number = libc.func('int kill(int pid, int sig)');
+export const tgkill: (tgid: number, tid: number, sig: number) => number =
+  libc.func('int tgkill(int tgid, int tid, int sig)');
+export const getpid: () => number = libc.func('int getpid(void)');
+export const close: (fd: number) => number = libc.func('int close(int fd)');
+export const pipe2: (fds: Int32Array, flags: number) => number = libc.func('int pipe2(int *fds, int flags)');
+
+export const processVmReadv: (pid: number, liov: BigUint64Array, liovcnt: number, riov: BigUint64Array,
+  riovcnt: number, flags: number) => number =
+  libc.func('long process_vm_readv(int pid, void *liov, unsigned long liovcnt, void *riov, unsigned long riovcnt, unsigned long flags)');
+export const processVmWritev: (pid: number, liov: BigUint64Array, liovcnt: number, riov: BigUint64Array,
+  riovcnt: number, flags: number) => number =
+  libc.func('long process_vm_writev(int pid, void *liov, unsigned long liovcnt, void *riov, unsigned long riovcnt, unsigned long flags)');
+
+// posix_spawn and its helpers. The opaque glibc types are allocated as Buffers larger than
+// glibc's (80 and 336 bytes on x86_64).
+export const SPAWN_FILE_ACTIONS_SIZE = 256;
+export const SPAWNATTR_SIZE = 512;
+export const SIGSET_SIZE = 128;
+export const posixSpawnp: (pid: Int32Array, file: string, fa: Buffer, attr: Buffer, argv: (string | null)[],
+  envp: (string | null)[]) => number =
+  libc.func('int posix_spawnp(int *pid, const char *file, void *fa, void *attr, const char **argv, const char **envp)');
+export const fileActionsInit: (fa: Buffer) => number = libc.func('int posix_spawn_file_actions_init(void *fa)');
+export const fileActionsDestroy: (fa: Buffer) => number = libc.func('int posix_spawn_file_actions_destroy(void *fa)');
+export const fileActionsAddDup2: (fa: Buffer, fd: number, newfd: number) => number =
+  libc.func('int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)');
+export const fileActionsAddOpen: (fa: Buffer, fd: number, path: string, oflag: number, mode: number) => number =
+  libc.func('int posix_spawn_file_actions_addopen(void *fa, int fd, const char *path, int oflag, unsigned int mode)');
+export const fileActionsAddChdir: (fa: Buffer, path: string) => number =
+  libc.func('int posix_spawn_file_actions_addchdir_np(void *fa, const char *path)');
+export const spawnattrInit: (attr: Buffer) => number = libc.func('int posix_spawnattr_init(void *attr)');
+export const spawnattrDestroy: (attr: Buffer) => number = libc.func('int posix_spawnattr_destroy(void *attr)');
+export const spawnattrSetflags: (attr: Buffer, flags: number) => number =
+  libc.func('int posix_spawnattr_setflags(void *attr, short flags)');
+export const spawnattrSetsigdefault: (attr: Buffer, set: Buffer) => number =
+  libc.func('int posix_spawnattr_setsigdefault(void *attr, const void *set)');
+export const spawnattrSetsigmask: (attr: Buffer, set: Buffer) => number =
+  libc.func('int posix_spawnattr_setsigmask(void *attr, const void *set)');
+export const sigemptyset: (set: Buffer) => number = libc.func('int sigemptyset(void *set)');
+export const sigfillset: (set: Buffer) => number = libc.func('int sigfillset(void *set)');
+export const sigdelset: (set: Buffer, sig: number) => number = libc.func('int sigdelset(void *set, int sig)');
+export const strerror: (e: number) => string = libc.func('const char *strerror(int e)');

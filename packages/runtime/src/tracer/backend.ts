@@ -1,0 +1,162 @@
+// The mechanisms that carry out the supervisor's verdicts. The core speaks the three
+// verdicts of the ptrace_vm tags at a syscall-entry (or seccomp) stop:
+//   skipcall(R) = PTRACE_VM_SKIPCALL: the call does not run and returns R; no exit stop;
+//   skipexit    = PTRACE_VM_SKIPEXIT: the call runs; no exit stop is wanted;
+//   exit        = tag 0: the call runs and its exit stop is reported.
+// (The names are not symmetric: SKIPCALL implies SKIPEXIT.) Each may come with argument
+// rewrites, applied before the call runs. A backend turns them into ptrace requests.
+import {
+  ENOSYS, PTRACE_CONT, PTRACE_O_EXITKILL, PTRACE_O_TRACECLONE, PTRACE_O_TRACEEXEC, PTRACE_O_TRACEFORK,
+  PTRACE_O_TRACESECCOMP, PTRACE_O_TRACESYSGOOD, PTRACE_O_TRACEVFORK, PTRACE_O_VM_TAGS, PTRACE_SYSCALL,
+  PTRACE_VM_SKIPCALL, PTRACE_VM_SKIPEXIT,
+} from '../linux/consts.js';
+import { ptrace } from '../linux/libc.js';
+import { ARG_REGS_X86_64, pokeReg, REG } from '../linux/regs.js';
+import type { BackendName } from '../types.js';
+
+export type EntryAction =
+  | { tag: 'skipcall'; ret: bigint; rewrite?: ArgRewrite[] }
+  | { tag: 'skipexit'; rewrite?: ArgRewrite[] }
+  | { tag: 'exit'; rewrite?: ArgRewrite[] };
+
+/** Set argument register `arg` (0..5) to `value` before the call runs. */
+export interface ArgRewrite { arg: number; value: bigint }
+
+/** Per-thread state the backends and the core share. */
+export interface Tracee {
+  tid: number;
+  /** Thread group id. */
+  pid: number;
+  /** The launcher stub, before its execve of the target: its calls are not the policy's. */
+  stub: boolean;
+  /** The seccomp install sequence in progress at the stub's execve, if any. */
+  install: unknown;
+  /** The backend must deliver this thread's next syscall-exit stop. */
+  exitWanted: boolean;
+  /** ptrace backend: the return value to put in rax at the exit of a skipped call. */
+  pendingRet: bigint | null;
+  /** Core: an audit event to complete with the call's result at the exit stop. */
+  pending: unknown;
+}
+
+export const BASE_OPTIONS = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK
+  | PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL;
+
+export interface Backend {
+  readonly name: BackendName;
+  /** PTRACE_O_* for PTRACE_SEIZE. */
+  readonly options: number;
+  /** Seccomp filters are installed in the stub before the target's execve. */
+  readonly installsFilter: boolean;
+  /** Decisions are made at syscall-entry stops (else at PTRACE_EVENT_SECCOMP stops). */
+  readonly decidesAtEntry: boolean;
+  /** Resume from any stop that is not a decision, delivering `sig` (0: none). */
+  resume(t: Tracee, sig: number): boolean;
+  /** Carry out an entry verdict and resume. */
+  entry(t: Tracee, action: EntryAction): boolean;
+  /** At a syscall-exit stop, before the core looks at the result; the core resumes. */
+  exit(t: Tracee): void;
+}
+
+function rewrite(t: Tracee, action: EntryAction): boolean {
+  for (const r of action.rewrite ?? []) if (!pokeReg(t.tid, ARG_REGS_X86_64[r.arg]!, r.value)) return false;
+  return true;
+}
+
+/** Plain PTRACE_SYSCALL for everything: two stops per call; the reference and the fallback. */
+export class PtraceBackend implements Backend {
+  readonly name = 'ptrace' as const;
+  readonly options = BASE_OPTIONS;
+  readonly installsFilter = false;
+  readonly decidesAtEntry = true;
+  resume(t: Tracee, sig: number): boolean {
+    return ptrace(PTRACE_SYSCALL, t.tid, 0, sig) >= 0;
+  }
+  entry(t: Tracee, a: EntryAction): boolean {
+    if (!rewrite(t, a)) return false;
+    if (a.tag === 'skipcall') {
+      // Skip = orig_rax -1 at entry (the kernel then returns -ENOSYS); the return value
+      // is set at the exit stop, not here: the entry path still writes rax after us.
+      if (!pokeReg(t.tid, REG.orig_rax, -1n)) return false;
+      t.pendingRet = a.ret;
+    }
+    t.exitWanted = a.tag === 'exit';
+    return this.resume(t, 0);
+  }
+  exit(t: Tracee): void {
+    if (t.pendingRet !== null) {
+      pokeReg(t.tid, REG.rax, t.pendingRet);
+      t.pendingRet = null;
+    }
+    t.exitWanted = false;
+  }
+}
+
+/**
+ * The compiled prefilter in the kernel; only SECCOMP_RET_TRACE stops (PTRACE_EVENT_SECCOMP).
+ * Calls no rule needs never stop. Skip = nr -1 and the return register at that stop (since
+ * Linux 4.8 seccomp re-checks a changed call, and never for -1); exit wanted = PTRACE_SYSCALL.
+ */
+export class SeccompBackend implements Backend {
+  readonly name = 'seccomp' as const;
+  readonly options = BASE_OPTIONS | PTRACE_O_TRACESECCOMP;
+  readonly installsFilter = true;
+  readonly decidesAtEntry = false;
+  resume(t: Tracee, sig: number): boolean {
+    const req = t.stub || t.install !== null || t.exitWanted ? PTRACE_SYSCALL : PTRACE_CONT;
+    return ptrace(req, t.tid, 0, sig) >= 0;
+  }
+  entry(t: Tracee, a: EntryAction): boolean {
+    if (!rewrite(t, a)) return false;
+    if (a.tag === 'skipcall') {
+      if (!pokeReg(t.tid, REG.orig_rax, -1n) || !pokeReg(t.tid, REG.rax, a.ret)) return false;
+    }
+    t.exitWanted = a.tag === 'exit';
+    return this.resume(t, 0);
+  }
+  exit(t: Tracee): void {
+    t.exitWanted = false;
+  }
+}
+
+/**
+ * The patched kernel's ptrace_vm tags (kernel/ in this repo): PTRACE_O_VM_TAGS, the tag in
+ * `addr` of PTRACE_SYSCALL at the entry stop. One stop per call, two only when the exit is
+ * wanted. Not testable on a stock kernel: PTRACE_SEIZE with the option fails with EINVAL.
+ */
+export class VmTagsBackend implements Backend {
+  readonly name = 'vmtags' as const;
+  readonly options = BASE_OPTIONS | PTRACE_O_VM_TAGS;
+  readonly installsFilter = false;
+  readonly decidesAtEntry = true;
+  resume(t: Tracee, sig: number): boolean {
+    return ptrace(PTRACE_SYSCALL, t.tid, 0, sig) >= 0;
+  }
+  entry(t: Tracee, a: EntryAction): boolean {
+    if (!rewrite(t, a)) return false;
+    let tag = 0;
+    if (a.tag === 'skipcall') {
+      // SKIPCALL: the kernel skips the call and leaves rax as the tracer set it.
+      if (!pokeReg(t.tid, REG.rax, a.ret)) return false;
+      tag = PTRACE_VM_SKIPCALL;
+    } else if (a.tag === 'skipexit') {
+      tag = PTRACE_VM_SKIPEXIT;
+    }
+    t.exitWanted = a.tag === 'exit';
+    return ptrace(PTRACE_SYSCALL, t.tid, tag, 0) >= 0;
+  }
+  exit(t: Tracee): void {
+    t.exitWanted = false;
+  }
+}
+
+export function makeBackend(name: BackendName): Backend {
+  switch (name) {
+    case 'ptrace': return new PtraceBackend();
+    case 'seccomp': return new SeccompBackend();
+    case 'vmtags': return new VmTagsBackend();
+  }
+}
+
+/** -ENOSYS as a return register value. */
+export const RET_ENOSYS = BigInt(-ENOSYS);

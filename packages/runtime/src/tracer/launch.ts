@@ -1,0 +1,86 @@
+// Starting a tracee without child_process (libuv would waitpid our tracees and steal their
+// stops). posix_spawnp runs a stub shell that stops itself before exec'ing the target:
+//     /bin/sh -c 'kill -STOP $$; exec "$0" "$@"' TARGET ARGS...
+// The tracer waits for that stop (WUNTRACED), PTRACE_SEIZEs the stub and sends SIGCONT; the
+// stub's execve of the target is then the first call the supervisor sees.
+import {
+  O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK, SIGKILL, SIGSTOP,
+} from '../linux/consts.js';
+import {
+  fileActionsAddChdir, fileActionsAddDup2, fileActionsAddOpen, fileActionsDestroy, fileActionsInit, posixSpawnp,
+  sigdelset, sigemptyset, sigfillset, SIGSET_SIZE, SPAWN_FILE_ACTIONS_SIZE, spawnattrDestroy, spawnattrInit,
+  SPAWNATTR_SIZE, spawnattrSetflags, spawnattrSetsigdefault, spawnattrSetsigmask, strerror,
+} from '../linux/libc.js';
+
+/** Where a standard fd of the tracee comes from. */
+export type StdioTarget =
+  | { kind: 'inherit' }
+  | { kind: 'fd'; fd: number }
+  | { kind: 'file'; path: string }
+  | { kind: 'ignore' };
+
+export interface LaunchSpec {
+  /** Absolute path of the target executable (already searched in PATH). */
+  file: string;
+  /** The target's arguments after argv[0]. */
+  args: string[];
+  /** 'KEY=value' strings. */
+  env: string[];
+  cwd?: string;
+  stdio: [StdioTarget, StdioTarget, StdioTarget];
+}
+
+export const STUB_SCRIPT = 'kill -STOP $$; exec "$0" "$@"';
+
+export class LaunchError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** Spawn the stopped stub. Returns its pid. The caller must wait for its stop. */
+export function spawnStub(spec: LaunchSpec): number {
+  const fa = Buffer.alloc(SPAWN_FILE_ACTIONS_SIZE);
+  const attr = Buffer.alloc(SPAWNATTR_SIZE);
+  const sigs = Buffer.alloc(SIGSET_SIZE);
+  fileActionsInit(fa);
+  spawnattrInit(attr);
+  try {
+    spec.stdio.forEach((s, fd) => {
+      let r = 0;
+      switch (s.kind) {
+        // Node marks fds 0-2 close-on-exec: dup2 onto themselves clears the flag.
+        case 'inherit': r = fileActionsAddDup2(fa, fd, fd); break;
+        case 'fd': r = fileActionsAddDup2(fa, s.fd, fd); break;
+        case 'ignore': r = fileActionsAddOpen(fa, fd, '/dev/null', fd === 0 ? O_RDONLY : O_WRONLY, 0); break;
+        case 'file':
+          r = fileActionsAddOpen(fa, fd, s.path, fd === 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+          break;
+      }
+      if (r !== 0) throw new LaunchError('ESPAWN', `posix_spawn_file_actions for fd ${fd}: ${strerror(r)}`);
+    });
+    if (spec.cwd !== undefined && fileActionsAddChdir(fa, spec.cwd) !== 0) {
+      throw new LaunchError('ESPAWN', `posix_spawn_file_actions_addchdir_np(${spec.cwd}) failed`);
+    }
+    // Node ignores SIGPIPE and SIGXFSZ, and that survives exec: reset every signal to its
+    // default and unblock them all.
+    spawnattrSetflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    sigfillset(sigs);
+    sigdelset(sigs, SIGKILL);
+    sigdelset(sigs, SIGSTOP);
+    spawnattrSetsigdefault(attr, sigs);
+    sigemptyset(sigs);
+    spawnattrSetsigmask(attr, sigs);
+    const pid = new Int32Array(1);
+    const argv = ['/bin/sh', '-c', STUB_SCRIPT, spec.file, ...spec.args, null];
+    const r = posixSpawnp(pid, '/bin/sh', fa, attr, argv, [...spec.env, null]);
+    if (r !== 0) {
+      const msg = r === 2 && spec.cwd !== undefined ? `cannot enter ${spec.cwd}` : strerror(r);
+      throw new LaunchError('ESPAWN', `cannot start /bin/sh for ${spec.file}: ${msg}`);
+    }
+    return pid[0]!;
+  } finally {
+    fileActionsDestroy(fa);
+    spawnattrDestroy(attr);
+  }
+}

@@ -1,0 +1,555 @@
+// The tracer: launches the sandboxed command, follows every process and thread it creates,
+// and carries out the policy's verdict for every syscall the backend stops at.
+//
+// Precondition: everything here runs on ONE thread (the worker's). Only the thread that
+// attached may call ptrace on a tracee, and koffi's `.async` would run on a pool thread.
+//
+// The loop, phase by phase (named after strace's syscall.c):
+//   wait   waitpid(-1, __WALL | __WNOTHREAD) for any tracee;
+//   gone   an exit or a kill: forget the thread; when the main process is gone, kill the rest;
+//   stop   classify: syscall stop (entry/exit), seccomp stop, ptrace event (fork/exec/...),
+//          group-stop (parked with PTRACE_LISTEN), signal-delivery stop (re-injected);
+//   decide at an entry (ptrace, vmtags) or a seccomp stop: safety rules, then the policy;
+//   carry  the verdict as a ptrace_vm tag through the backend; at the exit, the result.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+import { syscallName } from '../abi.js';
+import { emulateUname } from '../emulate/uname.js';
+import type { Decision, Invocation, SourceRange, Verdict } from '../ir.js';
+import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
+import {
+  AUDIT_ARCH_X86_64, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
+  PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
+  PTRACE_GETEVENTMSG, PTRACE_LISTEN, PTRACE_SEIZE, PTRACE_SYSCALL, PTRACE_SYSCALL_INFO_ENTRY,
+  PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
+  SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, WUNTRACED, __WALL, __WNOTHREAD, X32_SYSCALL_BIT,
+} from '../linux/consts.js';
+import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
+import { writeMem } from '../linux/mem.js';
+import { PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
+import type { AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorPolicy } from '../types.js';
+import { type Backend, type EntryAction, makeBackend, PtraceBackend, type Tracee } from './backend.js';
+import { type LaunchSpec, LaunchError, spawnStub } from './launch.js';
+import { decodeArgs } from './decode.js';
+import { PathDeref } from './paths.js';
+
+export interface TracerOptions {
+  backend: 'auto' | BackendName;
+  policy: SupervisorPolicy;
+  /** Handed to `decide` as `ctx.data`. */
+  data?: unknown;
+  /** Called for every audited decision (each denial, each `log` rule, each `trace`). */
+  onAudit?: (e: AuditEvent) => void;
+  /** Called once the stub runs under the tracer. */
+  onSpawn?: (pid: number, backend: BackendName) => void;
+  /**
+   * Shared with the main thread: [0] stop requested, [1] number of live tids in [2..].
+   * The main thread SIGKILLs the listed tids to stop a run (a blocking waitpid cannot be
+   * interrupted otherwise); the tracer kills any newcomer once [0] is set.
+   */
+  shared?: Int32Array;
+}
+
+export interface TracerResult {
+  status: ExitStatus;
+  stats: Stats;
+  backend: BackendName;
+}
+
+/** The seccomp install sequence run in the stub at its execve entry (see `startInstall`). */
+interface Install {
+  saved: Regs;
+  progs: Uint8Array[];
+  next: number;
+  phase: 'prctl-exit' | 'seccomp-entry' | 'seccomp-exit';
+}
+
+interface PendingAudit {
+  event: AuditEvent;
+}
+
+interface Thread extends Tracee {
+  install: Install | null;
+  pending: PendingAudit | null;
+}
+
+const STOP_SIGNALS = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
+  Object.entries(os.constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
+);
+
+const wifexited = (s: number): boolean => (s & 0x7f) === 0;
+const wifstopped = (s: number): boolean => (s & 0xff) === 0x7f;
+
+export function decodeStatus(s: number): ExitStatus {
+  if (wifexited(s)) return { code: (s >> 8) & 0xff, signal: null, signalNumber: null };
+  const n = s & 0x7f;
+  return { code: null, signal: SIGNAL_NAMES.get(n) ?? null, signalNumber: n };
+}
+
+function verdictDetail(v: Verdict): string | undefined {
+  if (v.kind === 'deny') return v.errnoName;
+  if (v.kind === 'emulate') return v.emulate.kind === 'return' ? `return ${v.emulate.value}` : 'uname';
+  return undefined;
+}
+
+export class Tracer {
+  private backend!: Backend;
+  private readonly threads = new Map<number, Thread>();
+  private readonly info = new SyscallInfo();
+  private readonly status = new Int32Array(1);
+  private readonly msg = new BigUint64Array(1);
+  private mainPid = 0;
+  private mainStatus: ExitStatus | null = null;
+  private killing = false;
+  private readonly stats: Stats = {
+    stops: { syscallEntry: 0, syscallExit: 0, seccomp: 0, signal: 0, group: 0, event: 0, total: 0 },
+    syscalls: {},
+    tracees: 0,
+  };
+
+  constructor(private readonly opts: TracerOptions) {}
+
+  /** Launch `spec` under the tracer and trace it to the end. Blocks the calling thread. */
+  run(spec: LaunchSpec): TracerResult {
+    this.launch(spec);
+    this.loop();
+    return { status: this.mainStatus!, stats: this.stats, backend: this.backend.name };
+  }
+
+  // --- launch -------------------------------------------------------------------------
+
+  private launch(spec: LaunchSpec): void {
+    const pid = spawnStub(spec);
+    this.mainPid = pid;
+    // The stub stops itself (kill -STOP $$) before anything else.
+    const r = waitpid(pid, this.status, WUNTRACED);
+    const s = this.status[0]!;
+    if (r !== pid || !wifstopped(s)) {
+      if (r === pid) throw new LaunchError('ESTUB', `the launcher stub ended before the target started (status ${s})`);
+      throw new LaunchError('ESTUB', `waitpid(stub): ${strerror(errno())}`);
+    }
+    const requested = this.opts.backend;
+    this.backend = makeBackend(requested === 'auto' ? 'seccomp' : requested);
+    if (ptrace(PTRACE_SEIZE, pid, 0, this.backend.options) < 0) {
+      const e = errno();
+      kill(pid, SIGKILL);
+      waitpid(pid, this.status, 0);
+      // PTRACE_SEIZE rejects unknown options with EIO (PTRACE_SETOPTIONS with EINVAL).
+      if (requested === 'vmtags' && (e === EIO || e === EINVAL)) {
+        throw new LaunchError('ENOVMTAGS',
+          'the vmtags backend needs a kernel with the ptrace_vm patch (this kernel rejects PTRACE_O_VM_TAGS); use --backend seccomp or ptrace');
+      }
+      throw new LaunchError('ESEIZE', `PTRACE_SEIZE failed: ${strerror(e)}`);
+    }
+    this.addThread(pid, pid, true);
+    kill(pid, SIGCONT);
+    this.opts.onSpawn?.(pid, this.backend.name);
+  }
+
+  private addThread(tid: number, pid: number, stub = false): Thread {
+    const t: Thread = { tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null };
+    this.threads.set(tid, t);
+    this.stats.tracees++;
+    this.publish();
+    if (this.killing || this.stopRequested()) kill(tid, SIGKILL);
+    return t;
+  }
+
+  private removeThread(tid: number): void {
+    this.threads.delete(tid);
+    this.publish();
+  }
+
+  /** Publish the live tids for the main thread's kill(). */
+  private publish(): void {
+    const sh = this.opts.shared;
+    if (sh === undefined) return;
+    let n = 0;
+    for (const tid of this.threads.keys()) {
+      if (2 + n >= sh.length) break;
+      sh[2 + n++] = tid;
+    }
+    Atomics.store(sh, 1, n);
+  }
+
+  private stopRequested(): boolean {
+    return this.opts.shared !== undefined && Atomics.load(this.opts.shared, 0) !== 0;
+  }
+
+  /** SIGKILL every tracee. SIGKILL wakes a thread even from a ptrace stop. */
+  private killAll(): void {
+    this.killing = true;
+    for (const t of this.threads.values()) kill(t.tid, SIGKILL);
+  }
+
+  // --- the loop -----------------------------------------------------------------------
+
+  private loop(): void {
+    const st = this.status;
+    while (true) {
+      const tid = waitpid(-1, st, __WALL | __WNOTHREAD);
+      if (tid < 0) {
+        const e = errno();
+        if (e === EINTR) continue;
+        if (e === ECHILD) break;
+        throw new Error(`waitpid: ${strerror(e)}`);
+      }
+      if (!this.killing && this.stopRequested()) this.killAll();
+      const s = st[0]!;
+      if (!wifstopped(s)) {
+        this.gone(tid, s);
+        if (this.mainStatus !== null && this.threads.size === 0) break;
+        continue;
+      }
+      this.stats.stops.total++;
+      const t = this.threads.get(tid) ?? this.addThread(tid, this.tgidOf(tid));
+      const sig = (s >> 8) & 0xff;
+      const event = (s >> 16) & 0xff;
+      try {
+        if (sig === (SIGTRAP | 0x80)) this.syscallStop(t);
+        else if (event !== 0) this.eventStop(t, event, sig);
+        else {
+          // Signal-delivery stop: deliver the signal as it came.
+          this.stats.stops.signal++;
+          this.backend.resume(t, sig);
+        }
+      } catch (e) {
+        // A tracee killed under our feet (ESRCH) is reported by waitpid next; anything
+        // else is a bug: keep the sandbox whole by killing it.
+        if (!(e instanceof PtraceError && e.errno === 3)) {
+          this.killAll();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private tgidOf(tid: number): number {
+    try {
+      const m = /^Tgid:\s+(\d+)$/m.exec(readFileSync(`/proc/${tid}/status`, 'utf8'));
+      return m ? Number(m[1]) : tid;
+    } catch {
+      return tid;
+    }
+  }
+
+  private gone(tid: number, s: number): void {
+    const t = this.threads.get(tid);
+    if (t?.pending) this.finishAudit(t, null);
+    this.removeThread(tid);
+    if (tid === this.mainPid) {
+      this.mainStatus = decodeStatus(s);
+      // The sandbox ends with its main process: nothing may run on untraced or orphaned.
+      this.killAll();
+    }
+  }
+
+  private eventStop(t: Thread, event: number, sig: number): void {
+    switch (event) {
+      case PTRACE_EVENT_SECCOMP:
+        this.stats.stops.seccomp++;
+        this.decisionStop(t, this.info.get(t.tid));
+        return;
+      case PTRACE_EVENT_FORK:
+      case PTRACE_EVENT_VFORK:
+      case PTRACE_EVENT_CLONE: {
+        this.stats.stops.event++;
+        ptraceBuf(PTRACE_GETEVENTMSG, t.tid, 0, this.msg);
+        const child = Number(this.msg[0]);
+        if (!this.threads.has(child)) this.addThread(child, event === PTRACE_EVENT_CLONE ? this.tgidOf(child) : child);
+        this.backend.resume(t, 0);
+        return;
+      }
+      case PTRACE_EVENT_EXEC: {
+        this.stats.stops.event++;
+        // After an exec by a non-leader thread the thread takes the leader's tid; the
+        // former tid (the event message) is gone without an exit report.
+        ptraceBuf(PTRACE_GETEVENTMSG, t.tid, 0, this.msg);
+        const former = Number(this.msg[0]);
+        if (former !== t.tid) {
+          const old = this.threads.get(former);
+          if (old) {
+            t.exitWanted = old.exitWanted;
+            t.pending = old.pending;
+            t.pendingRet = old.pendingRet;
+            this.removeThread(former);
+          }
+        }
+        this.backend.resume(t, 0);
+        return;
+      }
+      case PTRACE_EVENT_STOP:
+        if (STOP_SIGNALS.has(sig)) {
+          // Group-stop: park it with PTRACE_LISTEN so that job control (SIGCONT) works.
+          this.stats.stops.group++;
+          ptrace(PTRACE_LISTEN, t.tid, 0, 0);
+        } else {
+          this.stats.stops.event++;
+          this.backend.resume(t, 0);
+        }
+        return;
+      default:
+        this.stats.stops.event++;
+        this.backend.resume(t, 0);
+    }
+  }
+
+  private syscallStop(t: Thread): void {
+    const op = this.info.get(t.tid);
+    if (op === PTRACE_SYSCALL_INFO_ENTRY) {
+      this.stats.stops.syscallEntry++;
+      if (t.install) return this.installStep(t, op);
+      if (t.stub) {
+        // The stub's own calls are the launcher's, not the policy's: until its execve.
+        if (this.info.nr !== NR.execve || this.info.arch !== AUDIT_ARCH_X86_64) {
+          this.backend.resume(t, 0);
+          return;
+        }
+        t.stub = false;
+        if (this.backend.installsFilter) return this.startInstall(t);
+      }
+      if (this.backend.decidesAtEntry) this.decisionStop(t, op);
+      else this.backend.resume(t, 0);
+      return;
+    }
+    this.stats.stops.syscallExit++;
+    if (op === PTRACE_SYSCALL_INFO_EXIT && t.install) return this.installStep(t, op);
+    this.backend.exit(t);
+    if (t.pending) this.finishAudit(t, op === PTRACE_SYSCALL_INFO_EXIT ? Number(this.info.rval) : null);
+    this.backend.resume(t, 0);
+  }
+
+  // --- the seccomp install in the stub ---------------------------------------------------
+  //
+  // At the stub's execve entry the call is turned into prctl(PR_SET_NO_NEW_PRIVS, 1); at its
+  // exit the instruction pointer is rewound over the `syscall` instruction to run
+  // seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) once per program (the program written below
+  // the stub's stack pointer); at the last exit it is rewound again with the registers of
+  // the original execve, which then runs under the filters.
+  // NO_NEW_PRIVS is what lets an unprivileged process install a filter; it also means that
+  // setuid and file capabilities do not raise privileges anywhere in the sandboxed tree.
+
+  private startInstall(t: Thread): void {
+    const saved = new Regs().get(t.tid);
+    const p = this.opts.policy;
+    const progs = [
+      safetyFilter({ allowPtrace: p.allowPtrace === true, allowIoUring: p.allowIoUring === true }),
+      // Installed last, so that its SECCOMP_RET_DATA wins among equal actions.
+      p.filter ?? traceAllFilter(),
+    ];
+    t.install = { saved, progs, next: 0, phase: 'prctl-exit' };
+    const regs = new Regs();
+    regs.buf.set(saved.buf);
+    regs.r[REG.orig_rax] = BigInt(NR.prctl);
+    regs.r[REG.rdi] = BigInt(PR_SET_NO_NEW_PRIVS);
+    regs.r[REG.rsi] = 1n;
+    regs.r[REG.rdx] = 0n;
+    regs.r[REG.r10] = 0n;
+    regs.r[REG.r8] = 0n;
+    regs.set(t.tid);
+    ptrace(PTRACE_SYSCALL, t.tid, 0, 0);
+  }
+
+  private installStep(t: Thread, op: number): void {
+    const ins = t.install!;
+    if (op === PTRACE_SYSCALL_INFO_ENTRY) {
+      // The rewound seccomp() call entering: let it run.
+      ins.phase = 'seccomp-exit';
+      ptrace(PTRACE_SYSCALL, t.tid, 0, 0);
+      return;
+    }
+    const rval = this.info.rval;
+    if (rval !== 0n) return this.installFailed(t, ins, rval);
+    if (ins.next < ins.progs.length) {
+      const prog = ins.progs[ins.next++]!;
+      // Below the red zone: struct sock_fprog { u16 len; u64 filter } then the program.
+      const sp = (BigInt.asUintN(64, ins.saved.r[REG.rsp]!) - 256n - BigInt(prog.length) - 16n) & ~15n;
+      const fprog = Buffer.alloc(16);
+      fprog.writeUInt16LE(prog.length / 8, 0);
+      fprog.writeBigUInt64LE(sp + 16n, 8);
+      if (writeMem(t.tid, sp, fprog) !== 0 || writeMem(t.tid, sp + 16n, prog) !== 0) {
+        return this.installFailed(t, ins, BigInt(-14));
+      }
+      const regs = new Regs();
+      regs.buf.set(ins.saved.buf);
+      regs.r[REG.rip] = ins.saved.r[REG.rip]! - 2n;
+      regs.r[REG.rax] = BigInt(NR.seccomp);
+      regs.r[REG.rdi] = BigInt(SECCOMP_SET_MODE_FILTER);
+      regs.r[REG.rsi] = 0n;
+      regs.r[REG.rdx] = sp;
+      regs.set(t.tid);
+      ins.phase = 'seccomp-entry';
+      ptrace(PTRACE_SYSCALL, t.tid, 0, 0);
+      return;
+    }
+    // Every filter in: re-issue the original execve.
+    const regs = new Regs();
+    regs.buf.set(ins.saved.buf);
+    regs.r[REG.rip] = ins.saved.r[REG.rip]! - 2n;
+    regs.r[REG.rax] = ins.saved.r[REG.orig_rax]!;
+    regs.set(t.tid);
+    t.install = null;
+    this.backend.resume(t, 0);
+  }
+
+  private installFailed(t: Thread, ins: Install, rval: bigint): void {
+    if (this.opts.backend === 'auto') {
+      // No seccomp filters here: fall back to plain ptrace for this run.
+      this.backend = new PtraceBackend();
+      const regs = new Regs();
+      regs.buf.set(ins.saved.buf);
+      regs.r[REG.rip] = ins.saved.r[REG.rip]! - 2n;
+      regs.r[REG.rax] = ins.saved.r[REG.orig_rax]!;
+      regs.set(t.tid);
+      t.install = null;
+      this.backend.resume(t, 0);
+      return;
+    }
+    this.killAll();
+    throw new LaunchError('ESECCOMP',
+      `installing the seccomp filter failed (${ins.next === 0 ? 'prctl' : 'seccomp'}: errno ${-rval}); try --backend ptrace`);
+  }
+
+  // --- decisions -----------------------------------------------------------------------
+
+  private decisionStop(t: Thread, op: number): void {
+    const info = this.info;
+    if (op !== PTRACE_SYSCALL_INFO_SECCOMP && op !== PTRACE_SYSCALL_INFO_ENTRY) {
+      // The thread is gone or the stop is not a call: nothing to decide.
+      this.backend.resume(t, 0);
+      return;
+    }
+    const nr = info.nr;
+    if (nr === -1) {
+      // A call some tracer already skipped: never ours to decide.
+      this.backend.entry(t, { tag: 'skipexit' });
+      return;
+    }
+    const arch = info.arch;
+    const x86 = arch === AUDIT_ARCH_X86_64;
+    const name = x86 && (nr & X32_SYSCALL_BIT) === 0 ? syscallName(nr) : `${x86 ? 'x32' : 'ia32'}:${nr}`;
+    this.stats.syscalls[name] = (this.stats.syscalls[name] ?? 0) + 1;
+    const args = info.args();
+
+    // Safety rules, whatever the policy says (the same as the seccomp safety filter).
+    if (!x86 || (nr & X32_SYSCALL_BIT) !== 0) {
+      // ia32 (`int 0x80`) and x32 calls: a policy written for x86_64 numbers cannot judge them.
+      return this.safetyDeny(t, nr, name, args, ENOSYS, 'ENOSYS', 'sysvm:abi');
+    }
+    if (nr === NR.ptrace && !(this.opts.policy.allowPtrace && this.ptraceTargetInside(args))) {
+      // A tracee must never detach itself, nor trace the supervisor or anything outside.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:ptrace');
+    }
+    if (nr === NR.io_uring_setup && !this.opts.policy.allowIoUring) {
+      // io_uring does the work of syscalls without syscalls the tracer would see.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');
+    }
+
+    const deref = new PathDeref(t.pid, t.tid, name, args);
+    const inv: Invocation = { arch: 'x86_64', nr, args, deref };
+    const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };
+    if (op === PTRACE_SYSCALL_INFO_SECCOMP) ctx.retData = info.retData;
+    let d: Decision;
+    try {
+      d = this.opts.policy.decide(inv, ctx);
+    } catch (e) {
+      // Fail closed: a policy that throws denies the call.
+      d = { verdict: { kind: 'deny', errno: EPERM, errnoName: 'EPERM' }, rule: null, log: true };
+      this.audit(this.makeEvent(t, nr, name, args, deref, d.verdict, `sysvm:policy-error: ${String(e)}`, undefined), -EPERM);
+      this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-EPERM) });
+      return;
+    }
+    this.carryOut(t, nr, name, args, deref, d);
+  }
+
+  /** ptrace(2) may only name a tracee of this sandbox (which then fails: it is traced already). */
+  private ptraceTargetInside(args: readonly bigint[]): boolean {
+    return this.threads.has(Number(BigInt.asIntN(32, args[1]!)));
+  }
+
+  private safetyDeny(t: Thread, nr: number, name: string, args: readonly bigint[], err: number, errName: string,
+    rule: string): void {
+    const v: Verdict = { kind: 'deny', errno: err, errnoName: errName };
+    this.audit(this.makeEvent(t, nr, name, args, undefined, v, rule, undefined), -err);
+    this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-err) });
+  }
+
+  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: PathDeref, d: Decision): void {
+    const v = d.verdict;
+    const ruleName = d.rule === null ? 'default' : (d.rule.name ?? `#${d.rule.index}`);
+    const src = d.rule?.source;
+    let action: EntryAction;
+    let result: number | null | undefined; // undefined: known at the exit stop
+    switch (v.kind) {
+      case 'allow':
+        // SKIPEXIT, unless the decision is logged: then the result is wanted.
+        action = d.log ? { tag: 'exit' } : { tag: 'skipexit' };
+        break;
+      case 'trace':
+        action = { tag: 'exit' };
+        break;
+      case 'deny':
+        action = { tag: 'skipcall', ret: BigInt(-v.errno) };
+        result = -v.errno;
+        break;
+      case 'kill':
+        // SIGKILL wakes the thread from its stop and the call never runs; the whole
+        // thread group dies (SECCOMP_RET_KILL_PROCESS semantics).
+        kill(t.pid, SIGKILL);
+        action = { tag: 'skipcall', ret: BigInt(-ENOSYS) };
+        result = null;
+        break;
+      case 'emulate': {
+        const e = v.emulate;
+        const r = e.kind === 'return' ? e.value : emulateUname(t.tid, args[0]!, e.fields);
+        action = { tag: 'skipcall', ret: BigInt(r) };
+        result = r;
+        break;
+      }
+    }
+    const audited = d.log || v.kind === 'deny' || v.kind === 'trace' || v.kind === 'kill';
+    if (audited) {
+      const ev = this.makeEvent(t, nr, name, args, deref, v, ruleName, src);
+      if (result === undefined) t.pending = { event: ev };
+      else this.audit(ev, result);
+    }
+    this.backend.entry(t, action);
+  }
+
+  private makeEvent(t: Thread, nr: number, name: string, args: readonly bigint[], deref: PathDeref | undefined,
+    v: Verdict, rule: string, src: SourceRange | undefined): AuditEvent {
+    // Every argument of an audited call is decoded, paths resolved whether or not the policy
+    // read them.
+    const d = deref ?? new PathDeref(t.pid, t.tid, name, args);
+    let decoded: Record<string, string | number>;
+    try {
+      decoded = decodeArgs(t.tid, name, args, d);
+    } catch {
+      decoded = Object.fromEntries(args.map((a, i) => [`arg${i}`, `0x${a.toString(16)}`]));
+    }
+    const ev: AuditEvent = {
+      time: new Date().toISOString(), pid: t.pid, tid: t.tid, syscall: name, nr, args: decoded,
+      verdict: v.kind, result: null, rule,
+    };
+    const detail = verdictDetail(v);
+    if (detail !== undefined) ev.detail = detail;
+    if (src) {
+      ev.source = `${src.file}:${src.line}`;
+      ev.sourceRange = src;
+    }
+    return ev;
+  }
+
+  private finishAudit(t: Thread, result: number | null): void {
+    const p = t.pending!;
+    t.pending = null;
+    this.audit(p.event, result);
+  }
+
+  private audit(ev: AuditEvent, result: number | null): void {
+    ev.result = result;
+    this.opts.onAudit?.(ev);
+  }
+}

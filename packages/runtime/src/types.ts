@@ -1,0 +1,106 @@
+// Public types of the runtime: the policy the supervisor runs, audit events, statistics.
+import type { Decision, Invocation, SourceRange, Verdict } from './ir.js';
+
+/** What the supervisor knows about the thread stopped at a syscall. */
+export interface DecideContext {
+  /** Thread group id (the process) and thread id of the caller. */
+  pid: number;
+  tid: number;
+  /** The syscall's name (from the catalogue), or `syscall_<nr>` if unknown. */
+  name: string;
+  /** SECCOMP_RET_DATA of the filter's RET_TRACE (seccomp backend only). */
+  retData?: number;
+  /** The `data` of an inline policy (see `InlinePolicy`), else undefined. */
+  data?: unknown;
+}
+
+/**
+ * The policy as the supervisor runs it: a prefilter for the kernel and a decision
+ * function for what the prefilter sends to the supervisor.
+ */
+export interface SupervisorPolicy {
+  /**
+   * The seccomp program (struct sock_filter[] bytes) to install before the target's execve.
+   * null: no prefilter, every call stops (under the seccomp backend the runtime then
+   * installs a filter that traces every call).
+   */
+  filter: Uint8Array | null;
+  /** Decide one invocation stopped at syscall entry (or at a PTRACE_EVENT_SECCOMP stop). */
+  decide(inv: Invocation, ctx: DecideContext): Decision;
+  /** A rule names ptrace(2): only then may a tracee call it at all (see the safety rules). */
+  allowPtrace?: boolean;
+  /** A rule names io_uring_setup(2): only then is it not denied. */
+  allowIoUring?: boolean;
+}
+
+/**
+ * How a policy reaches the tracer thread. Functions cannot cross threads, so either
+ *  - a module the worker imports: its export `createSupervisorPolicy(options)` (or the
+ *    default export) returns a SupervisorPolicy (or a Promise of one); or
+ *  - an inline policy whose `decide` is sent as source text: it must be self-contained
+ *    (no closure: it may use only its parameters, `ctx.data` and globals).
+ */
+export type PolicySource = ModulePolicy | InlinePolicy;
+export interface ModulePolicy {
+  module: string | URL;
+  exportName?: string;
+  options?: unknown;
+}
+export interface InlinePolicy {
+  filter: Uint8Array | null;
+  decide: (inv: Invocation, ctx: DecideContext) => Decision;
+  allowPtrace?: boolean;
+  allowIoUring?: boolean;
+  /** Structured-cloneable data handed to `decide` as `ctx.data`. */
+  data?: unknown;
+}
+
+export type BackendName = 'seccomp' | 'ptrace' | 'vmtags';
+
+/** One audited decision: every denial, and every decision whose rule says `log`. */
+export interface AuditEvent {
+  /** ISO 8601 time of the decision. */
+  time: string;
+  pid: number;
+  tid: number;
+  syscall: string;
+  nr: number;
+  /** Decoded arguments: integers as hex strings, resolved paths as strings. */
+  args: Record<string, string | number>;
+  verdict: Verdict['kind'];
+  /** The verdict's detail: errno name of a deny, emulation kind. */
+  detail?: string;
+  /** The call's result (negative: -errno), or null if it never returned (killed). */
+  result: number | null;
+  /** The rule's name (or `#index`), `default`, or `sysvm:<safety rule>`. */
+  rule: string;
+  /** Where the rule is, `file:line`. */
+  source?: string;
+  sourceRange?: SourceRange;
+}
+
+export interface Stats {
+  /** Stops by kind. */
+  stops: {
+    syscallEntry: number;
+    syscallExit: number;
+    seccomp: number;
+    signal: number;
+    group: number;
+    event: number;
+    total: number;
+  };
+  /** Supervisor decisions per syscall name (entries and seccomp stops that reached `decide`). */
+  syscalls: Record<string, number>;
+  /** Processes and threads seen. */
+  tracees: number;
+}
+
+export interface ExitStatus {
+  /** Exit code, or null if killed by a signal. */
+  code: number | null;
+  /** Name of the signal that killed it (e.g. 'SIGKILL'), or null. */
+  signal: NodeJS.Signals | null;
+  /** The signal's number, or null. */
+  signalNumber: number | null;
+}

@@ -1,0 +1,90 @@
+// The tracer thread. It loads the policy, spawns the stub, and runs the blocking loop; the
+// main thread hears of it only through messages (spawned, audit, exit, error).
+// Precondition: every ptrace call of the run happens on this thread.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { LaunchError } from './tracer/launch.js';
+import type { LaunchSpec } from './tracer/launch.js';
+import { Tracer } from './tracer/tracer.js';
+import type { AuditEvent, BackendName, SupervisorPolicy } from './types.js';
+
+/** What the main thread sends (structured-cloneable). */
+export interface WorkerInit {
+  spec: LaunchSpec;
+  backend: 'auto' | BackendName;
+  policy:
+    | { kind: 'module'; module: string; exportName?: string; options?: unknown }
+    | { kind: 'inline'; filter: Uint8Array | null; decide: string; allowPtrace?: boolean; allowIoUring?: boolean; data?: unknown };
+  log?: string;
+  quiet: boolean;
+  shared: Int32Array;
+}
+
+export type WorkerMessage =
+  | { type: 'spawned'; pid: number; backend: BackendName }
+  | { type: 'audit'; event: AuditEvent }
+  | { type: 'exit'; status: import('./types.js').ExitStatus; stats: import('./types.js').Stats; backend: BackendName }
+  | { type: 'error'; code: string; message: string };
+
+const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
+
+/** Turn the source text of an inline `decide` back into a function. */
+function reviveDecide(src: string): SupervisorPolicy['decide'] {
+  const expr = /^(async\s+)?(function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.test(src.trim()) ? src : `function ${src}`;
+  return new Function(`"use strict"; return (${expr});`)() as SupervisorPolicy['decide'];
+}
+
+async function loadPolicy(p: WorkerInit['policy']): Promise<{ policy: SupervisorPolicy; data?: unknown }> {
+  if (p.kind === 'inline') {
+    const policy: SupervisorPolicy = { filter: p.filter, decide: reviveDecide(p.decide) };
+    if (p.allowPtrace !== undefined) policy.allowPtrace = p.allowPtrace;
+    if (p.allowIoUring !== undefined) policy.allowIoUring = p.allowIoUring;
+    return { policy, data: p.data };
+  }
+  const m = (await import(p.module)) as Record<string, unknown>;
+  const make = (m[p.exportName ?? 'createSupervisorPolicy'] ?? m.default) as ((o: unknown) => SupervisorPolicy | Promise<SupervisorPolicy>) | undefined;
+  if (typeof make !== 'function') {
+    throw new LaunchError('EPOLICY', `policy module ${p.module} exports no ${p.exportName ?? 'createSupervisorPolicy'} function`);
+  }
+  return { policy: await make(p.options) };
+}
+
+/** One line for a human, per denial. */
+export function humanLine(e: AuditEvent): string {
+  const args = Object.entries(e.args).filter(([, v]) => typeof v === 'string' && !v.startsWith('0x'))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+  const what = e.verdict === 'kill' ? 'killed the process at' : 'denied';
+  const res = e.result === null ? '' : ` = ${e.result}${e.detail ? ` (${e.detail})` : ''}`;
+  const where = e.source ? ` at ${e.source}` : '';
+  return `sysvm: ${what} ${e.syscall}(${args})${res} [pid ${e.pid}] by ${e.rule}${where}\n`;
+}
+
+async function main(): Promise<void> {
+  const init = workerData as WorkerInit;
+  let logFd: number | null = null;
+  try {
+    const { policy, data } = await loadPolicy(init.policy);
+    if (init.log !== undefined) logFd = openSync(init.log, 'a');
+    const tracer = new Tracer({
+      backend: init.backend, policy, data, shared: init.shared,
+      onSpawn: (pid, backend) => post({ type: 'spawned', pid, backend }),
+      onAudit: (event) => {
+        // Written here, synchronously, so that the log is complete even if the app's
+        // event loop is busy or the run is stopped.
+        if (logFd !== null) writeSync(logFd, `${JSON.stringify(event)}\n`);
+        if (!init.quiet && (event.verdict === 'deny' || event.verdict === 'kill')) writeSync(2, humanLine(event));
+        post({ type: 'audit', event });
+      },
+    });
+    const r = tracer.run(init.spec);
+    post({ type: 'exit', status: r.status, stats: r.stats, backend: r.backend });
+  } catch (e) {
+    const code = e instanceof LaunchError ? e.code : 'EINTERNAL';
+    post({ type: 'error', code, message: e instanceof Error ? e.message : String(e) });
+  } finally {
+    if (logFd !== null) closeSync(logFd);
+  }
+}
+
+void main();

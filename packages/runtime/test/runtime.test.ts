@@ -1,0 +1,313 @@
+// The runtime against real programs, on both stock-kernel backends.
+// Needs the built worker script (dist/worker.js): `tsc -b` first (the root `pnpm test` does).
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+
+import { run, spawn } from '../src/index.js';
+import type { AuditEvent, InlinePolicy, RuleIR, SourceRange } from '../src/index.js';
+
+import { allowAll, BACKENDS, compileAll, errnoOf, running, traceOnly } from './helpers.js';
+
+let bin: Record<string, string>;
+let tmp: string;
+let allowed: string; // tmp/allowed: readable
+let secret: string; // tmp/secret: denied by the path policy
+
+beforeAll(() => {
+  bin = compileAll();
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'sysvm-rt-fs-'));
+  allowed = path.join(tmp, 'allowed');
+  secret = path.join(tmp, 'secret');
+  mkdirSync(allowed);
+  mkdirSync(secret);
+  writeFileSync(path.join(allowed, 'ok.txt'), 'fine\n');
+  writeFileSync(path.join(secret, 'key.txt'), 'hidden\n');
+  symlinkSync('../secret/key.txt', path.join(allowed, 'link'));
+  symlinkSync(secret, path.join(allowed, 'dirlink'));
+});
+
+const src = (line: number): SourceRange => ({ file: 'test-policy.yaml', line, column: 3, endLine: line, endColumn: 20 });
+
+function rule(index: number, name: string, syscalls: string[], line: number): RuleIR {
+  return { index, name, source: src(line), syscalls, match: null, verdict: { kind: 'allow' }, log: false };
+}
+
+/** Deny open/openat of anything under `denyUnder` with EACCES, as a path rule would. */
+function pathPolicy(denyUnder: string[]): InlinePolicy {
+  return {
+    filter: traceOnly(['open', 'openat']),
+    data: { denyUnder, errno: errnoOf('EACCES'), rule: rule(0, 'no-secrets', ['open', 'openat'], 4) },
+    decide: (inv, ctx) => {
+      const d = ctx.data as { denyUnder: string[]; errno: number; rule: RuleIR };
+      if (ctx.name === 'open' || ctx.name === 'openat') {
+        const p = inv.deref?.path(ctx.name === 'openat' ? 1 : 0);
+        if (p !== undefined && d.denyUnder.some((x) => p === x || p.startsWith(`${x}/`))) {
+          return { verdict: { kind: 'deny', errno: d.errno, errnoName: 'EACCES' }, rule: d.rule, log: false };
+        }
+      }
+      return { verdict: { kind: 'allow' }, rule: null, log: false };
+    },
+  };
+}
+
+describe.for(BACKENDS)('%s backend', (backend) => {
+  test('cat and ls: output and exit status', async () => {
+    const cat = await run({ command: 'cat', args: [path.join(allowed, 'ok.txt')], backend, policy: allowAll });
+    expect(cat).toMatchObject({ code: 0, signal: null, stdout: 'fine\n', stderr: '', backend });
+    const ls = await run({ command: 'ls', args: [allowed], backend, policy: allowAll });
+    expect(ls.stdout).toBe('dirlink\nlink\nok.txt\n');
+    expect(ls.code).toBe(0);
+  });
+
+  test.for([
+    ['exit 7', 7, null],
+    ['kill -TERM $$', null, 'SIGTERM'],
+    ['kill -KILL $$', null, 'SIGKILL'],
+  ] as const)('exit status of sh -c %j', async ([script, code, signal]) => {
+    const r = await run({ command: 'sh', args: ['-c', script], backend, policy: allowAll });
+    expect({ code: r.code, signal: r.signal }).toEqual({ code, signal });
+  });
+
+  test('a shell pipeline', async () => {
+    const r = await run({ command: 'sh', args: ['-c', 'printf "b\\na\\nc\\n" | sort | head -n 2'], backend, policy: allowAll });
+    expect(r.stdout).toBe('a\nb\n');
+    expect(r.code).toBe(0);
+    expect(r.stats.tracees).toBeGreaterThanOrEqual(3);
+  });
+
+  test('python3 with threads', async () => {
+    const py = 'import threading, os\nr = []\n'
+      + 'ts = [threading.Thread(target=lambda: r.append(len(os.listdir("/")) > 0)) for _ in range(4)]\n'
+      + '[t.start() for t in ts]\n[t.join() for t in ts]\nprint(sum(r))';
+    const r = await run({ command: 'python3', args: ['-c', py], backend, policy: allowAll });
+    expect(r.stdout).toBe('4\n');
+    expect(r.code).toBe(0);
+  });
+
+  test('vfork then exec in the child', async () => {
+    const r = await run({ command: bin.vfork!, backend, policy: allowAll });
+    expect(r.stdout).toBe('child\nparent 0\n');
+  });
+
+  test('clone3 threads, each opening a file through the path policy', async () => {
+    const r = await run({ command: bin.threads!, args: [path.join(allowed, 'ok.txt'), 'f'], backend, policy: pathPolicy([secret]) });
+    expect(r.stdout).toBe('threads 4\n');
+    const denied = await run({ command: bin.threads!, args: [path.join(secret, 'key.txt'), 'h'], backend, policy: pathPolicy([secret]), quiet: true });
+    expect(denied.stdout).toBe('threads 0\n');
+    expect(denied.stats.tracees).toBe(5);
+    expect(denied.stats.syscalls.clone3).toBe(backend === 'ptrace' ? 4 : undefined);
+  });
+
+  test('exec from a non-leader thread', async () => {
+    const r = await run({ command: bin.exec_thread!, backend, policy: allowAll });
+    expect(r).toMatchObject({ stdout: 'from-thread\n', code: 0 });
+  });
+
+  test('a signal during a blocking read interrupts it (EINTR) and runs the handler', async () => {
+    const r = await run({ command: bin.sigblock!, backend, policy: allowAll });
+    expect(r.stdout).toBe('read=-1 errno=EINTR hits=1\n');
+  });
+
+  test('a path across a page boundary, and one ending at an unreadable page', async () => {
+    const target = path.join(secret, 'key.txt');
+    const r = await run({ command: bin.pagepath!, args: [target], backend, policy: pathPolicy([secret]), quiet: true });
+    expect(r.stdout).toBe('cross=EACCES edge=EACCES\n');
+    const ok = await run({ command: bin.pagepath!, args: [path.join(allowed, 'ok.txt')], backend, policy: pathPolicy([secret]) });
+    expect(ok.stdout).toBe('cross=ok edge=ok\n');
+  });
+
+  test('int 0x80 (ia32) is denied with ENOSYS whatever the policy', async () => {
+    const r = await run({ command: bin.int80!, backend, policy: allowAll, quiet: true });
+    expect(r.stdout).toBe(`int80=${-errnoOf('ENOSYS')}\n`);
+  });
+
+  test('io_uring_setup is denied unless the policy names it', async () => {
+    const r = await run({ command: bin.uring!, backend, policy: allowAll, quiet: true });
+    expect(r.stdout).toBe('io_uring_setup=EPERM\n');
+  });
+
+  test('ptrace is denied: no TRACEME, no attaching to the supervisor', async () => {
+    const r = await run({ command: bin.ptrace!, backend, policy: allowAll, quiet: true });
+    expect(r.stdout).toBe('traceme=EPERM seize-parent=EPERM\n');
+  });
+
+  test.for([
+    ['allowed/ok.txt', 'fine\n', 0],
+    ['allowed/link', '', 1], // a symlink out of the allowed directory
+    ['allowed/../secret/key.txt', '', 1], // `..` out of it
+    ['allowed/dirlink/key.txt', '', 1], // a directory symlink in the middle
+    ['allowed/dirlink/../allowed/ok.txt', 'fine\n', 0], // `..` after a symlink goes up from its target
+  ] as const)('cat %s under a path rule', async ([rel, out, code]) => {
+    const r = await run({ command: 'cat', args: [rel], cwd: tmp, backend, policy: pathPolicy([secret]), quiet: true });
+    expect({ stdout: r.stdout, code: r.code }).toEqual({ stdout: out, code });
+    if (code !== 0) expect(r.stderr).toContain('Permission denied');
+  });
+
+  test('a relative path with a dirfd', async () => {
+    const r = await run({ command: bin.dirfd!, args: [allowed, 'ok.txt', '../secret/key.txt', 'link', 'missing'], backend, policy: pathPolicy([secret]), quiet: true });
+    expect(r.stdout).toBe('ok.txt=ok\n../secret/key.txt=EACCES\nlink=EACCES\nmissing=ENOENT\n');
+  });
+
+  test('verdicts: deny, emulate return, emulate uname, trace, and the audit stream', async () => {
+    const log = path.join(mkdtempSync(path.join(os.tmpdir(), 'sysvm-log-')), 'audit.jsonl');
+    const events: AuditEvent[] = [];
+    const p = spawn({
+      command: bin.emul!, backend, log, quiet: true,
+      policy: {
+        filter: traceOnly(['getpid', 'uname', 'write']),
+        data: {
+          getpid: rule(0, 'fake-pid', ['getpid'], 2), uname: rule(1, 'fake-host', ['uname'], 5), write: rule(2, 'watch', ['write'], 9),
+        },
+        decide: (_inv, ctx) => {
+          const d = ctx.data as Record<string, RuleIR>;
+          if (ctx.name === 'getpid') return { verdict: { kind: 'emulate', emulate: { kind: 'return', value: 4242 } }, rule: d.getpid!, log: true };
+          if (ctx.name === 'uname') {
+            return { verdict: { kind: 'emulate', emulate: { kind: 'uname', fields: { nodename: 'sandbox', release: '1.2.3' } } }, rule: d.uname!, log: false };
+          }
+          if (ctx.name === 'write') return { verdict: { kind: 'trace' }, rule: d.write!, log: false };
+          return { verdict: { kind: 'allow' }, rule: null, log: false };
+        },
+      },
+    });
+    p.on('decision', (e: AuditEvent) => events.push(e));
+    const chunks: Buffer[] = [];
+    p.stdout!.on('data', (c: Buffer) => chunks.push(c));
+    const r = await p.exited;
+    await new Promise((res) => setImmediate(res));
+    const out = Buffer.concat(chunks).toString();
+    expect(out).toBe(`getpid=4242\nuname=0 ${os.type()} sandbox 1.2.3\n`);
+    expect(r.code).toBe(0);
+    // getpid is logged (emulated, result 4242); write is traced (result: bytes written).
+    const fromFile = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
+    expect(fromFile).toEqual(events);
+    expect(events.map((e) => [e.syscall, e.verdict, e.result, e.rule, e.source])).toEqual([
+      ['getpid', 'emulate', 4242, 'fake-pid', 'test-policy.yaml:2'],
+      ['write', 'trace', out.length, 'watch', 'test-policy.yaml:9'],
+    ]);
+    expect(events[0]).toMatchObject({ pid: r.stats.tracees === 1 ? p.pid : expect.any(Number), tid: p.pid, detail: 'return 4242' });
+  });
+
+  test('deny is audited with the resolved path, the rule and its file:line', async () => {
+    const denied: AuditEvent[] = [];
+    const p = spawn({ command: 'cat', args: ['allowed/link'], cwd: tmp, backend, policy: pathPolicy([secret]), quiet: true });
+    p.on('denied', (e: AuditEvent) => denied.push(e));
+    await p.exited;
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({
+      syscall: 'openat', verdict: 'deny', detail: 'EACCES', result: -errnoOf('EACCES'), rule: 'no-secrets',
+      source: 'test-policy.yaml:4', args: { dfd: 'AT_FDCWD', filename: path.join(secret, 'key.txt'), flags: '0x0' },
+    });
+  });
+
+  test('socket addresses are decoded in the audit stream (connect, sendto, sendmsg)', async () => {
+    const sock = path.join(mkdtempSync(path.join(os.tmpdir(), 'sysvm-sock-')), 's');
+    const py = [
+      'import socket',
+      `u = socket.socket(socket.AF_UNIX); u.bind(${JSON.stringify(sock)}); u.listen(1)`,
+      `c = socket.socket(socket.AF_UNIX); c.connect(${JSON.stringify(sock)})`,
+      "d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); d.sendto(b'x', ('127.0.0.1', 9))",
+      "d.sendmsg([b'y'], [], 0, ('127.0.0.1', 10))",
+      'try:',
+      "    socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b'z', ('::1', 11))",
+      'except OSError:',
+      '    pass',
+      "print('sent')",
+    ].join('\n');
+    const events: AuditEvent[] = [];
+    const p = spawn({
+      command: 'python3', args: ['-c', py], backend, quiet: true, stdio: 'ignore',
+      policy: {
+        filter: traceOnly(['connect', 'sendto', 'sendmsg']),
+        decide: (_inv, ctx) => ({ verdict: { kind: ctx.name === 'connect' || ctx.name.startsWith('send') ? 'trace' : 'allow' }, rule: null, log: false }),
+      },
+    });
+    p.on('decision', (e: AuditEvent) => events.push(e));
+    expect((await p.exited).code).toBe(0);
+    const seen = events.map((e) => [e.syscall, e.args.uservaddr ?? e.args.addr ?? e.args.sockaddr]);
+    expect(seen.slice(0, 3)).toEqual([['connect', `unix:${sock}`], ['sendto', 'inet:127.0.0.1:9'], ['sendmsg', 'inet:127.0.0.1:10']]);
+    expect(seen.slice(3)).toEqual([['sendto', 'inet6:[::1]:11']]);
+  });
+
+  test('kill verdict kills the whole process', async () => {
+    const r = await run({
+      command: bin.emul!, backend, quiet: true,
+      policy: {
+        filter: traceOnly(['uname']),
+        decide: (_inv, ctx) => (ctx.name === 'uname'
+          ? { verdict: { kind: 'kill' }, rule: null, log: false }
+          : { verdict: { kind: 'allow' }, rule: null, log: false }),
+      },
+    });
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(r.stdout).toBe('');
+  });
+
+  test('getpid 10,000 times: exact stops', async () => {
+    const r = await run({ command: bin.getpid_loop!, args: ['10000'], backend, policy: { ...pathPolicy([secret]) } });
+    expect(r.stdout).toBe('getpid 10000\n');
+    // Under seccomp no rule needs getpid, so it never stops; under ptrace every call does.
+    expect(r.stats.syscalls.getpid).toBe(backend === 'seccomp' ? undefined : 10000);
+  });
+
+  test('a group-stop is parked and SIGCONT resumes it (job control)', async () => {
+    const p = spawn({ command: 'sh', args: ['-c', 'echo stopping; kill -STOP $$; echo resumed'], backend, policy: allowAll });
+    let out = '';
+    p.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+    let exited = false;
+    const done = p.exited.finally(() => { exited = true; });
+    // SIGCONT until it resumes: SIGCONT to a running process does nothing, and whether the
+    // stop has happened yet cannot be seen from /proc (a traced thread is 't' at every stop).
+    while (!exited && !out.includes('resumed')) {
+      await new Promise((res) => setTimeout(res, 20));
+      if (out.includes('stopping')) p.kill('SIGCONT');
+    }
+    const r = await done;
+    await new Promise((res) => setImmediate(res));
+    expect(out).toBe('stopping\nresumed\n');
+    expect(r.code).toBe(0);
+    expect(r.stats.stops.group).toBeGreaterThanOrEqual(1);
+  });
+
+  test('kill() stops the run: no process survives', async () => {
+    const pidfile = path.join(mkdtempSync(path.join(os.tmpdir(), 'sysvm-kill-')), 'pids');
+    const p = spawn({
+      command: 'sh', args: ['-c', `sleep 100 & echo $! > ${pidfile}; sleep 100 & echo $! >> ${pidfile}; wait`],
+      backend, policy: allowAll, stdio: 'ignore',
+    });
+    let pids: number[] = [];
+    for (let i = 0; i < 500 && pids.length < 2; i++) {
+      await new Promise((res) => setTimeout(res, 10));
+      try {
+        pids = readFileSync(pidfile, 'utf8').trim().split('\n').filter(Boolean).map(Number);
+      } catch {
+        // not yet
+      }
+    }
+    expect(pids).toHaveLength(2);
+    p.kill();
+    const r = await p.exited;
+    expect(r.signal).toBe('SIGKILL');
+    for (const pid of [p.pid!, ...pids]) expect(running(pid)).toBe(false);
+  });
+
+  test('when the main process exits, its leftover children are killed', async () => {
+    const r = await run({ command: 'sh', args: ['-c', 'sleep 100 & echo $!'], backend, policy: allowAll });
+    expect(r.code).toBe(0);
+    const child = Number(r.stdout!.trim());
+    expect(child).toBeGreaterThan(0);
+    expect(running(child)).toBe(false);
+  });
+});
+
+describe('launch errors', () => {
+  test('vmtags needs the patched kernel', async () => {
+    const p = spawn({ command: 'true', backend: 'vmtags', policy: allowAll });
+    await expect(p.exited).rejects.toMatchObject({ code: 'ENOVMTAGS' });
+  });
+
+  test('an unknown command is a clear error', () => {
+    expect(() => spawn({ command: 'no-such-command-sysvm', policy: allowAll })).toThrow(/command not found in PATH/);
+  });
+});

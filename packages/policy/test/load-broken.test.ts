@@ -59,6 +59,11 @@ const cases: [file: string, expected: Row[]][] = [
     ['SV3007', 20, 28], // a character class
     ['SV3008', 22, 15], // @basic-io has no path argument
   ]],
+  ['uname-elsewhere.yaml', [
+    ['SV3009', 4, 15], // getpid returns no utsname
+    ['SV2001', 4, 23], // gethostname is libc's, not a syscall
+  ]],
+  ['uname-default.yaml', [['SV3009', 2, 10]]],
 ];
 
 describe('broken policies', () => {

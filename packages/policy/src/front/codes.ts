@@ -20,6 +20,11 @@ export interface CodeInfo {
   hint: string;
 }
 
+/** Where a code is explained: its section of docs/lint-codes.md. */
+export function docsFor(code: CodeInfo): string {
+  return `docs/lint-codes.md#${code.code.toLowerCase()}-${code.name}`;
+}
+
 const table = [
   // --- SV1xxx: syntax and schema -------------------------------------------------------------
   { code: 'SV1001', name: 'yaml-syntax', severity: 'error', message: 'YAML: {detail}',
@@ -80,6 +85,9 @@ const table = [
   { code: 'SV3008', name: 'rule-applies-to-nothing', severity: 'warning',
     message: 'no syscall of {syscalls} has the argument(s) this rule matches on ({args}): the rule never applies',
     hint: 'Name syscalls that have these arguments, or remove the rule.' },
+  { code: 'SV3009', name: 'uname-emulation-elsewhere', severity: 'error',
+    message: '`emulate: uname` only fits uname(2), not {syscalls}',
+    hint: 'Put uname (and olduname) in a rule of their own; emulate other calls with `return`.' },
   // --- SV31xx: lint ------------------------------------------------------------------------
   { code: 'SV3101', name: 'shadowed-rule', severity: 'warning',
     message: '{rule} never decides anything: {by} already decides every call it could match',

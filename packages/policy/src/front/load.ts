@@ -22,6 +22,7 @@ import { expandTilde, globProblem, normaliseGlob, normalisePath } from './paths.
 import { policyShape, rule as ruleSchema, type ActionSpec, type ConditionMapSpec, type ConditionSpec,
   type IntValueSpec, type RuleSpec } from './schema.js';
 import { SourceFile, type YamlPath } from './source.js';
+import { didYouMean } from './suggest.js';
 import { VarScope, type PolicyContext, type VarDef } from './vars.js';
 
 type SyscallInfo = NonNullable<ReturnType<typeof syscallByName>>;
@@ -84,6 +85,8 @@ export interface PolicyModel {
   default?: ModelDefault;
   vars: VarDef[];
   context: PolicyContext;
+  /** False when a schema error dropped part of a file: findings about what is missing are then unreliable. */
+  complete: boolean;
 }
 
 export interface LoadResult {
@@ -157,7 +160,8 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
   unit.value = obj;
   for (const key of Object.keys(obj)) {
     if (!TOP_KEYS.includes(key)) {
-      report(diag('SV1002', src.keyRange([], key), { key, where: 'the policy', known: TOP_KEYS.join(', ') }));
+      report(diag('SV1002', src.keyRange([], key), { key, where: 'the policy', known: TOP_KEYS.join(', ') },
+        didYouMean(key, TOP_KEYS)));
     }
   }
   if (!('sysvm' in obj)) {
@@ -220,6 +224,8 @@ function withoutUnknownKeys(raw: unknown, issues: readonly { code?: string; path
 // --- the resolver -----------------------------------------------------------------------------
 
 const PATH_OPS = new Set(['equals', 'under', 'glob']);
+/** The calls whose result is a struct utsname (what `emulate: uname` writes). */
+const UNAME_CALLS = ['uname', 'olduname', 'oldolduname'];
 
 type CompiledAlt = Condition[];
 
@@ -324,7 +330,9 @@ class Resolver {
       this.scope.expand(v.value, v.range);
       v.used = false;
     }
-    const model: PolicyModel = { files: this.units.map((u) => u.file), rules, vars: [...defs.values()], context: this.ctx };
+    const complete = !this.diagnostics.some((d) => d.severity === 'error' && d.code.startsWith('SV1'));
+    const model: PolicyModel = { files: this.units.map((u) => u.file), rules, vars: [...defs.values()], context: this.ctx,
+      complete };
     if (def) model.default = def;
     let index = 0;
     for (const r of rules) for (const p of r.parts) p.index = index++;
@@ -347,6 +355,10 @@ class Resolver {
     const action = full ? full.action : spec as ActionSpec;
     const verdict = this.compileAction(action, full ? [...path, 'action'] : path, u);
     if (!verdict) return undefined;
+    if (verdict.kind === 'emulate' && verdict.emulate.kind === 'uname') {
+      this.report(diag('SV3009', src.range(path), { syscalls: 'every other call the default decides' }));
+      return undefined;
+    }
     const d: ModelDefault = { file: u.file, verdict, log: full?.log ?? false, source: src.range(path) };
     if (full?.acknowledge) d.acknowledge = { reason: full.acknowledge, range: src.range([...path, 'acknowledge']) };
     return d;
@@ -408,14 +420,14 @@ class Resolver {
         const members = expandGroup(entry, (n) => syscallByName(n) !== undefined, all);
         if (!members) {
           this.report(diag('SV2002', src.range(path), { name: entry, known: GROUP_NAMES.join(', ') },
-            hintFor(entry, GROUP_NAMES, `Known groups: ${GROUP_NAMES.join(', ')}.`)));
+            didYouMean(entry, GROUP_NAMES, `Known groups: ${GROUP_NAMES.join(', ')}.`)));
           continue;
         }
         for (const m of members) if (!named.includes(m)) named.push(m);
         continue;
       }
       if (!syscallByName(entry)) {
-        this.report(diag('SV2001', src.range(path), { name: entry }, hintFor(entry, all(), undefined)));
+        this.report(diag('SV2001', src.range(path), { name: entry }, didYouMean(entry, all(), undefined)));
         continue;
       }
       if (explicit.has(entry)) duplicates.push(entry);
@@ -437,7 +449,7 @@ class Resolver {
         const known = [...new Set(infos.flatMap(argNames))];
         const list = explicit.size > 0 ? [...explicit.keys()].join(', ') : 'the syscalls of this rule';
         this.report(diag('SV2003', src.keyRange(alt.path, key), { name: key, syscalls: list,
-          known: known.slice(0, 24).join(', ') || '(none)' }, hintFor(key, known, undefined)));
+          known: known.slice(0, 24).join(', ') || '(none)' }, didYouMean(key, known, undefined)));
       }
     }
 
@@ -473,6 +485,12 @@ class Resolver {
       const layout = layouts.get(key);
       if (layout) layout.syscalls.push(s.name);
       else layouts.set(key, { syscalls: [s.name], match: compiled });
+    }
+    if (verdict?.kind === 'emulate' && verdict.emulate.kind === 'uname') {
+      const others = named.filter((n) => !UNAME_CALLS.includes(n));
+      if (others.length > 0) {
+        this.report(diag('SV3009', src.range([...base, 'syscalls']), { syscalls: others.join(', ') }));
+      }
     }
     if (this.errorCount() > errorsBefore || !verdict) return undefined;
     if (layouts.size === 0 && named.length > 0 && alts.length > 0) {
@@ -566,7 +584,7 @@ class Resolver {
       if (c === undefined) {
         const family = arg.constPrefix ? constantsWithPrefix(arg.constPrefix).map(([k]) => k) : [];
         const fallback = family.length > 0 ? `'${arg.name}' of ${s.name} takes ${arg.constPrefix}* constants, e.g. ${family.slice(0, 6).join(', ')}.` : undefined;
-        this.report(diag('SV2004', range, { name: v }, hintFor(v, family, fallback)));
+        this.report(diag('SV2004', range, { name: v }, didYouMean(v, family, fallback)));
         return undefined;
       }
       if (arg.constPrefix && !v.startsWith(arg.constPrefix)) {
@@ -603,33 +621,6 @@ class Resolver {
 
 const shortFile = (f: string): string => f.split('/').pop() ?? f;
 
-/** "Did you mean ...?" by edit distance, or the fallback hint. */
-function hintFor(name: string, candidates: readonly string[], fallback: string | undefined): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
-    if (d < bestD) { bestD = d; best = c; }
-  }
-  if (best !== undefined && bestD <= Math.max(1, Math.floor(name.length / 3))) return `Did you mean '${best}'?`;
-  return fallback;
-}
-
-/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i]!;
-      const up = d[i - 1]!;
-      row[j] = Math.min(up[j]! + 1, row[j - 1]! + 1, up[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
 /**
  * Load a policy and everything it extends, and compile it to PolicyIR.
  * `source` is a file path, `builtin:NAME`, or `{file, text}`. Never throws on bad input:
@@ -654,7 +645,8 @@ export function loadPolicy(source: string | PolicyText, options: LoadOptions = {
   }
   if (!root) {
     const ctx = { ...defaultContext(), ...options.context };
-    return { diagnostics: r.diagnostics, sources: r.sources, model: { files: [], rules: [], vars: [], context: ctx } };
+    return { diagnostics: r.diagnostics, sources: r.sources,
+      model: { files: [], rules: [], vars: [], context: ctx, complete: false } };
   }
   r.loadAll(root);
   const { ir, model } = r.resolve();

@@ -307,6 +307,8 @@ const unusedVars: LintCheck = {
   codes: ['SV3110'],
   what: 'variables defined but never used',
   run(model) {
+    // A rule dropped for a schema error may be the one that used the variable.
+    if (!model.complete) return [];
     return model.vars.filter((v) => !v.used && !v.file.startsWith(BUILTIN_PREFIX))
       .map((v) => diag('SV3110', v.keyRange, { name: v.name }));
   },

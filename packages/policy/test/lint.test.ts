@@ -42,6 +42,23 @@ rules:
   - { name: a, syscalls: [socket], match: { domain: AF_INET }, action: { deny: EACCES } }
   - { name: b, syscalls: [socket], match: { domain: AF_INET, type: SOCK_STREAM }, action: allow }
 `, [['SV3101', 5, 5, "rule 'b' never decides anything: rule 'a' already decides every call it could match"]]],
+  ['SV3101 an earlier path rule covering a later one', `sysvm: 1
+default: deny
+rules:
+  - { name: log-exec, syscalls: [execve], match: { path: { under: /usr/bin } }, action: trace }
+  - { name: no-ssh, syscalls: [execve], match: { path: { equals: /usr/bin/ssh } }, action: { deny: EACCES } }
+  - { name: no-sbin, syscalls: [execve], match: { path: { glob: "/usr/sbin/*" } }, action: { deny: EACCES } }
+`, [
+    ['SV3107', 4, 5, "rule 'log-exec' passes calls through on a path read from the tracee's memory: advisory only"],
+    ['SV3101', 5, 5, "rule 'no-ssh' never decides anything: rule 'log-exec' already decides every call it could match"],
+  ]],
+  ['SV3101 an earlier integer condition implied by a later one', `sysvm: 1
+default: deny
+rules:
+  - { name: a, syscalls: [socket], match: { domain: { in: [AF_INET, AF_INET6] } }, action: { deny: EACCES } }
+  - { name: b, syscalls: [socket], match: { domain: AF_INET6 }, action: allow }
+  - { name: c, syscalls: [socket], match: { domain: AF_UNIX }, action: allow }
+`, [['SV3101', 5, 5, "rule 'b' never decides anything: rule 'a' already decides every call it could match"]]],
   ['SV3102 part of a rule shadowed', `sysvm: 1
 default: deny
 rules:

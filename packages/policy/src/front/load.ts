@@ -238,7 +238,10 @@ class Resolver {
   private scope!: VarScope;
 
   constructor(private readonly options: LoadOptions) {
-    this.ctx = { ...defaultContext(), ...options.context };
+    const given = options.context ?? {};
+    // Only what the caller did not give is read from this process.
+    const need = !given.cwd || !given.home || !given.tmp || !given.env;
+    this.ctx = need ? { ...defaultContext(), ...given } : given as PolicyContext;
   }
 
   report = (d: Diagnostic): void => {
@@ -321,6 +324,8 @@ class Resolver {
     let def: ModelDefault | undefined;
     if (defUnit?.default) def = this.resolveDefault(defUnit, defUnit.default.spec, defUnit.default.path);
     const root = this.units[0]!;
+    // Security: there is no implicit default. A policy must say whether unmatched calls fail
+    // (fail closed) or pass; without one there is no IR, so nothing can run under it.
     if (!defUnit && root.value && this.units.every((u) => u.value && !('default' in u.value))) {
       this.report(diag('SV3001', root.src.range([])));
     }

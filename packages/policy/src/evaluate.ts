@@ -47,12 +47,21 @@ export function isDenyLike(v: Verdict): boolean {
  * verdict matches if any path matches and a pass verdict only if every path does; a
  * path that cannot be read never satisfies a pass and always satisfies a deny-like
  * match (fail closed).
+ *
+ * A "path" that does not start with `/` is the kernel's name of an object outside the
+ * filesystem that the call reaches through an fd the program already holds (`pipe:[12]`,
+ * `socket:[34]`, `anon_inode:[eventfd]`: fstat(fd) is newfstatat(fd, "", AT_EMPTY_PATH)).
+ * No file can be reached through it, so path rules neither protect nor block it: it
+ * satisfies pass conditions and no deny-like one. The runtime only produces such names
+ * from /proc/PID/fd links, never from a string the program passes (those are made
+ * absolute against the cwd or dirfd first).
  */
 export function pathHolds(c: PathCondition, verdict: Verdict, deref: Deref | undefined): boolean {
   const denyLike = isDenyLike(verdict);
   const test = (arg: number): boolean => {
     const p = deref?.path(arg);
     if (p === undefined) return denyLike;
+    if (!p.startsWith('/')) return !denyLike;
     return pathMatches(c.op, c.values, p);
   };
   return denyLike ? c.args.some(test) : c.args.every(test);

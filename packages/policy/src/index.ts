@@ -9,7 +9,7 @@ export { compileBpf, disassembleBpf, LINEAR_DISPATCH_MAX, type BpfStats, type Co
 export { explainPolicy, formatIntCondition, formatVerdict } from './compile/explain.js';
 export { CompileError, type CompileErrorCode } from './compile/errors.js';
 export { planPolicy, planSyscall, needsSupervisor, type PolicyPlan, type SyscallPlan } from './compile/plan.js';
-export { prefilterGuard, prefilterGuards, safetyDefault, IO_URING_SYSCALLS, X32_SYSCALL_BIT, auditArch } from './compile/safety.js';
+export { namedSyscalls, prefilterGuard, prefilterGuards, safetyDefault, IO_URING_SYSCALLS, X32_SYSCALL_BIT, auditArch } from './compile/safety.js';
 export { pathGlob, pathUnder, pathMatches } from './compile/pathmatch.js';
 export {
   evaluate, decidedBy, prefilterRet, seccompRetForDecision, intHolds, pathHolds, isDenyLike, type EvaluateOptions,

@@ -94,6 +94,10 @@ test('messages say what is wrong in words (a few literal ones)', () => {
     /^'extends-cycle-a.yaml' extends itself: extends-cycle-a.yaml -> extends-cycle-b.yaml -> extends-cycle-a.yaml/);
   expect(msgs('wrong-kind.yaml')).toContain(
     "'glob' is a path condition but 'flags' of openat is an integer (int) | On an integer use eq, ne, lt, le, gt, ge, in, not-in, all, any or none; `path:` matches the path argument(s).");
+  expect(msgs('wrong-kind.yaml')).toContain(
+    "0x100000000 does not fit in the 32-bit argument 'flags' of openat | The kernel compares only the low 32 bits of this argument.");
+  expect(msgs('wrong-kind.yaml')).toContain(
+    "O_RDONLY is not one of the AF_* constants that 'domain' of socket takes | Check the constant: domain takes AF_* values.");
   expect(msgs('vars.yaml')).toContain(
     "variable 'b' refers to itself: ${b} -> ${a} -> ${b} | Break the cycle: one of these variables must not use the others.");
 });

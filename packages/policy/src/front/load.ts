@@ -570,7 +570,7 @@ class Resolver {
       const vals: bigint[] = [];
       raw.forEach((v, i) => {
         const vr = Array.isArray(value) ? src.range([...opPath, i]) : range;
-        const n = this.intValue(v, arg, s, vr);
+        const n = this.intValue(v, arg, key, s, vr);
         if (n !== undefined) vals.push(n);
       });
       if (vals.length !== raw.length) continue;
@@ -582,18 +582,19 @@ class Resolver {
     return out;
   }
 
-  private intValue(v: IntValueSpec, arg: ArgInfo, s: SyscallInfo, range: SourceRange): bigint | undefined {
+  /** `shown` is the argument's name as the policy wrote it (an alias such as `domain`, or the kernel's). */
+  private intValue(v: IntValueSpec, arg: ArgInfo, shown: string, s: SyscallInfo, range: SourceRange): bigint | undefined {
     let n: bigint;
     if (typeof v === 'string') {
       const c = constant(v);
       if (c === undefined) {
         const family = arg.constPrefix ? constantsWithPrefix(arg.constPrefix).map(([k]) => k) : [];
-        const fallback = family.length > 0 ? `'${arg.name}' of ${s.name} takes ${arg.constPrefix}* constants, e.g. ${family.slice(0, 6).join(', ')}.` : undefined;
+        const fallback = family.length > 0 ? `'${shown}' of ${s.name} takes ${arg.constPrefix}* constants, e.g. ${family.slice(0, 6).join(', ')}.` : undefined;
         this.report(diag('SV2004', range, { name: v }, didYouMean(v, family, fallback)));
         return undefined;
       }
       if (arg.constPrefix && !v.startsWith(arg.constPrefix)) {
-        this.report(diag('SV3006', range, { name: v, prefix: arg.constPrefix, arg: arg.name, syscall: s.name }));
+        this.report(diag('SV3006', range, { name: v, prefix: arg.constPrefix, arg: shown, syscall: s.name }));
       }
       n = c;
     } else n = BigInt(v);
@@ -601,7 +602,8 @@ class Resolver {
     const min = -(1n << (w - 1n));
     const max = (1n << w) - 1n;
     if (n < min || n > max) {
-      this.report(diag('SV3005', range, { value: String(v), width: arg.width, arg: arg.name, syscall: s.name }));
+      const written = typeof v === 'string' ? v : n < 0n || n < 0x10000n ? String(n) : `0x${n.toString(16)}`;
+      this.report(diag('SV3005', range, { value: written, width: arg.width, arg: shown, syscall: s.name }));
       return undefined;
     }
     return BigInt.asUintN(arg.width, n);

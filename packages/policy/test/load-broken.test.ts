@@ -58,6 +58,8 @@ const cases: [file: string, expected: Row[]][] = [
     ['SV3006', 17, 22], // O_RDONLY for a socket domain
     ['SV3007', 20, 28], // a character class
     ['SV3008', 22, 15], // @basic-io has no path argument
+    ['SV3010', 26, 27], // gt -1 on a size_t
+    ['SV3103', 26, 27], // ... which therefore never holds
   ]],
   ['uname-elsewhere.yaml', [
     ['SV3009', 4, 15], // getpid returns no utsname

@@ -88,6 +88,9 @@ const table = [
   { code: 'SV3009', name: 'uname-emulation-elsewhere', severity: 'error',
     message: '`emulate: uname` only fits uname(2), not {syscalls}',
     hint: 'Put uname (and olduname) in a rule of their own; emulate other calls with `return`.' },
+  { code: 'SV3010', name: 'negative-unsigned', severity: 'warning',
+    message: "'{op}: {value}' on the unsigned argument '{arg}' of {syscall} compares with {unsigned}",
+    hint: "'{arg}' is unsigned: negative numbers are huge values. Write the bound you mean (e.g. ge: 0x80000000 for what a signed view calls negative)." },
   // --- SV31xx: lint ------------------------------------------------------------------------
   { code: 'SV3101', name: 'shadowed-rule', severity: 'warning',
     message: '{rule} never decides anything: {by} already decides every call it could match',

@@ -224,6 +224,7 @@ function withoutUnknownKeys(raw: unknown, issues: readonly { code?: string; path
 // --- the resolver -----------------------------------------------------------------------------
 
 const PATH_OPS = new Set(['equals', 'under', 'glob']);
+const ORDER_OPS = new Set(['lt', 'le', 'gt', 'ge']);
 /** The calls whose result is a struct utsname (what `emulate: uname` writes). */
 const UNAME_CALLS = ['uname', 'olduname', 'oldolduname'];
 
@@ -572,6 +573,12 @@ class Resolver {
         const vr = Array.isArray(value) ? src.range([...opPath, i]) : range;
         const n = this.intValue(v, arg, key, s, vr);
         if (n !== undefined) vals.push(n);
+        // An order comparison of an unsigned argument with a negative number is almost
+        // always a mistake: -1 on a size_t is 0xffffffffffffffff, the largest value.
+        if (n !== undefined && !arg.signed && ORDER_OPS.has(op) && typeof v !== 'string' && BigInt(v) < 0n) {
+          this.report(diag('SV3010', vr, { value: String(v), arg: key, syscall: s.name, op,
+            unsigned: `0x${n.toString(16)}` }));
+        }
       });
       if (vals.length !== raw.length) continue;
       const values = bitOp ? [vals.reduce((a, b) => a | b, 0n)] : listOp ? vals : vals.slice(0, 1);

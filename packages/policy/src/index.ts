@@ -19,7 +19,7 @@ export {
 export { loadPolicy, builtinNames, builtinText, defaultContext, BUILTIN_PREFIX } from './front/load.js';
 export type { LoadOptions, LoadResult, PolicyText, PolicyModel, ModelRule, ModelDefault, PolicyContext }
   from './front/load.js';
-export { ALL_CODES, CODES, diag } from './front/codes.js';
+export { ALL_CODES, CODES, diag, docsFor } from './front/codes.js';
 export type { Code, CodeInfo } from './front/codes.js';
 export { GROUPS, GROUP_NAMES, expandGroup } from './front/groups.js';
 export { policyFile as policyFileSchema, policyJsonSchema, SCHEMA_ID } from './front/schema.js';

@@ -25,8 +25,8 @@ import type {
 import type { WorkerInit, WorkerMessage } from './worker.js';
 
 export type {
-  AuditEvent, BackendName, DecideContext, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
-  SupervisorPolicy,
+  ArgRewrite, AuditEvent, BackendName, DecideContext, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
+  SupervisorDecision, SupervisorPolicy,
 } from './types.js';
 export type { ArchName, Decision, Deref, Emulation, Invocation, PolicyIR, RuleIR, SourceRange, UtsField, Verdict } from './ir.js';
 export { assemble, ld, jeq, jge, ret, safetyFilter, traceAllFilter, seccompDataArgLo, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from './linux/bpf.js';
@@ -54,6 +54,11 @@ export interface SpawnOptions {
   log?: string;
   /** No human message on stderr per denial. */
   quiet?: boolean;
+  /**
+   * Signals of this process to forward to the sandboxed main process while it runs
+   * (the CLI forwards SIGINT, SIGTERM, SIGHUP). Handlers are removed when the run ends.
+   */
+  forwardSignals?: NodeJS.Signals[];
 }
 
 export interface ExitResult extends ExitStatus {
@@ -234,6 +239,13 @@ export class SandboxProcess extends EventEmitter {
       worker.on('error', (e) => fail(new SandboxError('EINTERNAL', `tracer thread failed: ${e.message}`)));
       worker.on('exit', () => fail(new SandboxError('EINTERNAL', 'tracer thread ended without a result')));
     });
+    const forward = opts.forwardSignals ?? [];
+    if (forward.length > 0) {
+      const handler = (sig: NodeJS.Signals): void => { this.kill(sig); };
+      for (const sig of forward) process.on(sig, handler);
+      const off = (): void => { for (const sig of forward) process.off(sig, handler); };
+      this.exited.then(off, off);
+    }
     // Awaiting `exited` still sees a rejection; an app that only listens to events does not
     // get an unhandled-rejection warning.
     this.exited.catch(() => undefined);

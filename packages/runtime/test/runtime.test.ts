@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 
 import { run, spawn } from '../src/index.js';
@@ -230,6 +231,44 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(seen.slice(3)).toEqual([['sendto', 'inet6:[::1]:11']]);
   });
 
+  test('an argument rewrite runs the call with the new value (write to fd 2 goes to fd 1)', async () => {
+    const r = await run({
+      command: bin.write2!, backend,
+      policy: {
+        filter: traceOnly(['write']),
+        decide: (inv, ctx) => ({
+          verdict: { kind: 'allow' }, rule: null, log: false,
+          ...(ctx.name === 'write' && inv.args[0] === 2n ? { rewrite: [{ arg: 0, value: 1n }] } : {}),
+        }),
+      },
+    });
+    expect({ stdout: r.stdout, stderr: r.stderr }).toEqual({ stdout: 'moved\n', stderr: '' });
+  });
+
+  test("the target's own execve is the policy's to decide", async () => {
+    const r = await run({
+      command: 'true', backend, quiet: true,
+      policy: {
+        filter: traceOnly(['execve']),
+        data: { EACCES: errnoOf('EACCES') },
+        decide: (_inv, ctx) => (ctx.name === 'execve'
+          ? { verdict: { kind: 'deny', errno: (ctx.data as { EACCES: number }).EACCES, errnoName: 'EACCES' }, rule: null, log: false }
+          : { verdict: { kind: 'allow' }, rule: null, log: false }),
+      },
+    });
+    // The launcher stub reports the failed exec like a shell does.
+    expect(r.code).toBe(126);
+    expect(r.stderr).toContain('Permission denied');
+  });
+
+  test('stdin from a pipe, stdout to a file', async () => {
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'sysvm-out-')), 'out.txt');
+    const p = spawn({ command: 'tr', args: ['a-z', 'A-Z'], backend, policy: allowAll, stdio: ['pipe', { file: out }, 'inherit'] });
+    p.stdin!.end('piped text\n');
+    expect((await p.exited).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('PIPED TEXT\n');
+  });
+
   test('kill verdict kills the whole process', async () => {
     const r = await run({
       command: bin.emul!, backend, quiet: true,
@@ -298,6 +337,44 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const child = Number(r.stdout!.trim());
     expect(child).toBeGreaterThan(0);
     expect(running(child)).toBe(false);
+  });
+});
+
+describe('policies and signals', () => {
+  test('a policy from a module, with options', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-mod-'));
+    const mod = path.join(dir, 'policy.mjs');
+    writeFileSync(mod, [
+      'export function createSupervisorPolicy(o) {',
+      '  return { filter: null, decide: (inv, ctx) => ctx.name === o.name',
+      "    ? { verdict: { kind: 'emulate', emulate: { kind: 'return', value: o.value } }, rule: null, log: false }",
+      "    : { verdict: { kind: 'allow' }, rule: null, log: false } };",
+      '}',
+    ].join('\n'));
+    const r = await run({ command: bin.emul!, policy: { module: pathToFileURL(mod), options: { name: 'getpid', value: 77 } } });
+    expect(r.stdout).toMatch(/^getpid=77\n/);
+  });
+
+  test('a policy that throws denies the call (fails closed)', async () => {
+    const r = await run({
+      command: bin.emul!, quiet: true,
+      policy: { filter: traceOnly(['getpid']), decide: () => { throw new Error('boom'); } },
+    });
+    expect(r.stdout).toMatch(new RegExp(`^getpid=-1\n`));
+  });
+
+  test('forwardSignals: a signal to this process reaches the sandboxed one', async () => {
+    const p = spawn({ command: 'sleep', args: ['100'], policy: allowAll, forwardSignals: ['SIGUSR2'] });
+    await new Promise((res) => p.once('spawn', res));
+    // Wait for the exec of sleep (the stub is a shell, which would die of SIGUSR2 as well;
+    // argv[0] is the resolved path, /usr/bin/sleep).
+    for (let i = 0; i < 300 && !readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('sleep'); i++) {
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    process.kill(process.pid, 'SIGUSR2');
+    const r = await p.exited;
+    expect(r.signal).toBe('SIGUSR2');
+    expect(process.listenerCount('SIGUSR2')).toBe(0);
   });
 });
 

@@ -16,7 +16,7 @@ import os from 'node:os';
 
 import { syscallName } from '../abi.js';
 import { emulateUname } from '../emulate/uname.js';
-import type { Decision, Invocation, SourceRange, Verdict } from '../ir.js';
+import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
   AUDIT_ARCH_X86_64, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
@@ -28,7 +28,9 @@ import {
 import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
 import { PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
-import type { AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorPolicy } from '../types.js';
+import type {
+  AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
+} from '../types.js';
 import { type Backend, type EntryAction, makeBackend, PtraceBackend, type Tracee } from './backend.js';
 import { type LaunchSpec, LaunchError, spawnStub } from './launch.js';
 import { decodeArgs } from './decode.js';
@@ -114,7 +116,14 @@ export class Tracer {
   /** Launch `spec` under the tracer and trace it to the end. Blocks the calling thread. */
   run(spec: LaunchSpec): TracerResult {
     this.launch(spec);
-    this.loop();
+    try {
+      this.loop();
+    } catch (e) {
+      // Whatever went wrong, nothing may run on untraced and nothing is left a zombie.
+      this.killAll();
+      this.drain();
+      throw e;
+    }
     return { status: this.mainStatus!, stats: this.stats, backend: this.backend.name };
   }
 
@@ -182,6 +191,13 @@ export class Tracer {
   private killAll(): void {
     this.killing = true;
     for (const t of this.threads.values()) kill(t.tid, SIGKILL);
+  }
+
+  /** Reap every tracee after killAll(). */
+  private drain(): void {
+    while (waitpid(-1, this.status, __WALL | __WNOTHREAD) > 0 || errno() === EINTR) {
+      // reaping
+    }
   }
 
   // --- the loop -----------------------------------------------------------------------
@@ -451,9 +467,14 @@ export class Tracer {
     const inv: Invocation = { arch: 'x86_64', nr, args, deref };
     const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };
     if (op === PTRACE_SYSCALL_INFO_SECCOMP) ctx.retData = info.retData;
-    let d: Decision;
+    let d: SupervisorDecision;
     try {
       d = this.opts.policy.decide(inv, ctx);
+      for (const r of d.rewrite ?? []) {
+        if (!Number.isInteger(r.arg) || r.arg < 0 || r.arg > 5 || typeof r.value !== 'bigint') {
+          throw new Error(`rewrite of argument ${String(r.arg)}: give { arg: 0..5, value: bigint }`);
+        }
+      }
     } catch (e) {
       // Fail closed: a policy that throws denies the call.
       d = { verdict: { kind: 'deny', errno: EPERM, errnoName: 'EPERM' }, rule: null, log: true };
@@ -476,7 +497,8 @@ export class Tracer {
     this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-err) });
   }
 
-  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: PathDeref, d: Decision): void {
+  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: PathDeref,
+    d: SupervisorDecision): void {
     const v = d.verdict;
     const ruleName = d.rule === null ? 'default' : (d.rule.name ?? `#${d.rule.index}`);
     const src = d.rule?.source;
@@ -508,6 +530,9 @@ export class Tracer {
         result = r;
         break;
       }
+    }
+    if (d.rewrite !== undefined && d.rewrite.length > 0 && action.tag !== 'skipcall') {
+      action.rewrite = d.rewrite;
     }
     const audited = d.log || v.kind === 'deny' || v.kind === 'trace' || v.kind === 'kill';
     if (audited) {

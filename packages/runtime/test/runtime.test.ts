@@ -98,7 +98,9 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const denied = await run({ command: bin.threads!, args: [path.join(secret, 'key.txt'), 'h'], backend, policy: pathPolicy([secret]), quiet: true });
     expect(denied.stdout).toBe('threads 0\n');
     expect(denied.stats.tracees).toBe(5);
+    // clone3 is answered ENOSYS (safety rule) and glibc falls back to clone.
     expect(denied.stats.syscalls.clone3).toBe(backend === 'ptrace' ? 4 : undefined);
+    expect(denied.stats.syscalls.clone).toBe(backend === 'ptrace' ? 4 : undefined);
   });
 
   test('exec from a non-leader thread', async () => {
@@ -127,6 +129,16 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   test('io_uring_setup is denied unless the policy names it', async () => {
     const r = await run({ command: bin.uring!, backend, policy: allowAll, quiet: true });
     expect(r.stdout).toBe('io_uring_setup=EPERM\n');
+  });
+
+  test('no untraced child: clone with CLONE_UNTRACED is EPERM, clone3 is ENOSYS', async () => {
+    const r = await run({ command: bin.untraced!, backend, policy: allowAll, quiet: true });
+    expect(r.stdout).toBe('clone-untraced=EPERM clone3=ENOSYS\n');
+  });
+
+  test('NO_NEW_PRIVS on every backend, seccomp filters only on seccomp', async () => {
+    const r = await run({ command: 'grep', args: ['-E', '^(NoNewPrivs|Seccomp):', '/proc/self/status'], backend, policy: allowAll });
+    expect(r.stdout).toBe(`NoNewPrivs:\t1\nSeccomp:\t${backend === 'seccomp' ? 2 : 0}\n`);
   });
 
   test('ptrace is denied: no TRACEME, no attaching to the supervisor', async () => {

@@ -108,8 +108,13 @@ export const EFAULT = c('EFAULT');
 export const EINVAL = c('EINVAL');
 export const ENOSYS = c('ENOSYS');
 
+// <linux/sched.h>
+export const CLONE_UNTRACED = c('CLONE_UNTRACED');
+
 // The calls the runtime itself acts on.
 export const NR = {
+  clone: nr('clone'),
+  clone3: nr('clone3'),
   uname: nr('uname'),
   execve: nr('execve'),
   execveat: nr('execveat'),

@@ -19,7 +19,7 @@ import { emulateUname } from '../emulate/uname.js';
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
-  AUDIT_ARCH_X86_64, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
+  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
   PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
   PTRACE_GETEVENTMSG, PTRACE_LISTEN, PTRACE_SEIZE, PTRACE_SYSCALL, PTRACE_SYSCALL_INFO_ENTRY,
   PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
@@ -324,7 +324,7 @@ export class Tracer {
           return;
         }
         t.stub = false;
-        if (this.backend.installsFilter) return this.startInstall(t);
+        return this.startInstall(t);
       }
       if (this.backend.decidesAtEntry) this.decisionStop(t, op);
       else this.backend.resume(t, 0);
@@ -337,7 +337,7 @@ export class Tracer {
     this.backend.resume(t, 0);
   }
 
-  // --- the seccomp install in the stub ---------------------------------------------------
+  // --- NO_NEW_PRIVS and the seccomp install in the stub -----------------------------------
   //
   // At the stub's execve entry the call is turned into prctl(PR_SET_NO_NEW_PRIVS, 1); at its
   // exit the instruction pointer is rewound over the `syscall` instruction to run
@@ -350,11 +350,14 @@ export class Tracer {
   private startInstall(t: Thread): void {
     const saved = new Regs().get(t.tid);
     const p = this.opts.policy;
-    const progs = [
+    // Every backend sets NO_NEW_PRIVS (the same sandbox whatever the mechanism: a root
+    // supervisor would otherwise let a traced setuid exec raise privileges); only the
+    // seccomp backend installs filters.
+    const progs = this.backend.installsFilter ? [
       safetyFilter({ allowPtrace: p.allowPtrace === true, allowIoUring: p.allowIoUring === true }),
       // Installed last, so that its SECCOMP_RET_DATA wins among equal actions.
       p.filter ?? traceAllFilter(),
-    ];
+    ] : [];
     t.install = { saved, progs, next: 0, phase: 'prctl-exit' };
     const regs = new Regs();
     regs.buf.set(saved.buf);
@@ -457,6 +460,15 @@ export class Tracer {
     if (nr === NR.ptrace && !(this.opts.policy.allowPtrace && this.ptraceTargetInside(args))) {
       // A tracee must never detach itself, nor trace the supervisor or anything outside.
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:ptrace');
+    }
+    if (nr === NR.clone3) {
+      // Its flags are in memory a sibling thread could change after a check: answer
+      // ENOSYS, and libc falls back to clone(2), whose flags are in a register.
+      return this.safetyDeny(t, nr, name, args, ENOSYS, 'ENOSYS', 'sysvm:clone3');
+    }
+    if (nr === NR.clone && (args[0]! & BigInt(CLONE_UNTRACED)) !== 0n) {
+      // CLONE_UNTRACED: the child would not be attached and would run on untraced.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:clone-untraced');
     }
     if (nr === NR.io_uring_setup && !this.opts.policy.allowIoUring) {
       // io_uring does the work of syscalls without syscalls the tracer would see.

@@ -136,6 +136,11 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('clone-untraced=EPERM clone3=ENOSYS\n');
   });
 
+  test('no access to the memory or fds of a process outside the sandbox', async () => {
+    const r = await run({ command: bin.foreign!, backend, policy: allowAll, quiet: true });
+    expect(r.stdout).toBe('self=ok parent=EPERM pidfd_getfd=EPERM\n');
+  });
+
   test('NO_NEW_PRIVS on every backend, seccomp filters only on seccomp', async () => {
     const r = await run({ command: 'grep', args: ['-E', '^(NoNewPrivs|Seccomp):', '/proc/self/status'], backend, policy: allowAll });
     expect(r.stdout).toBe(`NoNewPrivs:\t1\nSeccomp:\t${backend === 'seccomp' ? 2 : 0}\n`);

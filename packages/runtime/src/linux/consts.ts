@@ -122,6 +122,9 @@ export const NR = {
   ptrace: nr('ptrace'),
   seccomp: nr('seccomp'),
   io_uring_setup: nr('io_uring_setup'),
+  process_vm_readv: nr('process_vm_readv'),
+  process_vm_writev: nr('process_vm_writev'),
+  pidfd_getfd: nr('pidfd_getfd'),
 } as const;
 
 // Not in the catalogue's tables: <linux/inotify.h>, <linux/fs.h>, <linux/fanotify.h>, <linux/mount.h>.

@@ -470,6 +470,14 @@ export class Tracer {
       // CLONE_UNTRACED: the child would not be attached and would run on untraced.
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:clone-untraced');
     }
+    if ((nr === NR.process_vm_readv || nr === NR.process_vm_writev) && !this.threads.has(Number(BigInt.asIntN(32, args[0]!)))) {
+      // Reading or writing another process's memory: only inside the sandbox.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:foreign-process');
+    }
+    if (nr === NR.pidfd_getfd) {
+      // Its target is an fd a sibling thread can dup2 over after any check.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:pidfd_getfd');
+    }
     if (nr === NR.io_uring_setup && !this.opts.policy.allowIoUring) {
       // io_uring does the work of syscalls without syscalls the tracer would see.
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');

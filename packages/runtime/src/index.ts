@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 
 import { close, errno, pipe2, strerror } from './linux/libc.js';
 import { O_CLOEXEC } from './linux/consts.js';
+import type { PolicyIR } from './ir.js';
 import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
 import type {
   BackendName, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
@@ -32,6 +33,7 @@ export type { ArchName, Decision, Deref, Emulation, Invocation, PolicyIR, RuleIR
 export { assemble, ld, jeq, jge, ret, safetyFilter, traceAllFilter, seccompDataArgLo, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from './linux/bpf.js';
 export type { Insn } from './linux/bpf.js';
 export { resolveAbsolute } from './tracer/paths.js';
+export { hasPolicyBackEnd } from './ir-policy.js';
 export { buildUtsname } from './emulate/uname.js';
 export { decodeSockaddr } from './tracer/sockaddr.js';
 export type { Sockaddr } from './tracer/sockaddr.js';
@@ -82,15 +84,26 @@ export class SandboxError extends Error {
 
 const SHARED_SLOTS = 4096;
 
-function workerUrl(): URL {
+/** A built module of this package (dist/), from dist/index.js or from src/index.ts. */
+function distUrl(name: string): URL {
   const here = fileURLToPath(import.meta.url);
   const file = here.endsWith('.ts')
-    ? path.join(path.dirname(here), '..', 'dist', 'worker.js')
-    : path.join(path.dirname(here), 'worker.js');
+    ? path.join(path.dirname(here), '..', 'dist', name)
+    : path.join(path.dirname(here), name);
   if (!existsSync(file)) {
-    throw new SandboxError('ENOWORKER', `the tracer's worker script ${file} is missing: build @sysvm/runtime first (tsc -b)`);
+    throw new SandboxError('ENOWORKER', `${file} is missing: build @sysvm/runtime first (tsc -b)`);
   }
   return pathToFileURL(file);
+}
+
+const workerUrl = (): URL => distUrl('worker.js');
+
+/**
+ * A compiled policy as the `policy` of spawn/run: the tracer thread compiles its BPF
+ * prefilter and runs `evaluate` for what the prefilter sends to the supervisor.
+ */
+export function irPolicy(ir: PolicyIR): ModulePolicy {
+  return { module: distUrl('ir-policy.js'), options: ir };
 }
 
 /** Find the program like execvp(3) would, so that the stub execs exactly one file. */

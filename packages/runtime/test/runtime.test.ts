@@ -1,6 +1,6 @@
 // The runtime against real programs, on both stock-kernel backends.
 // Needs the built worker script (dist/worker.js): `tsc -b` first (the root `pnpm test` does).
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -305,6 +305,23 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('getpid 10000\n');
     // Under seccomp no rule needs getpid, so it never stops; under ptrace every call does.
     expect(r.stats.syscalls.getpid).toBe(backend === 'seccomp' ? undefined : 10000);
+    // A prefilter that sends getpid and nothing else: exactly one seccomp stop per call.
+    const traced = await run({ command: bin.getpid_loop!, args: ['10000'], backend, policy: { ...allowAll, filter: traceOnly(['getpid']) } });
+    expect(traced.stats.syscalls.getpid).toBe(10000);
+    if (backend === 'seccomp') {
+      expect(traced.stats.stops.seccomp).toBe(10000);
+      expect(Object.keys(traced.stats.syscalls)).toEqual(['getpid']);
+    } else {
+      expect(traced.stats.stops.seccomp).toBe(0);
+    }
+  });
+
+  test('concurrent runs do not steal each other\'s stops, and leave no zombie', async () => {
+    const rs = await Promise.all([1, 2, 3].map((n) => run({ command: 'sh', args: ['-c', `echo ${n}; exit ${n}`], backend, policy: allowAll })));
+    expect(rs.map((r) => [r.stdout, r.code])).toEqual([['1\n', 1], ['2\n', 2], ['3\n', 3]]);
+    const p = spawn({ command: 'true', backend, policy: allowAll });
+    await p.exited;
+    expect(existsSync(`/proc/${p.pid}`)).toBe(false);
   });
 
   test('a group-stop is parked and SIGCONT resumes it (job control)', async () => {

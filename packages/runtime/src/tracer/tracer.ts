@@ -464,7 +464,8 @@ export class Tracer {
     if (nr === NR.clone3) {
       // Its flags are in memory a sibling thread could change after a check: answer
       // ENOSYS, and libc falls back to clone(2), whose flags are in a register.
-      return this.safetyDeny(t, nr, name, args, ENOSYS, 'ENOSYS', 'sysvm:clone3');
+      // Routine for every threaded program, and invisible under seccomp: not audited.
+      return this.safetyDeny(t, nr, name, args, ENOSYS, 'ENOSYS', 'sysvm:clone3', false);
     }
     if (nr === NR.clone && (args[0]! & BigInt(CLONE_UNTRACED)) !== 0n) {
       // CLONE_UNTRACED: the child would not be attached and would run on untraced.
@@ -511,9 +512,9 @@ export class Tracer {
   }
 
   private safetyDeny(t: Thread, nr: number, name: string, args: readonly bigint[], err: number, errName: string,
-    rule: string): void {
+    rule: string, audited = true): void {
     const v: Verdict = { kind: 'deny', errno: err, errnoName: errName };
-    this.audit(this.makeEvent(t, nr, name, args, undefined, v, rule, undefined), -err);
+    if (audited) this.audit(this.makeEvent(t, nr, name, args, undefined, v, rule, undefined), -err);
     this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-err) });
   }
 

@@ -397,6 +397,28 @@ describe('policies and signals', () => {
     expect(r.stdout).toMatch(new RegExp(`^getpid=-1\n`));
   });
 
+  test.for([
+    ['no decision', 'undefined'],
+    ['an unknown verdict', "({ verdict: { kind: 'maybe' }, rule: null, log: false })"],
+    ['deny without errno', "({ verdict: { kind: 'deny' }, rule: null, log: false })"],
+    ['a rewrite of argument 7', "({ verdict: { kind: 'allow' }, rule: null, log: false, rewrite: [{ arg: 7, value: 0n }] })"],
+  ])('a policy that returns %s denies the call, with an audit event', async ([, body]) => {
+    const events: AuditEvent[] = [];
+    const p = spawn({
+      command: bin.emul!, quiet: true, stdio: ['ignore', 'pipe', 'ignore'],
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      policy: { filter: traceOnly(['getpid']), decide: new Function(`return ${body};`) as InlinePolicy['decide'] },
+    });
+    p.on('denied', (e: AuditEvent) => events.push(e));
+    let out = '';
+    p.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+    expect((await p.exited).code).toBe(0);
+    await new Promise((res) => setImmediate(res));
+    expect(out).toMatch(/^getpid=-1\n/);
+    expect(events.map((e) => [e.syscall, e.verdict, e.result])).toEqual([['getpid', 'deny', -errnoOf('EPERM')]]);
+    expect(events[0]!.rule).toMatch(/^sysvm:policy-error: Error: /);
+  });
+
   test('forwardSignals: a signal to this process reaches the sandboxed one', async () => {
     const p = spawn({ command: 'sleep', args: ['100'], policy: allowAll, forwardSignals: ['SIGUSR2'] });
     await new Promise((res) => p.once('spawn', res));

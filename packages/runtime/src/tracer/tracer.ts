@@ -84,6 +84,28 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
 const wifexited = (s: number): boolean => (s & 0x7f) === 0;
 const wifstopped = (s: number): boolean => (s & 0xff) === 0x7f;
 
+const VERDICTS = new Set(['allow', 'deny', 'kill', 'trace', 'emulate']);
+
+/** A decision the core can carry out, or an exception (which denies the call). */
+function checkDecision(d: SupervisorDecision): void {
+  const v = (d as Partial<SupervisorDecision> | undefined)?.verdict;
+  if (v === undefined || !VERDICTS.has(v.kind)) throw new Error(`decide returned no valid verdict: ${JSON.stringify(v)}`);
+  if (v.kind === 'deny' && !(Number.isInteger(v.errno) && v.errno > 0 && v.errno < 4096)) {
+    throw new Error(`deny needs an errno in 1..4095, not ${String(v.errno)}`);
+  }
+  if (v.kind === 'emulate' && v.emulate?.kind !== 'return' && v.emulate?.kind !== 'uname') {
+    throw new Error('emulate needs { kind: "return", value } or { kind: "uname", fields }');
+  }
+  if (v.kind === 'emulate' && v.emulate.kind === 'return' && !Number.isSafeInteger(v.emulate.value)) {
+    throw new Error('emulate return needs an integer value');
+  }
+  for (const r of d.rewrite ?? []) {
+    if (!Number.isInteger(r.arg) || r.arg < 0 || r.arg > 5 || typeof r.value !== 'bigint') {
+      throw new Error(`rewrite of argument ${String(r.arg)}: give { arg: 0..5, value: bigint }`);
+    }
+  }
+}
+
 export function decodeStatus(s: number): ExitStatus {
   if (wifexited(s)) return { code: (s >> 8) & 0xff, signal: null, signalNumber: null };
   const n = s & 0x7f;
@@ -491,11 +513,7 @@ export class Tracer {
     let d: SupervisorDecision;
     try {
       d = this.opts.policy.decide(inv, ctx);
-      for (const r of d.rewrite ?? []) {
-        if (!Number.isInteger(r.arg) || r.arg < 0 || r.arg > 5 || typeof r.value !== 'bigint') {
-          throw new Error(`rewrite of argument ${String(r.arg)}: give { arg: 0..5, value: bigint }`);
-        }
-      }
+      checkDecision(d);
     } catch (e) {
       // Fail closed: a policy that throws denies the call.
       d = { verdict: { kind: 'deny', errno: EPERM, errnoName: 'EPERM' }, rule: null, log: true };

@@ -406,7 +406,6 @@ describe('policies and signals', () => {
     const events: AuditEvent[] = [];
     const p = spawn({
       command: bin.emul!, quiet: true, stdio: ['ignore', 'pipe', 'ignore'],
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval
       policy: { filter: traceOnly(['getpid']), decide: new Function(`return ${body};`) as InlinePolicy['decide'] },
     });
     p.on('denied', (e: AuditEvent) => events.push(e));

@@ -301,6 +301,11 @@ export function spawn(opts: SpawnOptions): SandboxProcess {
   return new SandboxProcess(opts);
 }
 
+/** The status a shell gives a process: its exit code, or 128 + the signal that killed it. */
+export function shellExitCode(s: ExitStatus): number {
+  return s.code ?? 128 + (s.signalNumber ?? 0);
+}
+
 function collect(s: Readable | null): Promise<string | undefined> {
   if (s === null) return Promise.resolve(undefined);
   return new Promise((resolve) => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { run, spawn } from '../src/index.js';
+import { run, shellExitCode, spawn } from '../src/index.js';
 import type { AuditEvent, InlinePolicy, RuleIR, SourceRange } from '../src/index.js';
 
 import { allowAll, BACKENDS, compileAll, errnoOf, running, traceOnly } from './helpers.js';
@@ -69,6 +69,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   ] as const)('exit status of sh -c %j', async ([script, code, signal]) => {
     const r = await run({ command: 'sh', args: ['-c', script], backend, policy: allowAll });
     expect({ code: r.code, signal: r.signal }).toEqual({ code, signal });
+    expect(shellExitCode(r)).toBe(code ?? 128 + os.constants.signals[signal!]);
   });
 
   test('a shell pipeline', async () => {
@@ -238,7 +239,12 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       command: 'python3', args: ['-c', py], backend, quiet: true, stdio: 'ignore',
       policy: {
         filter: traceOnly(['connect', 'sendto', 'sendmsg']),
-        decide: (_inv, ctx) => ({ verdict: { kind: ctx.name === 'connect' || ctx.name.startsWith('send') ? 'trace' : 'allow' }, rule: null, log: false }),
+        // The supervisor sees the same destinations through deref.sockaddr().
+        decide: (inv, ctx) => {
+          const sa = (inv.deref as unknown as { sockaddr(): { family: unknown } | undefined }).sockaddr();
+          const traced = sa !== undefined && (ctx.name === 'connect' || ctx.name.startsWith('send'));
+          return { verdict: { kind: traced ? 'trace' : 'allow' }, rule: null, log: false };
+        },
       },
     });
     p.on('decision', (e: AuditEvent) => events.push(e));

@@ -18,6 +18,7 @@ import {
   UMOUNT_NOFOLLOW,
 } from '../linux/consts.js';
 import { readCString, readMem } from '../linux/mem.js';
+import { type Sockaddr, sockaddrOfCall } from './sockaddr.js';
 
 /** How the kernel treats the final component of one path argument. */
 type Follow =
@@ -198,6 +199,14 @@ export class PathDeref {
     const v = this.resolve(arg);
     this.cache.set(arg, v);
     return v;
+  }
+
+  /**
+   * The destination socket address of connect, bind, sendto or sendmsg (not part of the
+   * IR's Deref yet: a helper for socket rules). Advisory like paths (see sockaddr.ts).
+   */
+  sockaddr(): Sockaddr | undefined {
+    return sockaddrOfCall(this.tid, this.name, this.args);
   }
 
   /** What was dereferenced so far (for the audit record). */

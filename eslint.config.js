@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['tools/**/*.mjs', 'eslint.config.js', '.ci/**/*.mjs'],
+    files: ['tools/**/*.mjs', 'bench/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {

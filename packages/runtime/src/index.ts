@@ -326,3 +326,4 @@ export async function run(opts: SpawnOptions): Promise<RunResult> {
   if (stderr !== undefined) out.stderr = stderr;
   return out;
 }
+export { createSupervisorPolicy, policyFromIR, type IrPolicyOptions } from './policy-module.js';

@@ -116,6 +116,20 @@ function baseDir(tid: number, dirfd: number | undefined, args: readonly bigint[]
 }
 
 /**
+ * What an fd (or the cwd, for AT_FDCWD) refers to: an absolute path, or for an object
+ * outside the filesystem its kernel name such as `pipe:[123]` or `anon_inode:[eventfd]`
+ * (never starts with `/`; path conditions treat it as outside every subtree).
+ */
+function fdObject(tid: number, dirfd: number | undefined, args: readonly bigint[]): string | undefined {
+  const fd = dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!));
+  try {
+    return fd === AT_FDCWD ? readlinkSync(`/proc/${tid}/cwd`) : readlinkSync(`/proc/${tid}/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * /proc/self and /proc/thread-self name the *caller*: resolved in the supervisor they would
  * name the supervisor, so they are rewritten to the tracee's own ids first.
  */
@@ -231,7 +245,10 @@ export class PathDeref {
     if (text === '') {
       const empty = spec.emptyPath !== undefined
         && (Number(this.args[spec.emptyPath]! & 0xffffffffn) & AT_EMPTY_PATH) !== 0;
-      return empty ? baseDir(this.tid, spec.dirfd, this.args) : undefined;
+      // With AT_EMPTY_PATH the call acts on the fd itself (glibc's fstat() is
+      // newfstatat(fd, "", AT_EMPTY_PATH)): its "path" is what the fd refers to, which
+      // for a pipe, socket or anonymous inode is not a filesystem path ("pipe:[123]").
+      return empty ? fdObject(this.tid, spec.dirfd, this.args) : undefined;
     }
     const follow = follows(spec.follow, this.tid, this.args);
     if (text.startsWith('/')) return resolveAbsolute(text, follow, this.pid, this.tid);

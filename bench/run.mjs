@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// pnpm bench: sysvm's backends side by side with strace on the same workloads, in one
+// run, as medians of several runs and ratios to the native run.
+//
+//   node bench/run.mjs [--runs N] [--only NAME] [--write docs/performance.md]
+//
+// Workloads (issue 3):
+//   find   `find /usr -name '*.h'`: every open and stat checked by a path rule
+//   tar    `tar -cf - <tree> > /dev/null` of a source tree
+//   make   compiling a small generated C project with make
+// Peers: native; sysvm --backend seccomp; sysvm --backend ptrace; `strace -f`; and
+// `strace -f --seccomp-bpf -e trace=<the syscalls the policy sends to the supervisor>`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir, cpus, release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SYSVM = join(ROOT, 'packages/cli/dist/main.js');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const RUNS = Number(opt('runs', '5'));
+const ONLY = opt('only', null);
+const WRITE = opt('write', null);
+
+function which(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim() || null;
+}
+
+// A small C project: 12 translation units and a Makefile.
+function makeProject() {
+  const dir = mkdtempSync(join(tmpdir(), 'sysvm-bench-make-'));
+  const objs = [];
+  for (let i = 0; i < 12; i++) {
+    writeFileSync(join(dir, `u${i}.c`), `#include <stdio.h>\n#include <string.h>\n#include <stdlib.h>\nint f${i}(int x) { char b[64]; snprintf(b, sizeof b, "%d", x * ${i + 1}); return (int)strlen(b) + atoi(b); }\n`);
+    objs.push(`u${i}.o`);
+  }
+  writeFileSync(join(dir, 'main.c'), `${objs.map((_, i) => `int f${i}(int);`).join('\n')}\nint main(void) { int s = 0; ${objs.map((_, i) => `s += f${i}(${i});`).join(' ')} return s == 0; }\n`);
+  writeFileSync(join(dir, 'Makefile'), `CC ?= cc\nprog: main.o ${objs.join(' ')}\n\t$(CC) -o $@ $^\n%.o: %.c\n\t$(CC) -O1 -c -o $@ $<\nclean:\n\trm -f *.o prog\n`);
+  return dir;
+}
+
+const tree = existsSync('/usr/include/linux') ? '/usr/include/linux' : '/usr/include';
+const project = makeProject();
+
+// The policy every sysvm run uses: pass everything, but check the path of every open
+// and stat (so those calls stop, as they would under a real filesystem policy).
+const POLICY_SYSCALLS = ['open', 'openat', 'newfstatat', 'stat', 'lstat', 'statx', 'access', 'faccessat2'];
+const policyDir = mkdtempSync(join(tmpdir(), 'sysvm-bench-policy-'));
+const policy = join(policyDir, 'paths.yaml');
+writeFileSync(policy, `sysvm: 1
+name: bench-paths
+default: allow
+rules:
+  - name: no-secrets
+    syscalls: [${POLICY_SYSCALLS.join(', ')}]
+    match: { path: { under: ["\${home}/.ssh", /etc/shadow] } }
+    action: { deny: EACCES }
+`);
+
+const WORKLOADS = [
+  { name: 'find', cmd: ['find', '/usr', '-name', '*.h'], prep: null },
+  { name: 'tar', cmd: ['tar', '-cf', '/dev/null', tree], prep: null },
+  { name: 'make', cmd: ['make', '-s', '-C', project, 'prog'], prep: () => execFileSync('make', ['-s', '-C', project, 'clean']) },
+];
+
+const strace = which('strace');
+const PEERS = [
+  { name: 'native', wrap: (c) => c },
+  { name: 'sysvm seccomp', wrap: (c) => [process.execPath, SYSVM, 'run', '--quiet', '--backend', 'seccomp', '-p', policy, '--', ...c] },
+  { name: 'sysvm ptrace', wrap: (c) => [process.execPath, SYSVM, 'run', '--quiet', '--backend', 'ptrace', '-p', policy, '--', ...c] },
+  ...(strace ? [
+    { name: 'strace -f', wrap: (c) => [strace, '-f', '-qq', '-o', '/dev/null', ...c] },
+    { name: 'strace --seccomp-bpf', wrap: (c) => [strace, '-f', '-qq', '--seccomp-bpf', `-e`, `trace=${POLICY_SYSCALLS.join(',')}`, '-o', '/dev/null', ...c] },
+  ] : []),
+];
+
+function timeOnce(argv) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status ?? r.signal}: ${String(r.stderr).slice(0, 400)}`);
+  return ms;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const results = [];
+for (const w of WORKLOADS) {
+  if (ONLY && w.name !== ONLY) continue;
+  // one warm-up of each peer (page cache, dentry cache), then RUNS rounds, peers interleaved
+  const times = new Map(PEERS.map((p) => [p.name, []]));
+  for (let round = -1; round < RUNS; round++) {
+    for (const p of PEERS) {
+      w.prep?.();
+      const ms = timeOnce(p.wrap(w.cmd));
+      if (round >= 0) times.get(p.name).push(ms);
+    }
+  }
+  const native = median(times.get('native'));
+  for (const p of PEERS) {
+    const m = median(times.get(p.name));
+    results.push({ workload: w.name, peer: p.name, ms: m, ratio: m / native });
+    process.stderr.write(`${w.name.padEnd(5)} ${p.name.padEnd(22)} ${m.toFixed(1).padStart(9)} ms  ${(m / native).toFixed(2)}x\n`);
+  }
+}
+
+const peers = PEERS.map((p) => p.name);
+const workloads = [...new Set(results.map((r) => r.workload))];
+const cell = (w, p) => {
+  const r = results.find((x) => x.workload === w && x.peer === p);
+  return r ? `${r.ratio.toFixed(2)}× (${r.ms.toFixed(0)} ms)` : '–';
+};
+const table = [
+  `| workload | ${peers.join(' | ')} |`,
+  `|---|${peers.map(() => '---').join('|')}|`,
+  ...workloads.map((w) => `| ${w} | ${peers.map((p) => cell(w, p)).join(' | ')} |`),
+].join('\n');
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Linux ${release()}, Node ${process.version}`;
+process.stdout.write(`\nMedians of ${RUNS} runs, as ratios to native (${machine}):\n\n${table}\n`);
+
+if (WRITE) {
+  const path = join(ROOT, WRITE);
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  const block = `${begin}\nMeasured ${new Date().toISOString().slice(0, 10)} with \`pnpm bench --write ${WRITE}\`, medians of ${RUNS} runs (${machine}):\n\n${table}\n${end}`;
+  const next = old.includes(begin) ? old.replace(new RegExp(`${begin}[\\s\\S]*${end}`), block) : `${old}\n${block}\n`;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, next);
+  process.stderr.write(`wrote ${WRITE}\n`);
+}
+rmSync(project, { recursive: true, force: true });
+rmSync(policyDir, { recursive: true, force: true });

@@ -1,0 +1,7 @@
+import type { Command } from '../command.js';
+import { compile } from './compile.js';
+import { lint } from './lint.js';
+import { run } from './run.js';
+
+/** Every command, in the order `sysvm --help` lists them. */
+export const COMMANDS: Command[] = [run, lint, compile];

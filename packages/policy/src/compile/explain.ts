@@ -1,0 +1,129 @@
+// The readable back end (like libseccomp's gen_pfc): per syscall, its rules in order as
+// one line per alternative, each marked with where it is decided — `kernel` (the
+// seccomp-BPF prefilter returns the verdict) or `supervisor` (the prefilter returns
+// SECCOMP_RET_TRACE and the supervisor decides with `evaluate`) — followed by the
+// default, the safety defaults and the guards. Plain text, stable format: this is what
+// `sysvm compile --explain` prints.
+import type { ArchName, Condition, DecidedBy, IntCondition, PolicyIR, RuleIR, SourceRange, Verdict } from '../ir.js';
+import { isDenyLike } from '../evaluate.js';
+import { planPolicy, type FallbackPlan, type SyscallPlan } from './plan.js';
+import { prefilterGuards } from './safety.js';
+
+/** Conditions longer than this are printed on a line of their own. */
+const MAX_CONDITION_COLUMN = 60;
+
+const OPS: Record<string, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
+
+function num(v: bigint, c: IntCondition, forceHex = false): string {
+  const ordered = ['lt', 'le', 'gt', 'ge'].includes(c.op);
+  const x = c.signed && (ordered || ['eq', 'ne', 'in', 'not-in'].includes(c.op)) ? BigInt.asIntN(c.width, v) : BigInt.asUintN(c.width, v);
+  const abs = x < 0n ? -x : x;
+  if (!forceHex && abs < 4096n) return x.toString();
+  return `${x < 0n ? '-' : ''}0x${abs.toString(16)}`;
+}
+
+export function formatIntCondition(c: IntCondition): string {
+  const name = c.argName || `arg${c.arg}`;
+  const type = `${c.signed ? 's' : 'u'}${c.width}`;
+  const v0 = c.values[0] ?? 0n;
+  switch (c.op) {
+    case 'eq': case 'ne': return `${name} ${OPS[c.op]} ${num(v0, c)}`;
+    case 'lt': case 'le': case 'gt': case 'ge': return `${name} ${OPS[c.op]} ${num(v0, c)} (${type})`;
+    case 'in': return `${name} in [${c.values.map((v) => num(v, c)).join(', ')}]`;
+    case 'not-in': return `${name} not in [${c.values.map((v) => num(v, c)).join(', ')}]`;
+    case 'all': return `${name} has all of ${num(v0, c, true)}`;
+    case 'any': return `${name} has any of ${num(v0, c, true)}`;
+    case 'none': return `${name} has none of ${num(v0, c, true)}`;
+  }
+}
+
+function formatCondition(c: Condition, verdict: Verdict): string {
+  if (c.kind === 'int') return formatIntCondition(c);
+  let subject = 'path';
+  if (c.args.length > 1) {
+    const two = c.args.length === 2;
+    const which = isDenyLike(verdict) ? (two ? 'either path' : 'any path') : (two ? 'both paths' : 'every path');
+    subject = `${which} (args ${c.args.join(', ')})`;
+  }
+  return `${subject} ${c.op} ${c.values.join(', ')}`;
+}
+
+export function formatVerdict(v: Verdict): string {
+  switch (v.kind) {
+    case 'allow': return 'allow';
+    case 'kill': return 'kill';
+    case 'trace': return 'trace';
+    case 'deny': return `deny ${v.errnoName || v.errno}`;
+    case 'emulate':
+      if (v.emulate.kind === 'return') return `emulate return ${v.emulate.value}`;
+      return `emulate uname {${Object.entries(v.emulate.fields).map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
+  }
+}
+
+const at = (s: SourceRange | undefined): string => (s ? `${s.file}:${s.line}` : '');
+const ruleTag = (r: RuleIR): string => `[rule ${r.name ?? `#${r.index}`}, ${at(r.source)}]`;
+const outcome = (where: DecidedBy, verdict: Verdict, log: boolean): string => `${where}: ${formatVerdict(verdict)}${log ? ', log' : ''}`;
+
+function fallbackLine(f: FallbackPlan, where: DecidedBy): string {
+  if (f.kind === 'safety') return `${outcome(where, f.verdict, false)} [safety default: ${f.reason ?? ''}]`;
+  return `${outcome(where, f.verdict, f.log)} [default, ${at(f.source)}]`;
+}
+
+/** The lines of one syscall (without its header). */
+function syscallLines(p: SyscallPlan): string[] {
+  const lines: [string, string][] = [];
+  // `kernelLive`: the prefilter still decides here. After an alternative that always
+  // sends the call to the supervisor, the rest is the supervisor's (it re-evaluates
+  // every rule); after one that always matches, the rest is never reached.
+  let kernelLive = true;
+  let deadBy: RuleIR | undefined;
+  for (const step of p.steps) {
+    const rule = step.rule;
+    const match = rule.match ?? [[]];
+    if (deadBy) {
+      lines.push(['never reached', `${ruleTag(rule)}: rule ${deadBy.name ?? `#${deadBy.index}`} always matches first`]);
+      continue;
+    }
+    if (match.length === 0) {
+      lines.push(['never', `${ruleTag(rule)}: empty match`]);
+      continue;
+    }
+    match.forEach((alt, i) => {
+      const paths = alt.some((c) => c.kind === 'path');
+      const supervisorOnly = paths || rule.log || rule.verdict.kind === 'trace' || rule.verdict.kind === 'emulate';
+      const where: DecidedBy = kernelLive && !supervisorOnly ? 'kernel' : 'supervisor';
+      const cond = alt.length === 0 ? 'always' : `${i > 0 ? 'or if' : 'if'} ${alt.map((c) => formatCondition(c, rule.verdict)).join(' and ')}`;
+      lines.push([cond, `${outcome(where, rule.verdict, rule.log)} ${ruleTag(rule)}`]);
+    });
+    if (match.some((alt) => alt.length === 0)) deadBy = rule;
+    else if (match.some((alt) => alt.every((c) => c.kind === 'path'))) kernelLive = false;
+  }
+  if (!deadBy) lines.push(['otherwise', fallbackLine(p.fallback, kernelLive ? p.fallback.where : 'supervisor')]);
+  // Arrows line up; a condition longer than the column gets a line of its own.
+  const width = Math.max(...lines.map(([c]) => (c.length > MAX_CONDITION_COLUMN ? 0 : c.length)), 'otherwise'.length);
+  return lines.map(([c, o]) => (c.length > width
+    ? `  ${c}\n  ${' '.repeat(width)} -> ${o}`
+    : `  ${c.padEnd(width)} -> ${o}`));
+}
+
+/** The whole readable decision table of a policy. */
+export function explainPolicy(ir: PolicyIR, arch: ArchName = 'x86_64'): string {
+  const plan = planPolicy(ir, arch);
+  const out: string[] = [];
+  out.push(`policy ${ir.name ?? '(unnamed)'} for ${arch}${ir.files.length ? ` from ${ir.files.join(', ')}` : ''}`);
+  out.push('kernel: decided by the seccomp-BPF prefilter alone; supervisor: the call stops (SECCOMP_RET_TRACE) and the supervisor decides');
+  out.push('');
+  out.push('guards, before any rule:');
+  const guards = prefilterGuards(arch);
+  const gw = Math.max(...guards.map((g) => g.reason.length));
+  for (const g of guards) out.push(`  ${g.reason.padEnd(gw)} -> ${outcome('kernel', g.verdict, false)}`);
+  for (const s of plan.syscalls) {
+    out.push('');
+    out.push(`${s.name} (${s.nr}) [${s.decidedBy}]:`);
+    out.push(...syscallLines(s));
+  }
+  out.push('');
+  out.push(`every other syscall -> ${fallbackLine(plan.default, plan.default.where)}`);
+  if (plan.unknown.length > 0) out.push(`not on ${arch} (ignored): ${plan.unknown.join(', ')}`);
+  return out.join('\n') + '\n';
+}

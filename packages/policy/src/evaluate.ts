@@ -1,0 +1,184 @@
+// The decision program the supervisor runs: a pure function from a policy and one
+// syscall invocation to its decision. It is the reference semantics; the BPF prefilter
+// (compile/bpf.ts) must agree with it on everything the kernel decides alone, which
+// the differential tests check.
+import { syscallName } from './abi/index.js';
+import type {
+  ArchName, DecidedBy, Decision, Deref, IntCondition, Invocation, PathCondition, PolicyIR, RuleIR, Verdict,
+} from './ir.js';
+import { retTrace } from './bpf/seccomp.js';
+import { kernelRet, needsSupervisor, planSyscall, traceData } from './compile/plan.js';
+import { auditArch, prefilterGuard, safetyDefault } from './compile/safety.js';
+import { pathMatches } from './compile/pathmatch.js';
+import { syscallNumber } from './abi/index.js';
+
+/** Whether an integer condition holds for the raw 64-bit register value `raw`. */
+export function intHolds(c: IntCondition, raw: bigint): boolean {
+  // A 32-bit argument is its low half (what the kernel reads of an int); the high
+  // half of the register can hold anything.
+  const w = c.width;
+  const ordered = c.signed && ['lt', 'le', 'gt', 'ge'].includes(c.op);
+  const norm = (v: bigint): bigint => (ordered ? BigInt.asIntN(w, v) : BigInt.asUintN(w, v));
+  const x = norm(raw);
+  const vs = c.values.map(norm);
+  const v = vs[0] ?? 0n;
+  switch (c.op) {
+    case 'eq': return x === v;
+    case 'ne': return x !== v;
+    case 'lt': return x < v;
+    case 'le': return x <= v;
+    case 'gt': return x > v;
+    case 'ge': return x >= v;
+    case 'in': return vs.includes(x);
+    case 'not-in': return !vs.includes(x);
+    case 'all': return (x & v) === v;
+    case 'any': return (x & v) !== 0n;
+    case 'none': return (x & v) === 0n;
+  }
+}
+
+/** Verdicts under which a path condition fails closed (an unreadable path matches). */
+export function isDenyLike(v: Verdict): boolean {
+  return v.kind === 'deny' || v.kind === 'kill' || v.kind === 'emulate';
+}
+
+/**
+ * Whether a path condition holds. Security: with several path arguments, a deny-like
+ * verdict matches if any path matches and a pass verdict only if every path does; a
+ * path that cannot be read never satisfies a pass and always satisfies a deny-like
+ * match (fail closed).
+ *
+ * A "path" that does not start with `/` is the kernel's name of an object outside the
+ * filesystem that the call reaches through an fd the program already holds (`pipe:[12]`,
+ * `socket:[34]`, `anon_inode:[eventfd]`: fstat(fd) is newfstatat(fd, "", AT_EMPTY_PATH)).
+ * No file can be reached through it, so path rules neither protect nor block it: it
+ * satisfies pass conditions and no deny-like one. The runtime only produces such names
+ * from /proc/PID/fd links, never from a string the program passes (those are made
+ * absolute against the cwd or dirfd first).
+ */
+export function pathHolds(c: PathCondition, verdict: Verdict, deref: Deref | undefined): boolean {
+  const denyLike = isDenyLike(verdict);
+  const test = (arg: number): boolean => {
+    const p = deref?.path(arg);
+    if (p === undefined) return denyLike;
+    if (!p.startsWith('/')) return !denyLike;
+    return pathMatches(c.op, c.values, p);
+  };
+  return denyLike ? c.args.some(test) : c.args.every(test);
+}
+
+function ruleMatches(rule: RuleIR, inv: Invocation): boolean {
+  if (rule.match === null) return true;
+  return rule.match.some((alt) => alt.every((c) =>
+    c.kind === 'int' ? intHolds(c, inv.args[c.arg] ?? 0n) : pathHolds(c, rule.verdict, inv.deref)));
+}
+
+// Rules by syscall name, per policy. The IR is treated as immutable once built.
+const index = new WeakMap<PolicyIR, Map<string, RuleIR[]>>();
+function rulesFor(ir: PolicyIR, name: string): RuleIR[] {
+  let m = index.get(ir);
+  if (!m) {
+    m = new Map();
+    for (const r of ir.rules) {
+      for (const s of r.syscalls) {
+        const list = m.get(s) ?? [];
+        if (!list.includes(r)) list.push(r);
+        m.set(s, list);
+      }
+    }
+    index.set(ir, m);
+  }
+  return m.get(name) ?? [];
+}
+
+export interface EvaluateOptions {
+  /** The architecture the policy is enforced for (the tracee's native ABI). */
+  native?: ArchName;
+}
+
+/**
+ * The decision for one invocation: the prefilter's guards (other architecture, x32,
+ * nr -1; see compile/safety.ts), then the first rule in order that names the syscall
+ * and matches, then the io_uring safety default, then the policy's default.
+ */
+export function evaluate(ir: PolicyIR, inv: Invocation, opts: EvaluateOptions = {}): Decision {
+  const native = opts.native ?? 'x86_64';
+  const guard = prefilterGuard(native, auditArch(inv.arch), inv.nr);
+  if (guard) return { verdict: guard.verdict, rule: null, log: false };
+  const name = syscallName(native, inv.nr >>> 0);
+  if (name !== undefined) {
+    for (const rule of rulesFor(ir, name)) {
+      if (ruleMatches(rule, inv)) return { verdict: rule.verdict, rule, log: rule.log };
+    }
+    const safety = safetyDefault(ir, name);
+    if (safety) return { verdict: safety.verdict, rule: null, log: false };
+  }
+  return { verdict: ir.default.verdict, rule: null, log: ir.default.log };
+}
+
+/**
+ * What the BPF prefilter returns for an invocation that `evaluate` decided as
+ * `decision` without looking at any path: the verdict itself when the kernel can
+ * carry it out, else SECCOMP_RET_TRACE with the rule's index + 1 (0 for the default).
+ * Exact for policies with integer conditions only; with path conditions use
+ * `prefilterRet`, which knows the kernel cannot see paths.
+ */
+export function seccompRetForDecision(decision: Decision): number {
+  if (needsSupervisor(decision.verdict, decision.log)) {
+    return retTrace(decision.rule ? traceData(decision.rule) : 0);
+  }
+  return kernelRet(decision.verdict, decision.rule?.source);
+}
+
+/**
+ * What the prefilter must return for an invocation, stated on the IR (independently of
+ * the BPF code): like `evaluate`, but an alternative with path conditions, when its
+ * integer conditions hold, sends the call to the supervisor (TRACE | index + 1) unless
+ * an alternative of the same rule without paths holds too.
+ */
+export function prefilterRet(ir: PolicyIR, inv: Invocation, opts: EvaluateOptions = {}): number {
+  const native = opts.native ?? 'x86_64';
+  const guard = prefilterGuard(native, auditArch(inv.arch), inv.nr);
+  if (guard) return kernelRet(guard.verdict);
+  const name = syscallName(native, inv.nr >>> 0);
+  if (name !== undefined) {
+    for (const rule of rulesFor(ir, name)) {
+      const alts = rule.match ?? [[]];
+      const held = alts.filter((alt) => alt.every((c) => c.kind !== 'int' || intHolds(c, inv.args[c.arg] ?? 0n)));
+      if (held.length === 0) continue;
+      if (held.some((alt) => alt.every((c) => c.kind === 'int'))) {
+        return seccompRetForDecision({ verdict: rule.verdict, rule, log: rule.log });
+      }
+      return retTrace(traceData(rule));
+    }
+    const safety = safetyDefault(ir, name);
+    if (safety) return kernelRet(safety.verdict);
+  }
+  return seccompRetForDecision({ verdict: ir.default.verdict, rule: null, log: ir.default.log });
+}
+
+/**
+ * Where the invocations of syscall `nr` are decided under this policy: all in the
+ * kernel, all by the supervisor, or depending on the arguments ('mixed').
+ */
+export function decidedBy(ir: PolicyIR, arch: ArchName, nr: number): DecidedBy | 'mixed' {
+  if (prefilterGuard(arch, auditArch(arch), nr)) return 'kernel';
+  const name = syscallName(arch, nr >>> 0);
+  if (name === undefined) return seccompWhere(seccompRetForDecision({ verdict: ir.default.verdict, rule: null, log: ir.default.log }));
+  return planSyscall(ir, name, syscallNumber(arch, name) ?? nr).decidedBy;
+}
+
+/**
+ * The rule a SECCOMP_RET_TRACE stop names: the tracer reads the 16-bit data with
+ * PTRACE_GETEVENTMSG; 0 is the default, n is `ir.rules[n - 1]`. Undefined when the data
+ * names no rule of this policy. The supervisor still decides with `evaluate` (the rule
+ * named is the first whose integer conditions held; its path conditions may not).
+ */
+export function ruleForTraceData(ir: PolicyIR, data: number): RuleIR | null | undefined {
+  if (data === 0) return null;
+  return ir.rules[data - 1];
+}
+
+function seccompWhere(ret: number): DecidedBy {
+  return ret >>> 16 === retTrace(0) >>> 16 ? 'supervisor' : 'kernel';
+}

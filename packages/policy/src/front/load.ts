@@ -1,0 +1,672 @@
+// The loader: policy files (and what they extend) -> PolicyIR, collecting every diagnostic.
+//
+// Order of rules across `extends` (documented in docs/policy.md): a file's rules come before
+// the rules of every file it extends, so a policy refines what it builds on (the first match
+// wins). Files are ordered by a depth-first walk in which a file comes before all its
+// ancestors, siblings in the order `extends` lists them; a file reached twice (a diamond) is
+// used once. The `default` and each variable come from the first file in that order that
+// defines them: the extending policy overrides.
+import { readdirSync, readFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, isAbsolute, relative as relativePath, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Condition, IntCondition, PathCondition, PolicyIR, RuleIR, SourceRange, UtsField, Verdict }
+  from '../ir.js';
+import { allSyscalls, constant, constantsWithPrefix, errnoName, errnoNumber, syscallByName } from '../abi/index.js';
+import { diag, type Code } from './codes.js';
+import { sortDiagnostics } from '../render.js';
+import { expandGroup, GROUP_NAMES } from './groups.js';
+import { describePath, issuesToDiagnostics, TOP_KEYS } from './issues.js';
+import { expandTilde, globProblem, normaliseGlob, normalisePath } from './paths.js';
+import { policyShape, rule as ruleSchema, type ActionSpec, type ConditionMapSpec, type ConditionSpec,
+  type IntValueSpec, type RuleSpec } from './schema.js';
+import { SourceFile, type YamlPath } from './source.js';
+import { didYouMean } from './suggest.js';
+import { VarScope, type PolicyContext, type VarDef } from './vars.js';
+
+type SyscallInfo = NonNullable<ReturnType<typeof syscallByName>>;
+type ArgInfo = NonNullable<SyscallInfo['args']>[number];
+
+/** The index of the argument called `key` (the kernel's name or an alias such as socket's `domain`). */
+const argIndexOf = (s: SyscallInfo, key: string): number =>
+  (s.args ?? []).findIndex((a) => a.name === key || (a.aliases ?? []).includes(key));
+
+const argNames = (s: SyscallInfo): string[] => (s.args ?? []).flatMap((a) => [a.name, ...(a.aliases ?? [])]);
+
+export type { PolicyContext } from './vars.js';
+
+export interface LoadOptions {
+  /** cwd, home, tmp and env for ${vars}; each defaults to this process's. */
+  context?: Partial<PolicyContext>;
+  /** How to read a file (default: fs.readFileSync as UTF-8). */
+  readFile?: (path: string) => string;
+}
+
+/** A policy given as text (e.g. from an editor buffer); `file` names it in diagnostics. */
+export interface PolicyText {
+  file: string;
+  text: string;
+}
+
+/** A rule of the policy as the front end saw it; the linter works on these. */
+export interface ModelRule {
+  /** The file and the rule's position in its `rules:` list (0-based). */
+  file: string;
+  indexInFile: number;
+  name?: string;
+  /** How diagnostics name the rule: `rule 'no-secrets'` or `rule 3 (file:12)`. */
+  label: string;
+  source: SourceRange;
+  syscallsRange: SourceRange;
+  /** Syscalls named explicitly (not through a group). */
+  explicit: ReadonlySet<string>;
+  /** The syscalls named or in groups, before the `match` narrowed them (deduplicated). */
+  named: readonly string[];
+  duplicates: readonly string[];
+  verdict: Verdict;
+  log: boolean;
+  acknowledge?: { reason: string; range: SourceRange };
+  /** The IR rules this rule became (one per argument layout; empty if it applies to nothing). */
+  parts: RuleIR[];
+}
+
+export interface ModelDefault {
+  file: string;
+  verdict: Verdict;
+  log: boolean;
+  acknowledge?: { reason: string; range: SourceRange };
+  source: SourceRange;
+}
+
+export interface PolicyModel {
+  files: string[];
+  rules: ModelRule[];
+  default?: ModelDefault;
+  vars: VarDef[];
+  context: PolicyContext;
+  /** False when a schema error dropped part of a file: findings about what is missing are then unreliable. */
+  complete: boolean;
+}
+
+export interface LoadResult {
+  /** The compiled policy; absent when there is any error. */
+  ir?: PolicyIR;
+  /** Everything found, sorted by file, line, column. */
+  diagnostics: Diagnostic[];
+  /** The text of every file read, by the name used in diagnostics (for rendering source lines). */
+  sources: Map<string, string>;
+  /** The front end's view of the policy, for `lintPolicy` (built as far as the errors allow). */
+  model: PolicyModel;
+}
+
+// --- built-in policies ----------------------------------------------------------------------
+
+const BUILTIN_DIR = fileURLToPath(new URL('../../builtin/', import.meta.url));
+export const BUILTIN_PREFIX = 'builtin:';
+
+/** The names of the built-in policies (packages/policy/builtin/NAME.yaml). */
+export function builtinNames(): string[] {
+  try {
+    return readdirSync(BUILTIN_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The text of a built-in policy, or undefined. */
+export function builtinText(name: string): string | undefined {
+  if (!/^[a-z0-9-]+$/.test(name)) return undefined;
+  try {
+    return readFileSync(`${BUILTIN_DIR}${name}.yaml`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function defaultContext(): PolicyContext {
+  return { cwd: process.cwd(), home: homedir(), tmp: `${tmpdir()}/sysvm-tmp`, env: process.env };
+}
+
+// --- one file ---------------------------------------------------------------------------------
+
+interface ExtendsRef { target: string; range: SourceRange }
+
+interface Unit {
+  file: string;
+  src: SourceFile;
+  value?: Record<string, unknown>;
+  name?: string;
+  extendsRefs: ExtendsRef[];
+  /** Validated rules with their index in the file. */
+  rules: { spec: RuleSpec; index: number }[];
+  default?: { spec: unknown; path: YamlPath };
+  vars: VarDef[];
+  valid: Set<string>;
+}
+
+function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): Unit {
+  const src = new SourceFile(file, text);
+  src.diagnostics.forEach(report);
+  const unit: Unit = { file, src, extendsRefs: [], rules: [], vars: [], valid: new Set() };
+  if (src.doc.errors.length > 0 || src.failed) return unit;
+  const value = src.value;
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
+    report(diag('SV1003', src.range([]), { detail: 'a policy is a YAML mapping that starts with `sysvm: 1`' },
+      'Start the file with `sysvm: 1`, then `default:` and `rules:`.'));
+    return unit;
+  }
+  const obj = value as Record<string, unknown>;
+  unit.value = obj;
+  for (const key of Object.keys(obj)) {
+    if (!TOP_KEYS.includes(key)) {
+      report(diag('SV1002', src.keyRange([], key), { key, where: 'the policy', known: TOP_KEYS.join(', ') },
+        didYouMean(key, TOP_KEYS)));
+    }
+  }
+  if (!('sysvm' in obj)) {
+    report(diag('SV1004', src.range([]), { key: 'sysvm', where: 'the policy' }, 'Add `sysvm: 1` (the format version) as the first line.'));
+  } else if (typeof obj.sysvm === 'number' && obj.sysvm !== 1) {
+    report(diag('SV1005', src.range(['sysvm']), { version: obj.sysvm }));
+  }
+  for (const key of TOP_KEYS) {
+    if (!(key in obj) || key === 'rules' || (key === 'sysvm' && typeof obj.sysvm === 'number')) continue;
+    const r = policyShape[key as keyof typeof policyShape].safeParse(obj[key]);
+    if (r.success) unit.valid.add(key);
+    else issuesToDiagnostics(r.error.issues, [key], obj, src).forEach(report);
+  }
+  if (unit.valid.has('name')) unit.name = obj.name as string;
+  if (unit.valid.has('extends')) {
+    const list = typeof obj.extends === 'string' ? [[obj.extends, ['extends']] as const]
+      : (obj.extends as string[]).map((e, i) => [e, ['extends', i]] as const);
+    unit.extendsRefs = list.map(([target, path]) => ({ target, range: src.range(path) }));
+  }
+  if (unit.valid.has('vars')) {
+    for (const [name, v] of Object.entries(obj.vars as Record<string, string>)) {
+      unit.vars.push({ name, value: v, range: src.range(['vars', name]), keyRange: src.keyRange(['vars'], name),
+        file, used: false });
+    }
+  }
+  if (unit.valid.has('default')) unit.default = { spec: obj.default, path: ['default'] };
+  if ('rules' in obj) {
+    if (!Array.isArray(obj.rules)) {
+      if (obj.rules !== null) {
+        report(diag('SV1003', src.range(['rules']), { detail: 'rules: expected a list of rules' }));
+      }
+    } else {
+      obj.rules.forEach((raw, index) => {
+        const r = ruleSchema.safeParse(raw);
+        if (r.success) { unit.rules.push({ spec: r.data, index }); return; }
+        issuesToDiagnostics(r.error.issues, ['rules', index], obj, src).forEach(report);
+        // Unknown keys are reported; check the rest of the rule as if they were not there, so
+        // that its other problems are reported too (never stop at the first).
+        const again = ruleSchema.safeParse(withoutUnknownKeys(raw, r.error.issues));
+        if (again.success) unit.rules.push({ spec: again.data, index });
+      });
+    }
+  }
+  return unit;
+}
+
+/** A copy of `raw` without the keys zod reported as unrecognized. */
+function withoutUnknownKeys(raw: unknown, issues: readonly { code?: string; path: PropertyKey[]; keys?: string[] }[])
+  : unknown {
+  const copy = structuredClone(raw);
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys' || !issue.keys) continue;
+    let v: unknown = copy;
+    for (const p of issue.path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+    if (v !== null && typeof v === 'object') for (const k of issue.keys) delete (v as Record<string, unknown>)[k];
+  }
+  return copy;
+}
+
+// --- the resolver -----------------------------------------------------------------------------
+
+const PATH_OPS = new Set(['equals', 'under', 'glob']);
+const ORDER_OPS = new Set(['lt', 'le', 'gt', 'ge']);
+/** The calls whose result is a struct utsname (what `emulate: uname` writes). */
+const UNAME_CALLS = ['uname', 'olduname', 'oldolduname'];
+
+type CompiledAlt = Condition[];
+
+class Resolver {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+  readonly sources = new Map<string, string>();
+  readonly units: Unit[] = [];
+  private readonly ctx: PolicyContext;
+  private scope!: VarScope;
+
+  constructor(private readonly options: LoadOptions) {
+    const given = options.context ?? {};
+    // Only what the caller did not give is read from this process.
+    const need = !given.cwd || !given.home || !given.tmp || !given.env;
+    this.ctx = need ? { ...defaultContext(), ...given } : given as PolicyContext;
+  }
+
+  report = (d: Diagnostic): void => {
+    const r = d.range;
+    const key = `${d.code}|${r.file}|${r.line}:${r.column}-${r.endLine}:${r.endColumn}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.diagnostics.push(d);
+  };
+
+  private read(path: string): string {
+    return (this.options.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+  }
+
+  /** Load `root` and everything it extends; `units` ends up in rule order. */
+  loadAll(root: PolicyText): void {
+    const byFile = new Map<string, Unit>();
+    const post: Unit[] = [];
+    const onStack: string[] = [];
+    const visit = (file: string, text: string): void => {
+      const unit = loadUnit(file, text, this.report);
+      this.sources.set(file, text);
+      byFile.set(file, unit);
+      onStack.push(file);
+      // Children in reverse, then the reverse of the post-order: a file before what it
+      // extends, siblings in the listed order (see the comment at the top of this file).
+      for (const ref of [...unit.extendsRefs].reverse()) {
+        const target = this.locate(ref, file);
+        if (!target) continue;
+        if (onStack.includes(target.file)) {
+          const show = (f: string): string => (isAbsolute(f) ? relativePath(dirname(root.file), f) || f : f);
+          const chain = [...onStack.slice(onStack.indexOf(target.file)), target.file].map(show).join(' -> ');
+          this.report(diag('SV2011', ref.range, { file: show(target.file), chain }));
+          continue;
+        }
+        if (byFile.has(target.file)) continue;
+        visit(target.file, target.text);
+      }
+      onStack.pop();
+      post.push(unit);
+    };
+    visit(root.file, root.text);
+    this.units.push(...post.reverse());
+  }
+
+  private locate(ref: ExtendsRef, from: string): { file: string; text: string } | undefined {
+    if (ref.target.startsWith(BUILTIN_PREFIX)) {
+      const name = ref.target.slice(BUILTIN_PREFIX.length);
+      const text = builtinText(name);
+      if (text === undefined) {
+        this.report(diag('SV2009', ref.range, { name, known: builtinNames().map((n) => BUILTIN_PREFIX + n).join(', ') }));
+        return undefined;
+      }
+      return { file: ref.target, text };
+    }
+    const base = from.startsWith(BUILTIN_PREFIX) ? BUILTIN_DIR : dirname(from);
+    const file = isAbsolute(ref.target) ? ref.target : resolvePath(base, ref.target);
+    try {
+      return { file, text: this.read(file) };
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message);
+      this.report(diag('SV2008', ref.range, { file: ref.target, reason }));
+      return undefined;
+    }
+  }
+
+  resolve(): { ir?: PolicyIR; model: PolicyModel } {
+    const defs = new Map<string, VarDef>();
+    for (const u of this.units) for (const v of u.vars) if (!defs.has(v.name)) defs.set(v.name, v);
+    this.scope = new VarScope(this.ctx, defs, this.report);
+
+    const rules: ModelRule[] = [];
+    for (const u of this.units) {
+      for (const { spec, index } of u.rules) {
+        const r = this.resolveRule(u, spec, index);
+        if (r) rules.push(r);
+      }
+    }
+    const defUnit = this.units.find((u) => u.default);
+    let def: ModelDefault | undefined;
+    if (defUnit?.default) def = this.resolveDefault(defUnit, defUnit.default.spec, defUnit.default.path);
+    const root = this.units[0]!;
+    // Security: there is no implicit default. A policy must say whether unmatched calls fail
+    // (fail closed) or pass; without one there is no IR, so nothing can run under it.
+    if (!defUnit && root.value && this.units.every((u) => u.value && !('default' in u.value))) {
+      this.report(diag('SV3001', root.src.range([])));
+    }
+    // Check variables nobody used, without marking them used.
+    for (const v of defs.values()) {
+      if (v.used) continue;
+      this.scope.expand(v.value, v.range);
+      v.used = false;
+    }
+    const complete = !this.diagnostics.some((d) => d.severity === 'error' && d.code.startsWith('SV1'));
+    const model: PolicyModel = { files: this.units.map((u) => u.file), rules, vars: [...defs.values()], context: this.ctx,
+      complete };
+    if (def) model.default = def;
+    let index = 0;
+    for (const r of rules) for (const p of r.parts) p.index = index++;
+    const failed = this.diagnostics.some((d) => d.severity === 'error');
+    if (failed || !def) return { model };
+    const name = this.units.find((u) => u.name)?.name;
+    const ir: PolicyIR = {
+      ...(name !== undefined ? { name } : {}),
+      files: model.files,
+      default: { verdict: def.verdict, log: def.log, source: def.source },
+      rules: rules.flatMap((r) => r.parts),
+    };
+    return { ir, model };
+  }
+
+  private resolveDefault(u: Unit, spec: unknown, path: YamlPath): ModelDefault | undefined {
+    const src = u.src;
+    const full = spec !== null && typeof spec === 'object' && 'action' in spec
+      ? spec as { action: ActionSpec; log?: boolean; acknowledge?: string } : undefined;
+    const action = full ? full.action : spec as ActionSpec;
+    const verdict = this.compileAction(action, full ? [...path, 'action'] : path, u);
+    if (!verdict) return undefined;
+    if (verdict.kind === 'emulate' && verdict.emulate.kind === 'uname') {
+      this.report(diag('SV3009', src.range(path), { syscalls: 'every other call the default decides' }));
+      return undefined;
+    }
+    const d: ModelDefault = { file: u.file, verdict, log: full?.log ?? false, source: src.range(path) };
+    if (full?.acknowledge) d.acknowledge = { reason: full.acknowledge, range: src.range([...path, 'acknowledge']) };
+    return d;
+  }
+
+  private compileAction(a: ActionSpec, path: YamlPath, u: Unit): Verdict | undefined {
+    const src = u.src;
+    if (a === 'allow' || a === 'kill' || a === 'trace') return { kind: a };
+    if (a === 'deny') return { kind: 'deny', errno: errnoNumber('EPERM') ?? 1, errnoName: 'EPERM' };
+    if ('deny' in a) {
+      const e = a.deny;
+      const ePath = [...path, 'deny'];
+      if (typeof e === 'string') {
+        const n = errnoNumber(e);
+        if (n === undefined) { this.report(diag('SV2005', src.range(ePath), { name: e })); return undefined; }
+        return { kind: 'deny', errno: n, errnoName: e };
+      }
+      const name = errnoName(e);
+      if (name === undefined) { this.report(diag('SV2005', src.range(ePath), { name: String(e) })); return undefined; }
+      return { kind: 'deny', errno: e, errnoName: name };
+    }
+    const em = a.emulate;
+    if ('return' in em) {
+      const v = em.return;
+      if (typeof v === 'bigint') {
+        this.report(diag('SV1003', src.range([...path, 'emulate', 'return']),
+          { detail: `${describePath([...path, 'emulate', 'return'])}: ${v} is beyond what sysvm can return (±2^53)` }));
+        return undefined;
+      }
+      return { kind: 'emulate', emulate: { kind: 'return', value: v } };
+    }
+    const fields: Partial<Record<UtsField, string>> = {};
+    let ok = true;
+    for (const [k, raw] of Object.entries(em.uname)) {
+      if (raw === undefined) continue;
+      const v = this.scope.expand(raw, src.range([...path, 'emulate', 'uname', k]));
+      if (v === undefined) ok = false;
+      else fields[k as UtsField] = v;
+    }
+    return ok ? { kind: 'emulate', emulate: { kind: 'uname', fields } } : undefined;
+  }
+
+  private resolveRule(u: Unit, spec: RuleSpec, index: number): ModelRule | undefined {
+    const src = u.src;
+    const base: YamlPath = ['rules', index];
+    const errorsBefore = this.errorCount();
+    const source = src.range(base);
+    const label = spec.name !== undefined ? `rule '${spec.name}'` : `rule ${index + 1} (${shortFile(u.file)}:${source.line})`;
+
+    // Syscalls and groups.
+    const entries: [string, YamlPath][] = typeof spec.syscalls === 'string' ? [[spec.syscalls, [...base, 'syscalls']]]
+      : spec.syscalls.map((s, j) => [s, [...base, 'syscalls', j]]);
+    const named: string[] = [];
+    const explicit = new Map<string, SourceRange>();
+    const duplicates: string[] = [];
+    const all = (): string[] => allSyscalls().map((s) => s.name);
+    for (const [entry, path] of entries) {
+      if (entry.startsWith('@')) {
+        const members = expandGroup(entry, (n) => syscallByName(n) !== undefined, all);
+        if (!members) {
+          this.report(diag('SV2002', src.range(path), { name: entry, known: GROUP_NAMES.join(', ') },
+            didYouMean(entry, GROUP_NAMES, `Known groups: ${GROUP_NAMES.join(', ')}.`)));
+          continue;
+        }
+        for (const m of members) if (!named.includes(m)) named.push(m);
+        continue;
+      }
+      if (!syscallByName(entry)) {
+        this.report(diag('SV2001', src.range(path), { name: entry }, didYouMean(entry, all(), undefined)));
+        continue;
+      }
+      if (explicit.has(entry)) duplicates.push(entry);
+      else explicit.set(entry, src.range(path));
+      if (!named.includes(entry)) named.push(entry);
+    }
+
+    // The alternatives of the match.
+    const alts: { map: ConditionMapSpec; path: YamlPath }[] = spec.match === undefined ? []
+      : Array.isArray(spec.match) ? spec.match.map((m, i) => ({ map: m, path: [...base, 'match', i] }))
+        : [{ map: spec.match, path: [...base, 'match'] }];
+    const infos = named.map((n) => syscallByName(n)!);
+    // Argument names must be some argument of some syscall of the rule.
+    const badKeys = new Set<string>();
+    for (const alt of alts) {
+      for (const key of Object.keys(alt.map)) {
+        if (key === 'path' || infos.some((s) => argIndexOf(s, key) >= 0)) continue;
+        badKeys.add(key);
+        const known = [...new Set(infos.flatMap(argNames))];
+        const list = explicit.size > 0 ? [...explicit.keys()].join(', ') : 'the syscalls of this rule';
+        this.report(diag('SV2003', src.keyRange(alt.path, key), { name: key, syscalls: list,
+          known: known.slice(0, 24).join(', ') || '(none)' }, didYouMean(key, known, undefined)));
+      }
+    }
+
+    const verdict = this.compileAction(spec.action, [...base, 'action'], u);
+
+    // Per syscall: its compiled alternatives; syscalls with the same layout share an IR rule.
+    const layouts = new Map<string, { syscalls: string[]; match: CompiledAlt[] | null }>();
+    for (const s of infos) {
+      let compiled: CompiledAlt[] | null = null;
+      if (alts.length > 0) {
+        compiled = [];
+        for (const alt of alts) {
+          const conds: Condition[] = [];
+          let dropped = false;
+          for (const [key, cspec] of Object.entries(alt.map)) {
+            if (badKeys.has(key)) { dropped = true; continue; }
+            const r = this.compileCondition(s, key, cspec, [...alt.path, key], u);
+            if (r === 'missing') {
+              dropped = true;
+              const at = explicit.get(s.name);
+              if (at) {
+                const what = key === 'path' ? 'path argument' : `argument '${key}'`;
+                this.report(diag('SV3003', at, { syscall: s.name, what,
+                  known: argNames(s).join(', ') || '(no known arguments)' }));
+              }
+            } else conds.push(...r);
+          }
+          if (!dropped) compiled.push(conds);
+        }
+        if (compiled.length === 0) continue;
+      }
+      const key = JSON.stringify(compiled, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+      const layout = layouts.get(key);
+      if (layout) layout.syscalls.push(s.name);
+      else layouts.set(key, { syscalls: [s.name], match: compiled });
+    }
+    if (verdict?.kind === 'emulate' && verdict.emulate.kind === 'uname') {
+      const others = named.filter((n) => !UNAME_CALLS.includes(n));
+      if (others.length > 0) {
+        this.report(diag('SV3009', src.range([...base, 'syscalls']), { syscalls: others.join(', ') }));
+      }
+    }
+    if (this.errorCount() > errorsBefore || !verdict) return undefined;
+    if (layouts.size === 0 && named.length > 0 && alts.length > 0) {
+      this.report(diag('SV3008', src.range([...base, 'syscalls']), {
+        syscalls: entries.map(([e]) => e).join(', '), args: [...new Set(alts.flatMap((a) => Object.keys(a.map)))].join(', '),
+      }));
+    }
+    const log = spec.log ?? false;
+    const parts: RuleIR[] = [...layouts.values()].map((l) => ({
+      index: 0, ...(spec.name !== undefined ? { name: spec.name } : {}), source, syscalls: l.syscalls,
+      match: l.match, verdict, log,
+    }));
+    const r: ModelRule = { file: u.file, indexInFile: index, label, source, syscallsRange: src.range([...base, 'syscalls']),
+      explicit: new Set(explicit.keys()), named, duplicates, verdict, log, parts };
+    if (spec.name !== undefined) r.name = spec.name;
+    if (spec.acknowledge !== undefined) r.acknowledge = { reason: spec.acknowledge, range: src.range([...base, 'acknowledge']) };
+    return r;
+  }
+
+  private errorCount(): number {
+    return this.diagnostics.filter((d) => d.severity === 'error').length;
+  }
+
+  /** The conditions one `arg: {...}` entry makes for syscall `s`, or 'missing' if `s` lacks the argument. */
+  private compileCondition(s: SyscallInfo, key: string, cspec: ConditionSpec, path: YamlPath, u: Unit)
+    : Condition[] | 'missing' {
+    const src = u.src;
+    let pathArgs: number[] = [];
+    let argIndex = -1;
+    if (key === 'path') {
+      pathArgs = (s.args ?? []).flatMap((a, i) => (a.kind === 'path' ? [i] : []));
+      if (pathArgs.length === 0) return 'missing';
+    } else {
+      argIndex = argIndexOf(s, key);
+      if (argIndex < 0) return 'missing';
+      if (s.args![argIndex]!.kind === 'path') pathArgs = [argIndex];
+    }
+    const isPath = pathArgs.length > 0;
+    // Scalar shorthand: `eq` for integers, `equals` for paths.
+    const ops: [string, unknown, YamlPath][] = typeof cspec === 'object' && typeof cspec !== 'bigint'
+      ? Object.entries(cspec).filter(([, v]) => v !== undefined).map(([op, v]) => [op, v, [...path, op]])
+      : [[isPath && typeof cspec === 'string' ? 'equals' : typeof cspec === 'string' && cspec.startsWith('/') ? 'equals' : 'eq', cspec, path]];
+    const out: Condition[] = [];
+    for (const [op, value, opPath] of ops) {
+      const range = src.range(opPath);
+      const argName = key === 'path' ? 'path' : key;
+      if (isPath !== PATH_OPS.has(op)) {
+        const argKind = isPath ? 'a path' : `an integer (${s.args![argIndex]!.ctype})`;
+        const fix = isPath ? 'On a path use equals, under or glob.'
+          : 'On an integer use eq, ne, lt, le, gt, ge, in, not-in, all, any or none; `path:` matches the path argument(s).';
+        this.report(diag('SV3002', opPath !== path ? src.keyRange(path, op) : range, { op, opKind: PATH_OPS.has(op) ? 'a path' : 'an integer', arg: argName, syscall: s.name, argKind, fix }));
+        continue;
+      }
+      if (isPath) {
+        const list = (Array.isArray(value) ? value : [value]) as string[];
+        const values: string[] = [];
+        list.forEach((p, i) => {
+          const vr = Array.isArray(value) ? src.range([...opPath, i]) : range;
+          const v = this.pathValue(p, op, vr);
+          if (v !== undefined) values.push(v);
+        });
+        if (values.length === list.length) {
+          const c: PathCondition = { kind: 'path', args: pathArgs, op: op as PathCondition['op'], values, source: range };
+          out.push(c);
+        }
+        continue;
+      }
+      const arg = s.args![argIndex]!;
+      const listOp = op === 'in' || op === 'not-in';
+      const bitOp = op === 'all' || op === 'any' || op === 'none';
+      const raw = (Array.isArray(value) ? value : [value]) as IntValueSpec[];
+      const vals: bigint[] = [];
+      raw.forEach((v, i) => {
+        const vr = Array.isArray(value) ? src.range([...opPath, i]) : range;
+        const n = this.intValue(v, arg, key, s, vr);
+        if (n !== undefined) vals.push(n);
+        // An order comparison of an unsigned argument with a negative number is almost
+        // always a mistake: -1 on a size_t is 0xffffffffffffffff, the largest value.
+        if (n !== undefined && !arg.signed && ORDER_OPS.has(op) && typeof v !== 'string' && BigInt(v) < 0n) {
+          this.report(diag('SV3010', vr, { value: String(v), arg: key, syscall: s.name, op,
+            unsigned: `0x${n.toString(16)}` }));
+        }
+      });
+      if (vals.length !== raw.length) continue;
+      const values = bitOp ? [vals.reduce((a, b) => a | b, 0n)] : listOp ? vals : vals.slice(0, 1);
+      const c: IntCondition = { kind: 'int', arg: argIndex, argName: arg.name, op: op as IntCondition['op'], values,
+        width: arg.width, signed: arg.signed, source: range };
+      out.push(c);
+    }
+    return out;
+  }
+
+  /** `shown` is the argument's name as the policy wrote it (an alias such as `domain`, or the kernel's). */
+  private intValue(v: IntValueSpec, arg: ArgInfo, shown: string, s: SyscallInfo, range: SourceRange): bigint | undefined {
+    let n: bigint;
+    if (typeof v === 'string') {
+      const c = constant(v);
+      if (c === undefined) {
+        const family = arg.constPrefix ? constantsWithPrefix(arg.constPrefix).map(([k]) => k) : [];
+        const fallback = family.length > 0 ? `'${shown}' of ${s.name} takes ${arg.constPrefix}* constants, e.g. ${family.slice(0, 6).join(', ')}.` : undefined;
+        this.report(diag('SV2004', range, { name: v }, didYouMean(v, family, fallback)));
+        return undefined;
+      }
+      if (arg.constPrefix && !v.startsWith(arg.constPrefix)) {
+        this.report(diag('SV3006', range, { name: v, prefix: arg.constPrefix, arg: shown, syscall: s.name }));
+      }
+      n = c;
+    } else n = BigInt(v);
+    const w = BigInt(arg.width);
+    const min = -(1n << (w - 1n));
+    const max = (1n << w) - 1n;
+    if (n < min || n > max) {
+      const written = typeof v === 'string' ? v : n < 0n || n < 0x10000n ? String(n) : `0x${n.toString(16)}`;
+      this.report(diag('SV3005', range, { value: written, width: arg.width, arg: shown, syscall: s.name }));
+      return undefined;
+    }
+    return BigInt.asUintN(arg.width, n);
+  }
+
+  private pathValue(p: string, op: string, range: SourceRange): string | undefined {
+    const expanded = this.scope.expand(p, range);
+    if (expanded === undefined) return undefined;
+    const abs = expandTilde(expanded, this.ctx.home);
+    if (!abs.startsWith('/')) {
+      this.report(diag('SV3004', range, { path: p.replace(/^\.\//, '') }));
+      return undefined;
+    }
+    if (op === 'glob') {
+      const problem = globProblem(abs);
+      if (problem) { this.report(diag('SV3007', range, { glob: p, reason: problem })); return undefined; }
+      return normaliseGlob(abs);
+    }
+    return normalisePath(abs);
+  }
+}
+
+const shortFile = (f: string): string => f.split('/').pop() ?? f;
+
+/**
+ * Load a policy and everything it extends, and compile it to PolicyIR.
+ * `source` is a file path, `builtin:NAME`, or `{file, text}`. Never throws on bad input:
+ * every problem is a diagnostic, and a policy with an error has no `ir`.
+ */
+export function loadPolicy(source: string | PolicyText, options: LoadOptions = {}): LoadResult {
+  const r = new Resolver(options);
+  let root: PolicyText | undefined;
+  if (typeof source !== 'string') root = source;
+  else if (source.startsWith(BUILTIN_PREFIX)) {
+    const text = builtinText(source.slice(BUILTIN_PREFIX.length));
+    if (text !== undefined) root = { file: source, text };
+    else r.report(diag('SV2009', { file: source, line: 1, column: 1, endLine: 1, endColumn: 1 },
+      { name: source.slice(BUILTIN_PREFIX.length), known: builtinNames().map((n) => BUILTIN_PREFIX + n).join(', ') }));
+  } else {
+    try {
+      root = { file: source, text: (options.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(source) };
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message);
+      r.report(diag('SV2008', { file: source, line: 1, column: 1, endLine: 1, endColumn: 1 }, { file: source, reason }));
+    }
+  }
+  if (!root) {
+    const ctx = { ...defaultContext(), ...options.context };
+    return { diagnostics: r.diagnostics, sources: r.sources,
+      model: { files: [], rules: [], vars: [], context: ctx, complete: false } };
+  }
+  r.loadAll(root);
+  const { ir, model } = r.resolve();
+  const result: LoadResult = { diagnostics: sortDiagnostics(r.diagnostics), sources: r.sources, model };
+  if (ir) result.ir = ir;
+  return result;
+}
+
+export type { Code };

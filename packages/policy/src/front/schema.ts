@@ -1,0 +1,167 @@
+// The policy file format, version 1, as a zod schema: the one definition the loader validates
+// against and the JSON Schema for editors is generated from (scripts/gen-schema.mjs writes
+// packages/policy/schema/sysvm-policy.schema.json; a test fails when that file is stale).
+//
+// The schema checks shape only. Names (syscalls, arguments, constants, errnos, variables) are
+// checked by the resolver against the syscall catalogue, so that each gets its own diagnostic.
+//
+// Extending the format: intent-level sections (`filesystem:`, `network:`, `identity:`, `time:`)
+// are added as new optional keys of `policyShape`, each with its own schema; the resolver expands
+// them to rules. Everything else stays as it is.
+import { z } from 'zod';
+
+/** Integers come from YAML as numbers, or as bigints when beyond 2^53. */
+const integer = z.union([z.number().int(), z.bigint()]);
+
+const constantName = z.string().min(1).meta({ description: 'A kernel constant such as O_WRONLY, AF_INET, CLONE_NEWUSER' });
+
+/** An integer operand: a number (negative allowed) or a constant's name. */
+export const intValue = z.union([integer, constantName], { error: 'expected an integer or a constant name' }).meta({
+  description: 'An integer (decimal, 0x hex, 0o octal, negative) or a constant name such as O_WRONLY',
+});
+const intList = z.array(intValue);
+const bitsValue = z.union([intValue, intList], { error: 'expected a value or a list of values (OR-ed)' }).meta({
+  description: 'A bit mask: one value, or a list whose values are OR-ed together',
+});
+const pathValue = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)],
+  { error: 'expected a path or a non-empty list of paths' }).meta({
+  description: 'A path or a list of paths (any one matches); ~ and ${vars} are expanded; absolute after expansion',
+});
+
+export const conditionOps = z.strictObject({
+  eq: intValue.optional().meta({ description: 'equal to' }),
+  ne: intValue.optional().meta({ description: 'not equal to' }),
+  lt: intValue.optional().meta({ description: 'less than (signed if the C type is signed)' }),
+  le: intValue.optional().meta({ description: 'less than or equal to' }),
+  gt: intValue.optional().meta({ description: 'greater than' }),
+  ge: intValue.optional().meta({ description: 'greater than or equal to' }),
+  in: intList.optional().meta({ description: 'one of these values' }),
+  'not-in': intList.optional().meta({ description: 'none of these values' }),
+  all: bitsValue.optional().meta({ description: 'every one of these bits is set' }),
+  any: bitsValue.optional().meta({ description: 'at least one of these bits is set' }),
+  none: bitsValue.optional().meta({ description: 'none of these bits is set' }),
+  equals: pathValue.optional().meta({ description: 'the resolved path is exactly one of these' }),
+  under: pathValue.optional().meta({ description: 'the resolved path is one of these or inside one' }),
+  glob: pathValue.optional().meta({ description: 'the resolved path matches one of these globs (*, **, ?, [..])' }),
+}).refine((o) => Object.values(o).some((v) => v !== undefined), { message: 'a condition needs at least one operator' });
+
+/** A condition: operators (all must hold), or a scalar shorthand (`eq` for integers, `equals` for paths). */
+export const condition = z.union([integer, z.string().min(1), conditionOps],
+  { error: 'expected a condition: {op: value, ...} or a bare value' }).meta({
+  description: 'Operators that must all hold, or a bare value: eq for an integer argument, equals for a path',
+});
+
+/** Every condition of the map holds. Keys are the kernel's argument names, or `path`. */
+export const conditionMap = z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'an argument name'), condition).meta({
+  description: 'Keys are the kernel argument names (flags, domain, fd, ...) or `path`; every condition must hold',
+});
+
+export const match = z.union([conditionMap, z.array(conditionMap).min(1)],
+  { error: 'expected a map of conditions or a non-empty list of such maps' }).meta({
+  description: 'A map (every condition holds) or a list of maps (any one of them holds)',
+});
+
+export const errnoValue = z.union([z.string().regex(/^E[A-Z0-9]+$/, 'an errno name like EPERM'),
+  z.number().int().positive()], { error: 'expected an errno name (EPERM) or a positive number' });
+
+export const unameFields = z.strictObject({
+  sysname: z.string().max(64).optional(),
+  nodename: z.string().max(64).optional(),
+  release: z.string().max(64).optional(),
+  version: z.string().max(64).optional(),
+  machine: z.string().max(64).optional(),
+  domainname: z.string().max(64).optional(),
+});
+
+export const emulation = z.union([
+  z.strictObject({ return: integer.meta({ description: 'the value the call returns (negative: -errno)' }) }),
+  z.strictObject({ uname: unameFields.meta({ description: 'utsname fields to show instead of the host\'s' }) }),
+]);
+
+export const action = z.union([
+  z.enum(['allow', 'deny', 'kill', 'trace']).meta({
+    description: 'allow: pass through; deny: fail with EPERM; kill: kill the sandbox; trace: pass through and report the result',
+  }),
+  z.strictObject({ deny: errnoValue.meta({ description: 'fail the call with this errno' }) }),
+  z.strictObject({ emulate: emulation.meta({ description: 'skip the call; the supervisor makes the result' }) }),
+], { error: 'expected an action: allow, deny, kill, trace, {deny: ERRNO}, {emulate: {return: N}} or {emulate: {uname: {...}}}' });
+
+const acknowledge = z.string().min(1).meta({
+  description: 'Why passing a dangerous syscall is fine here (silences the dangerous-pass lint)',
+});
+
+export const defaultSpec = z.union([
+  action,
+  z.strictObject({ action, log: z.boolean().optional(), acknowledge: acknowledge.optional() }),
+]).meta({ description: 'The verdict for invocations no rule matches: an action, or {action, log, acknowledge}' });
+
+export const syscallList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)],
+  { error: 'expected a syscall name or a non-empty list of names and @groups' }).meta({
+  description: 'Syscall names (openat) and groups (@file-system)',
+});
+
+export const rule = z.strictObject({
+  name: z.string().min(1).optional().meta({ description: 'A name for logs and diagnostics' }),
+  description: z.string().optional(),
+  syscalls: syscallList,
+  match: match.optional(),
+  action,
+  log: z.boolean().optional().meta({ description: 'Write each decision of this rule to the audit log' }),
+  acknowledge: acknowledge.optional(),
+});
+
+export const varName = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+export const RESERVED_VARS = ['cwd', 'home', 'tmp', 'env'] as const;
+
+export const vars = z.record(
+  z.string().regex(varName, 'a variable name (letters, digits, _ and -)')
+    .refine((k) => !(RESERVED_VARS as readonly string[]).includes(k), 'a name that is not built in (cwd, home, tmp, env)'),
+  z.string(),
+).meta({ description: 'Variables for paths: ${name}; built in: ${cwd}, ${home}, ${tmp}, ${env.NAME}' });
+
+export const extendsSpec = z.union([z.string().min(1), z.array(z.string().min(1))],
+  { error: 'expected a policy (./file.yaml or builtin:NAME) or a list of them' }).meta({
+  description: 'Policies this one builds on: relative paths or builtin:NAME. Their rules come after this file\'s.',
+});
+
+/** The top-level keys, each validated on its own so that one bad key does not hide the others' errors. */
+export const policyShape = {
+  sysvm: z.literal(1).meta({ description: 'Policy format version' }),
+  name: z.string().min(1).optional(),
+  description: z.string().optional(),
+  extends: extendsSpec.optional(),
+  vars: vars.optional(),
+  default: defaultSpec.optional(),
+  rules: z.array(rule).optional().meta({ description: 'Rules in order; the first that matches decides' }),
+};
+
+export const policyFile = z.strictObject(policyShape).meta({
+  title: 'sysvm policy',
+  description: 'A sysvm sandbox policy (format version 1). See docs/policy.md.',
+});
+
+export type PolicyFile = z.infer<typeof policyFile>;
+export type RuleSpec = z.infer<typeof rule>;
+export type ActionSpec = z.infer<typeof action>;
+export type DefaultSpec = z.infer<typeof defaultSpec>;
+export type ConditionSpec = z.infer<typeof condition>;
+export type ConditionMapSpec = z.infer<typeof conditionMap>;
+export type IntValueSpec = z.infer<typeof intValue>;
+
+export const SCHEMA_ID = 'https://sysvm.dev/schema/sysvm-policy.schema.json';
+
+/** The JSON Schema (draft 2020-12) for editors, generated from `policyFile`. */
+export function policyJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(policyFile, {
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    reused: 'ref',
+    override: (ctx) => {
+      // YAML integers beyond 2^53 are read as bigints; in JSON Schema they are integers.
+      if ((ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def?.type === 'bigint') {
+        ctx.jsonSchema.type = 'integer';
+      }
+    },
+  }) as Record<string, unknown>;
+  return { $id: SCHEMA_ID, ...schema };
+}

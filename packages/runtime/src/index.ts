@@ -18,7 +18,6 @@ import { Worker } from 'node:worker_threads';
 
 import { close, errno, pipe2, strerror } from './linux/libc.js';
 import { O_CLOEXEC } from './linux/consts.js';
-import type { PolicyIR } from './ir.js';
 import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
 import type {
   BackendName, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
@@ -33,7 +32,6 @@ export type { ArchName, Decision, Deref, Emulation, Invocation, PolicyIR, RuleIR
 export { assemble, ld, jeq, jge, ret, safetyFilter, traceAllFilter, seccompDataArgLo, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from './linux/bpf.js';
 export type { Insn } from './linux/bpf.js';
 export { resolveAbsolute } from './tracer/paths.js';
-export { hasPolicyBackEnd } from './ir-policy.js';
 export { buildUtsname } from './emulate/uname.js';
 export { decodeSockaddr } from './tracer/sockaddr.js';
 export type { Sockaddr } from './tracer/sockaddr.js';
@@ -97,14 +95,6 @@ function distUrl(name: string): URL {
 }
 
 const workerUrl = (): URL => distUrl('worker.js');
-
-/**
- * A compiled policy as the `policy` of spawn/run: the tracer thread compiles its BPF
- * prefilter and runs `evaluate` for what the prefilter sends to the supervisor.
- */
-export function irPolicy(ir: PolicyIR): ModulePolicy {
-  return { module: distUrl('ir-policy.js'), options: ir };
-}
 
 /** Find the program like execvp(3) would, so that the stub execs exactly one file. */
 export function resolveCommand(command: string, cwd: string, envPath: string | undefined): string {

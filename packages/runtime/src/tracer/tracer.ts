@@ -155,7 +155,8 @@ export class Tracer {
     const pid = spawnStub(spec);
     this.mainPid = pid;
     // The stub stops itself (kill -STOP $$) before anything else.
-    const r = waitpid(pid, this.status, WUNTRACED);
+    let r = waitpid(pid, this.status, WUNTRACED);
+    while (r < 0 && errno() === EINTR) r = waitpid(pid, this.status, WUNTRACED);
     const s = this.status[0]!;
     if (r !== pid || !wifstopped(s)) {
       if (r === pid) throw new LaunchError('ESTUB', `the launcher stub ended before the target started (status ${s})`);

@@ -80,8 +80,6 @@ export class SandboxError extends Error {
   }
 }
 
-const SHARED_SLOTS = 4096;
-
 /** A built module of this package (dist/), from dist/index.js or from src/index.ts. */
 function distUrl(name: string): URL {
   const here = fileURLToPath(import.meta.url);
@@ -155,7 +153,8 @@ export class SandboxProcess extends EventEmitter {
   readonly stderr: Readable | null;
   /** Resolves when the main process has exited and every other tracee is gone. */
   readonly exited: Promise<ExitResult>;
-  private readonly shared = new Int32Array(new SharedArrayBuffer(4 * (2 + SHARED_SLOTS)));
+  /** [0]: stop requested (see TracerOptions.shared). */
+  private readonly shared = new Int32Array(new SharedArrayBuffer(4));
   private childEnds: number[] = [];
   private done = false;
 
@@ -266,11 +265,13 @@ export class SandboxProcess extends EventEmitter {
   kill(signal: NodeJS.Signals | number = 'SIGKILL'): boolean {
     if (this.done) return false;
     if (signal === 'SIGKILL' || signal === 9) {
+      // Only the main process is killed from here: the tracer thread, woken by its death,
+      // kills the others (it alone knows which tids are live, so no stale pid is hit).
+      // Before the main process exists, the flag makes the tracer kill it at once.
       Atomics.store(this.shared, 0, 1);
-      const n = Atomics.load(this.shared, 1);
-      for (let i = 0; i < n; i++) {
+      if (this.pid !== undefined) {
         try {
-          process.kill(this.shared[2 + i]!, 'SIGKILL');
+          process.kill(this.pid, 'SIGKILL');
         } catch {
           // already gone
         }

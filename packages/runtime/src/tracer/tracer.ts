@@ -46,9 +46,9 @@ export interface TracerOptions {
   /** Called once the stub runs under the tracer. */
   onSpawn?: (pid: number, backend: BackendName) => void;
   /**
-   * Shared with the main thread: [0] stop requested, [1] number of live tids in [2..].
-   * The main thread SIGKILLs the listed tids to stop a run (a blocking waitpid cannot be
-   * interrupted otherwise); the tracer kills any newcomer once [0] is set.
+   * Shared with the main thread: [0] is set when the run must stop. The main thread then
+   * SIGKILLs the main process (a blocking waitpid cannot be interrupted otherwise); its
+   * death wakes the tracer, which kills every other tracee, and any newcomer.
    */
   shared?: Int32Array;
 }
@@ -184,26 +184,12 @@ export class Tracer {
     const t: Thread = { tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null };
     this.threads.set(tid, t);
     this.stats.tracees++;
-    this.publish();
     if (this.killing || this.stopRequested()) kill(tid, SIGKILL);
     return t;
   }
 
   private removeThread(tid: number): void {
     this.threads.delete(tid);
-    this.publish();
-  }
-
-  /** Publish the live tids for the main thread's kill(). */
-  private publish(): void {
-    const sh = this.opts.shared;
-    if (sh === undefined) return;
-    let n = 0;
-    for (const tid of this.threads.keys()) {
-      if (2 + n >= sh.length) break;
-      sh[2 + n++] = tid;
-    }
-    Atomics.store(sh, 1, n);
   }
 
   private stopRequested(): boolean {

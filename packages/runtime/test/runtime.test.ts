@@ -114,6 +114,12 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('read=-1 errno=EINTR hits=1\n');
   });
 
+  test('queued real-time signals arrive with their siginfo, none lost', async () => {
+    const r = await run({ command: bin.sigqueue!, backend, policy: allowAll });
+    expect(r.stdout).toBe('hits=2 value=42 queued=1\n');
+    expect(r.stats.stops.signal).toBeGreaterThanOrEqual(2);
+  });
+
   test('a path across a page boundary, and one ending at an unreadable page', async () => {
     const target = path.join(secret, 'key.txt');
     const r = await run({ command: bin.pagepath!, args: [target], backend, policy: pathPolicy([secret]), quiet: true });

@@ -451,6 +451,14 @@ describe('launch errors', () => {
     await expect(p.exited).rejects.toMatchObject({ code: 'ENOVMTAGS' });
   });
 
+  test.for([
+    ['a cwd that does not exist', { cwd: '/nonexistent-sysvm-dir' }, /cannot enter \/nonexistent-sysvm-dir/],
+    ['an output file in a missing directory', { stdio: ['ignore', { file: '/nonexistent-sysvm-dir/out' }, 'ignore'] as const }, /posix_spawn|cannot start/],
+  ] as const)('%s is a clear launch error', async ([, extra, message]) => {
+    const p = spawn({ command: 'true', policy: allowAll, ...(extra as object) });
+    await expect(p.exited).rejects.toMatchObject({ code: 'ESPAWN', message: expect.stringMatching(message) });
+  });
+
   test('an unknown command is a clear error', () => {
     expect(() => spawn({ command: 'no-such-command-sysvm', policy: allowAll })).toThrow(/command not found in PATH/);
   });

@@ -3,6 +3,9 @@
 //     /bin/sh -c 'kill -STOP $$; exec "$0" "$@"' TARGET ARGS...
 // The tracer waits for that stop (WUNTRACED), PTRACE_SEIZEs the stub and sends SIGCONT; the
 // stub's execve of the target is then the first call the supervisor sees.
+// Precondition: the stub is trusted code running before the policy applies; its argv and
+// environment are the caller's (not the sandboxed program's). With bash as /bin/sh, an
+// exported function in that environment would run in the stub.
 import {
   O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK, SIGKILL, SIGSTOP,
 } from '../linux/consts.js';

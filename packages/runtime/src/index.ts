@@ -59,6 +59,12 @@ export interface SpawnOptions {
    * (the CLI forwards SIGINT, SIGTERM, SIGHUP). Handlers are removed when the run ends.
    */
   forwardSignals?: NodeJS.Signals[];
+  /**
+   * Start the sandbox in a process group of its own: `kill 0` (or a signal to the group)
+   * from inside then reaches only the sandbox, not the caller. Off by default, because a
+   * terminal's job control (Ctrl-C, Ctrl-Z) reaches only the foreground group.
+   */
+  newProcessGroup?: boolean;
 }
 
 export interface ExitResult extends ExitStatus {
@@ -191,6 +197,7 @@ export class SandboxProcess extends EventEmitter {
       env: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
       stdio: targets as [StdioTarget, StdioTarget, StdioTarget],
     };
+    if (opts.newProcessGroup === true) spec.newProcessGroup = true;
     const init: WorkerInit = {
       spec, backend: opts.backend ?? 'auto', policy: serializePolicy(opts.policy), quiet: opts.quiet === true,
       shared: this.shared,

@@ -377,6 +377,16 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     for (const pid of [p.pid!, ...pids]) expect(running(pid)).toBe(false);
   });
 
+  test('newProcessGroup: `kill 0` inside reaches only the sandbox', async () => {
+    // Without the option this would signal the test runner too (same process group).
+    const r = await run({ command: 'sh', args: ['-c', 'sleep 100 & kill -TERM 0; wait'], backend, policy: allowAll, newProcessGroup: true });
+    expect(r.signal).toBe('SIGTERM');
+    // The group is the sandbox's main process.
+    const g = await run({ command: 'sh', args: ['-c', 'echo $(cut -d" " -f5 /proc/$$/stat) $$'], backend, policy: allowAll, newProcessGroup: true });
+    const [pgrp, pid] = g.stdout!.trim().split(' ');
+    expect(pgrp).toBe(pid);
+  });
+
   test('when the main process exits, its leftover children are killed', async () => {
     const r = await run({ command: 'sh', args: ['-c', 'sleep 100 & echo $!'], backend, policy: allowAll });
     expect(r.code).toBe(0);

@@ -95,6 +95,7 @@ export const AT_SYMLINK_FOLLOW = c('AT_SYMLINK_FOLLOW');
 export const AT_EMPTY_PATH = c('AT_EMPTY_PATH');
 
 // <spawn.h> (glibc, not the kernel)
+export const POSIX_SPAWN_SETPGROUP = 0x02;
 export const POSIX_SPAWN_SETSIGDEF = 0x04;
 export const POSIX_SPAWN_SETSIGMASK = 0x08;
 

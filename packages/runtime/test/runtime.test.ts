@@ -27,6 +27,7 @@ beforeAll(() => {
   writeFileSync(path.join(secret, 'key.txt'), 'hidden\n');
   symlinkSync('../secret/key.txt', path.join(allowed, 'link'));
   symlinkSync(secret, path.join(allowed, 'dirlink'));
+  symlinkSync('/secret/key.txt', path.join(allowed, 'jaillink')); // absolute: meant for a chroot into tmp
 });
 
 const src = (line: number): SourceRange => ({ file: 'test-policy.yaml', line, column: 3, endLine: line, endColumn: 20 });
@@ -58,7 +59,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const cat = await run({ command: 'cat', args: [path.join(allowed, 'ok.txt')], backend, policy: allowAll });
     expect(cat).toMatchObject({ code: 0, signal: null, stdout: 'fine\n', stderr: '', backend });
     const ls = await run({ command: 'ls', args: [allowed], backend, policy: allowAll });
-    expect(ls.stdout).toBe('dirlink\nlink\nok.txt\n');
+    expect(ls.stdout).toBe('dirlink\njaillink\nlink\nok.txt\n');
     expect(ls.code).toBe(0);
   });
 
@@ -168,6 +169,15 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const r = await run({ command: 'cat', args: [rel], cwd: tmp, backend, policy: pathPolicy([secret]), quiet: true });
     expect({ stdout: r.stdout, code: r.code }).toEqual({ stdout: out, code });
     if (code !== 0) expect(r.stderr).toContain('Permission denied');
+  });
+
+  test('after chroot, absolute paths and absolute symlinks resolve inside the new root', async () => {
+    // tmp is the jail: /secret/key.txt inside it is secret/key.txt here, denied.
+    const r = await run({
+      command: bin.chroot!, args: [tmp, '/secret/key.txt', '/allowed/jaillink', '/allowed/ok.txt', '/../secret/key.txt'],
+      backend, policy: pathPolicy([secret]), quiet: true,
+    });
+    expect(r.stdout).toBe('/secret/key.txt=EACCES\n/allowed/jaillink=EACCES\n/allowed/ok.txt=ok\n/../secret/key.txt=EACCES\n');
   });
 
   test('a relative path with a dirfd', async () => {

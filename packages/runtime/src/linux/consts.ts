@@ -126,6 +126,9 @@ export const NR = {
   process_vm_readv: nr('process_vm_readv'),
   process_vm_writev: nr('process_vm_writev'),
   pidfd_getfd: nr('pidfd_getfd'),
+  chroot: nr('chroot'),
+  pivot_root: nr('pivot_root'),
+  setns: nr('setns'),
 } as const;
 
 // Not in the catalogue's tables: <linux/inotify.h>, <linux/fs.h>, <linux/fanotify.h>, <linux/mount.h>.

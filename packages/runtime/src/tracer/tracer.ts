@@ -11,7 +11,7 @@
 //          group-stop (parked with PTRACE_LISTEN), signal-delivery stop (re-injected);
 //   decide at an entry (ptrace, vmtags) or a seccomp stop: safety rules, then the policy;
 //   carry  the verdict as a ptrace_vm tag through the backend; at the exit, the result.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 import { syscallName } from '../abi.js';
@@ -74,6 +74,8 @@ interface PendingAudit {
 interface Thread extends Tracee {
   install: Install | null;
   pending: PendingAudit | null;
+  /** In chroot, pivot_root or setns: forget every cached root at its exit. */
+  rootChange: boolean;
 }
 
 const STOP_SIGNALS = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
@@ -125,6 +127,12 @@ export class Tracer {
   private readonly status = new Int32Array(1);
   private readonly msg = new BigUint64Array(1);
   private mainPid = 0;
+  /**
+   * Root directory (a host path) per process, for path resolution; read from
+   * /proc/TID/root on first use. Any chroot, pivot_root or setns clears it at its exit
+   * (processes sharing an fs_struct change root together).
+   */
+  private readonly roots = new Map<number, string>();
   private mainStatus: ExitStatus | null = null;
   private killing = false;
   private readonly stats: Stats = {
@@ -181,7 +189,9 @@ export class Tracer {
   }
 
   private addThread(tid: number, pid: number, stub = false): Thread {
-    const t: Thread = { tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null };
+    const t: Thread = {
+      tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null, rootChange: false,
+    };
     this.threads.set(tid, t);
     this.stats.tracees++;
     if (this.killing || this.stopRequested()) kill(tid, SIGKILL);
@@ -264,6 +274,7 @@ export class Tracer {
     const t = this.threads.get(tid);
     if (t?.pending) this.finishAudit(t, null);
     this.removeThread(tid);
+    this.roots.delete(tid);
     if (tid === this.mainPid) {
       this.mainStatus = decodeStatus(s);
       // The sandbox ends with its main process: nothing may run on untraced or orphaned.
@@ -342,6 +353,10 @@ export class Tracer {
     this.stats.stops.syscallExit++;
     if (op === PTRACE_SYSCALL_INFO_EXIT && t.install) return this.installStep(t, op);
     this.backend.exit(t);
+    if (t.rootChange) {
+      t.rootChange = false;
+      this.roots.clear();
+    }
     if (t.pending) this.finishAudit(t, op === PTRACE_SYSCALL_INFO_EXIT ? Number(this.info.rval) : null);
     this.backend.resume(t, 0);
   }
@@ -493,7 +508,7 @@ export class Tracer {
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');
     }
 
-    const deref = new PathDeref(t.pid, t.tid, name, args);
+    const deref = new PathDeref(t.pid, t.tid, name, args, () => this.rootOf(t));
     const inv: Invocation = { arch: 'x86_64', nr, args, deref };
     const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };
     if (op === PTRACE_SYSCALL_INFO_SECCOMP) ctx.retData = info.retData;
@@ -509,6 +524,20 @@ export class Tracer {
       return;
     }
     this.carryOut(t, nr, name, args, deref, d);
+  }
+
+  private rootOf(t: Thread): string {
+    let root = this.roots.get(t.pid);
+    if (root === undefined) {
+      try {
+        root = readlinkSync(`/proc/${t.tid}/root`);
+      } catch {
+        root = '/';
+      }
+      if (!root.startsWith('/')) root = '/';
+      this.roots.set(t.pid, root);
+    }
+    return root;
   }
 
   /** ptrace(2) may only name a tracee of this sandbox (which then fails: it is traced already). */
@@ -557,6 +586,11 @@ export class Tracer {
         break;
       }
     }
+    if (action.tag !== 'skipcall' && (nr === NR.chroot || nr === NR.pivot_root || nr === NR.setns)) {
+      // The root may change: its exit clears the cached roots.
+      action = { tag: 'exit' };
+      t.rootChange = true;
+    }
     if (d.rewrite !== undefined && d.rewrite.length > 0 && action.tag !== 'skipcall') {
       action.rewrite = d.rewrite;
     }
@@ -573,7 +607,7 @@ export class Tracer {
     v: Verdict, rule: string, src: SourceRange | undefined): AuditEvent {
     // Every argument of an audited call is decoded, paths resolved whether or not the policy
     // read them.
-    const d = deref ?? new PathDeref(t.pid, t.tid, name, args);
+    const d = deref ?? new PathDeref(t.pid, t.tid, name, args, () => this.rootOf(t));
     let decoded: Record<string, string | number>;
     try {
       decoded = decodeArgs(t.tid, name, args, d);

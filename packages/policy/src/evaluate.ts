@@ -4,7 +4,7 @@
 // the differential tests check.
 import { syscallName } from './abi/index.js';
 import type {
-  ArchName, DecidedBy, Decision, Deref, IntCondition, Invocation, PathCondition, PolicyIR, RuleIR, Verdict,
+  FdCondition, ArchName, DecidedBy, Decision, Deref, IntCondition, Invocation, PathCondition, PolicyIR, RuleIR, Verdict,
 } from './ir.js';
 import { retTrace } from './bpf/seccomp.js';
 import { kernelRet, needsSupervisor, planSyscall, traceData } from './compile/plan.js';
@@ -67,10 +67,27 @@ export function pathHolds(c: PathCondition, verdict: Verdict, deref: Deref | und
   return denyLike ? c.args.some(test) : c.args.every(test);
 }
 
+/**
+ * Whether an fd condition holds. Security: what the supervisor does not know about an
+ * fd (no fd tracking, an fd it never saw opened) fails closed like an unreadable path.
+ */
+export function fdHolds(c: FdCondition, verdict: Verdict, deref: Deref | undefined): boolean {
+  const denyLike = isDenyLike(verdict);
+  const info = deref?.fd?.(c.arg);
+  if (info === undefined) return denyLike;
+  if (c.virtual !== undefined && info.virtual !== c.virtual) return false;
+  if (c.op !== undefined) {
+    if (info.path === undefined) return denyLike;
+    return pathMatches(c.op, c.values ?? [], info.path);
+  }
+  return true;
+}
+
 function ruleMatches(rule: RuleIR, inv: Invocation): boolean {
   if (rule.match === null) return true;
   return rule.match.some((alt) => alt.every((c) =>
-    c.kind === 'int' ? intHolds(c, inv.args[c.arg] ?? 0n) : pathHolds(c, rule.verdict, inv.deref)));
+    c.kind === 'int' ? intHolds(c, inv.args[c.arg] ?? 0n)
+      : c.kind === 'path' ? pathHolds(c, rule.verdict, inv.deref) : fdHolds(c, rule.verdict, inv.deref)));
 }
 
 // Rules by syscall name, per policy. The IR is treated as immutable once built.

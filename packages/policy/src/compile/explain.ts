@@ -4,7 +4,7 @@
 // SECCOMP_RET_TRACE and the supervisor decides with `evaluate`) — followed by the
 // default, the safety defaults and the guards. Plain text, stable format: this is what
 // `sysvm compile --explain` prints.
-import type { ArchName, Condition, DecidedBy, IntCondition, PolicyIR, RuleIR, SourceRange, Verdict } from '../ir.js';
+import type { ArchName, Condition, DecidedBy, Emulation, IntCondition, PolicyIR, RuleIR, SourceRange, Verdict } from '../ir.js';
 import { isDenyLike } from '../evaluate.js';
 import { planPolicy, type FallbackPlan, type SyscallPlan } from './plan.js';
 import { prefilterGuards } from './safety.js';
@@ -39,6 +39,12 @@ export function formatIntCondition(c: IntCondition): string {
 
 function formatCondition(c: Condition, verdict: Verdict): string {
   if (c.kind === 'int') return formatIntCondition(c);
+  if (c.kind === 'fd') {
+    const parts = [];
+    if (c.virtual !== undefined) parts.push(c.virtual ? 'is virtual' : 'is not virtual');
+    if (c.op !== undefined) parts.push(`opened with a path ${c.op} ${(c.values ?? []).join(', ')}`);
+    return `fd arg${c.arg} ${parts.join(' and ')}`;
+  }
   let subject = 'path';
   if (c.args.length > 1) {
     const two = c.args.length === 2;
@@ -48,6 +54,17 @@ function formatCondition(c: Condition, verdict: Verdict): string {
   return `${subject} ${c.op} ${c.values.join(', ')}`;
 }
 
+export function formatEmulation(e: Emulation): string {
+  switch (e.kind) {
+    case 'return': return `return ${e.value}`;
+    case 'uname': return `uname {${Object.entries(e.fields).map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
+    case 'identity': return `identity {${Object.entries(e.identity).map(([k, x]) => `${k}: ${Array.isArray(x) ? `[${x.join(', ')}]` : x}`).join(', ')}}`;
+    case 'time': return e.clock.kind === 'offset' ? `time {offset: ${e.clock.offsetNs}ns}` : `time {frozen: ${new Date(Number(e.clock.epochNs / 1000000n)).toISOString()}}`;
+    case 'file': return 'text' in e.content ? `file {${JSON.stringify(e.content.text.length > 40 ? `${e.content.text.slice(0, 40)}...` : e.content.text)}}` : `file {from ${e.content.hostPath}}`;
+    case 'bind': return `bind ${e.from} -> ${e.to}`;
+  }
+}
+
 export function formatVerdict(v: Verdict): string {
   switch (v.kind) {
     case 'allow': return 'allow';
@@ -55,8 +72,7 @@ export function formatVerdict(v: Verdict): string {
     case 'trace': return 'trace';
     case 'deny': return `deny ${v.errnoName || v.errno}`;
     case 'emulate':
-      if (v.emulate.kind === 'return') return `emulate return ${v.emulate.value}`;
-      return `emulate uname {${Object.entries(v.emulate.fields).map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
+      return `emulate ${formatEmulation(v.emulate)}`;
   }
 }
 

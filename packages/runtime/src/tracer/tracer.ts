@@ -87,6 +87,7 @@ const wifexited = (s: number): boolean => (s & 0x7f) === 0;
 const wifstopped = (s: number): boolean => (s & 0xff) === 0x7f;
 
 const VERDICTS = new Set(['allow', 'deny', 'kill', 'trace', 'emulate']);
+const EMULATIONS = new Set<string | undefined>(['return', 'uname', 'identity', 'time', 'file', 'bind']);
 
 /** A decision the core can carry out, or an exception (which denies the call). */
 function checkDecision(d: SupervisorDecision): void {
@@ -95,8 +96,8 @@ function checkDecision(d: SupervisorDecision): void {
   if (v.kind === 'deny' && !(Number.isInteger(v.errno) && v.errno > 0 && v.errno < 4096)) {
     throw new Error(`deny needs an errno in 1..4095, not ${String(v.errno)}`);
   }
-  if (v.kind === 'emulate' && v.emulate?.kind !== 'return' && v.emulate?.kind !== 'uname') {
-    throw new Error('emulate needs { kind: "return", value } or { kind: "uname", fields }');
+  if (v.kind === 'emulate' && !EMULATIONS.has(v.emulate?.kind)) {
+    throw new Error(`emulate needs one of the IR's emulation kinds, not ${JSON.stringify(v.emulate?.kind)}`);
   }
   if (v.kind === 'emulate' && v.emulate.kind === 'return' && !Number.isSafeInteger(v.emulate.value)) {
     throw new Error('emulate return needs an integer value');
@@ -116,7 +117,7 @@ export function decodeStatus(s: number): ExitStatus {
 
 function verdictDetail(v: Verdict): string | undefined {
   if (v.kind === 'deny') return v.errnoName;
-  if (v.kind === 'emulate') return v.emulate.kind === 'return' ? `return ${v.emulate.value}` : 'uname';
+  if (v.kind === 'emulate') return v.emulate.kind === 'return' ? `return ${v.emulate.value}` : v.emulate.kind;
   return undefined;
 }
 

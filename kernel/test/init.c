@@ -9,7 +9,8 @@
  * directory sysvm.cwd=DIR, and print its exit status.
  *
  * The status line, "SYSVM-EXIT <n>", is what the scripts read from the
- * console. The guest then reboots, which ends QEMU (-no-reboot) and UML.
+ * console. The guest then reboots, which ends QEMU (-no-reboot), or with
+ * sysvm.off=poweroff (UML) powers off.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -60,12 +61,15 @@ static char *slurp(const char *path)
 	return strdup(buf);
 }
 
+static int poweroff;
+
 static void finish(int status)
 {
 	printf("\nSYSVM-EXIT %d\n", status);
 	fflush(stdout);
 	sync();
-	reboot(RB_AUTOBOOT);
+	/* QEMU ends on reboot (-no-reboot); UML would restart, so halt it. */
+	reboot(poweroff ? RB_POWER_OFF : RB_AUTOBOOT);
 	for (;;)
 		pause();
 }
@@ -125,6 +129,7 @@ int main(void)
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 	cmdline = slurp("/proc/cmdline");
+	poweroff = cmdline && strstr(cmdline, "sysvm.off=poweroff");
 	cmdfile = cmdline ? param(cmdline, "sysvm.cmd") : NULL;
 	if (!cmdfile) {
 		char *argv[] = { "/ptrace_vm_tags", NULL };
@@ -140,9 +145,6 @@ int main(void)
 			finish(125);
 		}
 		root = "/newroot";
-		mount_common(root);
-	} else {
-		mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
 	}
 	{
 		char path[512];
@@ -154,6 +156,10 @@ int main(void)
 		fprintf(stderr, "sysvm init: cannot read %s\n", cmdfile);
 		finish(125);
 	}
+	if (root)
+		mount_common(root);
+	else
+		mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
 	cwd = param(cmdline, "sysvm.cwd");
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	setenv("HOME", "/tmp", 1);
@@ -161,6 +167,7 @@ int main(void)
 	{
 		char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 
+		printf("SYSVM-START\n");
 		finish(run(argv, root, cwd));
 	}
 	return 0;

@@ -167,7 +167,7 @@ int main(void)
 	{
 		char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 
-		printf("SYSVM-START\n");
+		printf("\nSYSVM-START\n");
 		finish(run(argv, root, cwd));
 	}
 	return 0;

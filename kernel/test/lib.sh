@@ -38,15 +38,19 @@ ensure_packages() {
 
 deb_version() { dpkg-query -W -f='${Version}' "$SRC_PKG"; }
 
-# The image key: Debian package version, gcc version, the fragment, the patches.
+# The image key: Debian package version, gcc version, the fragment, and the
+# code of the patches (from their first diff on: a reworded commit message
+# does not change the kernel).
 image_key() {
-	local arch=$1
+	local arch=$1 p
 	{
-		echo "sysvm-kernel-image v1 $arch"
+		echo "sysvm-kernel-image v2 $arch"
 		deb_version; echo
 		gcc --version | head -n1
 		cat "$KERNEL_DIR/config/$arch.fragment"
-		cat "$KERNEL_DIR"/patches/*.patch
+		for p in "$KERNEL_DIR"/patches/*.patch; do
+			sed -n '/^diff --git /,$p' "$p"
+		done
 	} | sha256sum | cut -c1-16
 }
 

@@ -1,8 +1,9 @@
 import type { Command } from '../command.js';
 import { compile } from './compile.js';
+import { explain } from './explain.js';
 import { lint } from './lint.js';
 import { run } from './run.js';
 import { test } from './test.js';
 
 /** Every command, in the order `sysvm --help` lists them. */
-export const COMMANDS: Command[] = [run, lint, compile, test];
+export const COMMANDS: Command[] = [run, lint, compile, test, explain];

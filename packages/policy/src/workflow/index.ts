@@ -4,3 +4,4 @@ export * from './codes.js';
 export * from './invocation.js';
 export * from './decide.js';
 export * from './testfile.js';
+export * from './why.js';

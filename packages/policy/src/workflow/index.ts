@@ -5,3 +5,4 @@ export * from './invocation.js';
 export * from './decide.js';
 export * from './testfile.js';
 export * from './why.js';
+export * from './oci.js';

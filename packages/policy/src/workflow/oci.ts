@@ -126,10 +126,33 @@ function versionAtLeast(have: string, want: string): boolean {
   return true;
 }
 
-/** The conditions (YAML flow map text) of one entry's args for one syscall, or a reason it cannot be expressed. */
+type ArgAlt = Map<string, string[]>;
+
+/**
+ * One libseccomp comparison as sysvm conditions on the argument: a list of alternatives
+ * (any may hold). libseccomp orders the 64-bit register unsigned; sysvm orders a signed
+ * argument signed, so an ordered comparison on a signed argument splits at zero (the
+ * register of a negative value is sign-extended: above every non-negative one).
+ */
+function comparisonAlts(op: string, value: bigint, signed: boolean, width: number, name: string): string[][] | string {
+  const w = BigInt(width);
+  if (!signed || !['lt', 'le', 'gt', 'ge'].includes(op)) return [[`${op}: ${hex(value)}`]];
+  const half = 1n << (w - 1n);
+  if (value < half) {
+    // V is non-negative: x <= V holds for 0..V; x >= V for V.. and every negative value
+    if (op === 'lt' || op === 'le') return [[`ge: 0`, `${op}: ${hex(value)}`]];
+    return [[`${op}: ${hex(value)}`], ['lt: 0']];
+  }
+  if (width === 32) return `${hex(value)} is negative as the signed 32-bit '${name}', which libseccomp compares on 64 bits`;
+  const s = value - (1n << 64n);
+  if (op === 'lt' || op === 'le') return [['ge: 0'], [`${op}: ${s}`]];
+  return [[`${op}: ${s}`, 'lt: 0']];
+}
+
+/** The conditions (YAML flow text) of one entry's args for one syscall, or why they cannot be expressed. */
 function importArgs(args: OciArg[], syscall: string): { map: string } | { never: string } | { unsupported: string } {
   const info = syscallByName(syscall);
-  const byArg = new Map<string, string[]>();
+  let alts: ArgAlt[] = [new Map()];
   for (const a of args) {
     const arg = info?.args?.[a.index];
     if (!arg) return { unsupported: `${syscall} has no argument ${a.index} in the catalogue` };
@@ -137,26 +160,52 @@ function importArgs(args: OciArg[], syscall: string): { map: string } | { never:
     const max = (1n << width) - 1n;
     const value = BigInt(a.value);
     const two = BigInt(a.valueTwo ?? 0);
-    const parts = byArg.get(arg.name) ?? [];
+    let options: string[][];
     if (a.op === 'SCMP_CMP_MASKED_EQ') {
       // (x & mask) == v  <=>  every bit of v set, and no other bit of the mask
       if ((two & ~value) !== 0n) return { never: `(${arg.name} & ${hex(value)}) == ${hex(two)} can never hold` };
       if (value > max) return { unsupported: `mask ${hex(value)} is wider than the ${arg.width}-bit argument '${arg.name}'` };
+      const parts: string[] = [];
       if (two !== 0n) parts.push(`all: ${hex(two)}`);
       if ((value & ~two) !== 0n) parts.push(`none: ${hex(value & ~two)}`);
+      options = [parts];
     } else {
       const op = OPS[a.op];
       if (!op) return { unsupported: `unknown comparison '${a.op}'` };
       if (value > max) {
         return { unsupported: `${hex(value)} does not fit the ${arg.width}-bit argument '${arg.name}' (sysvm compares its low ${arg.width} bits, as the kernel reads it)` };
       }
-      parts.push(`${op}: ${hex(value)}`);
+      const r = comparisonAlts(op, value, arg.signed, arg.width, arg.name);
+      if (typeof r === 'string') return { unsupported: r };
+      options = r;
     }
-    const opsUsed = parts.map((p) => p.split(':')[0]);
-    if (new Set(opsUsed).size !== opsUsed.length) return { unsupported: `two ${opsUsed.join('/')} comparisons on '${arg.name}' in one entry` };
-    byArg.set(arg.name, parts);
+    const next: ArgAlt[] = [];
+    for (const alt of alts) {
+      for (const opt of options) {
+        const m: ArgAlt = new Map([...alt].map(([k, v]) => [k, [...v]]));
+        const parts = [...(m.get(arg.name) ?? []), ...opt];
+        const ops = parts.map((p) => p.split(':')[0]);
+        if (new Set(ops).size !== ops.length) return { unsupported: `two ${ops.join('/')} comparisons on '${arg.name}' in one entry` };
+        if (parts.length) m.set(arg.name, parts);
+        next.push(m);
+      }
+    }
+    alts = next;
   }
-  return { map: `{ ${[...byArg].map(([k, v]) => `${k}: { ${v.join(', ')} }`).join(', ')} }` };
+  const flow = (m: ArgAlt): string => `{ ${[...m].map(([k, v]) => `${k}: { ${v.join(', ')} }`).join(', ')} }`;
+  return { map: alts.length === 1 ? flow(alts[0]!) : `[${alts.map(flow).join(', ')}]` };
+}
+
+/** Whether a Docker profile entry applies to an x86_64 container with `caps` (undefined kernel: every minKernel met). */
+export function entryApplies(e: OciSyscall, caps: ReadonlySet<string>, kernel?: string): boolean {
+  const inc = e.includes ?? {};
+  const exc = e.excludes ?? {};
+  if (inc.caps?.length && !inc.caps.every((c) => caps.has(c))) return false;
+  if (exc.caps?.some((c) => caps.has(c))) return false;
+  if (inc.arches?.length && !inc.arches.some((a) => DOCKER_ARCH_X86_64.includes(a))) return false;
+  if (exc.arches?.some((a) => DOCKER_ARCH_X86_64.includes(a))) return false;
+  if (inc.minKernel && kernel && !versionAtLeast(kernel, inc.minKernel)) return false;
+  return true;
 }
 
 /** Read an OCI or Docker seccomp profile (parsed JSON) and write a sysvm policy for x86_64. */
@@ -256,12 +305,11 @@ export function importOci(json: unknown, opts: ImportOptions = {}): ImportResult
     let k = 0;
     for (const [match, syscalls] of byMatch) emit(syscalls, match, byMatch.size > 1 ? `-${String.fromCharCode(97 + k++)}` : '');
   });
-  if (rules === 0) out.pop();
   if (unknown.size) {
     notes.push(`not in sysvm's syscall catalogue (left out): ${[...unknown].sort().join(', ')}`);
   }
   if (minKernelAssumed) notes.push('entries with includes.minKernel were kept (give --kernel VERSION to check them)');
-  if (rules === 0) out.push('  []');
+  if (rules === 0) out[out.lastIndexOf('rules:')] = 'rules: []';
   return { yaml: out.join('\n').replace(/\n+$/, '') + '\n', notes };
 }
 
@@ -274,9 +322,42 @@ type Dnf = Clause[];
 
 const U64 = (1n << 64n) - 1n;
 
+/**
+ * A conjunction simplified: MASKED_EQ comparisons of one argument merge into one
+ * ((x & m1) == v1 and (x & m2) == v2 is (x & (m1|m2)) == (v1|v2) when they agree on the
+ * common bits); undefined when two of them contradict (the clause never holds).
+ */
+function simplify(clause: Clause): Clause | undefined {
+  const masked = new Map<number, Atom>();
+  const rest: Atom[] = [];
+  for (const a of clause) {
+    if (a.op !== 'SCMP_CMP_MASKED_EQ') {
+      if (!rest.some((r) => r.index === a.index && r.op === a.op && r.value === a.value)) rest.push(a);
+      continue;
+    }
+    const prev = masked.get(a.index);
+    if (!prev) { masked.set(a.index, a); continue; }
+    const common = prev.value & a.value;
+    if (((prev.valueTwo ?? 0n) ^ (a.valueTwo ?? 0n)) & common) return undefined;
+    masked.set(a.index, { index: a.index, op: 'SCMP_CMP_MASKED_EQ', value: prev.value | a.value,
+      valueTwo: (prev.valueTwo ?? 0n) | (a.valueTwo ?? 0n) });
+  }
+  return [...masked.values(), ...rest];
+}
+
 function product(a: Dnf, b: Dnf): Dnf {
   const out: Dnf = [];
-  for (const x of a) for (const y of b) out.push([...x, ...y]);
+  const seen = new Set<string>();
+  for (const x of a) {
+    for (const y of b) {
+      const c = simplify([...x, ...y]);
+      if (!c) continue;
+      const key = c.map((t) => `${t.index}${t.op}${t.value}/${t.valueTwo ?? ''}`).sort().join('&');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(c);
+    }
+  }
   return out;
 }
 
@@ -392,7 +473,7 @@ function altDnf(alt: AltPlan): Dnf {
 }
 
 function notAltDnf(alt: AltPlan): Dnf {
-  return alt.ints.flatMap((c) => conditionDnf(c, true));
+  return product([[]], alt.ints.flatMap((c) => conditionDnf(c, true)));
 }
 
 export interface ExportResult {
@@ -402,7 +483,7 @@ export interface ExportResult {
 }
 
 /** Per syscall at most this many entries; beyond, the whole syscall goes to SCMP_ACT_TRACE. */
-export const MAX_ENTRIES_PER_SYSCALL = 64;
+export const MAX_ENTRIES_PER_SYSCALL = 256;
 
 interface OciAction { action: string; errnoRet?: number }
 
@@ -462,7 +543,7 @@ export function ociJson(p: OciProfile): string {
 
 /** JSON.parse that keeps integers beyond 2^53 exact (as bigints). */
 export function parseOciJson(text: string): unknown {
-  return JSON.parse(text.replace(/([:\[,]\s*)(\d{16,})(?=\s*[,}\]])/g, '$1"@@big:$2"'), (_k, v: unknown) =>
+  return JSON.parse(text.replace(/([:[,]\s*)(\d{16,})(?=\s*[,}\]])/g, '$1"@@big:$2"'), (_k, v: unknown) =>
     (typeof v === 'string' && v.startsWith('@@big:') ? BigInt(v.slice(6)) : v));
 }
 
@@ -495,7 +576,7 @@ function exportSyscall(s: SyscallPlan, def: OciAction, add: (name: string, a: Oc
   }
   const relevant = planned.filter((p) => !sameAction(p.action, def));
   const count = relevant.reduce((n, p) => n + p.clauses.length, 0);
-  if (count > MAX_ENTRIES_PER_SYSCALL || total > MAX_ENTRIES_PER_SYSCALL * 16) {
+  if (count > MAX_ENTRIES_PER_SYSCALL || total > MAX_ENTRIES_PER_SYSCALL * 64) {
     notes.push(`${s.name}: its rules need more than ${MAX_ENTRIES_PER_SYSCALL} entries; the whole syscall became SCMP_ACT_TRACE`);
     add(s.name, { action: 'SCMP_ACT_TRACE' }, []);
     return;
@@ -510,16 +591,17 @@ function exportSyscall(s: SyscallPlan, def: OciAction, add: (name: string, a: Oc
  * comparison of an entry on the full 64-bit register (MASKED_EQ: (reg & value) == valueTwo);
  * the first entry in order whose names and comparisons all hold decides (profiles sysvm
  * writes have disjoint entries, so their order does not matter). Docker's includes/excludes
- * are not evaluated here. Returns `SCMP_ACT_ERRNO(13)`-style text.
+ * are evaluated for `caps` and `kernel` as import does. Returns `SCMP_ACT_ERRNO(13)`-style text.
  */
-export function evaluateOci(p: OciProfile, inv: Invocation): string {
+export function evaluateOci(p: OciProfile, inv: Invocation, opts: { caps?: readonly string[]; kernel?: string } = {}): string {
+  const caps = new Set(opts.caps ?? []);
   const name = syscallName('x86_64', inv.nr >>> 0);
   const fmt = (action: string, errnoRet: number | undefined): string =>
     action === 'SCMP_ACT_ERRNO' ? `SCMP_ACT_ERRNO(${errnoRet ?? 1})` : action === 'SCMP_ACT_KILL' ? 'SCMP_ACT_KILL_PROCESS' : action;
   if (name !== undefined) {
     for (const e of p.syscalls ?? []) {
       const names = [...(e.names ?? []), ...(e.name ? [e.name] : [])];
-      if (!names.includes(name)) continue;
+      if (!names.includes(name) || !entryApplies(e, caps, opts.kernel)) continue;
       const holds = (e.args ?? []).every((a) => {
         const x = BigInt.asUintN(64, inv.args[a.index] ?? 0n);
         const v = BigInt.asUintN(64, BigInt(a.value));

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { compile } from './compile.js';
+import { completionCommand } from './completion.js';
 import { explain } from './explain.js';
 import { lint } from './lint.js';
 import { exportOci, importOci } from './oci.js';
@@ -8,3 +9,4 @@ import { test } from './test.js';
 
 /** Every command, in the order `sysvm --help` lists them. */
 export const COMMANDS: Command[] = [run, lint, compile, test, explain, importOci, exportOci];
+COMMANDS.push(completionCommand(() => COMMANDS));

@@ -112,7 +112,7 @@ describe('sysvm import-oci and export-oci', () => {
   test('export says what needs the supervisor', () => {
     const r = sysvm(['export-oci', 'examples/fake-identity.yaml']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("sysvm export-oci: note: getuid: rule 'root' (emulate) became SCMP_ACT_TRACE\n");
+    expect(r.stderr).toContain("sysvm export-oci: note: rule 'root' (emulate) became SCMP_ACT_TRACE: getuid, getgid, geteuid, getegid\n");
   });
 
   test.for([

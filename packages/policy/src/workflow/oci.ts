@@ -515,14 +515,17 @@ export function exportOci(ir: PolicyIR, arch: ArchName = 'x86_64'): ExportResult
     const e = entries.get(key);
     if (e) { if (!e.names.includes(name)) e.names.push(name); } else entries.set(key, { names: [name], action, args });
   };
-  for (const s of plan.syscalls) exportSyscall(s, defAction, add, notes);
+  const ruleNotes: RuleNotes = new Map();
+  for (const s of plan.syscalls) exportSyscall(s, defAction, add, notes, ruleNotes);
+  for (const [text, names] of ruleNotes) {
+    notes.push(`${text}: ${names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ')}`);
+  }
   const syscalls: OciSyscall[] = [...entries.values()].map((e) => ({
     names: e.names.sort(),
     action: e.action.action,
     ...(e.action.errnoRet !== undefined ? { errnoRet: e.action.errnoRet } : {}),
     ...(e.args.length ? { args: e.args.map((a) => ({ index: a.index, value: num(a.value), ...(a.valueTwo !== undefined ? { valueTwo: num(a.valueTwo) } : {}), op: a.op })) } : {}),
   }));
-  if (plan.unknown.length) notes.push(`not on ${arch} (left out): ${plan.unknown.join(', ')}`);
   notes.push(`other architectures (ia32 int 0x80, x32) are not listed: the runtime applies its bad-architecture action (sysvm answers ENOSYS)`);
   const profile: OciProfile = {
     defaultAction: defAction.action,
@@ -547,7 +550,16 @@ export function parseOciJson(text: string): unknown {
     (typeof v === 'string' && v.startsWith('@@big:') ? BigInt(v.slice(6)) : v));
 }
 
-function exportSyscall(s: SyscallPlan, def: OciAction, add: (name: string, a: OciAction, c: Clause) => void, notes: string[]): void {
+/** Notes by what they say, with the syscalls they are about (one line per rule, not per syscall). */
+type RuleNotes = Map<string, string[]>;
+
+function exportSyscall(s: SyscallPlan, def: OciAction, add: (name: string, a: OciAction, c: Clause) => void, notes: string[],
+  ruleNotes: RuleNotes): void {
+  const note = (text: string): void => {
+    const list = ruleNotes.get(text) ?? [];
+    if (!list.includes(s.name)) list.push(s.name);
+    ruleNotes.set(text, list);
+  };
   const planned: { action: OciAction; clauses: Dnf }[] = [];
   let negs: Dnf = [[]];
   let total = 0;
@@ -559,9 +571,10 @@ function exportSyscall(s: SyscallPlan, def: OciAction, add: (name: string, a: Oc
       const label = rule.name !== undefined ? `rule '${rule.name}'` : `rule #${rule.index}`;
       const logAllow = rule.log && rule.verdict.kind === 'allow' && alt.paths.length === 0;
       const action = retAction(alt.ret, logAllow);
-      if (alt.paths.length > 0) notes.push(`${s.name}: ${label} looks at paths: SCMP_ACT_TRACE where its integer conditions hold`);
-      else if (rule.verdict.kind === 'emulate' || rule.verdict.kind === 'trace') notes.push(`${s.name}: ${label} (${rule.verdict.kind}) became SCMP_ACT_TRACE`);
-      else if (rule.log && !logAllow) notes.push(`${s.name}: ${label}'s log: true became SCMP_ACT_TRACE`);
+      if (alt.paths.length > 0) note(`${label} looks at paths: SCMP_ACT_TRACE where its integer conditions hold`);
+      else if (rule.verdict.kind === 'emulate' || rule.verdict.kind === 'trace') note(`${label} (${rule.verdict.kind}) became SCMP_ACT_TRACE`);
+      else if (rule.log && !logAllow) note(`${label} (${rule.verdict.kind}, log) became SCMP_ACT_TRACE`);
+      else if (logAllow) note(`${label} (allow, log) became SCMP_ACT_LOG`);
       const clauses = product(altDnf(alt), negs);
       planned.push({ action, clauses });
       total += clauses.length;

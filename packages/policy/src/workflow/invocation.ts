@@ -403,6 +403,7 @@ export function formatCall(call: ParsedCall): string {
       return `${a.name}=${s}${a.path !== undefined && a.path !== a.string ? ` -> ${a.path}` : ''}`;
     }
     if (info && (info.kind === 'sockaddr' || info.kind === 'pointer') && a.value !== 0n) return `${a.name}=0x${a.value.toString(16)}`;
+    if (info?.kind === 'mode') return `${a.name}=${a.value === 0n ? '0' : `0${BigInt.asUintN(32, a.value).toString(8)}`}`;
     const signed = info ? info.signed : false;
     const w = info?.width ?? 64;
     const x = signed ? BigInt.asIntN(w, a.value) : BigInt.asUintN(w, a.value);

@@ -21,7 +21,7 @@ describe('sysvm test', () => {
     const r = sysvm(['test', 'examples/tests/no-network.test.yaml', 'examples/tests/read-only.test.yaml', 'examples/tests/fake-identity.test.yaml']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout.trimEnd().split('\n').pop()).toBe('30 passed, 0 failed');
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('31 passed, 0 failed');
     expect(r.stdout).toContain("  ok    socket(AF_INET, SOCK_STREAM, 0) -> deny EAFNOSUPPORT [kernel, rule 'no-inet-sockets']\n");
   });
 
@@ -57,7 +57,7 @@ describe('sysvm test', () => {
     const r = sysvm(['test', '--format', 'json', 'examples/tests/no-network.test.yaml']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { passed: number; failed: number; files: { cases: { result: { where: string } }[] }[] };
-    expect([j.passed, j.failed, j.files[0]!.cases[0]!.result.where]).toEqual([8, 0, 'kernel']);
+    expect([j.passed, j.failed, j.files[0]!.cases[0]!.result.where]).toEqual([9, 0, 'kernel']);
   });
 
   test('usage: no file is exit 2', () => {
@@ -86,6 +86,13 @@ rules naming openat, in order (the first that matches decides):
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as Record<string, unknown>;
     expect([j.verdict, j.where, j.prefilterReturns]).toEqual(['deny EAFNOSUPPORT', 'kernel', 'ERRNO(97)']);
+  });
+
+  test('an int 0x80 call: the architecture guard decides', () => {
+    const r = sysvm(['explain', '--arch', 'i386', 'builtin:default', 'getpid()']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 3)).toEqual(['getpid()  [i386 syscall 20]', 'verdict: deny ENOSYS',
+      'decided by: guard (arch is not x86_64 (AUDIT_ARCH 0xc000003e), incl. ia32 int 0x80)']);
   });
 
   test('a malformed call: exit 2 with the column', () => {

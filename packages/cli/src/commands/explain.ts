@@ -10,7 +10,7 @@ const rel = (f: string): string => (f.startsWith('builtin:') ? f : relative(proc
 export const explain: Command = {
   name: 'explain',
   summary: 'explain the decision of one call: the rule, kernel or supervisor, why earlier rules missed',
-  usage: "sysvm explain [--cwd DIR] [--home DIR] [--fd N=DIR]... [--format text|json] POLICY 'CALL'",
+  usage: "sysvm explain [--cwd DIR] [--home DIR] [--fd N=DIR]... [--arch x86_64|i386] [--format text|json] POLICY 'CALL'",
   description: [
     'CALL is written as strace prints it: openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC),',
     'socket(AF_INET, SOCK_STREAM, 0), kill(-1, SIGKILL). Integers (42, -1, 0x1ff, 0755), the',
@@ -26,6 +26,7 @@ export const explain: Command = {
     cwd: { type: 'string', value: 'DIR', help: 'the working directory of the calling process (default: the current one)' },
     home: { type: 'string', value: 'DIR', help: 'the home directory for ~ and ${home} in the policy (default: yours)' },
     fd: { type: 'string', multiple: true, value: 'N=DIR', help: 'an open directory descriptor, for dirfd arguments' },
+    arch: { type: 'string', value: 'ARCH', help: 'x86_64, or i386 for an int 0x80 call of a 64-bit process', default: 'x86_64' },
     format: { type: 'string', short: 'f', value: 'FORMAT', help: 'text or json', default: 'text' },
   },
   examples: [
@@ -48,7 +49,8 @@ export const explain: Command = {
       if (!m) throw new UsageError(`--fd takes N=/absolute/dir (got '${spec}')`);
       fds[Number(m[1])] = m[2]!;
     }
-    const parsed = workflow.parseCall(text, { cwd, fds });
+    const arch = oneOf('arch', ctx.values.arch, ['x86_64', 'i386'] as const);
+    const parsed = workflow.parseCall(text, { cwd, fds }, { arch });
     if (!parsed.ok) {
       ctx.stderr.write(renderText(parsed.diagnostics, new Map([['<call>', text]])));
       throw new UserError('the call is malformed', 2);

@@ -33,6 +33,7 @@ export interface RuleTrace {
 
 export interface CallExplanation {
   call: string;
+  arch: string;
   syscall: string;
   nr: number;
   decision: CallDecision;
@@ -76,7 +77,7 @@ export function explainCall(ir: PolicyIR, call: ParsedCall, compiled: CompiledBp
   const decision = decideCall(ir, call.invocation, compiled);
   const name = call.syscall.name;
   const out: CallExplanation = {
-    call: formatCall(call), syscall: name, nr: call.nr, decision, verdict: formatVerdict(decision.decision.verdict),
+    call: formatCall(call), arch: call.invocation.arch, syscall: name, nr: call.nr, decision, verdict: formatVerdict(decision.decision.verdict),
     rules: [], notTried: 0,
   };
   const guard = prefilterGuard('x86_64', auditArch(call.invocation.arch), call.invocation.nr);
@@ -106,7 +107,7 @@ export function renderExplanation(e: CallExplanation, rel: (f: string) => string
   const at = (s: SourceRange | undefined): string => (s ? `${rel(s.file)}:${s.line}` : '');
   const d = e.decision;
   const lines: string[] = [];
-  lines.push(`${e.call}  [x86_64 syscall ${e.nr}]`);
+  lines.push(`${e.call}  [${e.arch} syscall ${e.nr}]`);
   lines.push(`verdict: ${e.verdict}${d.decision.log ? ', logged' : ''}`);
   lines.push(`decided by: ${d.by.label}${d.by.source ? ` (${at(d.by.source)})` : ''}`);
   lines.push(d.where === 'kernel'
@@ -141,7 +142,7 @@ export function renderExplanation(e: CallExplanation, rel: (f: string) => string
 export function explanationJson(e: CallExplanation): unknown {
   const d = e.decision;
   return {
-    call: e.call, syscall: e.syscall, nr: e.nr, verdict: e.verdict, log: d.decision.log,
+    call: e.call, arch: e.arch, syscall: e.syscall, nr: e.nr, verdict: e.verdict, log: d.decision.log,
     decidedBy: { kind: d.by.kind, label: d.by.label, ...(d.by.name !== undefined ? { name: d.by.name } : {}),
       ...(d.by.source ? { source: d.by.source } : {}) },
     where: d.where, prefilterReturns: d.bpfRet, ...(d.disagreement ? { bug: d.disagreement } : {}),

@@ -204,6 +204,8 @@ describe('OCI import', () => {
       ['syscalls[0]: SCMP_ACT_KILL_THREAD became kill (sysvm kills the whole process)', "not in sysvm's syscall catalogue (left out): nosuchcall"]],
     [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, valueTwo: 2, op: 'SCMP_CMP_MASKED_EQ' }] }] },
       ['syscalls[0] for personality left out: (personality & 1) == 2 can never hold']],
+    [{ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_LOG'], syscalls: [{ names: ['kill'], action: 'SCMP_ACT_ERRNO', errno: 'EPERM' }] },
+      ['ignored flags (SECCOMP_FILTER_FLAG_LOG): sysvm installs its own filter with its own flags', 'syscalls[0]: ignored errno']],
   ] as const)('notes: %j', ([profile, notes]) => {
     const r = importOci(profile);
     expect(r.notes).toEqual(notes);

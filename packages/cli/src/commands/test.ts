@@ -1,16 +1,18 @@
 // sysvm test FILE... : policy unit tests (docs/policy-tests.md).
-import { relative } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { renderJson, renderText, workflow } from '@sysvm/policy';
-import { type Command, UsageError, oneOf } from '../command.js';
+import { type Command, UsageError, UserError, oneOf } from '../command.js';
 
 const rel = (f: string): string => (f.startsWith('builtin:') ? f : relative(process.cwd(), f) || f);
 
 export const test: Command = {
   name: 'test',
   summary: 'run policy unit tests: calls written as text and the verdict each must get',
-  usage: 'sysvm test [--format text|json] FILE...',
+  usage: 'sysvm test [--format text|json] FILE|DIR...',
   description: [
-    'Each FILE is a YAML test file (docs/policy-tests.md): the policy it tests, the process',
+    'Each FILE is a YAML test file (docs/policy-tests.md), a DIR stands for its *.test.yaml files.',
+    'A test file names the policy it tests, the process',
     'context (cwd, home, open directory fds), and cases such as',
     "  - call: 'openat(AT_FDCWD, \"/etc/shadow\", O_RDONLY)'",
     '    expect: { deny: EACCES }',
@@ -23,13 +25,22 @@ export const test: Command = {
     format: { type: 'string', short: 'f', value: 'FORMAT', help: 'text or json', default: 'text' },
   },
   examples: [
-    ['sysvm test examples/tests/*.test.yaml', 'run the tests of the example policies'],
+    ['sysvm test examples/tests', 'run the tests of the example policies'],
     ['sysvm test --format json examples/tests/no-network.test.yaml', 'the results as JSON, for CI'],
   ],
   async run(ctx) {
     const format = oneOf('format', ctx.values.format, ['text', 'json'] as const);
     if (ctx.positionals.length === 0) throw new UsageError('no test file given');
-    const results = ctx.positionals.map((f) => workflow.runTestFile(f));
+    // A directory stands for the *.test.yaml files in it.
+    const files = ctx.positionals.flatMap((f) => {
+      let dir = false;
+      try { dir = statSync(f).isDirectory(); } catch { /* reported by runTestFile */ }
+      if (!dir) return [f];
+      const found = readdirSync(f).filter((n) => n.endsWith('.test.yaml')).sort().map((n) => join(f, n));
+      if (found.length === 0) throw new UserError(`no *.test.yaml files in ${f}`, 2);
+      return found;
+    });
+    const results = files.map((f) => workflow.runTestFile(f));
     const diags = results.flatMap((r) => r.diagnostics);
     const counts = workflow.testCounts(results);
     if (format === 'json') {

@@ -221,6 +221,13 @@ export function importOci(json: unknown, opts: ImportOptions = {}): ImportResult
     notes.push(`the profile does not list SCMP_ARCH_X86_64; sysvm enforces policies for x86_64 only`);
   }
   const foreign = arches.filter((a) => !OCI_X86_64.includes(a));
+  for (const key of Object.keys(p)) {
+    if (['defaultAction', 'defaultErrnoRet', 'architectures', 'archMap', 'syscalls'].includes(key)) continue;
+    const what = key === 'flags' ? `flags (${(p.flags ?? []).join(', ') || 'none'}): sysvm installs its own filter with its own flags`
+      : key === 'listenerPath' || key === 'listenerMetadata' ? `${key}: sysvm has no seccomp user-notification agent`
+        : `${key}: not an OCI/Docker profile key sysvm knows`;
+    notes.push(`ignored ${what}`);
+  }
   const def = importAction(p.defaultAction, p.defaultErrnoRet, notes, 'defaultAction');
   if (!def) return { yaml: '', notes, error: `unknown defaultAction '${p.defaultAction}'` };
 
@@ -245,6 +252,8 @@ export function importOci(json: unknown, opts: ImportOptions = {}): ImportResult
   let minKernelAssumed = false;
   (p.syscalls ?? []).forEach((e, i) => {
     const where = `syscalls[${i}]`;
+    const extra = Object.keys(e).filter((k) => !['names', 'name', 'action', 'errnoRet', 'args', 'comment', 'includes', 'excludes'].includes(k));
+    if (extra.length) notes.push(`${where}: ignored ${extra.join(', ')}`);
     const names = [...(e.names ?? []), ...(e.name ? [e.name] : [])];
     const inc = e.includes ?? {};
     const exc = e.excludes ?? {};

@@ -432,21 +432,29 @@ export function conditionDnf(c: IntCondition, negate: boolean): Dnf {
   let iv = intervals(c);
   if (negate) iv = complement(iv, domain(c));
   const out: Dnf = [];
-  for (const [lo, hi] of iv) {
-    if (c.width === 32) {
-      // The kernel reads only the low half of a 32-bit argument: compare exactly that, with
-      // MASKED_EQ on aligned blocks of the low 32 bits, whatever the upper half holds.
-      const pieces: Interval[] = [];
+  if (c.width === 32) {
+    // The kernel reads only the low half of a 32-bit argument: compare exactly that, with
+    // MASKED_EQ on aligned blocks of the low 32 bits, whatever the upper half holds.
+    const pieces: Interval[] = [];
+    for (const [lo, hi] of iv) {
       if (lo < 0n) pieces.push([lo + (1n << 32n), (hi < 0n ? hi : -1n) + (1n << 32n)]);
       if (hi >= 0n) pieces.push([lo < 0n ? 0n : lo, hi]);
-      for (const [a, b] of pieces) {
-        for (const [start, size] of alignedBlocks(a, b)) {
-          if (size === 1n << 32n) { out.push([]); continue; }
-          out.push([{ index: c.arg, op: 'SCMP_CMP_MASKED_EQ', value: 0xffffffffn & ~(size - 1n), valueTwo: start }]);
-        }
-      }
-      continue;
     }
+    pieces.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    const merged: Interval[] = [];
+    for (const p of pieces) {
+      const last = merged[merged.length - 1];
+      if (last && p[0] <= last[1] + 1n) { if (p[1] > last[1]) last[1] = p[1]; } else merged.push([p[0], p[1]]);
+    }
+    for (const [a, b] of merged) {
+      for (const [start, size] of alignedBlocks(a, b)) {
+        if (size === 1n << 32n) { out.push([]); continue; }
+        out.push([{ index: c.arg, op: 'SCMP_CMP_MASKED_EQ', value: 0xffffffffn & ~(size - 1n), valueTwo: start }]);
+      }
+    }
+    return out;
+  }
+  for (const [lo, hi] of iv) {
     // 64 bits: libseccomp's unsigned comparisons; negative values sit at the top of the range.
     const pieces: Interval[] = [];
     if (lo < 0n) pieces.push([lo, hi < 0n ? hi : -1n]);
@@ -569,9 +577,14 @@ function exportSyscall(s: SyscallPlan, def: OciAction, add: (name: string, a: Oc
     if (!list.includes(s.name)) list.push(s.name);
     ruleNotes.set(text, list);
   };
+  // Security: a syscall too complex to write out goes to SCMP_ACT_TRACE as a whole (fails
+  // closed without a tracer), never to the default.
+  const giveUp = (): void => {
+    notes.push(`${s.name}: its rules need more than ${MAX_ENTRIES_PER_SYSCALL} entries; the whole syscall became SCMP_ACT_TRACE`);
+    add(s.name, { action: 'SCMP_ACT_TRACE' }, []);
+  };
   const planned: { action: OciAction; clauses: Dnf }[] = [];
   let negs: Dnf = [[]];
-  let total = 0;
   let always = false;
   for (const step of s.steps) {
     if (!step.reachable || always) break;
@@ -585,24 +598,20 @@ function exportSyscall(s: SyscallPlan, def: OciAction, add: (name: string, a: Oc
       else if (rule.log && !logAllow) note(`${label} (${rule.verdict.kind}, log) became SCMP_ACT_TRACE`);
       else if (logAllow) note(`${label} (allow, log) became SCMP_ACT_LOG`);
       const clauses = product(altDnf(alt), negs);
+      if (clauses.length > MAX_ENTRIES_PER_SYSCALL * 4 || negs.length > MAX_ENTRIES_PER_SYSCALL * 4) return giveUp();
       planned.push({ action, clauses });
-      total += clauses.length;
       if (alt.ints.length === 0) { always = true; break; }
       negs = product(negs, notAltDnf(alt));
+      if (negs.length > MAX_ENTRIES_PER_SYSCALL * 4) return giveUp();
     }
   }
   if (!always && s.fallback.reachable) {
     const fb = retAction(s.fallback.ret, s.fallback.log && s.fallback.verdict.kind === 'allow');
     planned.push({ action: fb, clauses: negs });
-    total += negs.length;
   }
   const relevant = planned.filter((p) => !sameAction(p.action, def));
   const count = relevant.reduce((n, p) => n + p.clauses.length, 0);
-  if (count > MAX_ENTRIES_PER_SYSCALL || total > MAX_ENTRIES_PER_SYSCALL * 64) {
-    notes.push(`${s.name}: its rules need more than ${MAX_ENTRIES_PER_SYSCALL} entries; the whole syscall became SCMP_ACT_TRACE`);
-    add(s.name, { action: 'SCMP_ACT_TRACE' }, []);
-    return;
-  }
+  if (count > MAX_ENTRIES_PER_SYSCALL) return giveUp();
   for (const p of relevant) for (const c of p.clauses) add(s.name, p.action, c);
 }
 

@@ -264,6 +264,7 @@ const HEADERS = [
   ['signal', 'include/uapi/asm-generic/signal-defs.h', /^(SIG_[A-Z]+|SA_[A-Z]+)$/],
   ['wait', 'include/uapi/linux/wait.h', /^(W[A-Z]+|__WALL|__WCLONE|__WNOTHREAD|P_[A-Z]+)$/],
   ['prctl', 'include/uapi/linux/prctl.h', /^PR_[A-Z0-9_]+$/],
+  ['unistd', 'arch/x86/include/uapi/asm/unistd.h', /^__X32_SYSCALL_BIT$/],
   ['auxv', 'arch/x86/include/uapi/asm/auxvec.h', /^AT_SYSINFO(_EHDR)?$/],
   ['auxv', 'include/uapi/linux/auxvec.h', /^AT_(NULL|PAGESZ|ENTRY|RANDOM|HWCAP)$/],
 ];
@@ -476,7 +477,7 @@ function readConstants(tree) {
   }
   const out = [];
   for (const [name, group, header] of wanted) {
-    if (name.startsWith('__') && group !== 'wait') continue;
+    if (name.startsWith('__') && group !== 'wait' && group !== 'unistd') continue;
     const v = ev.value(name);
     if (v === undefined) continue; // not an integer constant (a string, a struct initialiser)
     out.push({ name, value: v, group, header });

@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`sysvm ${cmd.name}: error: ${e.message}\n  hint: see 'sysvm ${cmd.name} --help'\n`);
-      return 2;
+      return cmd.usageExit ?? 2;
     }
     if (e instanceof UserError) {
       process.stderr.write(`sysvm ${cmd.name}: error: ${e.message}\n`);

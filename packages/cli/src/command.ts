@@ -20,6 +20,8 @@ export interface Command {
   description?: string;
   options: Record<string, OptionSpec>;
   examples: Array<[string, string]>;
+  /** The exit status of a usage error (default 2; `run` uses 125 so as not to shadow the program's). */
+  usageExit?: number;
   /** Whether arguments after `--` (a command line to run) are taken as they are. */
   passthrough?: boolean;
   run(ctx: CommandContext): Promise<number>;

@@ -4,7 +4,7 @@
 // the differential tests check.
 import { syscallName } from './abi/index.js';
 import type {
-  ArchName, DecidedBy, Decision, Deref, IntCondition, Invocation, PathCondition, PolicyIR, RuleIR, Verdict,
+  FdCondition, ArchName, DecidedBy, Decision, Deref, IntCondition, Invocation, PathCondition, PolicyIR, RuleIR, Verdict,
 } from './ir.js';
 import { retTrace } from './bpf/seccomp.js';
 import { kernelRet, needsSupervisor, planSyscall, traceData } from './compile/plan.js';
@@ -47,21 +47,47 @@ export function isDenyLike(v: Verdict): boolean {
  * verdict matches if any path matches and a pass verdict only if every path does; a
  * path that cannot be read never satisfies a pass and always satisfies a deny-like
  * match (fail closed).
+ *
+ * A "path" that does not start with `/` is the kernel's name of an object outside the
+ * filesystem that the call reaches through an fd the program already holds (`pipe:[12]`,
+ * `socket:[34]`, `anon_inode:[eventfd]`: fstat(fd) is newfstatat(fd, "", AT_EMPTY_PATH)).
+ * No file can be reached through it, so path rules neither protect nor block it: it
+ * satisfies pass conditions and no deny-like one. The runtime only produces such names
+ * from /proc/PID/fd links, never from a string the program passes (those are made
+ * absolute against the cwd or dirfd first).
  */
 export function pathHolds(c: PathCondition, verdict: Verdict, deref: Deref | undefined): boolean {
   const denyLike = isDenyLike(verdict);
   const test = (arg: number): boolean => {
     const p = deref?.path(arg);
     if (p === undefined) return denyLike;
+    if (!p.startsWith('/')) return !denyLike;
     return pathMatches(c.op, c.values, p);
   };
   return denyLike ? c.args.some(test) : c.args.every(test);
 }
 
+/**
+ * Whether an fd condition holds. Security: what the supervisor does not know about an
+ * fd (no fd tracking, an fd it never saw opened) fails closed like an unreadable path.
+ */
+export function fdHolds(c: FdCondition, verdict: Verdict, deref: Deref | undefined): boolean {
+  const denyLike = isDenyLike(verdict);
+  const info = deref?.fd?.(c.arg);
+  if (info === undefined) return denyLike;
+  if (c.virtual !== undefined && info.virtual !== c.virtual) return false;
+  if (c.op !== undefined) {
+    if (info.path === undefined) return denyLike;
+    return pathMatches(c.op, c.values ?? [], info.path);
+  }
+  return true;
+}
+
 function ruleMatches(rule: RuleIR, inv: Invocation): boolean {
   if (rule.match === null) return true;
   return rule.match.some((alt) => alt.every((c) =>
-    c.kind === 'int' ? intHolds(c, inv.args[c.arg] ?? 0n) : pathHolds(c, rule.verdict, inv.deref)));
+    c.kind === 'int' ? intHolds(c, inv.args[c.arg] ?? 0n)
+      : c.kind === 'path' ? pathHolds(c, rule.verdict, inv.deref) : fdHolds(c, rule.verdict, inv.deref)));
 }
 
 // Rules by syscall name, per policy. The IR is treated as immutable once built.
@@ -157,6 +183,17 @@ export function decidedBy(ir: PolicyIR, arch: ArchName, nr: number): DecidedBy |
   const name = syscallName(arch, nr >>> 0);
   if (name === undefined) return seccompWhere(seccompRetForDecision({ verdict: ir.default.verdict, rule: null, log: ir.default.log }));
   return planSyscall(ir, name, syscallNumber(arch, name) ?? nr).decidedBy;
+}
+
+/**
+ * The rule a SECCOMP_RET_TRACE stop names: the tracer reads the 16-bit data with
+ * PTRACE_GETEVENTMSG; 0 is the default, n is `ir.rules[n - 1]`. Undefined when the data
+ * names no rule of this policy. The supervisor still decides with `evaluate` (the rule
+ * named is the first whose integer conditions held; its path conditions may not).
+ */
+export function ruleForTraceData(ir: PolicyIR, data: number): RuleIR | null | undefined {
+  if (data === 0) return null;
+  return ir.rules[data - 1];
 }
 
 function seccompWhere(ret: number): DecidedBy {

@@ -7,18 +7,19 @@ export * from './render.js';
 export * as bpf from './bpf/index.js';
 export { compileBpf, disassembleBpf, LINEAR_DISPATCH_MAX, type BpfStats, type CompiledBpf } from './compile/bpf.js';
 export { explainPolicy, formatIntCondition, formatVerdict } from './compile/explain.js';
-export { CompileError, type CompileErrorCode } from './compile/errors.js';
+export { CompileError, COMPILE_ERROR_CODES, type CompileErrorCode } from './compile/errors.js';
 export { planPolicy, planSyscall, needsSupervisor, type PolicyPlan, type SyscallPlan } from './compile/plan.js';
 export { namedSyscalls, prefilterGuard, prefilterGuards, safetyDefault, IO_URING_SYSCALLS, X32_SYSCALL_BIT, auditArch } from './compile/safety.js';
 export { pathGlob, pathUnder, pathMatches } from './compile/pathmatch.js';
 export {
-  evaluate, decidedBy, prefilterRet, seccompRetForDecision, intHolds, pathHolds, isDenyLike, type EvaluateOptions,
+  evaluate, decidedBy, prefilterRet, seccompRetForDecision, ruleForTraceData, intHolds, pathHolds, isDenyLike,
+  type EvaluateOptions,
 } from './evaluate.js';
 // Front end: schema, loader, linter (branch front).
 export { loadPolicy, builtinNames, builtinText, defaultContext, BUILTIN_PREFIX } from './front/load.js';
 export type { LoadOptions, LoadResult, PolicyText, PolicyModel, ModelRule, ModelDefault, PolicyContext }
   from './front/load.js';
-export { ALL_CODES, CODES, diag } from './front/codes.js';
+export { ALL_CODES, CODES, diag, docsFor } from './front/codes.js';
 export type { Code, CodeInfo } from './front/codes.js';
 export { GROUPS, GROUP_NAMES, expandGroup } from './front/groups.js';
 export { policyFile as policyFileSchema, policyJsonSchema, SCHEMA_ID } from './front/schema.js';

@@ -22,12 +22,52 @@ export interface SourceRange {
   endColumn: number;
 }
 
-/** What the runtime makes of a syscall the supervisor emulates. */
+/**
+ * What the runtime makes of a syscall the supervisor emulates. The partial-VM modules
+ * (umview's umname, uid/gid, umtime, umfuse-like files) each add one kind; one runtime
+ * module per family carries it out (packages/runtime/src/emulate/).
+ */
 export type Emulation =
   /** Skip the call; it returns `value` (a negative value is -errno). */
   | { kind: 'return'; value: number }
   /** Skip uname(2); the supervisor writes a utsname with these fields over the host's. */
-  | { kind: 'uname'; fields: Partial<Record<UtsField, string>> };
+  | { kind: 'uname'; fields: Partial<Record<UtsField, string>> }
+  /**
+   * The identity calls (getuid, geteuid, getgid, getegid, getresuid, getresgid,
+   * getgroups, and the set* calls as no-ops that succeed when they would set the
+   * virtual ids) answer from this identity; stat-like results may show it as owner.
+   */
+  | { kind: 'identity'; identity: VirtualIdentity }
+  /**
+   * clock_gettime, gettimeofday, time answer virtual time. Needs the vDSO disabled
+   * for the program (the runtime zeroes AT_SYSINFO_EHDR at exec).
+   */
+  | { kind: 'time'; clock: VirtualClock }
+  /**
+   * An open of a virtual file: the program gets a real fd whose content is this (the
+   * supervisor makes the kernel open a file it prepared, or a memfd, by rewriting the call).
+   */
+  | { kind: 'file'; content: { text: string } | { hostPath: string } }
+  /**
+   * A path remap like a bind mount: the call acts on `to` + the rest of the path instead
+   * of `from` + rest; the program keeps seeing `from` (getcwd, readlink, /proc/self/fd).
+   */
+  | { kind: 'bind'; from: string; to: string };
+
+export interface VirtualIdentity {
+  uid: number;
+  gid: number;
+  /** Default to uid / gid. */
+  euid?: number;
+  egid?: number;
+  suid?: number;
+  sgid?: number;
+  /** Supplementary groups (default: [gid]). */
+  groups?: number[];
+}
+
+/** Virtual time: the host's clocks shifted, or one frozen instant (nanoseconds). */
+export type VirtualClock = { kind: 'offset'; offsetNs: bigint } | { kind: 'frozen'; epochNs: bigint };
 
 export type UtsField = 'sysname' | 'nodename' | 'release' | 'version' | 'machine' | 'domainname';
 
@@ -87,7 +127,23 @@ export interface PathCondition {
   source: SourceRange;
 }
 
-export type Condition = IntCondition | PathCondition;
+/**
+ * A condition on a file-descriptor argument, by what the supervisor knows of the fd
+ * (it tracks, per process, which fds came from a virtual open and the path each was
+ * opened with, across dup/dup2/dup3, fcntl F_DUPFD, close, close_range, exec, fork).
+ * `virtual`: the fd came (or not) from an emulated open. `op`/`values`: the path the fd
+ * was opened with, as for PathCondition. Needs the supervisor.
+ */
+export interface FdCondition {
+  kind: 'fd';
+  arg: number;
+  virtual?: boolean;
+  op?: PathOp;
+  values?: string[];
+  source: SourceRange;
+}
+
+export type Condition = IntCondition | PathCondition | FdCondition;
 
 /** Disjunctive normal form: the rule matches if every condition of some alternative holds. */
 export type Match = Condition[][];
@@ -126,6 +182,15 @@ export type DecidedBy = 'kernel' | 'supervisor';
 export interface Deref {
   /** The resolved absolute path of path argument `arg`, or undefined if unreadable. */
   path(arg: number): string | undefined;
+  /** What the supervisor knows of fd argument `arg`; undefined if nothing. */
+  fd?(arg: number): FdInfo | undefined;
+}
+
+export interface FdInfo {
+  /** Whether the fd came from an emulated (virtual) open. */
+  virtual: boolean;
+  /** The path it was opened with (the virtual path for a virtual or bound file). */
+  path?: string;
 }
 
 export interface Invocation {

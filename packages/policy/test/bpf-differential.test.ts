@@ -108,7 +108,7 @@ describe('BPF interpreter vs evaluate', () => {
       }),
       { numRuns: 1500 },
     );
-  });
+  }, 180_000);
 
   test('policies with paths: the prefilter is exact and its kernel decisions are sound (20k invocations)', () => {
     const cond = fc.oneof({ weight: 3, arbitrary: intCond as fc.Arbitrary<Condition> }, { weight: 1, arbitrary: pathCond as fc.Arbitrary<Condition> });
@@ -122,5 +122,5 @@ describe('BPF interpreter vs evaluate', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 180_000);
 });

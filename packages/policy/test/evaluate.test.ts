@@ -2,10 +2,11 @@
 // (deny-like: any; pass: all), unreadable paths (fail closed), rule order, decisions'
 // rule and log, the guards and safety defaults, and decidedBy.
 import { describe, expect, test } from 'vitest';
-import { decidedBy, evaluate, prefilterRet } from '../src/evaluate.js';
+import { decidedBy, evaluate, prefilterRet, ruleForTraceData } from '../src/evaluate.js';
+import { decodeRet } from '../src/bpf/seccomp.js';
 import { pathGlob, pathUnder } from '../src/compile/pathmatch.js';
 import type { Verdict } from '../src/ir.js';
-import { ALLOW, KILL, TRACE, deny, emulateReturn, int, inv, nr, path, policy } from './bpf-fixtures.js';
+import { ALLOW, KILL, TRACE, bpfRet, deny, emulateReturn, int, inv, nr, path, policy } from './bpf-fixtures.js';
 
 describe('path matching', () => {
   const under: [string, string, boolean][] = [
@@ -117,6 +118,18 @@ describe('decisions', () => {
 
   test('io_uring is denied unless named', () => {
     expect(evaluate(ir, inv('io_uring_setup'))).toEqual({ verdict: deny(1, 'EPERM'), rule: null, log: false });
+  });
+
+  test('the TRACE data of the BPF program names the rule (0: the default)', () => {
+    const named = (call: ReturnType<typeof inv>): string | null | undefined => {
+      const r = ruleForTraceData(ir, decodeRet(bpfRet(ir, call)).data);
+      return r === null ? null : r?.name;
+    };
+    expect(named(inv('openat', [0n, 0n, 0o100n]))).toBe('a');
+    expect(named(inv('openat', [0n, 0n, 0n]))).toBe('b');
+    expect(named(inv('getpid'))).toBe('c');
+    expect(named(inv('read'))).toBe(null);
+    expect(ruleForTraceData(ir, 99)).toBeUndefined();
   });
 
   test('prefilterRet: a path rule whose integer part holds goes to the supervisor', () => {

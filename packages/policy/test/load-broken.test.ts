@@ -12,6 +12,7 @@ type Row = [code: string, line: number, column: number, file?: string];
 const cases: [file: string, expected: Row[]][] = [
   ['yaml-syntax.yaml', [['SV1001', 5, 5]]],
   ['duplicate-key.yaml', [['SV1001', 3, 1]]],
+  ['yaml-warning.yaml', [['SV1006', 2, 10]]], // an unknown tag is read as a plain value
   ['unknown-keys.yaml', [
     ['SV1002', 2, 25], // log inside a bare action
     ['SV1002', 3, 1], // rulez
@@ -55,9 +56,16 @@ const cases: [file: string, expected: Row[]][] = [
     ['SV3004', 11, 29], // build/out is relative
     ['SV3005', 14, 27], // 2^32 on a 32-bit argument
     ['SV3006', 17, 22], // O_RDONLY for a socket domain
-    ['SV3007', 20, 28], // unclosed [
+    ['SV3007', 20, 28], // a character class
     ['SV3008', 22, 15], // @basic-io has no path argument
+    ['SV3010', 26, 27], // gt -1 on a size_t
+    ['SV3103', 26, 27], // ... which therefore never holds
   ]],
+  ['uname-elsewhere.yaml', [
+    ['SV3009', 4, 15], // getpid returns no utsname
+    ['SV2001', 4, 23], // gethostname is libc's, not a syscall
+  ]],
+  ['uname-default.yaml', [['SV3009', 2, 10]]],
 ];
 
 describe('broken policies', () => {
@@ -88,6 +96,10 @@ test('messages say what is wrong in words (a few literal ones)', () => {
     /^'extends-cycle-a.yaml' extends itself: extends-cycle-a.yaml -> extends-cycle-b.yaml -> extends-cycle-a.yaml/);
   expect(msgs('wrong-kind.yaml')).toContain(
     "'glob' is a path condition but 'flags' of openat is an integer (int) | On an integer use eq, ne, lt, le, gt, ge, in, not-in, all, any or none; `path:` matches the path argument(s).");
+  expect(msgs('wrong-kind.yaml')).toContain(
+    "0x100000000 does not fit in the 32-bit argument 'flags' of openat | The kernel compares only the low 32 bits of this argument.");
+  expect(msgs('wrong-kind.yaml')).toContain(
+    "O_RDONLY is not one of the AF_* constants that 'domain' of socket takes | Check the constant: domain takes AF_* values.");
   expect(msgs('vars.yaml')).toContain(
     "variable 'b' refers to itself: ${b} -> ${a} -> ${b} | Break the cycle: one of these variables must not use the others.");
 });

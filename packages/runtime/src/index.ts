@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 
 import { close, errno, pipe2, strerror } from './linux/libc.js';
 import { O_CLOEXEC } from './linux/consts.js';
+import type { PolicyIR } from './ir.js';
 import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
 import type {
   BackendName, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
@@ -25,13 +26,14 @@ import type {
 import type { WorkerInit, WorkerMessage } from './worker.js';
 
 export type {
-  AuditEvent, BackendName, DecideContext, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
-  SupervisorPolicy,
+  ArgRewrite, AuditEvent, BackendName, DecideContext, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
+  SupervisorDecision, SupervisorPolicy,
 } from './types.js';
 export type { ArchName, Decision, Deref, Emulation, Invocation, PolicyIR, RuleIR, SourceRange, UtsField, Verdict } from './ir.js';
 export { assemble, ld, jeq, jge, ret, safetyFilter, traceAllFilter, seccompDataArgLo, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from './linux/bpf.js';
 export type { Insn } from './linux/bpf.js';
 export { resolveAbsolute } from './tracer/paths.js';
+export { hasPolicyBackEnd } from './ir-policy.js';
 export { buildUtsname } from './emulate/uname.js';
 export { decodeSockaddr } from './tracer/sockaddr.js';
 export type { Sockaddr } from './tracer/sockaddr.js';
@@ -54,6 +56,11 @@ export interface SpawnOptions {
   log?: string;
   /** No human message on stderr per denial. */
   quiet?: boolean;
+  /**
+   * Signals of this process to forward to the sandboxed main process while it runs
+   * (the CLI forwards SIGINT, SIGTERM, SIGHUP). Handlers are removed when the run ends.
+   */
+  forwardSignals?: NodeJS.Signals[];
 }
 
 export interface ExitResult extends ExitStatus {
@@ -77,15 +84,26 @@ export class SandboxError extends Error {
 
 const SHARED_SLOTS = 4096;
 
-function workerUrl(): URL {
+/** A built module of this package (dist/), from dist/index.js or from src/index.ts. */
+function distUrl(name: string): URL {
   const here = fileURLToPath(import.meta.url);
   const file = here.endsWith('.ts')
-    ? path.join(path.dirname(here), '..', 'dist', 'worker.js')
-    : path.join(path.dirname(here), 'worker.js');
+    ? path.join(path.dirname(here), '..', 'dist', name)
+    : path.join(path.dirname(here), name);
   if (!existsSync(file)) {
-    throw new SandboxError('ENOWORKER', `the tracer's worker script ${file} is missing: build @sysvm/runtime first (tsc -b)`);
+    throw new SandboxError('ENOWORKER', `${file} is missing: build @sysvm/runtime first (tsc -b)`);
   }
   return pathToFileURL(file);
+}
+
+const workerUrl = (): URL => distUrl('worker.js');
+
+/**
+ * A compiled policy as the `policy` of spawn/run: the tracer thread compiles its BPF
+ * prefilter and runs `evaluate` for what the prefilter sends to the supervisor.
+ */
+export function irPolicy(ir: PolicyIR): ModulePolicy {
+  return { module: distUrl('ir-policy.js'), options: ir };
 }
 
 /** Find the program like execvp(3) would, so that the stub execs exactly one file. */
@@ -234,6 +252,13 @@ export class SandboxProcess extends EventEmitter {
       worker.on('error', (e) => fail(new SandboxError('EINTERNAL', `tracer thread failed: ${e.message}`)));
       worker.on('exit', () => fail(new SandboxError('EINTERNAL', 'tracer thread ended without a result')));
     });
+    const forward = opts.forwardSignals ?? [];
+    if (forward.length > 0) {
+      const handler = (sig: NodeJS.Signals): void => { this.kill(sig); };
+      for (const sig of forward) process.on(sig, handler);
+      const off = (): void => { for (const sig of forward) process.off(sig, handler); };
+      this.exited.then(off, off);
+    }
     // Awaiting `exited` still sees a rejection; an app that only listens to events does not
     // get an unhandled-rejection warning.
     this.exited.catch(() => undefined);

@@ -14,6 +14,18 @@ export interface DecideContext {
   data?: unknown;
 }
 
+/** Set argument register `arg` (0..5) to `value` before the call runs. */
+export interface ArgRewrite { arg: number; value: bigint }
+
+/**
+ * A decision, optionally with argument rewrites carried out before the call runs (for
+ * allow and trace). This is the hook for making a checked pointer argument TOCTOU-safe:
+ * point it at memory the tracee's threads cannot change.
+ */
+export interface SupervisorDecision extends Decision {
+  rewrite?: ArgRewrite[];
+}
+
 /**
  * The policy as the supervisor runs it: a prefilter for the kernel and a decision
  * function for what the prefilter sends to the supervisor.
@@ -26,7 +38,7 @@ export interface SupervisorPolicy {
    */
   filter: Uint8Array | null;
   /** Decide one invocation stopped at syscall entry (or at a PTRACE_EVENT_SECCOMP stop). */
-  decide(inv: Invocation, ctx: DecideContext): Decision;
+  decide(inv: Invocation, ctx: DecideContext): SupervisorDecision;
   /** A rule names ptrace(2): only then may a tracee call it at all (see the safety rules). */
   allowPtrace?: boolean;
   /** A rule names io_uring_setup(2): only then is it not denied. */
@@ -48,7 +60,7 @@ export interface ModulePolicy {
 }
 export interface InlinePolicy {
   filter: Uint8Array | null;
-  decide: (inv: Invocation, ctx: DecideContext) => Decision;
+  decide: (inv: Invocation, ctx: DecideContext) => SupervisorDecision;
   allowPtrace?: boolean;
   allowIoUring?: boolean;
   /** Structured-cloneable data handed to `decide` as `ctx.data`. */

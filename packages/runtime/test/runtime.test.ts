@@ -1,8 +1,9 @@
 // The runtime against real programs, on both stock-kernel backends.
 // Needs the built worker script (dist/worker.js): `tsc -b` first (the root `pnpm test` does).
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 
 import { run, spawn } from '../src/index.js';
@@ -97,7 +98,9 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const denied = await run({ command: bin.threads!, args: [path.join(secret, 'key.txt'), 'h'], backend, policy: pathPolicy([secret]), quiet: true });
     expect(denied.stdout).toBe('threads 0\n');
     expect(denied.stats.tracees).toBe(5);
+    // clone3 is answered ENOSYS (safety rule) and glibc falls back to clone.
     expect(denied.stats.syscalls.clone3).toBe(backend === 'ptrace' ? 4 : undefined);
+    expect(denied.stats.syscalls.clone).toBe(backend === 'ptrace' ? 4 : undefined);
   });
 
   test('exec from a non-leader thread', async () => {
@@ -126,6 +129,21 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   test('io_uring_setup is denied unless the policy names it', async () => {
     const r = await run({ command: bin.uring!, backend, policy: allowAll, quiet: true });
     expect(r.stdout).toBe('io_uring_setup=EPERM\n');
+  });
+
+  test('no untraced child: clone with CLONE_UNTRACED is EPERM, clone3 is ENOSYS', async () => {
+    const r = await run({ command: bin.untraced!, backend, policy: allowAll, quiet: true });
+    expect(r.stdout).toBe('clone-untraced=EPERM clone3=ENOSYS\n');
+  });
+
+  test('no access to the memory or fds of a process outside the sandbox', async () => {
+    const r = await run({ command: bin.foreign!, backend, policy: allowAll, quiet: true });
+    expect(r.stdout).toBe('self=ok parent=EPERM pidfd_getfd=EPERM\n');
+  });
+
+  test('NO_NEW_PRIVS on every backend, seccomp filters only on seccomp', async () => {
+    const r = await run({ command: 'grep', args: ['-E', '^(NoNewPrivs|Seccomp):', '/proc/self/status'], backend, policy: allowAll });
+    expect(r.stdout).toBe(`NoNewPrivs:\t1\nSeccomp:\t${backend === 'seccomp' ? 2 : 0}\n`);
   });
 
   test('ptrace is denied: no TRACEME, no attaching to the supervisor', async () => {
@@ -230,6 +248,44 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(seen.slice(3)).toEqual([['sendto', 'inet6:[::1]:11']]);
   });
 
+  test('an argument rewrite runs the call with the new value (write to fd 2 goes to fd 1)', async () => {
+    const r = await run({
+      command: bin.write2!, backend,
+      policy: {
+        filter: traceOnly(['write']),
+        decide: (inv, ctx) => ({
+          verdict: { kind: 'allow' }, rule: null, log: false,
+          ...(ctx.name === 'write' && inv.args[0] === 2n ? { rewrite: [{ arg: 0, value: 1n }] } : {}),
+        }),
+      },
+    });
+    expect({ stdout: r.stdout, stderr: r.stderr }).toEqual({ stdout: 'moved\n', stderr: '' });
+  });
+
+  test("the target's own execve is the policy's to decide", async () => {
+    const r = await run({
+      command: 'true', backend, quiet: true,
+      policy: {
+        filter: traceOnly(['execve']),
+        data: { EACCES: errnoOf('EACCES') },
+        decide: (_inv, ctx) => (ctx.name === 'execve'
+          ? { verdict: { kind: 'deny', errno: (ctx.data as { EACCES: number }).EACCES, errnoName: 'EACCES' }, rule: null, log: false }
+          : { verdict: { kind: 'allow' }, rule: null, log: false }),
+      },
+    });
+    // The launcher stub reports the failed exec like a shell does.
+    expect(r.code).toBe(126);
+    expect(r.stderr).toContain('Permission denied');
+  });
+
+  test('stdin from a pipe, stdout to a file', async () => {
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'sysvm-out-')), 'out.txt');
+    const p = spawn({ command: 'tr', args: ['a-z', 'A-Z'], backend, policy: allowAll, stdio: ['pipe', { file: out }, 'inherit'] });
+    p.stdin!.end('piped text\n');
+    expect((await p.exited).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('PIPED TEXT\n');
+  });
+
   test('kill verdict kills the whole process', async () => {
     const r = await run({
       command: bin.emul!, backend, quiet: true,
@@ -249,6 +305,23 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('getpid 10000\n');
     // Under seccomp no rule needs getpid, so it never stops; under ptrace every call does.
     expect(r.stats.syscalls.getpid).toBe(backend === 'seccomp' ? undefined : 10000);
+    // A prefilter that sends getpid and nothing else: exactly one seccomp stop per call.
+    const traced = await run({ command: bin.getpid_loop!, args: ['10000'], backend, policy: { ...allowAll, filter: traceOnly(['getpid']) } });
+    expect(traced.stats.syscalls.getpid).toBe(10000);
+    if (backend === 'seccomp') {
+      expect(traced.stats.stops.seccomp).toBe(10000);
+      expect(Object.keys(traced.stats.syscalls)).toEqual(['getpid']);
+    } else {
+      expect(traced.stats.stops.seccomp).toBe(0);
+    }
+  });
+
+  test('concurrent runs do not steal each other\'s stops, and leave no zombie', async () => {
+    const rs = await Promise.all([1, 2, 3].map((n) => run({ command: 'sh', args: ['-c', `echo ${n}; exit ${n}`], backend, policy: allowAll })));
+    expect(rs.map((r) => [r.stdout, r.code])).toEqual([['1\n', 1], ['2\n', 2], ['3\n', 3]]);
+    const p = spawn({ command: 'true', backend, policy: allowAll });
+    await p.exited;
+    expect(existsSync(`/proc/${p.pid}`)).toBe(false);
   });
 
   test('a group-stop is parked and SIGCONT resumes it (job control)', async () => {
@@ -298,6 +371,65 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const child = Number(r.stdout!.trim());
     expect(child).toBeGreaterThan(0);
     expect(running(child)).toBe(false);
+  });
+});
+
+describe('policies and signals', () => {
+  test('a policy from a module, with options', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-mod-'));
+    const mod = path.join(dir, 'policy.mjs');
+    writeFileSync(mod, [
+      'export function createSupervisorPolicy(o) {',
+      '  return { filter: null, decide: (inv, ctx) => ctx.name === o.name',
+      "    ? { verdict: { kind: 'emulate', emulate: { kind: 'return', value: o.value } }, rule: null, log: false }",
+      "    : { verdict: { kind: 'allow' }, rule: null, log: false } };",
+      '}',
+    ].join('\n'));
+    const r = await run({ command: bin.emul!, policy: { module: pathToFileURL(mod), options: { name: 'getpid', value: 77 } } });
+    expect(r.stdout).toMatch(/^getpid=77\n/);
+  });
+
+  test('a policy that throws denies the call (fails closed)', async () => {
+    const r = await run({
+      command: bin.emul!, quiet: true,
+      policy: { filter: traceOnly(['getpid']), decide: () => { throw new Error('boom'); } },
+    });
+    expect(r.stdout).toMatch(new RegExp(`^getpid=-1\n`));
+  });
+
+  test.for([
+    ['no decision', 'undefined'],
+    ['an unknown verdict', "({ verdict: { kind: 'maybe' }, rule: null, log: false })"],
+    ['deny without errno', "({ verdict: { kind: 'deny' }, rule: null, log: false })"],
+    ['a rewrite of argument 7', "({ verdict: { kind: 'allow' }, rule: null, log: false, rewrite: [{ arg: 7, value: 0n }] })"],
+  ])('a policy that returns %s denies the call, with an audit event', async ([, body]) => {
+    const events: AuditEvent[] = [];
+    const p = spawn({
+      command: bin.emul!, quiet: true, stdio: ['ignore', 'pipe', 'ignore'],
+      policy: { filter: traceOnly(['getpid']), decide: new Function(`return ${body};`) as InlinePolicy['decide'] },
+    });
+    p.on('denied', (e: AuditEvent) => events.push(e));
+    let out = '';
+    p.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+    expect((await p.exited).code).toBe(0);
+    await new Promise((res) => setImmediate(res));
+    expect(out).toMatch(/^getpid=-1\n/);
+    expect(events.map((e) => [e.syscall, e.verdict, e.result])).toEqual([['getpid', 'deny', -errnoOf('EPERM')]]);
+    expect(events[0]!.rule).toMatch(/^sysvm:policy-error: Error: /);
+  });
+
+  test('forwardSignals: a signal to this process reaches the sandboxed one', async () => {
+    const p = spawn({ command: 'sleep', args: ['100'], policy: allowAll, forwardSignals: ['SIGUSR2'] });
+    await new Promise((res) => p.once('spawn', res));
+    // Wait for the exec of sleep (the stub is a shell, which would die of SIGUSR2 as well;
+    // argv[0] is the resolved path, /usr/bin/sleep).
+    for (let i = 0; i < 300 && !readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('sleep'); i++) {
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    process.kill(process.pid, 'SIGUSR2');
+    const r = await p.exited;
+    expect(r.signal).toBe('SIGUSR2');
+    expect(process.listenerCount('SIGUSR2')).toBe(0);
   });
 });
 

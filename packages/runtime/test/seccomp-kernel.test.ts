@@ -14,12 +14,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { abi, bpf, compileBpf, type PolicyIR, type RuleIR, type Verdict, type Condition } from '../../policy/src/index.js';
+import { abi, bpf, compileBpf, loadPolicy, type PolicyIR, type RuleIR, type Verdict, type Condition } from '../../policy/src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let dir = '';
 let runner = '';
 let filterFile = '';
+let defaultFilterFile = '';
 
 const src = { file: 'kernel-test.yaml', line: 1, column: 1, endLine: 1, endColumn: 2 };
 const C = (name: string): bigint => {
@@ -98,13 +99,13 @@ function run(filter: string, call: Call): { ret?: number; signal?: string } {
   return { ret: Number(m[1]) };
 }
 
-function predict(call: Call): number {
+function predict(call: Call, program = compiled.program): number {
   const data = {
     nr: call.nr,
     arch: call.abi === 'ia32' ? abi.AUDIT_ARCH.i386 : abi.AUDIT_ARCH.x86_64,
     args: call.args,
   };
-  return bpf.runBpf(compiled.program, data).ret;
+  return bpf.runBpf(program, data).ret;
 }
 
 beforeAll(() => {
@@ -116,34 +117,54 @@ beforeAll(() => {
   }
   filterFile = join(dir, 'filter.bin');
   writeFileSync(filterFile, bpf.toSockFilter(compiled.program));
+  defaultFilterFile = join(dir, 'default.bin');
+  writeFileSync(defaultFilterFile, bpf.toSockFilter(builtinDefault.program));
 });
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Run `call` under the filter and check the kernel did what the interpreter predicted. */
+function checkAgainstKernel(filter: string, program: bpf.Insn[], call: Call, expected: number): void {
+  const ret = predict(call, program);
+  expect(bpf.formatRet(ret)).toBe(bpf.formatRet(expected));
+  const got = run(filter, call);
+  const { action, data } = bpf.decodeRet(ret);
+  switch (action) {
+    case 'allow':
+      expect(got).toEqual(run('-', call));
+      break;
+    case 'errno':
+      expect(got).toEqual({ ret: -data });
+      break;
+    case 'trace':
+      expect(got).toEqual({ ret: -(abi.errnoNumber('ENOSYS') ?? 0) });
+      break;
+    case 'kill_process':
+      expect(got).toEqual({ signal: 'SIGSYS' });
+      break;
+    default:
+      throw new Error(`unexpected action ${action}`);
+  }
+}
+
+// The built-in default policy, through the real front end (YAML -> IR -> BPF).
+const loaded = loadPolicy('builtin:default', { context: { cwd: '/work/project', home: '/home/user', tmp: '/tmp/sysvm', env: {} } });
+if (!loaded.ir) throw new Error(`builtin:default does not load: ${JSON.stringify(loaded.diagnostics)}`);
+const builtinDefault = compileBpf(loaded.ir, 'x86_64');
+const defaultCases: [string, Call, number][] = [
+  ['getppid: allowed in the kernel', x64('getppid'), 0x7fff0000],
+  ['socket(AF_INET): EAFNOSUPPORT in the kernel', x64('socket', 2n, 1n, 0n), 0x50061],
+  ['socket(AF_UNIX): allowed', x64('socket', 1n, 1n, 0n), 0x7fff0000],
+  ['ioctl(0, TIOCSTI): EPERM in the kernel', x64('ioctl', 0n, 0x5412n, 0n), 0x50001],
+  ['openat: paths, to the supervisor', x64('openat', 0xffffff9cn, 0n, 0n), 0x7ff00000 | (loaded.ir.rules.find((r) => r.syscalls.includes('openat'))?.index ?? -1) + 1],
+  ['int 0x80: ENOSYS', { abi: 'ia32', nr: nr32('getppid'), args: [] }, 0x50026],
+];
+
 describe('the kernel runs the compiled program as the interpreter does', () => {
   test.for(cases)('%s', ([, call, expected]) => {
-    const ret = predict(call);
-    expect(bpf.formatRet(ret)).toBe(bpf.formatRet(expected));
-    const got = run(filterFile, call);
-    const { action, data } = bpf.decodeRet(ret);
-    switch (action) {
-      case 'allow':
-        expect(got).toEqual(run('-', call));
-        break;
-      case 'errno':
-        expect(got).toEqual({ ret: -data });
-        break;
-      case 'trace':
-        expect(got).toEqual({ ret: -(abi.errnoNumber('ENOSYS') ?? 0) });
-        break;
-      case 'kill_process':
-        expect(got).toEqual({ signal: 'SIGSYS' });
-        break;
-      default:
-        throw new Error(`unexpected action ${action}`);
-    }
+    checkAgainstKernel(filterFile, compiled.program, call, expected);
   });
 
   test('the filtered result differs from the unfiltered one where the policy decides', () => {
@@ -151,5 +172,11 @@ describe('the kernel runs the compiled program as the interpreter does', () => {
     const call: Call = { abi: 'ia32', nr: nr32('getppid'), args: [] };
     expect(run('-', call).ret).toBeGreaterThan(0);
     expect(run(filterFile, call)).toEqual({ ret: -38 });
+  });
+});
+
+describe('builtin:default in the kernel', () => {
+  test.for(defaultCases)('%s', ([, call, expected]) => {
+    checkAgainstKernel(defaultFilterFile, builtinDefault.program, call, expected);
   });
 });

@@ -19,10 +19,12 @@ export const run: Command = {
     `('sysvm compile --explain ${DEFAULT_POLICY}' lists it).`,
     'Each denial prints one line on stderr unless --quiet; --log appends every audited decision',
     '(denials, and rules with `log: true`) to FILE as JSON Lines.',
-    'The exit status is the program\'s, 128+N when signal N ended it; 125 when sysvm itself failed.',
+    'The exit status is the program\'s, 128+N when signal N ended it; 125 when sysvm itself failed',
+    '(a usage error, a policy with errors, a program that cannot be started).',
     'NO_NEW_PRIVS is set in the sandbox: setuid and file capabilities do not take effect.',
   ].join('\n'),
   passthrough: true,
+  usageExit: 125,
   options: {
     policy: { type: 'string', short: 'p', value: 'FILE', help: `the policy (a file or builtin:NAME)`, default: DEFAULT_POLICY },
     backend: { type: 'string', short: 'b', value: 'NAME', help: 'auto, seccomp, ptrace or vmtags', default: 'auto' },
@@ -43,11 +45,11 @@ export const run: Command = {
     if (ctx.rest.length && ctx.positionals.length) {
       throw new UsageError(`unexpected argument '${ctx.positionals[0]}' before '--'`);
     }
-    if (argv.length === 0) throw new UsageError("no command given: sysvm run [OPTIONS] -- CMD [ARGS...]");
+    if (argv.length === 0) throw new UsageError('no command given: sysvm run [OPTIONS] -- CMD [ARGS...]');
     // The sandbox's private temporary directory: ${tmp} in policies, $TMPDIR for the program.
     const tmp = mkdtempSync(join(tmpdir(), 'sysvm-'));
     try {
-      const ir = loadOrFail(String(ctx.values.policy), ctx.stderr, { context: { tmp } });
+      const ir = loadOrFail(String(ctx.values.policy), ctx.stderr, { context: { tmp } }, 125);
       let child;
       try {
         child = spawn({

@@ -132,8 +132,12 @@ export class Assembler {
     return this.emit({ code: BPF_RET | BPF_A, jt: 0, jf: 0, k: 0 }, comment);
   }
 
-  /** Resolve labels and long jumps, validate, and return the program. */
-  assemble(): Assembled {
+  /**
+   * Resolve labels and long jumps, validate, and return the program. With
+   * `{ validate: false }` the caller validates later (a compiler that optimizes first
+   * checks the final program, which may fit the kernel's length limit when this does not).
+   */
+  assemble(opts: { validate?: boolean } = {}): Assembled {
     // The null target of a conditional jump is the instruction after it (and after
     // its trampolines): give each one an implicit label right after the item.
     const items: Item[] = [];
@@ -224,7 +228,7 @@ export class Assembler {
         }
       });
       if (changed) continue;
-      validateProgram(program);
+      if (opts.validate !== false) validateProgram(program);
       const labels = new Map([...addr].filter(([n]) => !n.startsWith('next#')));
       return { program, comments, labels, longJumps };
     }

@@ -94,7 +94,7 @@ const PASSES: Pass[] = [
         const tgt = nodes[live(nodes, n.t)];
         if (tgt && isRet(tgt)) {
           n.insn = { ...tgt.insn };
-          n.comment = n.comment ?? tgt.comment;
+          n.comment = n.comment?.startsWith('long jump') ? tgt.comment : n.comment ?? tgt.comment;
           changed = true;
         }
       }
@@ -154,6 +154,38 @@ const PASSES: Pass[] = [
           out = -1; // other loads, ALU, txa change A
         }
         for (const s of isRet(n) ? [] : isJa(n) ? [n.t] : isCond(n) ? [n.t, n.f] : [i + 1]) meet(s, out);
+      });
+      return changed;
+    },
+  },
+  {
+    // A jump goes to the last instruction equivalent to its target (the same instruction with
+    // equivalent successors), so duplicated blocks (two syscalls with the same rules) die.
+    name: 'merge-duplicates',
+    run(nodes) {
+      const rep: number[] = new Array<number>(nodes.length + 1).fill(-1);
+      const canon = new Map<string, number>();
+      for (let i = nodes.length - 1; i >= 0; i--) {
+        const n = nodes[i];
+        if (!n || n.removed) continue;
+        const key = [n.insn.code, n.insn.k, ...succ(nodes, i).map((j) => rep[j] ?? j)].join(',');
+        const seen = canon.get(key);
+        if (seen === undefined) {
+          canon.set(key, i);
+          rep[i] = i;
+        } else rep[i] = seen;
+      }
+      let changed = false;
+      nodes.forEach((n, i) => {
+        if (n.removed || !(isJa(n) || isCond(n))) return;
+        for (const k of isJa(n) ? (['t'] as const) : (['t', 'f'] as const)) {
+          const cur = live(nodes, n[k]);
+          const r = rep[cur] ?? -1;
+          if (r > cur && (isJa(n) || fits(i, r))) {
+            n[k] = r;
+            changed = true;
+          }
+        }
       });
       return changed;
     },
@@ -222,7 +254,9 @@ export interface Optimized {
 }
 
 /** Run the passes to a fixpoint and lay the program out again. */
-export function optimizeProgram(prog: Program, comments: readonly (string | undefined)[] = []): Optimized {
+export function optimizeProgram(
+  prog: Program, comments: readonly (string | undefined)[] = [], opts: { validate?: boolean } = {},
+): Optimized {
   const nodes = toNodes(prog, comments);
   const passes: Record<string, number> = {};
   for (let round = 0; round < 100; round++) {
@@ -258,6 +292,6 @@ export function optimizeProgram(prog: Program, comments: readonly (string | unde
     program.push(insn);
     outComments.push(n.comment);
   });
-  validateProgram(program);
+  if (opts.validate !== false) validateProgram(program);
   return { program, comments: outComments, passes };
 }

@@ -7,7 +7,8 @@
 //   ld arch; not the native arch      -> ERRNO(ENOSYS)   (guards, see safety.ts)
 //   ld nr;   nr == -1                 -> ALLOW
 //            nr & X32 bit             -> ERRNO(ENOSYS)
-//   dispatch on nr (a jeq chain for few syscalls, a binary search tree of jge for many)
+//   dispatch on nr (a jeq chain for few syscalls; for many, a binary search tree of jge
+//   over intervals of numbers that share a target)
 //   per syscall: its rules in order, each alternative's integer conditions, then the
 //   default; the return instructions are shared at the end of the program.
 import type { ArchName, IntCondition, PolicyIR } from '../ir.js';
@@ -15,6 +16,7 @@ import { Assembler, type Target } from '../bpf/asm.js';
 import { BPF_AND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_MAXINSNS, BPF_XOR, SECCOMP_DATA, type Insn } from '../bpf/isa.js';
 import { disassemble } from '../bpf/disasm.js';
 import { optimizeProgram } from '../bpf/optimize.js';
+import { validateProgram } from '../bpf/validate.js';
 import { kernelRet } from './plan.js';
 import { CompileError } from './errors.js';
 import { planPolicy, type PolicyPlan, type SyscallPlan } from './plan.js';
@@ -49,8 +51,6 @@ export interface CompiledBpf {
 
 /** Up to this many dispatched syscalls, a linear jeq chain; beyond, a binary search. */
 export const LINEAR_DISPATCH_MAX = 8;
-/** Leaves of the binary search tree test at most this many numbers linearly. */
-const BST_LEAF = 4;
 const SIGN_BIT = 0x80000000;
 
 /** A u32 split of a 64-bit operand. */
@@ -222,20 +222,49 @@ function dispatchLinear(a: Assembler, leaves: Leaf[], otherwise: string): void {
   if (leaves.length === 0) a.ja(otherwise);
 }
 
-/** A binary search tree of `jge` over the sorted numbers, with short linear leaves. */
-function dispatchTree(a: Assembler, leaves: Leaf[], otherwise: string): void {
-  if (leaves.length <= BST_LEAF) {
-    dispatchLinear(a, leaves, otherwise);
+interface Interval { start: number; target: string; names: string[] }
+
+/**
+ * The number line cut into intervals of equal target (kafel's range rules): consecutive
+ * numbers that go to the same place (an allowlist of neighbouring syscalls, the gaps
+ * that get the default) form one interval, so the tree is over intervals, not numbers.
+ */
+function intervals(leaves: Leaf[], otherwise: string): Interval[] {
+  const out: Interval[] = [];
+  const push = (start: number, target: string, name?: string): void => {
+    const last = out[out.length - 1];
+    if (last && last.target === target) {
+      if (name) last.names.push(name);
+      return;
+    }
+    out.push({ start, target, names: name ? [name] : [] });
+  };
+  let next = 0;
+  for (const l of leaves) {
+    if (l.nr > next) push(next, otherwise);
+    push(l.nr, l.target, l.name);
+    next = l.nr + 1;
+  }
+  push(next, otherwise);
+  return out;
+}
+
+/** A binary search tree of `jge` over the intervals; a leaf jumps to its interval's target. */
+function dispatchTree(a: Assembler, iv: Interval[], lo = 0, hi = iv.length - 1): void {
+  const first = iv[lo];
+  if (!first) throw new Error('unreachable: empty dispatch');
+  if (lo === hi) {
+    a.ja(first.target, first.names.length ? first.names.join(' ') : undefined);
     return;
   }
-  const mid = Math.floor(leaves.length / 2);
-  const pivot = leaves[mid];
+  const mid = (lo + hi + 1) >> 1;
+  const pivot = iv[mid];
   if (!pivot) throw new Error('unreachable: empty dispatch');
-  const right = a.newLabel(`ge_${pivot.nr}`);
-  a.jump(BPF_JGE, pivot.nr, right, null, `nr >= ${pivot.nr} (${pivot.name})`);
-  dispatchTree(a, leaves.slice(0, mid), otherwise);
+  const right = a.newLabel(`ge_${pivot.start}`);
+  a.jump(BPF_JGE, pivot.start, right, null, `nr >= ${pivot.start}${pivot.names[0] ? ` (${pivot.names[0]})` : ''}`);
+  dispatchTree(a, iv, lo, mid - 1);
   a.label(right);
-  dispatchTree(a, leaves.slice(mid), otherwise);
+  dispatchTree(a, iv, mid, hi);
 }
 
 /** Compile a policy to a seccomp-BPF prefilter for `arch` (x86_64 for now). */
@@ -278,24 +307,21 @@ export function compileBpf(ir: PolicyIR, arch: ArchName = 'x86_64', opts: Compil
     return { nr: s.nr, name: s.name, target: `sys_${s.name}` };
   });
   const tree = leaves.length > LINEAR_DISPATCH_MAX;
-  if (tree) dispatchTree(a, leaves, otherwise);
+  if (tree) dispatchTree(a, intervals(leaves, otherwise));
   else dispatchLinear(a, leaves, otherwise);
   for (const s of blocks) e.syscall(s, `sys_${s.name}`);
   e.emitRets();
 
-  let assembled;
-  try {
-    assembled = a.assemble();
-  } catch (err) {
-    if (err instanceof Error && /BPF_MAXINSNS/.test(err.message)) {
-      throw new CompileError('SVB003', `the compiled program is longer than the kernel's limit of ${BPF_MAXINSNS} instructions`,
-        undefined, 'split conditions across fewer syscalls or simplify the policy');
-    }
-    throw err;
-  }
-  const optimized = opts.optimize === false ? undefined : optimizeProgram(assembled.program, assembled.comments);
+  const assembled = a.assemble({ validate: false });
+  const optimized = opts.optimize === false ? undefined : optimizeProgram(assembled.program, assembled.comments, { validate: false });
   const program = optimized?.program ?? assembled.program;
   const comments = optimized?.comments ?? assembled.comments;
+  if (program.length > BPF_MAXINSNS) {
+    throw new CompileError('SVB003', `the compiled program has ${program.length} instructions, more than the kernel's limit of ${BPF_MAXINSNS}`,
+      undefined, 'put fewer values in `in` lists or conditions on fewer syscalls');
+  }
+  // gVisor's Build() self-check: the program the kernel gets passes the kernel's checks.
+  validateProgram(program);
   let kernel = 0;
   let supervisor = 0;
   const count = (w: string): void => { if (w === 'kernel') kernel++; else supervisor++; };

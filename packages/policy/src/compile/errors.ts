@@ -14,6 +14,15 @@ export type CompileErrorCode =
   /** A malformed condition in the IR (argument index, width, operand count). */
   | 'SVB005';
 
+/** One line per code, for docs and `--help`. */
+export const COMPILE_ERROR_CODES: Record<CompileErrorCode, string> = {
+  SVB001: 'deny with an errno the kernel cannot return (outside 1..4095)',
+  SVB002: 'more rules than SECCOMP_RET_DATA (16 bits) can name (65534)',
+  SVB003: 'the BPF program is longer than the kernel allows (4096 instructions)',
+  SVB004: 'the BPF back end does not compile for this architecture (x86_64 only)',
+  SVB005: 'a malformed condition in the IR (argument index, width, operand count)',
+};
+
 export class CompileError extends Error {
   readonly code: CompileErrorCode;
   readonly source: SourceRange | undefined;

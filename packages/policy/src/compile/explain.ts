@@ -4,10 +4,13 @@
 // SECCOMP_RET_TRACE and the supervisor decides with `evaluate`) — followed by the
 // default, the safety defaults and the guards. Plain text, stable format: this is what
 // `sysvm compile --explain` prints.
-import type { ArchName, Condition, DecidedBy, IntCondition, PolicyIR, RuleIR, SourceRange, Verdict } from '../ir.js';
+import type { ArchName, Condition, DecidedBy, Emulation, IntCondition, PolicyIR, RuleIR, SourceRange, Verdict } from '../ir.js';
 import { isDenyLike } from '../evaluate.js';
 import { planPolicy, type FallbackPlan, type SyscallPlan } from './plan.js';
 import { prefilterGuards } from './safety.js';
+
+/** Conditions longer than this are printed on a line of their own. */
+const MAX_CONDITION_COLUMN = 60;
 
 const OPS: Record<string, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
 
@@ -36,12 +39,30 @@ export function formatIntCondition(c: IntCondition): string {
 
 function formatCondition(c: Condition, verdict: Verdict): string {
   if (c.kind === 'int') return formatIntCondition(c);
+  if (c.kind === 'fd') {
+    const parts = [];
+    if (c.virtual !== undefined) parts.push(c.virtual ? 'is virtual' : 'is not virtual');
+    if (c.op !== undefined) parts.push(`opened with a path ${c.op} ${(c.values ?? []).join(', ')}`);
+    return `fd arg${c.arg} ${parts.join(' and ')}`;
+  }
   let subject = 'path';
   if (c.args.length > 1) {
-    const which = isDenyLike(verdict) ? (c.args.length === 2 ? 'either' : 'any') : (c.args.length === 2 ? 'both' : 'every');
-    subject = `${which} path (args ${c.args.join(', ')})`;
+    const two = c.args.length === 2;
+    const which = isDenyLike(verdict) ? (two ? 'either path' : 'any path') : (two ? 'both paths' : 'every path');
+    subject = `${which} (args ${c.args.join(', ')})`;
   }
   return `${subject} ${c.op} ${c.values.join(', ')}`;
+}
+
+export function formatEmulation(e: Emulation): string {
+  switch (e.kind) {
+    case 'return': return `return ${e.value}`;
+    case 'uname': return `uname {${Object.entries(e.fields).map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
+    case 'identity': return `identity {${Object.entries(e.identity).map(([k, x]) => `${k}: ${Array.isArray(x) ? `[${x.join(', ')}]` : x}`).join(', ')}}`;
+    case 'time': return e.clock.kind === 'offset' ? `time {offset: ${e.clock.offsetNs}ns}` : `time {frozen: ${new Date(Number(e.clock.epochNs / 1000000n)).toISOString()}}`;
+    case 'file': return 'text' in e.content ? `file {${JSON.stringify(e.content.text.length > 40 ? `${e.content.text.slice(0, 40)}...` : e.content.text)}}` : `file {from ${e.content.hostPath}}`;
+    case 'bind': return `bind ${e.from} -> ${e.to}`;
+  }
 }
 
 export function formatVerdict(v: Verdict): string {
@@ -51,8 +72,7 @@ export function formatVerdict(v: Verdict): string {
     case 'trace': return 'trace';
     case 'deny': return `deny ${v.errnoName || v.errno}`;
     case 'emulate':
-      if (v.emulate.kind === 'return') return `emulate return ${v.emulate.value}`;
-      return `emulate uname {${Object.entries(v.emulate.fields).map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
+      return `emulate ${formatEmulation(v.emulate)}`;
   }
 }
 
@@ -95,8 +115,11 @@ function syscallLines(p: SyscallPlan): string[] {
     else if (match.some((alt) => alt.every((c) => c.kind === 'path'))) kernelLive = false;
   }
   if (!deadBy) lines.push(['otherwise', fallbackLine(p.fallback, kernelLive ? p.fallback.where : 'supervisor')]);
-  const width = Math.min(Math.max(...lines.map(([c]) => c.length)), 60);
-  return lines.map(([c, o]) => `  ${c.padEnd(width)} -> ${o}`);
+  // Arrows line up; a condition longer than the column gets a line of its own.
+  const width = Math.max(...lines.map(([c]) => (c.length > MAX_CONDITION_COLUMN ? 0 : c.length)), 'otherwise'.length);
+  return lines.map(([c, o]) => (c.length > width
+    ? `  ${c}\n  ${' '.repeat(width)} -> ${o}`
+    : `  ${c.padEnd(width)} -> ${o}`));
 }
 
 /** The whole readable decision table of a policy. */

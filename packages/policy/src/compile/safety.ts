@@ -1,7 +1,7 @@
 // The safety defaults of the project, in one place so that the BPF prefilter
 // (compile/bpf.ts), the decision program (evaluate.ts) and explain (compile/explain.ts)
 // can never disagree about them.
-import { AUDIT_ARCH, constant, errnoNumber } from '../abi/index.js';
+import { AUDIT_ARCH, constantOf, errnoNumber } from '../abi/index.js';
 import type { ArchName, PolicyIR, Verdict } from '../ir.js';
 
 function errnoVerdict(name: string): Verdict {
@@ -15,12 +15,8 @@ export function auditArch(arch: ArchName): number {
   return AUDIT_ARCH[arch] >>> 0;
 }
 
-/**
- * x86_64's x32 ABI marker in the syscall number (__X32_SYSCALL_BIT in
- * arch/x86/include/uapi/asm/unistd.h). The generated catalogue does not carry it yet;
- * until tools/gen-abi adds it, the value of that header is used.
- */
-export const X32_SYSCALL_BIT = Number(constant('__X32_SYSCALL_BIT') ?? 0x40000000n);
+/** x86_64's x32 ABI marker in the syscall number (__X32_SYSCALL_BIT, arch/x86/include/uapi/asm/unistd.h). */
+export const X32_SYSCALL_BIT = constantOf('__X32_SYSCALL_BIT');
 
 /** The syscall number -1 as seccomp_data.nr holds it (an int read as u32). */
 export const NR_SKIP = 0xffffffff;
@@ -34,8 +30,12 @@ export interface Guard {
   reason: string;
 }
 
+const guardCache = new Map<ArchName, Guard[]>();
+
 /** The guards the prefilter runs before it looks at the syscall number, in order. */
-export function prefilterGuards(native: ArchName): Guard[] {
+export function prefilterGuards(native: ArchName): readonly Guard[] {
+  const cached = guardCache.get(native);
+  if (cached) return cached;
   const guards: Guard[] = [
     // Security: a process can enter the kernel through another ABI than the policy's
     // (on x86_64, `int 0x80` arrives as AUDIT_ARCH_I386 with i386 numbers); its numbers
@@ -52,6 +52,7 @@ export function prefilterGuards(native: ArchName): Guard[] {
     // other numbers: refused. (Checked after nr -1, which has every bit set.)
     guards.push({ id: 'x32', verdict: errnoVerdict('ENOSYS'), reason: `nr has the x32 bit (0x${X32_SYSCALL_BIT.toString(16)})` });
   }
+  guardCache.set(native, guards);
   return guards;
 }
 

@@ -20,6 +20,11 @@ export interface CodeInfo {
   hint: string;
 }
 
+/** Where a code is explained: its section of docs/lint-codes.md. */
+export function docsFor(code: CodeInfo): string {
+  return `docs/lint-codes.md#${code.code.toLowerCase()}-${code.name}`;
+}
+
 const table = [
   // --- SV1xxx: syntax and schema -------------------------------------------------------------
   { code: 'SV1001', name: 'yaml-syntax', severity: 'error', message: 'YAML: {detail}',
@@ -76,10 +81,16 @@ const table = [
     message: "{name} is not one of the {prefix}* constants that '{arg}' of {syscall} takes",
     hint: 'Check the constant: {arg} takes {prefix}* values.' },
   { code: 'SV3007', name: 'bad-glob', severity: 'error', message: "malformed glob '{glob}': {reason}",
-    hint: 'Globs: * (within a path component), ** (any depth), ? and [abc] (one character).' },
+    hint: 'Globs have * and ? (within one path component) and ** (a whole component: any depth).' },
   { code: 'SV3008', name: 'rule-applies-to-nothing', severity: 'warning',
     message: 'no syscall of {syscalls} has the argument(s) this rule matches on ({args}): the rule never applies',
     hint: 'Name syscalls that have these arguments, or remove the rule.' },
+  { code: 'SV3009', name: 'uname-emulation-elsewhere', severity: 'error',
+    message: '`emulate: uname` only fits uname(2), not {syscalls}',
+    hint: 'Put uname (and olduname) in a rule of their own; emulate other calls with `return`.' },
+  { code: 'SV3010', name: 'negative-unsigned', severity: 'warning',
+    message: "'{op}: {value}' on the unsigned argument '{arg}' of {syscall} compares with {unsigned}",
+    hint: "'{arg}' is unsigned: negative numbers are huge values. Write the bound you mean (e.g. ge: 0x80000000 for what a signed view calls negative)." },
   // --- SV31xx: lint ------------------------------------------------------------------------
   { code: 'SV3101', name: 'shadowed-rule', severity: 'warning',
     message: '{rule} never decides anything: {by} already decides every call it could match',

@@ -2,13 +2,16 @@
 import type { z } from 'zod';
 import type { Diagnostic } from '../diagnostics.js';
 import { diag } from './codes.js';
+import { policyShape } from './schema.js';
+import { didYouMean } from './suggest.js';
 import type { SourceFile, YamlPath } from './source.js';
 
 type Issue = z.core.$ZodIssue;
 
 const RULE_KEYS = ['name', 'description', 'syscalls', 'match', 'action', 'log', 'acknowledge'];
 const OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'in', 'not-in', 'all', 'any', 'none', 'equals', 'under', 'glob'];
-export const TOP_KEYS = ['sysvm', 'name', 'description', 'extends', 'vars', 'default', 'rules'];
+/** The top-level keys, from the schema (intent-level sections will be added there). */
+export const TOP_KEYS: readonly string[] = Object.keys(policyShape);
 const UNAME = ['sysname', 'nodename', 'release', 'version', 'machine', 'domainname'];
 
 /** A readable name for a place in the document: `rules[2].match.flags`. */
@@ -17,7 +20,7 @@ export function describePath(path: YamlPath): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-function knownKeys(path: YamlPath): string[] {
+function knownKeys(path: YamlPath): readonly string[] {
   const last = path[path.length - 1];
   if (path.length === 0) return TOP_KEYS;
   if (path[0] === 'rules' && path.length === 2) return RULE_KEYS;
@@ -53,7 +56,7 @@ export function issuesToDiagnostics(issues: readonly Issue[], base: YamlPath, ro
         const hint = path.length === 1 && path[0] === 'default' && (key === 'log' || key === 'acknowledge')
           ? `With \`${key}\`, write the action under \`action:\`: default: { action: { deny: EPERM }, ${key}: ... }` : undefined;
         out.push(diag('SV1002', src.keyRange(path, key), { key, where: describePath(path),
-          known: known.length ? known.join(', ') : '(none)' }, hint));
+          known: known.length ? known.join(', ') : '(none)' }, hint ?? didYouMean(key, known, undefined)));
       }
       return;
     }

@@ -22,6 +22,7 @@ import { expandTilde, globProblem, normaliseGlob, normalisePath } from './paths.
 import { policyShape, rule as ruleSchema, type ActionSpec, type ConditionMapSpec, type ConditionSpec,
   type IntValueSpec, type RuleSpec } from './schema.js';
 import { SourceFile, type YamlPath } from './source.js';
+import { didYouMean } from './suggest.js';
 import { VarScope, type PolicyContext, type VarDef } from './vars.js';
 
 type SyscallInfo = NonNullable<ReturnType<typeof syscallByName>>;
@@ -84,6 +85,8 @@ export interface PolicyModel {
   default?: ModelDefault;
   vars: VarDef[];
   context: PolicyContext;
+  /** False when a schema error dropped part of a file: findings about what is missing are then unreliable. */
+  complete: boolean;
 }
 
 export interface LoadResult {
@@ -146,7 +149,7 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
   const src = new SourceFile(file, text);
   src.diagnostics.forEach(report);
   const unit: Unit = { file, src, extendsRefs: [], rules: [], vars: [], valid: new Set() };
-  if (src.doc.errors.length > 0) return unit;
+  if (src.doc.errors.length > 0 || src.failed) return unit;
   const value = src.value;
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
     report(diag('SV1003', src.range([]), { detail: 'a policy is a YAML mapping that starts with `sysvm: 1`' },
@@ -157,7 +160,8 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
   unit.value = obj;
   for (const key of Object.keys(obj)) {
     if (!TOP_KEYS.includes(key)) {
-      report(diag('SV1002', src.keyRange([], key), { key, where: 'the policy', known: TOP_KEYS.join(', ') }));
+      report(diag('SV1002', src.keyRange([], key), { key, where: 'the policy', known: TOP_KEYS.join(', ') },
+        didYouMean(key, TOP_KEYS)));
     }
   }
   if (!('sysvm' in obj)) {
@@ -220,6 +224,9 @@ function withoutUnknownKeys(raw: unknown, issues: readonly { code?: string; path
 // --- the resolver -----------------------------------------------------------------------------
 
 const PATH_OPS = new Set(['equals', 'under', 'glob']);
+const ORDER_OPS = new Set(['lt', 'le', 'gt', 'ge']);
+/** The calls whose result is a struct utsname (what `emulate: uname` writes). */
+const UNAME_CALLS = ['uname', 'olduname', 'oldolduname'];
 
 type CompiledAlt = Condition[];
 
@@ -232,7 +239,10 @@ class Resolver {
   private scope!: VarScope;
 
   constructor(private readonly options: LoadOptions) {
-    this.ctx = { ...defaultContext(), ...options.context };
+    const given = options.context ?? {};
+    // Only what the caller did not give is read from this process.
+    const need = !given.cwd || !given.home || !given.tmp || !given.env;
+    this.ctx = need ? { ...defaultContext(), ...given } : given as PolicyContext;
   }
 
   report = (d: Diagnostic): void => {
@@ -315,6 +325,8 @@ class Resolver {
     let def: ModelDefault | undefined;
     if (defUnit?.default) def = this.resolveDefault(defUnit, defUnit.default.spec, defUnit.default.path);
     const root = this.units[0]!;
+    // Security: there is no implicit default. A policy must say whether unmatched calls fail
+    // (fail closed) or pass; without one there is no IR, so nothing can run under it.
     if (!defUnit && root.value && this.units.every((u) => u.value && !('default' in u.value))) {
       this.report(diag('SV3001', root.src.range([])));
     }
@@ -324,7 +336,9 @@ class Resolver {
       this.scope.expand(v.value, v.range);
       v.used = false;
     }
-    const model: PolicyModel = { files: this.units.map((u) => u.file), rules, vars: [...defs.values()], context: this.ctx };
+    const complete = !this.diagnostics.some((d) => d.severity === 'error' && d.code.startsWith('SV1'));
+    const model: PolicyModel = { files: this.units.map((u) => u.file), rules, vars: [...defs.values()], context: this.ctx,
+      complete };
     if (def) model.default = def;
     let index = 0;
     for (const r of rules) for (const p of r.parts) p.index = index++;
@@ -347,6 +361,10 @@ class Resolver {
     const action = full ? full.action : spec as ActionSpec;
     const verdict = this.compileAction(action, full ? [...path, 'action'] : path, u);
     if (!verdict) return undefined;
+    if (verdict.kind === 'emulate' && verdict.emulate.kind === 'uname') {
+      this.report(diag('SV3009', src.range(path), { syscalls: 'every other call the default decides' }));
+      return undefined;
+    }
     const d: ModelDefault = { file: u.file, verdict, log: full?.log ?? false, source: src.range(path) };
     if (full?.acknowledge) d.acknowledge = { reason: full.acknowledge, range: src.range([...path, 'acknowledge']) };
     return d;
@@ -408,14 +426,14 @@ class Resolver {
         const members = expandGroup(entry, (n) => syscallByName(n) !== undefined, all);
         if (!members) {
           this.report(diag('SV2002', src.range(path), { name: entry, known: GROUP_NAMES.join(', ') },
-            hintFor(entry, GROUP_NAMES, `Known groups: ${GROUP_NAMES.join(', ')}.`)));
+            didYouMean(entry, GROUP_NAMES, `Known groups: ${GROUP_NAMES.join(', ')}.`)));
           continue;
         }
         for (const m of members) if (!named.includes(m)) named.push(m);
         continue;
       }
       if (!syscallByName(entry)) {
-        this.report(diag('SV2001', src.range(path), { name: entry }, hintFor(entry, all(), undefined)));
+        this.report(diag('SV2001', src.range(path), { name: entry }, didYouMean(entry, all(), undefined)));
         continue;
       }
       if (explicit.has(entry)) duplicates.push(entry);
@@ -437,7 +455,7 @@ class Resolver {
         const known = [...new Set(infos.flatMap(argNames))];
         const list = explicit.size > 0 ? [...explicit.keys()].join(', ') : 'the syscalls of this rule';
         this.report(diag('SV2003', src.keyRange(alt.path, key), { name: key, syscalls: list,
-          known: known.slice(0, 24).join(', ') || '(none)' }, hintFor(key, known, undefined)));
+          known: known.slice(0, 24).join(', ') || '(none)' }, didYouMean(key, known, undefined)));
       }
     }
 
@@ -473,6 +491,12 @@ class Resolver {
       const layout = layouts.get(key);
       if (layout) layout.syscalls.push(s.name);
       else layouts.set(key, { syscalls: [s.name], match: compiled });
+    }
+    if (verdict?.kind === 'emulate' && verdict.emulate.kind === 'uname') {
+      const others = named.filter((n) => !UNAME_CALLS.includes(n));
+      if (others.length > 0) {
+        this.report(diag('SV3009', src.range([...base, 'syscalls']), { syscalls: others.join(', ') }));
+      }
     }
     if (this.errorCount() > errorsBefore || !verdict) return undefined;
     if (layouts.size === 0 && named.length > 0 && alts.length > 0) {
@@ -547,8 +571,14 @@ class Resolver {
       const vals: bigint[] = [];
       raw.forEach((v, i) => {
         const vr = Array.isArray(value) ? src.range([...opPath, i]) : range;
-        const n = this.intValue(v, arg, s, vr);
+        const n = this.intValue(v, arg, key, s, vr);
         if (n !== undefined) vals.push(n);
+        // An order comparison of an unsigned argument with a negative number is almost
+        // always a mistake: -1 on a size_t is 0xffffffffffffffff, the largest value.
+        if (n !== undefined && !arg.signed && ORDER_OPS.has(op) && typeof v !== 'string' && BigInt(v) < 0n) {
+          this.report(diag('SV3010', vr, { value: String(v), arg: key, syscall: s.name, op,
+            unsigned: `0x${n.toString(16)}` }));
+        }
       });
       if (vals.length !== raw.length) continue;
       const values = bitOp ? [vals.reduce((a, b) => a | b, 0n)] : listOp ? vals : vals.slice(0, 1);
@@ -559,18 +589,19 @@ class Resolver {
     return out;
   }
 
-  private intValue(v: IntValueSpec, arg: ArgInfo, s: SyscallInfo, range: SourceRange): bigint | undefined {
+  /** `shown` is the argument's name as the policy wrote it (an alias such as `domain`, or the kernel's). */
+  private intValue(v: IntValueSpec, arg: ArgInfo, shown: string, s: SyscallInfo, range: SourceRange): bigint | undefined {
     let n: bigint;
     if (typeof v === 'string') {
       const c = constant(v);
       if (c === undefined) {
         const family = arg.constPrefix ? constantsWithPrefix(arg.constPrefix).map(([k]) => k) : [];
-        const fallback = family.length > 0 ? `'${arg.name}' of ${s.name} takes ${arg.constPrefix}* constants, e.g. ${family.slice(0, 6).join(', ')}.` : undefined;
-        this.report(diag('SV2004', range, { name: v }, hintFor(v, family, fallback)));
+        const fallback = family.length > 0 ? `'${shown}' of ${s.name} takes ${arg.constPrefix}* constants, e.g. ${family.slice(0, 6).join(', ')}.` : undefined;
+        this.report(diag('SV2004', range, { name: v }, didYouMean(v, family, fallback)));
         return undefined;
       }
       if (arg.constPrefix && !v.startsWith(arg.constPrefix)) {
-        this.report(diag('SV3006', range, { name: v, prefix: arg.constPrefix, arg: arg.name, syscall: s.name }));
+        this.report(diag('SV3006', range, { name: v, prefix: arg.constPrefix, arg: shown, syscall: s.name }));
       }
       n = c;
     } else n = BigInt(v);
@@ -578,7 +609,8 @@ class Resolver {
     const min = -(1n << (w - 1n));
     const max = (1n << w) - 1n;
     if (n < min || n > max) {
-      this.report(diag('SV3005', range, { value: String(v), width: arg.width, arg: arg.name, syscall: s.name }));
+      const written = typeof v === 'string' ? v : n < 0n || n < 0x10000n ? String(n) : `0x${n.toString(16)}`;
+      this.report(diag('SV3005', range, { value: written, width: arg.width, arg: shown, syscall: s.name }));
       return undefined;
     }
     return BigInt.asUintN(arg.width, n);
@@ -602,33 +634,6 @@ class Resolver {
 }
 
 const shortFile = (f: string): string => f.split('/').pop() ?? f;
-
-/** "Did you mean ...?" by edit distance, or the fallback hint. */
-function hintFor(name: string, candidates: readonly string[], fallback: string | undefined): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(name, c);
-    if (d < bestD) { bestD = d; best = c; }
-  }
-  if (best !== undefined && bestD <= Math.max(1, Math.floor(name.length / 3))) return `Did you mean '${best}'?`;
-  return fallback;
-}
-
-/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i]!;
-      const up = d[i - 1]!;
-      row[j] = Math.min(up[j]! + 1, row[j - 1]! + 1, up[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
-}
 
 /**
  * Load a policy and everything it extends, and compile it to PolicyIR.
@@ -654,7 +659,8 @@ export function loadPolicy(source: string | PolicyText, options: LoadOptions = {
   }
   if (!root) {
     const ctx = { ...defaultContext(), ...options.context };
-    return { diagnostics: r.diagnostics, sources: r.sources, model: { files: [], rules: [], vars: [], context: ctx } };
+    return { diagnostics: r.diagnostics, sources: r.sources,
+      model: { files: [], rules: [], vars: [], context: ctx, complete: false } };
   }
   r.loadAll(root);
   const { ir, model } = r.resolve();

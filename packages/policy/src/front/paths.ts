@@ -21,20 +21,16 @@ export function expandTilde(p: string, home: string): string {
   return p;
 }
 
-/** Why a glob is malformed, or undefined if it is fine. */
+/**
+ * Why a glob is malformed, or undefined if it is fine. The syntax is what `evaluate` matches
+ * (compile/pathmatch.ts): `*` and `?` within one path component, `**` as a whole component
+ * for any depth. Character classes and escapes are not part of it; they are refused rather
+ * than silently matched as literal characters.
+ */
 export function globProblem(glob: string): string | undefined {
-  let inClass = false;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '\\') { i++; continue; }
-    if (inClass) {
-      if (c === ']' && glob[i - 1] !== '[' && !(glob[i - 1] === '!' && glob[i - 2] === '[')) inClass = false;
-      else if (c === '/') return 'a [...] class cannot contain /';
-    } else if (c === '[') inClass = true;
-  }
-  if (inClass) return 'unclosed [';
-  if (glob.endsWith('\\')) return 'ends with a lone \\';
-  if (/[^/]\*\*|\*\*[^/]/.test(glob)) return '** must be a whole path component (a/**/b)';
+  if (/[[\]]/.test(glob)) return 'character classes ([...]) are not supported';
+  if (glob.includes('\\')) return 'escapes (\\) are not supported';
+  if (glob.split('/').some((seg) => seg.includes('**') && seg !== '**')) return '** must be a whole path component (a/**/b)';
   return undefined;
 }
 

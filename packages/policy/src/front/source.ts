@@ -14,6 +14,8 @@ export class SourceFile {
   /** The document as plain JS (big integers as bigint), or undefined if it is not usable. */
   readonly value: unknown;
   readonly diagnostics: Diagnostic[] = [];
+  /** True when the document could not be turned into a value (see `value`). */
+  failed = false;
 
   constructor(readonly file: string, readonly text: string) {
     this.doc = parseDocument(text, { lineCounter: this.lineCounter, intAsBigInt: true, prettyErrors: false,
@@ -24,7 +26,19 @@ export class SourceFile {
     for (const w of this.doc.warnings) {
       this.diagnostics.push(diag('SV1006', this.offsetRange(w.pos[0], w.pos[1]), { detail: firstLine(w.message) }));
     }
-    this.value = this.doc.errors.length === 0 ? normaliseInts(this.doc.toJS({ maxAliasCount: 100 })) : undefined;
+    let value: unknown;
+    if (this.doc.errors.length === 0) {
+      try {
+        value = normaliseInts(this.doc.toJS({ maxAliasCount: 100 }));
+      } catch (e) {
+        // toJS throws on what the parser lets through (an alias without its anchor, an alias
+        // bomb): report it like a syntax error instead of a stack trace.
+        const at = (e as { source?: { range?: [number, number] } }).source?.range;
+        this.diagnostics.push(diag('SV1001', this.offsetRange(at?.[0] ?? 0, at?.[1] ?? 0), { detail: firstLine(String((e as Error).message)) }));
+        this.failed = true;
+      }
+    }
+    this.value = value;
   }
 
   /** The range of the text between two offsets. */

@@ -7,6 +7,7 @@ import { constantsWithPrefix, syscallByName } from '../abi/index.js';
 import { diag } from '../front/codes.js';
 import type { ModelRule, PolicyModel } from '../front/load.js';
 import { BUILTIN_PREFIX } from '../front/load.js';
+import { pathGlob, pathUnder } from '../compile/pathmatch.js';
 
 export interface LintCheck {
   /** The codes this check can report. */
@@ -109,23 +110,54 @@ const dangerousPass: LintCheck = {
 
 // --- shadowing ----------------------------------------------------------------------------------
 
-/** A condition without its source, as a comparable string. Path conditions over several
- *  arguments depend on the verdict (any path for deny-like, every path for pass). */
-function condKey(c: Condition, pass: boolean): string {
-  if (c.kind === 'int') return `i${c.arg}/${c.width}/${c.op}/${c.values.join(',')}`;
-  return `p${c.args.join(',')}/${c.op}/${c.values.join('\0')}${c.args.length > 1 ? (pass ? '/every' : '/any') : ''}`;
+/** Whether condition `b` (of a rule with verdict class `bPass`) implies condition `a`: every
+ *  invocation satisfying b satisfies a. Conservative: false when unsure. */
+function implies(a: Condition, b: Condition, aPass: boolean, bPass: boolean): boolean {
+  if (a.kind === 'int' && b.kind === 'int') {
+    if (a.arg !== b.arg || a.width !== b.width) return false;
+    const bv = b.values;
+    const av = a.values;
+    if (a.op === b.op && av.length === bv.length && av.every((v, i) => v === bv[i])) return true;
+    const bSet = b.op === 'eq' ? bv.slice(0, 1) : b.op === 'in' ? bv : undefined;
+    if (bSet) {
+      if (a.op === 'eq') return bSet.length > 0 && bSet.every((v) => v === av[0]);
+      if (a.op === 'in') return bSet.every((v) => av.includes(v));
+      if (a.op === 'ne') return !bSet.includes(av[0]!);
+      if (a.op === 'not-in') return bSet.every((v) => !av.includes(v));
+      if (a.op === 'all') return bSet.every((v) => (v & av[0]!) === av[0]);
+      if (a.op === 'none') return bSet.every((v) => (v & av[0]!) === 0n);
+      if (a.op === 'any') return bSet.every((v) => (v & av[0]!) !== 0n);
+    }
+    if (a.op === 'all' && b.op === 'all') return (av[0]! & bv[0]!) === av[0];
+    if (a.op === 'none' && b.op === 'none') return (av[0]! & bv[0]!) === av[0];
+    if (a.op === 'any' && b.op === 'all') return (av[0]! & bv[0]!) !== 0n;
+    return false;
+  }
+  if (a.kind === 'path' && b.kind === 'path') {
+    if (a.args.length !== b.args.length || a.args.some((x, i) => x !== b.args[i])) return false;
+    // With several path arguments a pass rule needs every path, a deny-like one any path.
+    if (a.args.length > 1 && aPass && !bPass) return false;
+    if (a.op === 'under' && (b.op === 'under' || b.op === 'equals')) {
+      return b.values.every((v) => a.values.some((base) => pathUnder(v, base)));
+    }
+    if (a.op === 'equals' && b.op === 'equals') return b.values.every((v) => a.values.includes(v));
+    if (a.op === 'glob' && b.op === 'equals') return b.values.every((v) => a.values.some((g) => pathGlob(v, g)));
+    if (a.op === 'glob' && b.op === 'glob') return b.values.every((v) => a.values.includes(v));
+    return false;
+  }
+  return false;
 }
 
-/** Whether `a` matches every invocation `b` matches (for one syscall): each alternative of b
- *  contains all conditions of some alternative of a. */
+/** Whether rule part `a` matches every invocation part `b` matches (for one syscall): each
+ *  alternative of b implies some alternative of a. An unreadable path is left out: a deny
+ *  after a pass on the same paths is reported although it still fails closed on such paths. */
 function covers(a: RuleIR, b: RuleIR): boolean {
   if (a.match === null) return true;
   if (b.match === null) return false;
-  const aAlts = a.match.map((alt) => new Set(alt.map((c) => condKey(c, isPass(a.verdict)))));
-  return b.match.every((alt) => {
-    const keys = new Set(alt.map((c) => condKey(c, isPass(b.verdict))));
-    return aAlts.some((aa) => [...aa].every((k) => keys.has(k)));
-  });
+  const aPass = isPass(a.verdict);
+  const bPass = isPass(b.verdict);
+  return b.match.every((bAlt) => a.match!.some((aAlt) =>
+    aAlt.every((ac) => bAlt.some((bc) => implies(ac, bc, aPass, bPass)))));
 }
 
 const shadowing: LintCheck = {
@@ -307,6 +339,8 @@ const unusedVars: LintCheck = {
   codes: ['SV3110'],
   what: 'variables defined but never used',
   run(model) {
+    // A rule dropped for a schema error may be the one that used the variable.
+    if (!model.complete) return [];
     return model.vars.filter((v) => !v.used && !v.file.startsWith(BUILTIN_PREFIX))
       .map((v) => diag('SV3110', v.keyRange, { name: v.name }));
   },

@@ -2,12 +2,13 @@
 // program comes from @sysvm/policy's compiler). struct sock_filter is 8 bytes:
 // u16 code, u8 jt, u8 jf, u32 k.
 import {
-  AUDIT_ARCH_X86_64, ENOSYS, EPERM, NR, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_TRACE, X32_SYSCALL_BIT,
+  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ENOSYS, EPERM, NR, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_TRACE, X32_SYSCALL_BIT,
 } from './consts.js';
 
 export const BPF_LD_W_ABS = 0x20;
 export const BPF_JEQ_K = 0x15;
 export const BPF_JGE_K = 0x35;
+export const BPF_JSET_K = 0x45;
 export const BPF_RET_K = 0x06;
 /** Offsets in struct seccomp_data. */
 export const SECCOMP_DATA_NR = 0;
@@ -18,6 +19,7 @@ export interface Insn { code: number; jt: number; jf: number; k: number }
 export const ld = (off: number): Insn => ({ code: BPF_LD_W_ABS, jt: 0, jf: 0, k: off });
 export const jeq = (k: number, jt: number, jf: number): Insn => ({ code: BPF_JEQ_K, jt, jf, k: k >>> 0 });
 export const jge = (k: number, jt: number, jf: number): Insn => ({ code: BPF_JGE_K, jt, jf, k: k >>> 0 });
+export const jset = (k: number, jt: number, jf: number): Insn => ({ code: BPF_JSET_K, jt, jf, k: k >>> 0 });
 export const ret = (k: number): Insn => ({ code: BPF_RET_K, jt: 0, jf: 0, k: k >>> 0 });
 
 export function assemble(prog: Insn[]): Uint8Array {
@@ -41,6 +43,15 @@ export function assemble(prog: Insn[]): Uint8Array {
  *    supervisor, which still refuses any target outside the sandbox);
  *  - io_uring_setup(2) fails with EPERM unless the policy names it: io_uring does the
  *    work of syscalls without any syscall the tracer could see;
+ *  - clone(2) with CLONE_UNTRACED fails with EPERM: that flag keeps the child from being
+ *    attached automatically, and it would run on untraced (and survive the sandbox);
+ *  - clone3(2) fails with ENOSYS: its flags are in memory, which neither BPF nor (safely,
+ *    against a sibling thread) the supervisor can check for CLONE_UNTRACED; libc then
+ *    falls back to clone(2);
+ *  - process_vm_readv/writev (ptrace-like access to another process's memory) always
+ *    stop, so that the supervisor can refuse a pid outside the sandbox;
+ *  - pidfd_getfd fails with EPERM: its target is named by an fd that a sibling thread can
+ *    dup2 over after any check;
  *  - syscall number -1 is never trapped: tracers set it to skip a call.
  */
 export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean }): Uint8Array {
@@ -51,14 +62,25 @@ export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean
     /* 1 */ jeq(AUDIT_ARCH_X86_64, 1, 0),
     /* 2 */ ret(ENOSYS_RET),
     /* 3 */ ld(SECCOMP_DATA_NR),
-    /* 4 */ jeq(0xffffffff, 6, 0), // -> 11 allow
+    /* 4 */ jeq(0xffffffff, 17, 0), // -> 22 allow
     /* 5 */ jge(X32_SYSCALL_BIT, 0, 1),
     /* 6 */ ret(ENOSYS_RET),
     /* 7 */ jeq(NR.ptrace, 0, 1),
     /* 8 */ ret(opts.allowPtrace ? SECCOMP_RET_TRACE : EPERM_RET),
     /* 9 */ jeq(NR.io_uring_setup, 0, 1),
     /* 10*/ ret(opts.allowIoUring ? SECCOMP_RET_ALLOW : EPERM_RET),
-    /* 11*/ ret(SECCOMP_RET_ALLOW),
+    /* 11*/ jeq(NR.clone3, 0, 1),
+    /* 12*/ ret(ENOSYS_RET),
+    /* 13*/ jeq(NR.process_vm_readv, 1, 0), // -> 15 trace
+    /* 14*/ jeq(NR.process_vm_writev, 0, 1),
+    /* 15*/ ret(SECCOMP_RET_TRACE),
+    /* 16*/ jeq(NR.pidfd_getfd, 0, 1),
+    /* 17*/ ret(EPERM_RET),
+    /* 18*/ jeq(NR.clone, 0, 3), // -> 22 allow
+    /* 19*/ ld(seccompDataArgLo(0)),
+    /* 20*/ jset(CLONE_UNTRACED, 0, 1),
+    /* 21*/ ret(EPERM_RET),
+    /* 22*/ ret(SECCOMP_RET_ALLOW),
   ]);
 }
 

@@ -108,8 +108,13 @@ export const EFAULT = c('EFAULT');
 export const EINVAL = c('EINVAL');
 export const ENOSYS = c('ENOSYS');
 
+// <linux/sched.h>
+export const CLONE_UNTRACED = c('CLONE_UNTRACED');
+
 // The calls the runtime itself acts on.
 export const NR = {
+  clone: nr('clone'),
+  clone3: nr('clone3'),
   uname: nr('uname'),
   execve: nr('execve'),
   execveat: nr('execveat'),
@@ -117,6 +122,9 @@ export const NR = {
   ptrace: nr('ptrace'),
   seccomp: nr('seccomp'),
   io_uring_setup: nr('io_uring_setup'),
+  process_vm_readv: nr('process_vm_readv'),
+  process_vm_writev: nr('process_vm_writev'),
+  pidfd_getfd: nr('pidfd_getfd'),
 } as const;
 
 // Not in the catalogue's tables: <linux/inotify.h>, <linux/fs.h>, <linux/fanotify.h>, <linux/mount.h>.

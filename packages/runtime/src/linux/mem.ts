@@ -32,8 +32,10 @@ export function readCString(pid: number, addr: bigint, max = 4096): Buffer | nul
   const chunks: Buffer[] = [];
   let total = 0;
   let at = addr;
+  let want = 256; // most paths are short: read a little first, then a page at a time
   while (total <= max) {
-    const n = PAGE_SIZE - Number(at & PAGE_MASK); // never cross a page in one read
+    const n = Math.min(want, PAGE_SIZE - Number(at & PAGE_MASK)); // never cross a page in one read
+    want = PAGE_SIZE;
     const chunk = readMem(pid, at, n);
     if (chunk === null || chunk.length === 0) return null;
     const nul = chunk.indexOf(0);

@@ -19,8 +19,7 @@ export type EntryAction =
   | { tag: 'skipexit'; rewrite?: ArgRewrite[] }
   | { tag: 'exit'; rewrite?: ArgRewrite[] };
 
-/** Set argument register `arg` (0..5) to `value` before the call runs. */
-export interface ArgRewrite { arg: number; value: bigint }
+import type { ArgRewrite } from '../types.js';
 
 /** Per-thread state the backends and the core share. */
 export interface Tracee {

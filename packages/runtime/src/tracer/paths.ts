@@ -107,7 +107,22 @@ function baseDir(tid: number, dirfd: number | undefined, args: readonly bigint[]
   const fd = dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!));
   try {
     const link = fd === AT_FDCWD ? readlinkSync(`/proc/${tid}/cwd`) : readlinkSync(`/proc/${tid}/fd/${fd}`);
-    return link.startsWith('/') ? link : undefined;
+    // The kernel prints a removed directory as "PATH (deleted)": no base to resolve from.
+    return link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What an fd (or the cwd, for AT_FDCWD) refers to: an absolute path, or for an object
+ * outside the filesystem its kernel name such as `pipe:[123]` or `anon_inode:[eventfd]`
+ * (never starts with `/`; path conditions treat it as outside every subtree).
+ */
+function fdObject(tid: number, dirfd: number | undefined, args: readonly bigint[]): string | undefined {
+  const fd = dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!));
+  try {
+    return fd === AT_FDCWD ? readlinkSync(`/proc/${tid}/cwd`) : readlinkSync(`/proc/${tid}/fd/${fd}`);
   } catch {
     return undefined;
   }
@@ -123,46 +138,29 @@ function procSelf(path: string, pid: number, tid: number): string {
 }
 
 /**
- * Resolve an absolute path as the kernel would, component by component (lstat/readlink),
- * appending components that do not exist lexically. `follow`: follow a final symlink.
+ * Resolve `rel` from the canonical directory `cur` as the kernel would, component by
+ * component (lstat, readlink), appending what does not exist lexically.
+ * `follow`: follow a final symlink. A trailing slash always follows.
  */
-export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0): string {
-  if (pid !== 0) path = procSelf(path, pid, tid);
-  if (!path.startsWith('/proc/')) {
-    // Fast path: realpath(3) does the same walk in C.
-    try {
-      if (follow) return realpathSync.native(path);
-      const name = posix.basename(path);
-      if (name !== '' && name !== '.' && name !== '..' && !path.endsWith('/')) {
-        const dir = realpathSync.native(posix.dirname(path));
-        return dir === '/' ? `/${name}` : `${dir}/${name}`;
-      }
-    } catch {
-      // fall through to the walk: something does not exist, or a loop
-    }
-  }
-  const todo = path.split('/').filter((c) => c !== '' && c !== '.');
-  const trailingSlash = path.endsWith('/');
-  let cur = '/';
+function walk(cur: string, rel: string, follow: boolean, pid: number, tid: number): string {
+  const todo = rel.split('/').filter((c) => c !== '' && c !== '.');
+  const trailingSlash = rel.endsWith('/');
   let links = 0;
   while (todo.length > 0) {
     const c = todo.shift()!;
-    if (c === '.' || c === '') continue;
     if (c === '..') { cur = posix.dirname(cur); continue; }
     const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
-    const last = todo.length === 0;
-    if (last && !follow && !trailingSlash) { cur = next; break; }
-    let isLink = false;
+    if (todo.length === 0 && !follow && !trailingSlash) return next;
+    const st = lstatSync(next, { throwIfNoEntry: false });
+    if (st === undefined) return posix.normalize([next, ...todo].join('/'));
+    if (!st.isSymbolicLink()) { cur = next; continue; }
+    if (++links > 40) return posix.normalize([next, ...todo].join('/')); // ELOOP: the call fails
+    let target: string;
     try {
-      isLink = lstatSync(next).isSymbolicLink();
+      target = readlinkSync(next);
     } catch {
-      // Does not exist: the rest is appended lexically (the call itself will fail or create it).
-      cur = posix.normalize([next, ...todo].join('/'));
-      break;
+      return posix.normalize([next, ...todo].join('/'));
     }
-    if (!isLink) { cur = next; continue; }
-    if (++links > 40) { cur = posix.normalize([next, ...todo].join('/')); break; } // ELOOP
-    let target = readlinkSync(next);
     if (pid !== 0 && cur === '/proc' && (c === 'self' || c === 'thread-self')) {
       target = c === 'self' ? `${pid}` : `${pid}/task/${tid}`;
     }
@@ -170,6 +168,37 @@ export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0)
     todo.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
   }
   return cur;
+}
+
+/**
+ * Resolve an absolute path as the kernel would. `follow`: follow a final symlink.
+ * `pid`/`tid` (when not 0) are the tracee's, for /proc/self and /proc/thread-self.
+ */
+export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0): string {
+  if (pid !== 0) path = procSelf(path, pid, tid);
+  if (!path.startsWith('/proc/')) {
+    // Fast path: realpath(3) does the same walk in C.
+    try {
+      const name = posix.basename(path);
+      if (follow || name === '.' || name === '..') return realpathSync.native(path);
+      if (name !== '' && !path.endsWith('/')) {
+        const dir = realpathSync.native(posix.dirname(path));
+        return dir === '/' ? `/${name}` : `${dir}/${name}`;
+      }
+    } catch {
+      // fall through to the walk: something does not exist, or a loop
+    }
+  }
+  return walk('/', path, follow, pid, tid);
+}
+
+/**
+ * Resolve `rel` (relative) from `base`, a directory path the kernel printed for a dirfd or
+ * the cwd (so already canonical): only the relative part is walked.
+ */
+export function resolveRelative(base: string, rel: string, follow: boolean, pid = 0, tid = 0): string {
+  if (base.startsWith('/proc')) return resolveAbsolute(`${base}/${rel}`, follow, pid, tid);
+  return walk(base, rel, follow, pid, tid);
 }
 
 /** Dereferences the path arguments of one stopped call, lazily, each at most once. */
@@ -207,14 +236,14 @@ export class PathDeref {
     if (text === '') {
       const empty = spec.emptyPath !== undefined
         && (Number(this.args[spec.emptyPath]! & 0xffffffffn) & AT_EMPTY_PATH) !== 0;
-      return empty ? baseDir(this.tid, spec.dirfd, this.args) : undefined;
+      // With AT_EMPTY_PATH the call acts on the fd itself (glibc's fstat() is
+      // newfstatat(fd, "", AT_EMPTY_PATH)): its "path" is what the fd refers to, which
+      // for a pipe, socket or anonymous inode is not a filesystem path ("pipe:[123]").
+      return empty ? fdObject(this.tid, spec.dirfd, this.args) : undefined;
     }
-    let abs = text;
-    if (!text.startsWith('/')) {
-      const base = baseDir(this.tid, spec.dirfd, this.args);
-      if (base === undefined) return undefined;
-      abs = `${base}/${text}`;
-    }
-    return resolveAbsolute(abs, follows(spec.follow, this.tid, this.args), this.pid, this.tid);
+    const follow = follows(spec.follow, this.tid, this.args);
+    if (text.startsWith('/')) return resolveAbsolute(text, follow, this.pid, this.tid);
+    const base = baseDir(this.tid, spec.dirfd, this.args);
+    return base === undefined ? undefined : resolveRelative(base, text, follow, this.pid, this.tid);
   }
 }

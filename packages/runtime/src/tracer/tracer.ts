@@ -16,10 +16,10 @@ import os from 'node:os';
 
 import { syscallName } from '../abi.js';
 import { emulateUname } from '../emulate/uname.js';
-import type { Decision, Invocation, SourceRange, Verdict } from '../ir.js';
+import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
-  AUDIT_ARCH_X86_64, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
+  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
   PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
   PTRACE_GETEVENTMSG, PTRACE_LISTEN, PTRACE_SEIZE, PTRACE_SYSCALL, PTRACE_SYSCALL_INFO_ENTRY,
   PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
@@ -28,7 +28,9 @@ import {
 import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
 import { PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
-import type { AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorPolicy } from '../types.js';
+import type {
+  AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
+} from '../types.js';
 import { type Backend, type EntryAction, makeBackend, PtraceBackend, type Tracee } from './backend.js';
 import { type LaunchSpec, LaunchError, spawnStub } from './launch.js';
 import { decodeArgs } from './decode.js';
@@ -82,6 +84,28 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
 const wifexited = (s: number): boolean => (s & 0x7f) === 0;
 const wifstopped = (s: number): boolean => (s & 0xff) === 0x7f;
 
+const VERDICTS = new Set(['allow', 'deny', 'kill', 'trace', 'emulate']);
+
+/** A decision the core can carry out, or an exception (which denies the call). */
+function checkDecision(d: SupervisorDecision): void {
+  const v = (d as Partial<SupervisorDecision> | undefined)?.verdict;
+  if (v === undefined || !VERDICTS.has(v.kind)) throw new Error(`decide returned no valid verdict: ${JSON.stringify(v)}`);
+  if (v.kind === 'deny' && !(Number.isInteger(v.errno) && v.errno > 0 && v.errno < 4096)) {
+    throw new Error(`deny needs an errno in 1..4095, not ${String(v.errno)}`);
+  }
+  if (v.kind === 'emulate' && v.emulate?.kind !== 'return' && v.emulate?.kind !== 'uname') {
+    throw new Error('emulate needs { kind: "return", value } or { kind: "uname", fields }');
+  }
+  if (v.kind === 'emulate' && v.emulate.kind === 'return' && !Number.isSafeInteger(v.emulate.value)) {
+    throw new Error('emulate return needs an integer value');
+  }
+  for (const r of d.rewrite ?? []) {
+    if (!Number.isInteger(r.arg) || r.arg < 0 || r.arg > 5 || typeof r.value !== 'bigint') {
+      throw new Error(`rewrite of argument ${String(r.arg)}: give { arg: 0..5, value: bigint }`);
+    }
+  }
+}
+
 export function decodeStatus(s: number): ExitStatus {
   if (wifexited(s)) return { code: (s >> 8) & 0xff, signal: null, signalNumber: null };
   const n = s & 0x7f;
@@ -114,7 +138,14 @@ export class Tracer {
   /** Launch `spec` under the tracer and trace it to the end. Blocks the calling thread. */
   run(spec: LaunchSpec): TracerResult {
     this.launch(spec);
-    this.loop();
+    try {
+      this.loop();
+    } catch (e) {
+      // Whatever went wrong, nothing may run on untraced and nothing is left a zombie.
+      this.killAll();
+      this.drain();
+      throw e;
+    }
     return { status: this.mainStatus!, stats: this.stats, backend: this.backend.name };
   }
 
@@ -182,6 +213,13 @@ export class Tracer {
   private killAll(): void {
     this.killing = true;
     for (const t of this.threads.values()) kill(t.tid, SIGKILL);
+  }
+
+  /** Reap every tracee after killAll(). */
+  private drain(): void {
+    while (waitpid(-1, this.status, __WALL | __WNOTHREAD) > 0 || errno() === EINTR) {
+      // reaping
+    }
   }
 
   // --- the loop -----------------------------------------------------------------------
@@ -308,7 +346,7 @@ export class Tracer {
           return;
         }
         t.stub = false;
-        if (this.backend.installsFilter) return this.startInstall(t);
+        return this.startInstall(t);
       }
       if (this.backend.decidesAtEntry) this.decisionStop(t, op);
       else this.backend.resume(t, 0);
@@ -321,7 +359,7 @@ export class Tracer {
     this.backend.resume(t, 0);
   }
 
-  // --- the seccomp install in the stub ---------------------------------------------------
+  // --- NO_NEW_PRIVS and the seccomp install in the stub -----------------------------------
   //
   // At the stub's execve entry the call is turned into prctl(PR_SET_NO_NEW_PRIVS, 1); at its
   // exit the instruction pointer is rewound over the `syscall` instruction to run
@@ -334,11 +372,14 @@ export class Tracer {
   private startInstall(t: Thread): void {
     const saved = new Regs().get(t.tid);
     const p = this.opts.policy;
-    const progs = [
+    // Every backend sets NO_NEW_PRIVS (the same sandbox whatever the mechanism: a root
+    // supervisor would otherwise let a traced setuid exec raise privileges); only the
+    // seccomp backend installs filters.
+    const progs = this.backend.installsFilter ? [
       safetyFilter({ allowPtrace: p.allowPtrace === true, allowIoUring: p.allowIoUring === true }),
       // Installed last, so that its SECCOMP_RET_DATA wins among equal actions.
       p.filter ?? traceAllFilter(),
-    ];
+    ] : [];
     t.install = { saved, progs, next: 0, phase: 'prctl-exit' };
     const regs = new Regs();
     regs.buf.set(saved.buf);
@@ -442,6 +483,24 @@ export class Tracer {
       // A tracee must never detach itself, nor trace the supervisor or anything outside.
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:ptrace');
     }
+    if (nr === NR.clone3) {
+      // Its flags are in memory a sibling thread could change after a check: answer
+      // ENOSYS, and libc falls back to clone(2), whose flags are in a register.
+      // Routine for every threaded program, and invisible under seccomp: not audited.
+      return this.safetyDeny(t, nr, name, args, ENOSYS, 'ENOSYS', 'sysvm:clone3', false);
+    }
+    if (nr === NR.clone && (args[0]! & BigInt(CLONE_UNTRACED)) !== 0n) {
+      // CLONE_UNTRACED: the child would not be attached and would run on untraced.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:clone-untraced');
+    }
+    if ((nr === NR.process_vm_readv || nr === NR.process_vm_writev) && !this.threads.has(Number(BigInt.asIntN(32, args[0]!)))) {
+      // Reading or writing another process's memory: only inside the sandbox.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:foreign-process');
+    }
+    if (nr === NR.pidfd_getfd) {
+      // Its target is an fd a sibling thread can dup2 over after any check.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:pidfd_getfd');
+    }
     if (nr === NR.io_uring_setup && !this.opts.policy.allowIoUring) {
       // io_uring does the work of syscalls without syscalls the tracer would see.
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');
@@ -451,9 +510,10 @@ export class Tracer {
     const inv: Invocation = { arch: 'x86_64', nr, args, deref };
     const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };
     if (op === PTRACE_SYSCALL_INFO_SECCOMP) ctx.retData = info.retData;
-    let d: Decision;
+    let d: SupervisorDecision;
     try {
       d = this.opts.policy.decide(inv, ctx);
+      checkDecision(d);
     } catch (e) {
       // Fail closed: a policy that throws denies the call.
       d = { verdict: { kind: 'deny', errno: EPERM, errnoName: 'EPERM' }, rule: null, log: true };
@@ -470,13 +530,14 @@ export class Tracer {
   }
 
   private safetyDeny(t: Thread, nr: number, name: string, args: readonly bigint[], err: number, errName: string,
-    rule: string): void {
+    rule: string, audited = true): void {
     const v: Verdict = { kind: 'deny', errno: err, errnoName: errName };
-    this.audit(this.makeEvent(t, nr, name, args, undefined, v, rule, undefined), -err);
+    if (audited) this.audit(this.makeEvent(t, nr, name, args, undefined, v, rule, undefined), -err);
     this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-err) });
   }
 
-  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: PathDeref, d: Decision): void {
+  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: PathDeref,
+    d: SupervisorDecision): void {
     const v = d.verdict;
     const ruleName = d.rule === null ? 'default' : (d.rule.name ?? `#${d.rule.index}`);
     const src = d.rule?.source;
@@ -503,11 +564,16 @@ export class Tracer {
         break;
       case 'emulate': {
         const e = v.emulate;
-        const r = e.kind === 'return' ? e.value : emulateUname(t.tid, args[0]!, e.fields);
+        // TODO(issue 5): identity, time, file and bind emulation modules. Until they
+        // exist such a verdict fails closed: the call is skipped with ENOSYS.
+        const r = e.kind === 'return' ? e.value : e.kind === 'uname' ? emulateUname(t.tid, args[0]!, e.fields) : -ENOSYS;
         action = { tag: 'skipcall', ret: BigInt(r) };
         result = r;
         break;
       }
+    }
+    if (d.rewrite !== undefined && d.rewrite.length > 0 && action.tag !== 'skipcall') {
+      action.rewrite = d.rewrite;
     }
     const audited = d.log || v.kind === 'deny' || v.kind === 'trace' || v.kind === 'kill';
     if (audited) {

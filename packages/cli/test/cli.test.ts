@@ -1,0 +1,148 @@
+// The built `sysvm` command on real files and real programs: exit codes, outputs.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const CLI = join(ROOT, 'packages/cli/dist/main.js');
+
+function sysvm(args: string[], opts: { cwd?: string; input?: string } = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', input: opts.input ?? '' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('sysvm (no command, help, version)', () => {
+  test.for([
+    [[], 2, /Commands:/],
+    [['--help'], 0, /Usage: sysvm COMMAND/],
+    [['--version'], 0, /^sysvm \d+\.\d+\.\d+\n$/],
+    [['nope'], 2, /unknown command 'nope'/],
+    [['lint', '--help'], 0, /Usage: sysvm lint/],
+    [['run', '--help'], 0, /Examples:/],
+    [['compile', '--help'], 0, /--explain/],
+    [['lint', '--bogus', 'x'], 2, /Unknown option '--bogus'/],
+    [['lint'], 2, /no policy file given/],
+    [['lint', '--format', 'xml', 'examples/no-network.yaml'], 2, /--format must be one of text, json, sarif/],
+  ] as const)('sysvm %j exits %i', ([args, code, re]) => {
+    const r = sysvm([...args]);
+    expect(r.code).toBe(code);
+    expect(r.stdout + r.stderr).toMatch(re);
+  });
+});
+
+describe('sysvm lint', () => {
+  test('the examples and the built-ins lint without errors', () => {
+    const r = sysvm(['lint', 'examples/build-sandbox.yaml', 'examples/no-network.yaml', 'examples/read-only.yaml',
+      'examples/fake-identity.yaml', 'examples/project-dev.yaml', 'builtin:default', 'builtin:permissive', 'builtin:audit']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  test('a broken policy: every problem, with file:line:col, code, carets and hint; exit 1', () => {
+    const r = sysvm(['lint', 'packages/policy/test/fixtures/broken/unknown-names.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^packages\/policy\/test\/fixtures\/broken\/unknown-names\.yaml:\d+:\d+: error SV2001: /m);
+    expect(r.stdout).toMatch(/^ +\| +\^+$/m);
+    expect(r.stdout).toMatch(/^ {2}hint: /m);
+    expect((r.stdout.match(/: error SV\d{4}:/g) ?? []).length).toBeGreaterThan(1);
+  });
+
+  test('json and sarif carry the same diagnostics', () => {
+    const file = 'packages/policy/test/fixtures/broken/unknown-names.yaml';
+    const json = JSON.parse(sysvm(['lint', '--format', 'json', file]).stdout) as Array<{ code: string }>;
+    const sarif = JSON.parse(sysvm(['lint', '--format', 'sarif', file]).stdout);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(json.map((d) => d.code));
+    expect(json.length).toBeGreaterThan(0);
+  });
+
+  test('a missing file is a diagnostic, not a stack trace', () => {
+    const r = sysvm(['lint', 'no/such/policy.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('no/such/policy.yaml:1:1: error SV2008');
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+});
+
+describe('sysvm compile', () => {
+  test('--explain marks kernel and supervisor decisions', () => {
+    const r = sysvm(['compile', '--explain', 'builtin:default']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/-> kernel: /);
+    expect(r.stdout).toMatch(/-> supervisor: /);
+    expect(r.stdout).toMatch(/nr == -1 .* -> kernel: allow/);
+  });
+
+  test('--bpf disassembles; --output writes 8 bytes per instruction', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysvm-cli-'));
+    const out = join(dir, 'prog.bpf');
+    const r = sysvm(['compile', '--bpf', '--output', out, 'examples/no-network.yaml']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => /^\s*\d+:/.test(l));
+    expect(lines.length).toBeGreaterThan(5);
+    expect(readFileSync(out).length).toBe(lines.length * 8);
+  });
+
+  test('a policy with errors: exit 1 and the diagnostics', () => {
+    const r = sysvm(['compile', 'packages/policy/test/fixtures/broken/unknown-names.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error SV2001/);
+    expect(r.stderr).toMatch(/sysvm lint/);
+  });
+});
+
+describe('sysvm run', () => {
+  test.for(['seccomp', 'ptrace'])('%s: the program\'s exit status, and 128+N for a signal', (backend) => {
+    expect(sysvm(['run', '-q', '--backend', backend, '--', 'sh', '-c', 'exit 7']).code).toBe(7);
+    expect(sysvm(['run', '-q', '--backend', backend, '--', 'sh', '-c', 'kill -TERM $$']).code).toBe(143);
+  });
+
+  test.for(['seccomp', 'ptrace'])('%s: a denial is refused, printed once on stderr and logged as JSON Lines', (backend) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysvm-cli-'));
+    const log = join(dir, 'audit.jsonl');
+    const r = sysvm(['run', '--backend', backend, '--log', log, '-p', 'examples/no-network.yaml', '--',
+      'python3', '-c', 'import socket\ntry:\n socket.socket(socket.AF_INET)\nexcept OSError as e: print(e.errno)']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('97'); // EAFNOSUPPORT
+    // a kernel-decided denial never stops, so it is neither printed nor logged: only
+    // supervisor decisions are audited
+    const events = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(events.every((e: { verdict: string }) => typeof e.verdict === 'string')).toBe(true);
+  });
+
+  test('builtin:default: ~/.ssh is unreadable, $TMPDIR is private and writable', () => {
+    const r = sysvm(['run', '--', 'sh', '-c', 'echo x > "$TMPDIR/f" && cat "$TMPDIR/f"; case "$TMPDIR" in /tmp/sysvm-*) echo private;; esac; cat ~/.ssh/id_rsa 2>/dev/null || echo denied']);
+    expect(r.stdout).toBe('x\nprivate\ndenied\n');
+    expect(r.code).toBe(0);
+  });
+
+  test('sysvm\'s own failures exit 125 with a message', () => {
+    const r1 = sysvm(['run', '--', 'no-such-command-xyz']);
+    expect(r1.code).toBe(125);
+    expect(r1.stderr).toMatch(/no-such-command-xyz: command not found/);
+    const r2 = sysvm(['run', '-p', 'packages/policy/test/fixtures/broken/unknown-names.yaml', '--', 'true']);
+    expect(r2.code).toBe(125);
+    const r3 = sysvm(['run']);
+    expect(r3.code).toBe(125);
+    expect(r3.stderr).toMatch(/no command given/);
+  });
+
+  test('a policy written by hand: emulate uname and getuid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysvm-cli-'));
+    const p = join(dir, 'p.yaml');
+    writeFileSync(p, [
+      'sysvm: 1',
+      'default: allow',
+      'rules:',
+      '  - syscalls: [uname]',
+      '    action: { emulate: { uname: { nodename: sandbox, release: 1.2.3 } } }',
+      '  - syscalls: [getuid, geteuid]',
+      '    action: { emulate: { return: 0 } }',
+      '',
+    ].join('\n'));
+    const r = sysvm(['run', '-p', p, '--', 'sh', '-c', 'uname -n -r; id -u']);
+    expect(r.stdout).toBe('sandbox 1.2.3\n0\n');
+  });
+});

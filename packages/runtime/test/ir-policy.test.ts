@@ -1,0 +1,46 @@
+// A compiled policy (PolicyIR) run through @sysvm/policy's compileBpf and evaluate.
+// Skipped where this build of @sysvm/policy has no BPF back end yet.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+import { hasPolicyBackEnd, irPolicy, run } from '../src/index.js';
+import type { PolicyIR, SourceRange } from '../src/index.js';
+import { BACKENDS, errnoOf } from './helpers.js';
+
+const at = (line: number): SourceRange => ({ file: 'ir.yaml', line, column: 3, endLine: line, endColumn: 9 });
+
+function secretPolicy(secret: string): PolicyIR {
+  const deny = { kind: 'deny' as const, errno: errnoOf('EACCES'), errnoName: 'EACCES' };
+  return {
+    name: 'test', files: ['ir.yaml'],
+    default: { verdict: { kind: 'allow' }, log: false, source: at(2) },
+    rules: [
+      {
+        index: 0, name: 'no-secret', source: at(4), syscalls: ['open', 'openat'], verdict: deny, log: false,
+        match: [[{ kind: 'path', args: [1], op: 'under', values: [secret], source: at(5) }]],
+      },
+      {
+        index: 1, name: 'fake-pid', source: at(7), syscalls: ['getpid'], log: true,
+        verdict: { kind: 'emulate', emulate: { kind: 'return', value: 99 } }, match: null,
+      },
+    ],
+  };
+}
+
+describe.for(BACKENDS)('irPolicy on the %s backend', (backend) => {
+  test.skipIf(!hasPolicyBackEnd())('path rule denies, emulate answers, the rest passes', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-ir-'));
+    mkdirSync(path.join(dir, 'secret'));
+    writeFileSync(path.join(dir, 'secret/key'), 'k\n');
+    writeFileSync(path.join(dir, 'open'), 'o\n');
+    const denied = await run({ command: 'cat', args: ['secret/key'], cwd: dir, backend, quiet: true, policy: irPolicy(secretPolicy(path.join(dir, 'secret'))) });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('Permission denied');
+    const ok = await run({ command: 'cat', args: ['open'], cwd: dir, backend, policy: irPolicy(secretPolicy(path.join(dir, 'secret'))) });
+    expect(ok.stdout).toBe('o\n');
+    const py = await run({ command: 'python3', args: ['-c', 'import os; print(os.getpid())'], backend, policy: irPolicy(secretPolicy(path.join(dir, 'secret'))) });
+    expect(py.stdout).toBe('99\n');
+  });
+});

@@ -32,10 +32,10 @@ describe('sysvm test', () => {
   FAIL  socket(AF_INET, SOCK_STREAM, 0)  (${fixtures}/workflow/failing.test.yaml:5)
         expected allow, got deny EAFNOSUPPORT
         the kernel (BPF prefilter) returns ERRNO(97), not allow
-        decided by rule 'no-inet-sockets' at examples/no-network.yaml:9, in the kernel (prefilter returns ERRNO(97))
+        decided by rule 'no-inet-sockets' at examples/no-network.yaml:10, in the kernel (prefilter returns ERRNO(97))
   FAIL  io_uring_setup(8, NULL)  (${fixtures}/workflow/failing.test.yaml:7)
         expected rule 'no-escape' to decide, but rule 'no-io-uring' did
-        decided by rule 'no-io-uring' at examples/no-network.yaml:15, in the kernel (prefilter returns ERRNO(38))
+        decided by rule 'no-io-uring' at examples/no-network.yaml:16, in the kernel (prefilter returns ERRNO(38))
   FAIL  getpid()  (${fixtures}/workflow/failing.test.yaml:10)
         expected the supervisor to decide, but the kernel does (prefilter returns ALLOW)
         decided by the default at builtin:permissive:8, in the kernel (prefilter returns ALLOW)
@@ -71,11 +71,11 @@ describe('sysvm explain', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`openat(dfd=-100, filename="../.ssh/id_rsa" -> /home/user/.ssh/id_rsa, flags=0, mode=0)  [x86_64 syscall 257]
 verdict: deny EACCES
-decided by: rule 'no-secrets' (examples/read-only.yaml:9)
+decided by: rule 'no-secrets' (examples/read-only.yaml:10)
 where: the supervisor; the prefilter returns TRACE(2), the call stops and the supervisor decides
 
 rules naming openat, in order (the first that matches decides):
-  rule 'no-secrets' (examples/read-only.yaml:9) -> deny EACCES: MATCHES
+  rule 'no-secrets' (examples/read-only.yaml:10) -> deny EACCES: MATCHES
       yes  path under /home/user/.ssh, /home/user/.gnupg, /home/user/.aws, /etc/shadow, /etc/gshadow  (path /home/user/.ssh/id_rsa)
   (3 later rules naming openat not tried)
 `);

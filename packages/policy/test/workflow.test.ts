@@ -263,7 +263,7 @@ rules:
   test('what needs the supervisor becomes SCMP_ACT_TRACE, with a note', () => {
     const ir = load(`${root}examples/read-only.yaml`);
     const r = exportOci(ir);
-    expect(r.notes).toContain("rule 'no-secrets' looks at paths: SCMP_ACT_TRACE where its integer conditions hold: open, stat, lstat, access, truncate, chdir and 38 more");
+    expect(r.notes).toContain("rule 'no-secrets' looks at paths or fds: SCMP_ACT_TRACE where its integer conditions hold: open, stat, lstat, access, truncate, chdir and 38 more");
     expect(evaluateOci(r.profile, inv('openat(AT_FDCWD, "/etc/passwd", O_RDONLY)'))).toBe('SCMP_ACT_TRACE');
     expect(evaluate(ir, inv('openat(AT_FDCWD, "/etc/passwd", O_RDONLY)')).verdict.kind).toBe('allow');
   });

@@ -25,7 +25,10 @@ import { normalisePath } from '../front/paths.js';
 export interface CallContext {
   /** The working directory (absolute). Relative paths with AT_FDCWD (or no dirfd) resolve here. */
   cwd: string;
-  /** Open directory descriptors: fd -> absolute path, for dirfd arguments other than AT_FDCWD. */
+  /**
+   * Open descriptors: fd -> the absolute path it was opened with. Relative paths with such a
+   * dirfd resolve against it; fd conditions see it as a (non-virtual) fd opened with that path.
+   */
   fds?: Readonly<Record<number, string>>;
 }
 
@@ -384,7 +387,17 @@ export function parseCall(text: string, context: CallContext, opts: { arch?: Arc
 
     const paths = new Map<number, string>();
     args.forEach((a, i) => { if (a.path !== undefined) paths.set(i, a.path); });
-    const deref: Deref = { path: (i) => paths.get(i) };
+    // Descriptors the context names (`fds`) are known to the supervisor as opened with that
+    // path (not virtual); any other fd is unknown, and fd conditions fail closed on it.
+    const deref: Deref = {
+      path: (i) => paths.get(i),
+      fd: (i) => {
+        const info = infos[i];
+        if (!info || (info.kind !== 'fd' && info.kind !== 'dirfd')) return undefined;
+        const dir = context.fds?.[Number(BigInt.asIntN(32, args[i]?.value ?? 0n))];
+        return dir === undefined ? undefined : { virtual: false, path: dir };
+      },
+    };
     const invocation: Invocation = { arch, nr, args: args.slice(0, 6).map((a) => a.value), deref };
     return { ok: true, call: { syscall, nr, args, invocation } };
   } catch (e) {

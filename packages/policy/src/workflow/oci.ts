@@ -9,7 +9,7 @@
 // between entries, so each rule's entries are made disjoint from the earlier rules' by
 // adding the negation of their conditions (exact: every sysvm integer condition and its
 // negation is a disjunction of libseccomp comparisons). What only the supervisor can decide
-// (path conditions, emulate, trace) becomes SCMP_ACT_TRACE — the safe direction: under a
+// (path and fd conditions, emulate, trace) becomes SCMP_ACT_TRACE — the safe direction: under a
 // runtime without a tracer attached, the kernel fails such a call with ENOSYS and does not
 // run it, so nothing the policy would deny gets through.
 import type { ArchName, IntCondition, Invocation, PolicyIR } from '../ir.js';
@@ -593,7 +593,7 @@ function exportSyscall(s: SyscallPlan, def: OciAction, add: (name: string, a: Oc
       const label = rule.name !== undefined ? `rule '${rule.name}'` : `rule #${rule.index}`;
       const logAllow = rule.log && rule.verdict.kind === 'allow' && alt.paths.length === 0;
       const action = retAction(alt.ret, logAllow);
-      if (alt.paths.length > 0) note(`${label} looks at paths: SCMP_ACT_TRACE where its integer conditions hold`);
+      if (alt.paths.length > 0) note(`${label} looks at paths or fds: SCMP_ACT_TRACE where its integer conditions hold`);
       else if (rule.verdict.kind === 'emulate' || rule.verdict.kind === 'trace') note(`${label} (${rule.verdict.kind}) became SCMP_ACT_TRACE`);
       else if (rule.log && !logAllow) note(`${label} (${rule.verdict.kind}, log) became SCMP_ACT_TRACE`);
       else if (logAllow) note(`${label} (allow, log) became SCMP_ACT_LOG`);

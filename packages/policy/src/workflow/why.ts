@@ -5,8 +5,7 @@
 // prints.
 import type { Condition, IntCondition, PolicyIR, RuleIR, SourceRange } from '../ir.js';
 import { constantsWithPrefix } from '../abi/index.js';
-import { intHolds, isDenyLike } from '../evaluate.js';
-import { pathMatches } from '../compile/pathmatch.js';
+import { fdHolds, intHolds, isDenyLike, pathHolds } from '../evaluate.js';
 import { formatIntCondition, formatVerdict } from '../compile/explain.js';
 import { compileBpf, type CompiledBpf } from '../compile/bpf.js';
 import { auditArch, prefilterGuard, safetyDefault } from '../compile/safety.js';
@@ -63,13 +62,22 @@ function traceCondition(c: Condition, rule: RuleIR, call: ParsedCall): Condition
     const raw = inv.args[c.arg] ?? 0n;
     return { text: formatIntCondition(c), holds: intHolds(c, raw), actual: intActual(c, raw, call.syscall.args?.[c.arg]?.constPrefix) };
   }
+  if (c.kind === 'fd') {
+    const info = inv.deref?.fd?.(c.arg);
+    const parts: string[] = [];
+    if (c.virtual !== undefined) parts.push(c.virtual ? 'is virtual' : 'is not virtual');
+    if (c.op !== undefined) parts.push(`opened with a path ${c.op} ${(c.values ?? []).join(', ')}`);
+    const name = call.syscall.args?.[c.arg]?.name ?? `arg${c.arg}`;
+    const actual = info === undefined ? `fd ${name}: nothing known (fails closed)`
+      : `fd ${name}: ${info.virtual ? 'virtual' : 'not virtual'}${info.path !== undefined ? `, opened as ${info.path}` : ''}`;
+    return { text: `fd ${name} ${parts.join(' and ')}`, holds: fdHolds(c, rule.verdict, inv.deref), actual };
+  }
   const denyLike = isDenyLike(rule.verdict);
   const paths = c.args.map((a) => inv.deref?.path(a));
-  const one = (p: string | undefined): boolean => (p === undefined ? denyLike : pathMatches(c.op, c.values, p));
-  const holds = denyLike ? paths.some(one) : paths.every(one);
   const shown = paths.map((p) => (p === undefined ? '(unreadable)' : p));
   const subject = c.args.length > 1 ? `${denyLike ? 'either' : 'both'} path (args ${c.args.join(', ')})` : 'path';
-  return { text: `${subject} ${c.op} ${c.values.join(', ')}`, holds, actual: `${c.args.length > 1 ? 'paths' : 'path'} ${shown.join(', ')}` };
+  return { text: `${subject} ${c.op} ${c.values.join(', ')}`, holds: pathHolds(c, rule.verdict, inv.deref),
+    actual: `${c.args.length > 1 ? 'paths' : 'path'} ${shown.join(', ')}` };
 }
 
 /** Explain the decision of one parsed call under `ir`. */

@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['tools/**/*.mjs', 'bench/**/*.mjs', 'eslint.config.js'],
+    files: ['tools/**/*.mjs', 'bench/**/*.mjs', 'examples/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {

@@ -147,12 +147,25 @@ export function groupSyscalls(used: Iterable<string>): string[] {
 }
 
 const q = (s: string): string => JSON.stringify(s);
-const list = (xs: readonly string[]): string => `[${xs.map((x) => (/^[a-z_0-9]+$/.test(x) ? x : q(x))).join(', ')}]`;
+/** A YAML flow list, wrapped before `width` columns with continuation lines at `indent`. */
+function list(xs: readonly string[], indent = 8, width = 100): string {
+  const items = xs.map((x) => (/^[A-Za-z_][A-Za-z_0-9]*$/.test(x) ? x : q(x)));
+  const lines: string[] = [];
+  let cur = '';
+  for (const it of items) {
+    if (cur && cur.length + it.length + 2 > width - indent) {
+      lines.push(`${cur},`);
+      cur = it;
+    } else cur = cur ? `${cur}, ${it}` : it;
+  }
+  lines.push(cur);
+  return `[${lines.join(`\n${' '.repeat(indent)}`)}]`;
+}
 
 function pathAlternatives(set: PathSet, extra: string): string[] {
   const alts: string[] = [];
   for (const op of ['under', 'equals', 'glob'] as const) {
-    if (set[op].length) alts.push(`      - { path: { ${op}: ${list(set[op])} }${extra} }`);
+    if (set[op].length) alts.push(`      - path: { ${op}: ${list(set[op], 10)} }${extra ? `\n        ${extra}` : ''}`);
   }
   return alts;
 }
@@ -238,7 +251,7 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
   };
 
   const readSet = generalisePaths(readPaths, ctx, true);
-  const none = `, flags: { none: ${list([...WRITE_FLAGS])} }`;
+  const none = `flags: { none: ${list([...WRITE_FLAGS])} }`;
   if (readOpens.size && (readSet.under.length + readSet.equals.length + readSet.glob.length)) {
     rule(['Opening files to read them (no write flag): the files and directories the program read,',
       `many files below one directory (${WIDEN_AT} or more) as that directory.`],

@@ -180,6 +180,10 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
   const plain = new Set<string>();
   const families = new Map<string, Set<string>>(); // syscall -> AF_ names
   const all = new Set<string>();
+  // fstat of an inherited stdio fd (newfstatat(1, "", AT_EMPTY_PATH)): the path is whatever
+  // the caller connected to stdout this time, so such calls are matched on the fd instead.
+  const stdioMeta = new Map<string, { dirfd: string; flags: string }>();
+  const AT_EMPTY_PATH = constant('AT_EMPTY_PATH') ?? 0n;
   const afNames = new Map<bigint, string>();
   for (const [n, v] of constantsWithPrefix('AF_')) if (!afNames.has(v) && n !== 'AF_MAX') afNames.set(v, n);
 
@@ -191,6 +195,15 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
     const args = e.args ?? {};
     const pArgs = pathArgs(name);
     if (pArgs.length > 0) {
+      const info = syscallByName(name)!.args ?? [];
+      const dirfd = info.find((a) => a.kind === 'dirfd')?.name;
+      const flagArg = info.find((a) => a.kind === 'flags')?.name;
+      const fd = dirfd === undefined ? undefined : args[dirfd];
+      const fl = flagArg === undefined ? undefined : toBig(args[flagArg]);
+      if (typeof fd === 'number' && fd >= 0 && fd <= 2 && fl !== undefined && (fl & AT_EMPTY_PATH) !== 0n) {
+        stdioMeta.set(name, { dirfd: dirfd!, flags: flagArg! });
+        continue;
+      }
       const values = pArgs.map((a) => args[a]);
       if (values.some((v) => typeof v !== 'string' || /^0x[0-9a-f]+$/i.test(v))) {
         // A path the supervisor could not read (NULL, bad pointer): only a rule without a
@@ -267,6 +280,10 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
     rule(['Creating, writing and changing files: only where the program wrote (the current and',
       'temporary directories as a whole, other paths exactly).'],
     'write-files', [...writeCalls].sort(), ['    match:', ...pathAlternatives(writeSet, '')]);
+  }
+  for (const [call, a] of [...stdioMeta].sort()) {
+    rule([`${call} on the standard input, output and error (fstat of whatever they are connected to).`],
+      `stdio-${call}`, [call], [`    match: { ${a.dirfd}: { in: [0, 1, 2] }, ${a.flags}: { all: AT_EMPTY_PATH } }`]);
   }
   for (const [call, fams] of [...families].sort()) {
     if (fams.has('?')) {

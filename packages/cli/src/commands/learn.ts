@@ -53,11 +53,14 @@ export const learn: Command = {
     const stderr = ctx.stderr as NodeJS.WriteStream;
     const showProgress = ctx.values.progress === true || stderr.isTTY === true;
     let lastDraw = 0;
+    // On a terminal one line redrawn in place; elsewhere (--progress into a file) a line a second.
+    const tty = stderr.isTTY === true;
     const draw = (final = false): void => {
       const now = Date.now();
-      if (!showProgress || (!final && now - lastDraw < 100)) return;
+      if (!showProgress || (!final && now - lastDraw < (tty ? 100 : 1000))) return;
       lastDraw = now;
-      stderr.write(`\r\x1b[Ksysvm learn: recording ${argv[0]}: ${events.length} calls, ${names.size} syscalls${final ? '\n' : ''}`);
+      const line = `sysvm learn: recording ${argv[0]}: ${events.length} calls, ${names.size} syscalls`;
+      stderr.write(tty ? `\r\x1b[K${line}${final ? '\n' : ''}` : `${line}\n`);
     };
     try {
       const ir = loadOrFail(RECORDING_POLICY, ctx.stderr, { context: { tmp } }, 1);

@@ -202,7 +202,7 @@ export function probeMachine(): Check[] {
     id: 'userns', title: 'user namespaces', ok: userns,
     value: [`max_user_namespaces ${maxNs ?? 'n/a'}`, ...(unpriv !== undefined ? [`unprivileged_userns_clone ${unpriv}`] : []),
       ...(apparmor !== undefined ? [`apparmor_restrict_unprivileged_userns ${apparmor}`] : [])].join(', '),
-    why: 'not used by sysvm today; policies deny unshare(CLONE_NEWUSER) by default',
+    why: 'not used by sysvm today; builtin:default denies unshare and setns',
   });
   const nnp = statusField('NoNewPrivs');
   add({

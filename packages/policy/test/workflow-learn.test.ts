@@ -118,6 +118,12 @@ describe('learnPolicy', () => {
     expect(evaluate(loaded.ir!, c.inv).verdict.kind).toBe(want);
   });
 
+  test('a path call that only named objects outside the file system (pipe:[N]) is allowed by name', () => {
+    const l = learnPolicy([call('newfstatat', { dfd: 3, filename: 'pipe:[77]', statbuf: '0x7f', flag: hex('AT_EMPTY_PATH') }).event], CTX);
+    expect(l.yaml).toMatch(/name: calls\n {4}syscalls: \[newfstatat\]\n {4}action: allow\n/);
+    expect(l.yaml).not.toMatch(/look-up/);
+  });
+
   test('a dangerous call gets its own rule with an acknowledge, and the policy still lints clean', () => {
     const l = learnPolicy([call('personality', { personality: 0 }).event, call('read', { fd: 0, buf: '0x1', count: 1 }).event], CTX);
     expect(l.dangerous).toEqual(['personality']);

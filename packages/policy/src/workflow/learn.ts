@@ -243,6 +243,15 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
     plain.add(n);
   }
 
+  // Calls whose every path was a kernel name outside the file system (`pipe:[12]`, from an
+  // fstat of a pipe): path conditions pass those whatever they say; with no file path to
+  // write a condition on, the call is allowed by name.
+  const noFile = (calls: Set<string>, set: Set<string>): void => {
+    if (set.size === 0) for (const n of calls) { plain.add(n); calls.delete(n); }
+  };
+  noFile(readOpens, readPaths);
+  noFile(lookCalls, readPaths);
+  noFile(writeCalls, writePaths);
   const dangerous = DANGEROUS.flatMap((d) => d.syscalls).filter((s) => all.has(s)).sort();
   const out: string[] = [];
   const cmd = ctx.command.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -265,7 +274,7 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
 
   const readSet = generalisePaths(readPaths, ctx, true);
   const none = `flags: { none: ${list([...WRITE_FLAGS])} }`;
-  if (readOpens.size && (readSet.under.length + readSet.equals.length + readSet.glob.length)) {
+  if (readOpens.size) {
     rule(['Opening files to read them (no write flag): the files and directories the program read,',
       `many files below one directory (${WIDEN_AT} or more) as that directory.`],
     'read-files', [...readOpens].sort(), ['    match:', ...pathAlternatives(readSet, none)]);

@@ -11,7 +11,7 @@
 //          group-stop (parked with PTRACE_LISTEN), signal-delivery stop (re-injected);
 //   decide at an entry (ptrace, vmtags) or a seccomp stop: safety rules, then the policy;
 //   carry  the verdict as a ptrace_vm tag through the backend; at the exit, the result.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 import { syscallName } from '../abi.js';
@@ -51,9 +51,9 @@ export interface TracerOptions {
   /** Called once the stub runs under the tracer. */
   onSpawn?: (pid: number, backend: BackendName) => void;
   /**
-   * Shared with the main thread: [0] stop requested, [1] number of live tids in [2..].
-   * The main thread SIGKILLs the listed tids to stop a run (a blocking waitpid cannot be
-   * interrupted otherwise); the tracer kills any newcomer once [0] is set.
+   * Shared with the main thread: [0] is set when the run must stop. The main thread then
+   * SIGKILLs the main process (a blocking waitpid cannot be interrupted otherwise); its
+   * death wakes the tracer, which kills every other tracee, and any newcomer.
    */
   shared?: Int32Array;
 }
@@ -79,6 +79,8 @@ interface PendingAudit {
 interface Thread extends Tracee {
   install: Install | null;
   pending: PendingAudit | null;
+  /** In chroot, pivot_root or setns: forget every cached root at its exit. */
+  rootChange: boolean;
 }
 
 const STOP_SIGNALS = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
@@ -90,6 +92,7 @@ const wifexited = (s: number): boolean => (s & 0x7f) === 0;
 const wifstopped = (s: number): boolean => (s & 0xff) === 0x7f;
 
 const VERDICTS = new Set(['allow', 'deny', 'kill', 'trace', 'emulate']);
+const EMULATIONS = new Set<string | undefined>(['return', 'uname', 'identity', 'time', 'file', 'bind']);
 
 /** A decision the core can carry out, or an exception (which denies the call). */
 function checkDecision(d: SupervisorDecision): void {
@@ -98,8 +101,8 @@ function checkDecision(d: SupervisorDecision): void {
   if (v.kind === 'deny' && !(Number.isInteger(v.errno) && v.errno > 0 && v.errno < 4096)) {
     throw new Error(`deny needs an errno in 1..4095, not ${String(v.errno)}`);
   }
-  if (v.kind === 'emulate' && v.emulate?.kind !== 'return' && v.emulate?.kind !== 'uname') {
-    throw new Error('emulate needs { kind: "return", value } or { kind: "uname", fields }');
+  if (v.kind === 'emulate' && !EMULATIONS.has(v.emulate?.kind)) {
+    throw new Error(`emulate needs one of the IR's emulation kinds, not ${JSON.stringify(v.emulate?.kind)}`);
   }
   if (v.kind === 'emulate' && v.emulate.kind === 'return' && !Number.isSafeInteger(v.emulate.value)) {
     throw new Error('emulate return needs an integer value');
@@ -119,7 +122,7 @@ export function decodeStatus(s: number): ExitStatus {
 
 function verdictDetail(v: Verdict): string | undefined {
   if (v.kind === 'deny') return v.errnoName;
-  if (v.kind === 'emulate') return v.emulate.kind === 'return' ? `return ${v.emulate.value}` : 'uname';
+  if (v.kind === 'emulate') return v.emulate.kind === 'return' ? `return ${v.emulate.value}` : v.emulate.kind;
   return undefined;
 }
 
@@ -130,6 +133,12 @@ export class Tracer {
   private readonly status = new Int32Array(1);
   private readonly msg = new BigUint64Array(1);
   private mainPid = 0;
+  /**
+   * Root directory (a host path) per process, for path resolution; read from
+   * /proc/TID/root on first use. Any chroot, pivot_root or setns clears it at its exit
+   * (processes sharing an fs_struct change root together).
+   */
+  private readonly roots = new Map<number, string>();
   private mainStatus: ExitStatus | null = null;
   private killing = false;
   private readonly stats: Stats = {
@@ -160,7 +169,8 @@ export class Tracer {
     const pid = spawnStub(spec);
     this.mainPid = pid;
     // The stub stops itself (kill -STOP $$) before anything else.
-    const r = waitpid(pid, this.status, WUNTRACED);
+    let r = waitpid(pid, this.status, WUNTRACED);
+    while (r < 0 && errno() === EINTR) r = waitpid(pid, this.status, WUNTRACED);
     const s = this.status[0]!;
     if (r !== pid || !wifstopped(s)) {
       if (r === pid) throw new LaunchError('ESTUB', `the launcher stub ended before the target started (status ${s})`);
@@ -185,29 +195,17 @@ export class Tracer {
   }
 
   private addThread(tid: number, pid: number, stub = false): Thread {
-    const t: Thread = { tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null };
+    const t: Thread = {
+      tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null, rootChange: false,
+    };
     this.threads.set(tid, t);
     this.stats.tracees++;
-    this.publish();
     if (this.killing || this.stopRequested()) kill(tid, SIGKILL);
     return t;
   }
 
   private removeThread(tid: number): void {
     this.threads.delete(tid);
-    this.publish();
-  }
-
-  /** Publish the live tids for the main thread's kill(). */
-  private publish(): void {
-    const sh = this.opts.shared;
-    if (sh === undefined) return;
-    let n = 0;
-    for (const tid of this.threads.keys()) {
-      if (2 + n >= sh.length) break;
-      sh[2 + n++] = tid;
-    }
-    Atomics.store(sh, 1, n);
   }
 
   private stopRequested(): boolean {
@@ -282,6 +280,7 @@ export class Tracer {
     const t = this.threads.get(tid);
     if (t?.pending) this.finishAudit(t, null);
     this.removeThread(tid);
+    this.roots.delete(tid);
     if (tid === this.mainPid) {
       this.mainStatus = decodeStatus(s);
       // The sandbox ends with its main process: nothing may run on untraced or orphaned.
@@ -360,6 +359,10 @@ export class Tracer {
     this.stats.stops.syscallExit++;
     if (op === PTRACE_SYSCALL_INFO_EXIT && t.install) return this.installStep(t, op);
     this.backend.exit(t);
+    if (t.rootChange) {
+      t.rootChange = false;
+      this.roots.clear();
+    }
     if (t.pending) this.finishAudit(t, op === PTRACE_SYSCALL_INFO_EXIT ? Number(this.info.rval) : null);
     this.backend.resume(t, 0);
   }
@@ -511,7 +514,7 @@ export class Tracer {
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');
     }
 
-    const deref = new PathDeref(t.pid, t.tid, name, args);
+    const deref = new PathDeref(t.pid, t.tid, name, args, () => this.rootOf(t));
     const inv: Invocation = { arch: 'x86_64', nr, args, deref };
     const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };
     if (op === PTRACE_SYSCALL_INFO_SECCOMP) ctx.retData = info.retData;
@@ -527,6 +530,20 @@ export class Tracer {
       return;
     }
     this.carryOut(t, nr, name, args, deref, d);
+  }
+
+  private rootOf(t: Thread): string {
+    let root = this.roots.get(t.pid);
+    if (root === undefined) {
+      try {
+        root = readlinkSync(`/proc/${t.tid}/root`);
+      } catch {
+        root = '/';
+      }
+      if (!root.startsWith('/')) root = '/';
+      this.roots.set(t.pid, root);
+    }
+    return root;
   }
 
   /** ptrace(2) may only name a tracee of this sandbox (which then fails: it is traced already). */
@@ -580,6 +597,11 @@ export class Tracer {
         break;
       }
     }
+    if (action.tag !== 'skipcall' && (nr === NR.chroot || nr === NR.pivot_root || nr === NR.setns)) {
+      // The root may change: its exit clears the cached roots.
+      action = { tag: 'exit' };
+      t.rootChange = true;
+    }
     if (d.rewrite !== undefined && d.rewrite.length > 0 && action.tag !== 'skipcall') {
       action.rewrite = d.rewrite;
     }
@@ -597,7 +619,7 @@ export class Tracer {
     v: Verdict, rule: string, src: SourceRange | undefined): AuditEvent {
     // Every argument of an audited call is decoded, paths resolved whether or not the policy
     // read them.
-    const d = deref ?? new PathDeref(t.pid, t.tid, name, args);
+    const d = deref ?? new PathDeref(t.pid, t.tid, name, args, () => this.rootOf(t));
     let decoded: Record<string, string | number>;
     try {
       decoded = decodeArgs(t.tid, name, args, d);

@@ -209,6 +209,29 @@ rules:
     expect(names(ir)).toEqual(['filesystem.hide', 'identity.ids', 'no-git-writes', 'real-uid', 'filesystem.write']);
   });
 
+  test('virtual files, then hide, then binds: a path hidden inside a bound tree stays hidden', () => {
+    const ir = load(`sysvm: 1
+default: deny
+filesystem:
+  bind: { /data: /srv/data }
+  hide: [/data/private]
+  files: { /data/private/README: "nothing here\\n" }
+  read: []
+`);
+    expect(names(ir)).toEqual(['filesystem.files[/data/private/README]', 'filesystem.hide', 'filesystem.bind[/data]']);
+    const open = (path: string): [string, string] => decide(ir, { syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: path } });
+    expect(open('/data/private/README')).toEqual(['emulate file {"nothing here\\n"}', 'filesystem.files[/data/private/README]']);
+    expect(open('/data/private/key')).toEqual(['deny ENOENT', 'filesystem.hide']);
+    expect(open('/data/public/x')).toEqual(['emulate bind /data -> /srv/data', 'filesystem.bind[/data]']);
+  });
+
+  test('no vDSO warning for time emulation (the runtime disables the vDSO), but for other emulations', () => {
+    const codes = (text: string): string[] => checkPolicy({ file: '/virt/p.yaml', text }, { context }).diagnostics.map((d) => d.code);
+    expect(codes('sysvm: 1\ndefault: deny\ntime: { offset: 1h }\n')).toEqual([]);
+    expect(codes('sysvm: 1\ndefault: deny\nrules:\n  - { syscalls: [time], action: { emulate: { time: { offset: 1h } } } }\n')).toEqual([]);
+    expect(codes('sysvm: 1\ndefault: deny\nrules:\n  - { syscalls: [time], action: { emulate: { return: 0 } } }\n')).toEqual(['SV3106']);
+  });
+
   test('a raw rule that a world rule decides first is reported as shadowed', () => {
     const r = checkPolicy({ file: '/virt/p.yaml', text: `sysvm: 1
 default: deny

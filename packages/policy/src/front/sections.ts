@@ -4,8 +4,8 @@
 // source is the section's own lines, so `sysvm compile --explain` and every diagnostic point
 // at what the author wrote. Precedence (docs/policy.md, "Precedence"):
 //
-//   1. the *world* rules of every file (extending files first): filesystem.files, .bind,
-//      .hide, identity.*, time.clocks, network.families — what the program sees and cannot
+//   1. the *world* rules of every file (extending files first): filesystem.files, .hide,
+//      .bind, identity.*, time.clocks, network.families — what the program sees and cannot
 //      reach. No rule can make a hidden path visible, a virtual file real, or a network
 //      family the section denies available.
 //   2. per file, in `extends` order: its `rules:`, then its section *allows*
@@ -80,6 +80,7 @@ function sectionRule(env: SectionEnv, name: string, at: YamlPath, syscalls: read
 
 /** Path values of a section list, expanded; undefined if any is bad (reported). */
 function pathList(env: SectionEnv, values: string[], at: YamlPath, single: boolean): string[] | undefined {
+  if (values.length === 0) return undefined; // an empty list names nothing: no rule
   const out = values.map((p, i) => env.pathValue(p, 'under', env.src.range(single ? at : [...at, i])));
   return out.every((v) => v !== undefined) ? out as string[] : undefined;
 }
@@ -111,6 +112,13 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
     out.push(sectionRule(env, `filesystem.files[${key}]`, at, OPEN_CALLS, (s) => [[pathCond(s, 'equals', [p], source)]],
       verdict));
   }
+  // Hide before binds: a path hidden inside a bound tree stays hidden.
+  if (fs?.hide !== undefined) {
+    const at: YamlPath = ['filesystem', 'hide'];
+    const values = pathList(env, list(fs.hide), at, typeof fs.hide === 'string');
+    const source = src.range(at);
+    if (values) out.push(sectionRule(env, 'filesystem.hide', at, ALL_PATH_CALLS, (s) => [[pathCond(s, 'under', values, source)]], deny('ENOENT')));
+  }
   // Binds: every path argument must be under `from` (see SV3015 in load.ts), so a rename
   // out of the bound tree is not made by the supervisor unchecked.
   for (const [key, target] of Object.entries(fs?.bind ?? {})) {
@@ -122,12 +130,6 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
     out.push(sectionRule(env, `filesystem.bind[${key}]`, at, FS_PATH_CALLS,
       (s) => [pathArgs(s).map((i): PathCondition => ({ kind: 'path', args: [i], op: 'under', values: [from], source }))],
       { kind: 'emulate', emulate: { kind: 'bind', from, to } }));
-  }
-  if (fs?.hide !== undefined) {
-    const at: YamlPath = ['filesystem', 'hide'];
-    const values = pathList(env, list(fs.hide), at, typeof fs.hide === 'string');
-    const source = src.range(at);
-    if (values) out.push(sectionRule(env, 'filesystem.hide', at, ALL_PATH_CALLS, (s) => [[pathCond(s, 'under', values, source)]], deny('ENOENT')));
   }
   const id = env.identity;
   if (id?.uid !== undefined && id.gid !== undefined) {

@@ -218,7 +218,11 @@ filesystem:
   files: { /data/private/README: "nothing here\\n" }
   read: []
 `);
-    expect(names(ir)).toEqual(['filesystem.files[/data/private/README]', 'filesystem.hide', 'filesystem.bind[/data]']);
+    expect(names(ir)).toEqual(['filesystem.files[/data/private/README]', 'filesystem.hide', 'filesystem.bind[/data]',
+      'filesystem.bind-views']);
+    expect(ir.rules.filter((r) => r.name === 'filesystem.bind-views').map(row)).toEqual([
+      ['filesystem.bind-views', 4, 'getcwd', 'always', 'trace'],
+    ]);
     const open = (path: string): [string, string] => decide(ir, { syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: path } });
     expect(open('/data/private/README')).toEqual(['emulate file {"nothing here\\n"}', 'filesystem.files[/data/private/README]']);
     expect(open('/data/private/key')).toEqual(['deny ENOENT', 'filesystem.hide']);
@@ -444,7 +448,8 @@ describe('the examples', () => {
       [{ syscall: 'getgroups' }, ['emulate identity {uid: 1000, gid: 1000, groups: [1000, 100]}', 'identity.ids']],
       [{ syscall: 'clock_gettime' }, ['emulate time {frozen: 2000-01-01T00:00:00.000Z}', 'time.clocks']],
     ]],
-    ['virtual-files', ['filesystem.files[/etc/motd]', 'filesystem.files[/etc/resolv.conf]', 'filesystem.bind[/data]'], [
+    ['virtual-files', ['filesystem.files[/etc/motd]', 'filesystem.files[/etc/resolv.conf]', 'filesystem.bind[/data]',
+      'filesystem.bind-views'], [
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/etc/motd' } }, ['emulate file {"Welcome to the sandbox.\\n"}', 'filesystem.files[/etc/motd]']],
       [{ syscall: 'open', args: [0n, RDONLY], paths: { 0: '/etc/resolv.conf' } }, [`emulate file {from ${root}examples/fixtures/resolv.conf}`, 'filesystem.files[/etc/resolv.conf]']],
       [{ syscall: 'newfstatat', args: [AT_FDCWD], paths: { 1: '/data/hello.txt' } }, [`emulate bind /data -> ${root}examples/fixtures/data`, 'filesystem.bind[/data]']],

@@ -131,6 +131,11 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
       (s) => [pathArgs(s).map((i): PathCondition => ({ kind: 'path', args: [i], op: 'under', values: [from], source }))],
       { kind: 'emulate', emulate: { kind: 'bind', from, to } }));
   }
+  // The program keeps seeing `from` in getcwd: the call runs and the supervisor, which
+  // knows every bind of the policy, rewrites a bound host path in its result at the exit.
+  if (Object.keys(fs?.bind ?? {}).length > 0 && out.some((r) => r.verdict.kind === 'emulate' && r.verdict.emulate.kind === 'bind')) {
+    out.push(sectionRule(env, 'filesystem.bind-views', ['filesystem', 'bind'], ['getcwd'], () => null, { kind: 'trace' }));
+  }
   const id = env.identity;
   if (id?.uid !== undefined && id.gid !== undefined) {
     const { hostname: _h, ...ids } = id;

@@ -86,6 +86,12 @@ const cases: [file: string, expected: Row[]][] = [
     ['SV1004', 7, 11], // uid without gid
     ['SV3017', 8, 17], // a date without a time
   ]],
+  ['host-hidden.yaml', [
+    ['SV3019', 5, 31], // ~/.ssh/motd does not exist (home is /home/u here)
+    ['SV3020', 5, 31], // ... and is hidden
+    ['SV3019', 6, 18], // /etc/ssl/private/keys
+    ['SV3020', 6, 18], // under the hidden /etc/ssl/private
+  ]],
   ['sections-keys.yaml', [
     ['SV1002', 4, 3], // reads
     ['SV1003', 5, 19], // allow: everything

@@ -115,6 +115,9 @@ const table = [
     hint: 'Use `network: unix` or `none` (decided by the kernel on the socket family), or `all`.' },
   { code: 'SV3019', name: 'host-path-missing', severity: 'warning', message: "{what} '{path}' does not exist",
     hint: 'Relative host paths are relative to the policy file\'s directory ({dir}); the sandboxed program will get errors until it exists.' },
+  { code: 'SV3020', name: 'host-path-hidden', severity: 'warning',
+    message: "{what} '{path}' is under the hidden path {hidden}: the program reaches it through {through}",
+    hint: 'The supervisor reads host paths for the program, and `hide` is about the paths the program names: use another host path, or stop hiding this one.' },
   // --- SV31xx: lint ------------------------------------------------------------------------
   { code: 'SV3101', name: 'shadowed-rule', severity: 'warning',
     message: '{rule} never decides anything: {by} already decides every call it could match',

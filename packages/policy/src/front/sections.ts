@@ -22,6 +22,7 @@ import type { ModelRule } from './load.js';
 import type { ClockSpec, FilesystemSpec, IdentitySpec, NetworkSpec } from './schema.js';
 import type { SourceFile, YamlPath } from './source.js';
 import { allSyscalls } from '../abi/index.js';
+import { pathUnder } from '../compile/pathmatch.js';
 
 type SyscallInfo = NonNullable<ReturnType<typeof syscallByName>>;
 
@@ -89,12 +90,21 @@ function pathCond(s: SyscallInfo, op: PathCondition['op'], values: string[], sou
   return { kind: 'path', args: pathArgs(s), op, values, source };
 }
 
+/** SV3020: a host path the supervisor reads for the program lies under a path the section hides. */
+function warnHidden(env: SectionEnv, host: string, hidden: readonly string[], at: SourceRange, what: string, through: string,
+  written: string): void {
+  const h = hidden.find((base) => pathUnder(host, base));
+  if (h !== undefined) env.report(diag('SV3020', at, { what, path: written, hidden: h, through }));
+}
+
 /** The world rules of one file: tier 1 of the precedence. */
 export function expandWorld(env: SectionEnv): ModelRule[] {
   const out: ModelRule[] = [];
   const fs = env.filesystem;
   const src = env.src;
   const virtualPaths = new Set<string>();
+  const hideAt: YamlPath = ['filesystem', 'hide'];
+  const hidden = fs?.hide === undefined ? undefined : pathList(env, list(fs.hide), hideAt, typeof fs.hide === 'string');
   // Virtual files first: a virtual file inside a hidden or bound directory is still seen.
   for (const [key, content] of Object.entries(fs?.files ?? {})) {
     const at: YamlPath = ['filesystem', 'files', key];
@@ -105,6 +115,7 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
     else {
       const hostPath = env.hostPath(content.from, src.range([...at, 'from']), 'the virtual file\'s source');
       if (hostPath === undefined) continue;
+      warnHidden(env, hostPath, hidden ?? [], src.range([...at, 'from']), 'the virtual file\'s source', `the virtual ${key}`, content.from);
       verdict = { kind: 'emulate', emulate: { kind: 'file', content: { hostPath } } };
     }
     virtualPaths.add(p);
@@ -113,11 +124,9 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
       verdict));
   }
   // Hide before binds: a path hidden inside a bound tree stays hidden.
-  if (fs?.hide !== undefined) {
-    const at: YamlPath = ['filesystem', 'hide'];
-    const values = pathList(env, list(fs.hide), at, typeof fs.hide === 'string');
-    const source = src.range(at);
-    if (values) out.push(sectionRule(env, 'filesystem.hide', at, ALL_PATH_CALLS, (s) => [[pathCond(s, 'under', values, source)]], deny('ENOENT')));
+  if (hidden) {
+    const source = src.range(hideAt);
+    out.push(sectionRule(env, 'filesystem.hide', hideAt, ALL_PATH_CALLS, (s) => [[pathCond(s, 'under', hidden, source)]], deny('ENOENT')));
   }
   // Binds: every path argument must be under `from` (see SV3015 in load.ts), so a rename
   // out of the bound tree is not made by the supervisor unchecked.
@@ -127,6 +136,7 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
     const to = env.hostPath(target, src.range(at), 'the bind target');
     if (from === undefined || to === undefined) continue;
     const source = src.range(at);
+    warnHidden(env, to, hidden ?? [], source, 'the bind target', `the bind of ${key}`, target);
     out.push(sectionRule(env, `filesystem.bind[${key}]`, at, FS_PATH_CALLS,
       (s) => [pathArgs(s).map((i): PathCondition => ({ kind: 'path', args: [i], op: 'under', values: [from], source }))],
       { kind: 'emulate', emulate: { kind: 'bind', from, to } }));

@@ -229,6 +229,34 @@ filesystem:
     expect(open('/data/public/x')).toEqual(['emulate bind /data -> /srv/data', 'filesystem.bind[/data]']);
   });
 
+  test('a read-only bind: writes under it fail with EROFS before the remap', () => {
+    const ir = load(`sysvm: 1
+default: deny
+filesystem:
+  bind: { /data: { from: /srv/data, readonly: true } }
+`);
+    expect(names(ir)).toEqual(['filesystem.bind-readonly[/data]', 'filesystem.bind[/data]', 'filesystem.bind-views']);
+    expect(ir.rules.filter((r) => r.name === 'filesystem.bind-readonly[/data]').slice(0, 2).map(row)).toEqual([
+      ['filesystem.bind-readonly[/data]', 4, 'open', 'path(0) under /data & flags(1) any 0x643', 'deny EROFS'],
+      ['filesystem.bind-readonly[/data]', 4, 'openat', 'path(1) under /data & flags(2) any 0x643', 'deny EROFS'],
+    ]);
+    const ro = ir.rules.filter((r) => r.name === 'filesystem.bind-readonly[/data]').flatMap((r) => r.syscalls);
+    for (const s of ['openat2', 'creat', 'unlink', 'mkdir', 'rename', 'renameat2', 'chmod', 'truncate', 'setxattr', 'symlink']) {
+      expect(ro).toContain(s);
+    }
+    for (const s of ['stat', 'newfstatat', 'readlink', 'execve', 'chdir', 'getxattr', 'inotify_add_watch']) expect(ro).not.toContain(s);
+    const bind = 'emulate bind /data -> /srv/data';
+    const cases: [Call, [string, string]][] = [
+      [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/data/a' } }, [bind, 'filesystem.bind[/data]']],
+      [{ syscall: 'openat', args: [AT_FDCWD, 0n, WRITE], paths: { 1: '/data/a' } }, ['deny EROFS', 'filesystem.bind-readonly[/data]']],
+      [{ syscall: 'newfstatat', args: [AT_FDCWD], paths: { 1: '/data/a' } }, [bind, 'filesystem.bind[/data]']],
+      [{ syscall: 'unlinkat', args: [AT_FDCWD], paths: { 1: '/data/a' } }, ['deny EROFS', 'filesystem.bind-readonly[/data]']],
+      [{ syscall: 'rename', paths: { 0: '/data/a', 1: '/tmp/a' } }, ['deny EROFS', 'filesystem.bind-readonly[/data]']],
+      [{ syscall: 'openat2', args: [AT_FDCWD], paths: { 1: '/data/a' } }, ['deny EROFS', 'filesystem.bind-readonly[/data]']],
+    ];
+    for (const [call, expected] of cases) expect([call.syscall, ...decide(ir, call)]).toEqual([call.syscall, ...expected]);
+  });
+
   test('no vDSO warning for time emulation (the runtime disables the vDSO), but for other emulations', () => {
     const codes = (text: string): string[] => checkPolicy({ file: '/virt/p.yaml', text }, { context }).diagnostics.map((d) => d.code);
     expect(codes('sysvm: 1\ndefault: deny\ntime: { offset: 1h }\n')).toEqual([]);
@@ -448,8 +476,9 @@ describe('the examples', () => {
       [{ syscall: 'getgroups' }, ['emulate identity {uid: 1000, gid: 1000, groups: [1000, 100]}', 'identity.ids']],
       [{ syscall: 'clock_gettime' }, ['emulate time {frozen: 2000-01-01T00:00:00.000Z}', 'time.clocks']],
     ]],
-    ['virtual-files', ['filesystem.files[/etc/motd]', 'filesystem.files[/etc/resolv.conf]', 'filesystem.bind[/data]',
-      'filesystem.bind-views'], [
+    ['virtual-files', ['filesystem.files[/etc/motd]', 'filesystem.files[/etc/resolv.conf]', 'filesystem.bind-readonly[/data]',
+      'filesystem.bind[/data]', 'filesystem.bind-views'], [
+      [{ syscall: 'openat', args: [AT_FDCWD, 0n, WRITE], paths: { 1: '/data/x' } }, ['deny EROFS', 'filesystem.bind-readonly[/data]']],
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/etc/motd' } }, ['emulate file {"Welcome to the sandbox.\\n"}', 'filesystem.files[/etc/motd]']],
       [{ syscall: 'open', args: [0n, RDONLY], paths: { 0: '/etc/resolv.conf' } }, [`emulate file {from ${root}examples/fixtures/resolv.conf}`, 'filesystem.files[/etc/resolv.conf]']],
       [{ syscall: 'newfstatat', args: [AT_FDCWD], paths: { 1: '/data/hello.txt' } }, [`emulate bind /data -> ${root}examples/fixtures/data`, 'filesystem.bind[/data]']],

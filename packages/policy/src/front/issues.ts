@@ -35,6 +35,7 @@ function knownKeys(path: YamlPath): readonly string[] {
   if (last === 'time') return ['offset', 'frozen'];
   if (last === 'file') return ['text', 'from'];
   if (path[0] === 'filesystem' && path[1] === 'files') return ['from'];
+  if (path[0] === 'filesystem' && path[1] === 'bind') return ['from', 'readonly'];
   if (last === 'bind') return ['from', 'to'];
   if (last === 'default') return ['action', 'log', 'acknowledge', 'deny', 'emulate'];
   if (last === 'action') return ['deny', 'emulate'];

@@ -187,8 +187,11 @@ export const filesystemSection = z.strictObject({
     { error: 'expected the content as a string, or { from: HOST-PATH }' })).optional().meta({
     description: 'Virtual files: path -> content (a string) or { from: host-path }',
   }),
-  bind: z.record(z.string().min(1), hostPath).optional().meta({
-    description: 'Like bind mounts: the path the program sees -> the host directory (relative to the policy file)',
+  bind: z.record(z.string().min(1), z.union([hostPath, z.strictObject({
+    from: hostPath,
+    readonly: z.boolean().optional().meta({ description: 'writes under the bind fail with EROFS' }),
+  })], { error: 'expected a host path, or { from: HOST-PATH, readonly: true }' })).optional().meta({
+    description: 'Like bind mounts: the path the program sees -> the host directory (relative to the policy file), or { from, readonly }',
   }),
 }).meta({ description: 'What the program may read and write, what it cannot see, and virtual files and binds' });
 

@@ -130,13 +130,32 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
   }
   // Binds: every path argument must be under `from` (see SV3015 in load.ts), so a rename
   // out of the bound tree is not made by the supervisor unchecked.
-  for (const [key, target] of Object.entries(fs?.bind ?? {})) {
+  for (const [key, spec] of Object.entries(fs?.bind ?? {})) {
     const at: YamlPath = ['filesystem', 'bind', key];
+    const target = typeof spec === 'string' ? spec : spec.from;
+    const targetAt = typeof spec === 'string' ? at : [...at, 'from'];
     const from = env.pathValue(key, 'under', src.keyRange(['filesystem', 'bind'], key));
-    const to = env.hostPath(target, src.range(at), 'the bind target');
+    const to = env.hostPath(target, src.range(targetAt), 'the bind target');
     if (from === undefined || to === undefined) continue;
     const source = src.range(at);
-    warnHidden(env, to, hidden ?? [], source, 'the bind target', `the bind of ${key}`, target);
+    warnHidden(env, to, hidden ?? [], src.range(targetAt), 'the bind target', `the bind of ${key}`, target);
+    if (typeof spec !== 'string' && spec.readonly) {
+      // A read-only bind: before the remap, what would write under it fails like on a
+      // read-only mount. Opens with write intent (openat2 always: its flags are in a struct
+      // the kernel half cannot read), and every file-system call that changes something,
+      // when any of its paths is under the bind (a rename out of it too).
+      const mask = WRITE_FLAGS.reduce((m, f) => m | (constant(f) ?? 0n), 0n);
+      const flagged = OPEN_CALLS.filter((n) => n !== 'openat2');
+      const changing = FS_PATH_CALLS.filter((n) => !READ_META_CALLS.includes(n) && !flagged.includes(n) && n !== 'inotify_add_watch');
+      out.push(sectionRule(env, `filesystem.bind-readonly[${key}]`, at, [...flagged, ...changing], (s) => {
+        const path = pathCond(s, 'under', [from], source);
+        if (!flagged.includes(s.name)) return [[path]];
+        const i = (s.args ?? []).findIndex((a) => a.name === 'flags');
+        const a = s.args![i]!;
+        return [[path, { kind: 'int', arg: i, argName: a.name, op: 'any', values: [BigInt.asUintN(a.width, mask)],
+          width: a.width, signed: a.signed, source }]];
+      }, deny('EROFS')));
+    }
     out.push(sectionRule(env, `filesystem.bind[${key}]`, at, FS_PATH_CALLS,
       (s) => [pathArgs(s).map((i): PathCondition => ({ kind: 'path', args: [i], op: 'under', values: [from], source }))],
       { kind: 'emulate', emulate: { kind: 'bind', from, to } }));

@@ -5,6 +5,7 @@
 import * as policyPackage from '@sysvm/policy';
 
 import type { Decision, Invocation, PolicyIR } from './ir.js';
+import { vmWorldFromIR } from './emulate/index.js';
 import type { SupervisorPolicy } from './types.js';
 
 /** The part of @sysvm/policy this adapter uses (its BPF back end and decision program). */
@@ -33,5 +34,6 @@ export function createSupervisorPolicy(ir: PolicyIR): SupervisorPolicy {
     decide: (inv) => p.evaluate(ir, inv),
     allowPtrace: named.has('ptrace'),
     allowIoUring: named.has('io_uring_setup'),
+    vm: vmWorldFromIR(ir),
   };
 }

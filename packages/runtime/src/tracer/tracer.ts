@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 import { syscallName } from '../abi.js';
-import { emulateUname } from '../emulate/uname.js';
+import { EMPTY_WORLD, EMULATION_KINDS, type ExitHandler, FileStore, hideVdso, runEmulation, VmDeref } from '../emulate/index.js';
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
@@ -27,7 +27,7 @@ import {
 } from '../linux/consts.js';
 import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
-import { PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
+import { pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
 import type {
   AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
 } from '../types.js';
@@ -74,6 +74,8 @@ interface PendingAudit {
 interface Thread extends Tracee {
   install: Install | null;
   pending: PendingAudit | null;
+  /** An emulation module's handler for this thread's next syscall exit. */
+  atExit: { handler: ExitHandler; nr: number; name: string } | null;
 }
 
 const STOP_SIGNALS = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
@@ -93,8 +95,8 @@ function checkDecision(d: SupervisorDecision): void {
   if (v.kind === 'deny' && !(Number.isInteger(v.errno) && v.errno > 0 && v.errno < 4096)) {
     throw new Error(`deny needs an errno in 1..4095, not ${String(v.errno)}`);
   }
-  if (v.kind === 'emulate' && v.emulate?.kind !== 'return' && v.emulate?.kind !== 'uname') {
-    throw new Error('emulate needs { kind: "return", value } or { kind: "uname", fields }');
+  if (v.kind === 'emulate' && !(EMULATION_KINDS as readonly string[]).includes(v.emulate?.kind)) {
+    throw new Error(`emulate needs one of the kinds ${EMULATION_KINDS.join(', ')}`);
   }
   if (v.kind === 'emulate' && v.emulate.kind === 'return' && !Number.isSafeInteger(v.emulate.value)) {
     throw new Error('emulate return needs an integer value');
@@ -114,7 +116,7 @@ export function decodeStatus(s: number): ExitStatus {
 
 function verdictDetail(v: Verdict): string | undefined {
   if (v.kind === 'deny') return v.errnoName;
-  if (v.kind === 'emulate') return v.emulate.kind === 'return' ? `return ${v.emulate.value}` : 'uname';
+  if (v.kind === 'emulate') return v.emulate.kind === 'return' ? `return ${v.emulate.value}` : v.emulate.kind;
   return undefined;
 }
 
@@ -127,6 +129,8 @@ export class Tracer {
   private mainPid = 0;
   private mainStatus: ExitStatus | null = null;
   private killing = false;
+  /** The run's prepared virtual files (emulate/files.ts), removed when the run ends. */
+  private readonly files = new FileStore();
   private readonly stats: Stats = {
     stops: { syscallEntry: 0, syscallExit: 0, seccomp: 0, signal: 0, group: 0, event: 0, total: 0 },
     syscalls: {},
@@ -145,6 +149,8 @@ export class Tracer {
       this.killAll();
       this.drain();
       throw e;
+    } finally {
+      this.files.dispose();
     }
     return { status: this.mainStatus!, stats: this.stats, backend: this.backend.name };
   }
@@ -180,7 +186,7 @@ export class Tracer {
   }
 
   private addThread(tid: number, pid: number, stub = false): Thread {
-    const t: Thread = { tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null };
+    const t: Thread = { tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null, atExit: null };
     this.threads.set(tid, t);
     this.stats.tracees++;
     this.publish();
@@ -312,9 +318,13 @@ export class Tracer {
             t.exitWanted = old.exitWanted;
             t.pending = old.pending;
             t.pendingRet = old.pendingRet;
+            t.atExit = old.atExit;
             this.removeThread(former);
           }
         }
+        // Virtual time: hide the vDSO from the new program before its first instruction,
+        // so that clock_gettime and friends are real syscalls the supervisor answers.
+        if (this.world.time) hideVdso(t.tid, new Regs().get(t.tid).r[REG.rsp]!);
         this.backend.resume(t, 0);
         return;
       }
@@ -355,7 +365,13 @@ export class Tracer {
     this.stats.stops.syscallExit++;
     if (op === PTRACE_SYSCALL_INFO_EXIT && t.install) return this.installStep(t, op);
     this.backend.exit(t);
-    if (t.pending) this.finishAudit(t, op === PTRACE_SYSCALL_INFO_EXIT ? Number(this.info.rval) : null);
+    let rval = op === PTRACE_SYSCALL_INFO_EXIT ? this.info.rval : null;
+    if (t.atExit) {
+      const h = t.atExit;
+      t.atExit = null;
+      if (rval !== null) rval = this.runExitHandler(t, h.handler, rval, h.nr, h.name);
+    }
+    if (t.pending) this.finishAudit(t, rval === null ? null : Number(rval));
     this.backend.resume(t, 0);
   }
 
@@ -506,7 +522,7 @@ export class Tracer {
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');
     }
 
-    const deref = new PathDeref(t.pid, t.tid, name, args);
+    const deref = new VmDeref(t.pid, name, t.tid, args, this.world, this.files);
     const inv: Invocation = { arch: 'x86_64', nr, args, deref };
     const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };
     if (op === PTRACE_SYSCALL_INFO_SECCOMP) ctx.retData = info.retData;
@@ -521,7 +537,33 @@ export class Tracer {
       this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-EPERM) });
       return;
     }
-    this.carryOut(t, nr, name, args, deref, d);
+    this.carryOut(t, nr, name, args, deref, d, info.sp);
+  }
+
+  private get world(): NonNullable<SupervisorPolicy['vm']> {
+    return this.opts.policy.vm ?? EMPTY_WORLD;
+  }
+
+  /** Run an emulation module's exit handler; returns the result the program sees. */
+  private runExitHandler(t: Thread, h: ExitHandler, rval: bigint, nr: number, name: string): bigint {
+    let result = rval;
+    h({
+      pid: t.pid, tid: t.tid, rval,
+      setReturn: (v) => {
+        if (pokeReg(t.tid, REG.rax, v)) result = v;
+      },
+      killProcess: (reason) => {
+        // The emulation's premise broke (a rewritten argument was swapped under it): the
+        // process dies before the call returns to it.
+        kill(t.pid, SIGKILL);
+        const v: Verdict = { kind: 'kill' };
+        this.audit({
+          time: new Date().toISOString(), pid: t.pid, tid: t.tid, syscall: name, nr, args: {}, verdict: v.kind,
+          result: null, rule: reason,
+        }, null);
+      },
+    });
+    return result;
   }
 
   /** ptrace(2) may only name a tracee of this sandbox (which then fails: it is traced already). */
@@ -536,8 +578,8 @@ export class Tracer {
     this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-err) });
   }
 
-  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: PathDeref,
-    d: SupervisorDecision): void {
+  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: VmDeref,
+    d: SupervisorDecision, sp: bigint): void {
     const v = d.verdict;
     const ruleName = d.rule === null ? 'default' : (d.rule.name ?? `#${d.rule.index}`);
     const src = d.rule?.source;
@@ -563,17 +605,24 @@ export class Tracer {
         result = null;
         break;
       case 'emulate': {
-        const e = v.emulate;
-        // TODO(issue 5): identity, time, file and bind emulation modules. Until they
-        // exist such a verdict fails closed: the call is skipped with ENOSYS.
-        const r = e.kind === 'return' ? e.value : e.kind === 'uname' ? emulateUname(t.tid, args[0]!, e.fields) : -ENOSYS;
-        action = { tag: 'skipcall', ret: BigInt(r) };
-        result = r;
+        // The family's module (src/emulate/) skips the call with its answer, or lets it run
+        // with rewritten arguments and, if it wants the result, an exit handler (tag 0).
+        const out = runEmulation(v.emulate, {
+          pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files,
+        });
+        if ('skip' in out) {
+          action = { tag: 'skipcall', ret: BigInt(out.skip) };
+          result = out.skip;
+        } else {
+          action = out.atExit !== undefined || d.log ? { tag: 'exit' } : { tag: 'skipexit' };
+          if (out.rewrite !== undefined && out.rewrite.length > 0) action.rewrite = out.rewrite;
+          t.atExit = out.atExit === undefined ? null : { handler: out.atExit, nr, name };
+        }
         break;
       }
     }
     if (d.rewrite !== undefined && d.rewrite.length > 0 && action.tag !== 'skipcall') {
-      action.rewrite = d.rewrite;
+      action.rewrite = [...(action.rewrite ?? []), ...d.rewrite];
     }
     const audited = d.log || v.kind === 'deny' || v.kind === 'trace' || v.kind === 'kill';
     if (audited) {

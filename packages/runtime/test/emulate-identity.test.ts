@@ -1,4 +1,7 @@
 // The identity module (src/emulate/identity.ts) with real programs, on both backends.
+import { chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 import { irPolicy, run } from '../src/index.js';
@@ -50,6 +53,22 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     // euid and suid default to uid.
     const defaults = await run({ command: 'python3', args: ['-c', 'import os; print(os.getresuid())'], backend, policy: as({ uid: 1000, gid: 100 }) });
     expect(defaults.stdout).toBe('(1000, 1000, 1000)\n');
+  });
+
+  // chown to another user needs root (CI and this machine run the tests as root).
+  test.skipIf(process.getuid?.() !== 0)('stat shows the virtual owner for files of the real user, and others unchanged', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-owner-'));
+    const mine = path.join(dir, 'mine');
+    const theirs = path.join(dir, 'theirs');
+    writeFileSync(mine, '');
+    writeFileSync(theirs, '');
+    chownSync(theirs, 4242, 4343);
+    const policy = irPolicy(vmPolicy([{
+      name: 'identity', syscalls: [...IDENTITY, 'stat', 'lstat', 'fstat', 'newfstatat', 'statx'],
+      verdict: emulate({ kind: 'identity', identity: { uid: 1000, gid: 100 } }),
+    }]));
+    const r = await run({ command: 'sh', args: ['-c', `stat -c '%u %g' ${mine} ${theirs}; ls -n ${mine} | cut -d' ' -f3,4; python3 -c 'import os; s = os.stat("${mine}"); print(s.st_uid, s.st_gid)'`], backend, policy });
+    expect(r.stdout).toBe('1000 100\n4242 4343\n1000 100\n1000 100\n');
   });
 
   test('the real ids stay in /proc/self/status (what the module cannot hide)', async () => {

@@ -3,9 +3,14 @@
 // setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid and setgroups
 // succeed as no-ops when they only name virtual ids, else fail with EPERM.
 //
+// Stat-like calls (stat, lstat, fstat, newfstatat, statx) routed to this module run, and at
+// their exit an owner or group equal to the real (effective) id is shown as the virtual one,
+// so `ls -l` shows the program's own files as owned by its virtual user. That costs an exit
+// stop per stat, so the front end routes them here only when asked.
+//
 // What it cannot do: the kernel still checks permissions with the real ids (a virtual root
-// cannot read a file the real user cannot), files created get the real owner, stat shows the
-// real owner, /proc/self/status shows the real ids, and a set*id call never changes them.
+// cannot read a file the real user cannot), files created get the real owner,
+// /proc/self/status shows the real ids, and a set*id call never changes them.
 //
 // Security: every answer is a skipped call (nothing runs in the kernel); the only memory
 // written is the program's own buffers, at the addresses it passed (a bad address is EFAULT,
@@ -14,13 +19,37 @@
 import type { VirtualIdentity } from '../ir.js';
 import { EFAULT, EINVAL, ENOSYS, EPERM } from '../linux/consts.js';
 import { readMem, writeMem } from '../linux/mem.js';
-import type { EmuContext, EmuOutcome } from './context.js';
+import type { EmuContext, EmuOutcome, ExitHandler } from './context.js';
 
 /** The calls this module answers (the front end names these in an identity rule). */
 export const IDENTITY_SYSCALLS = [
   'getuid', 'geteuid', 'getgid', 'getegid', 'getresuid', 'getresgid', 'getgroups',
   'setuid', 'setgid', 'setreuid', 'setregid', 'setresuid', 'setresgid', 'setfsuid', 'setfsgid', 'setgroups',
 ] as const;
+
+/** Stat-like calls whose owner this module can show as the virtual one: buffer argument, uid/gid offsets. */
+export const STAT_OWNER: Record<string, { buf: number; uid: number; gid: number }> = {
+  // struct stat (x86_64): st_uid at 28, st_gid at 32.
+  stat: { buf: 1, uid: 28, gid: 32 }, lstat: { buf: 1, uid: 28, gid: 32 }, fstat: { buf: 1, uid: 28, gid: 32 },
+  newfstatat: { buf: 2, uid: 28, gid: 32 },
+  // struct statx: stx_uid at 20, stx_gid at 24.
+  statx: { buf: 4, uid: 20, gid: 24 },
+};
+
+/** The sandbox runs with the supervisor's credentials (spawned by it, NO_NEW_PRIVS). */
+const REAL = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
+
+function statOwnerExit(buf: bigint, where: { uid: number; gid: number }, i: Ids): ExitHandler {
+  return (x) => {
+    if (x.rval !== 0n) return;
+    const ids = readMem(x.tid, buf + BigInt(where.uid), where.gid - where.uid + 4);
+    if (ids === null || ids.length < 8) return;
+    const uid = ids.readUInt32LE(0);
+    const gid = ids.readUInt32LE(where.gid - where.uid);
+    if (uid === REAL.uid) writeMem(x.tid, buf + BigInt(where.uid), u32s([i.euid]));
+    if (gid === REAL.gid) writeMem(x.tid, buf + BigInt(where.gid), u32s([i.egid]));
+  };
+}
 
 interface Ids { uid: number; gid: number; euid: number; egid: number; suid: number; sgid: number; groups: number[] }
 
@@ -89,8 +118,11 @@ export function emulateIdentity(ctx: EmuContext, v: VirtualIdentity): EmuOutcome
       const asked = Array.from({ length: size }, (_, k) => raw.readUInt32LE(4 * k));
       return { skip: asked.every((g) => i.groups.includes(g)) ? 0 : -EPERM };
     }
-    default:
+    default: {
+      const st = STAT_OWNER[ctx.name];
+      if (st !== undefined) return { pass: true, atExit: statOwnerExit(a[st.buf]!, st, i) };
       // A call the front end routed here that this module does not know: fail closed.
       return { skip: -ENOSYS };
+    }
   }
 }

@@ -1,21 +1,17 @@
-// The file module (src/emulate/files.ts), hidden paths, the name module's host name through
-// files, and fd conditions (src/emulate/fds.ts), with real programs on both backends.
-import { execFileSync } from 'node:child_process';
+// The file module (src/emulate/files.ts) and hidden paths, with real programs on both backends.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 
 import { irPolicy, run } from '../src/index.js';
-import type { Condition, Emulation } from '../src/index.js';
+import type { Emulation } from '../src/index.js';
 
-import { BACKENDS, compileAll, errnoOf } from './helpers.js';
-import { emulate, pathRules, vmPolicy, type RuleSpec } from './vm-helpers.js';
+import { BACKENDS, errnoOf } from './helpers.js';
+import { pathRules, vmPolicy, type RuleSpec } from './vm-helpers.js';
 
-let bin: Record<string, string>;
 let hostFile: string;
 beforeAll(() => {
-  bin = compileAll();
   hostFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'sysvm-vfs-test-')), 'motd');
   writeFileSync(hostFile, 'from the host\n');
 });
@@ -27,8 +23,6 @@ const policy = (...rules: RuleSpec[][]) => irPolicy(vmPolicy(rules.flat()));
 
 const VIRTUAL = '/etc/sysvm-virtual.conf'; // absent on the host
 const src = { file: 'vm-test.yaml', line: 9, column: 1, endLine: 9, endColumn: 10 };
-const fdVirtual: Condition = { kind: 'fd', arg: 0, virtual: true, source: src };
-const fdIs = (p: string): Condition => ({ kind: 'fd', arg: 0, op: 'equals', values: [p], source: src });
 
 describe.for(BACKENDS)('%s backend', (backend) => {
   test('cat of a virtual /etc/resolv.conf, and its size through stat', async () => {
@@ -64,41 +58,4 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stderr.match(/No such file or directory/g)).toHaveLength(2);
   });
 
-  test('the host name: hostname, uname -a, /proc/sys/kernel/hostname and /etc/hostname', async () => {
-    const host: Emulation = { kind: 'uname', fields: { nodename: 'sandbox' } };
-    const p = policy(
-      [{ name: 'name', syscalls: ['uname'], verdict: emulate(host) }],
-      fileRules('/proc/sys/kernel/hostname', { text: 'sandbox\n' }),
-      fileRules('/etc/hostname', { text: 'sandbox\n' }),
-    );
-    const r = await run({ command: 'sh', args: ['-c', 'hostname; uname -n; cat /proc/sys/kernel/hostname /etc/hostname'], backend, policy: p });
-    expect(r.stdout).toBe('sandbox\nsandbox\nsandbox\nsandbox\n');
-    const a = await run({ command: 'uname', args: ['-a'], backend, policy: p });
-    // The host's `uname -a` with the virtual node name.
-    const hostUname = execFileSync('uname', ['-a'], { encoding: 'utf8' });
-    expect(a.stdout).toBe(hostUname.replace(` ${os.hostname()} `, ' sandbox '));
-  });
-
-  test('an fd of a virtual file: dup, F_DUPFD_CLOEXEC, fork, read in the child, lseek, fstat, mmap, exec', async () => {
-    const r = await run({ command: bin.vfd!, args: [VIRTUAL, 'exec'], backend, policy: policy(fileRules(VIRTUAL, { text: 'virtual\n' })) });
-    expect(r.stdout).toBe([
-      'child: 8 virtual', 'parent: size=8 offset=8 mmap=virtual', 'parent: write=Bad file descriptor',
-      'exec: fd7=open fd8=closed', 'exec: write=Bad file descriptor', '',
-    ].join('\n'));
-  });
-
-  test('fd conditions: write on a virtual fd is denied (EPERM) wherever the fd went; the fd\'s path is the virtual one', async () => {
-    const r = await run({
-      command: bin.vfd!, args: [VIRTUAL, 'exec'], backend, quiet: true,
-      policy: policy(fileRules(VIRTUAL, { text: 'virtual\n' }), [
-        { name: 'no-virtual-writes', syscalls: ['write'], verdict: { kind: 'deny', errno: errnoOf('EPERM'), errnoName: 'EPERM' }, match: [[fdVirtual]] },
-        { name: 'no-reads-of-it', syscalls: ['read'], verdict: { kind: 'deny', errno: errnoOf('EIO'), errnoName: 'EIO' }, match: [[fdIs(VIRTUAL)]] },
-      ]),
-    });
-    expect(r.stdout).toBe([
-      // read(2) in the child is denied (EIO), so it prints an empty buffer and no newline.
-      'child: -1 parent: size=8 offset=0 mmap=virtual', 'parent: write=Operation not permitted',
-      'exec: fd7=open fd8=closed', 'exec: write=Operation not permitted', '',
-    ].join('\n'));
-  });
 });

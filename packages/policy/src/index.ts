@@ -27,3 +27,5 @@ export type { PolicyFile, RuleSpec, ActionSpec } from './front/schema.js';
 export { lintPolicy, checkPolicy, isClean } from './lint/lint.js';
 export { CHECKS, DANGEROUS, VDSO_CALLS } from './lint/checks.js';
 export type { LintCheck } from './lint/checks.js';
+// Policy workflow: calls as text, test files, explain a call, OCI profiles (branch workflow).
+export * as workflow from './workflow/index.js';

@@ -5,20 +5,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { irPolicy, run } from '../src/index.js';
+import { policyFromIR, run } from '../src/index.js';
 import type { Emulation } from '../src/index.js';
 
 import { BACKENDS } from './helpers.js';
 import { emulate, pathRules, vmPolicy } from './vm-helpers.js';
 
 let to: string;
-let policy: ReturnType<typeof irPolicy>;
+let policy: ReturnType<typeof policyFromIR>;
 beforeAll(() => {
   to = path.join(realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sysvm-bind-'))), 'sandbox-data');
   mkdirSync(path.join(to, 'sub'), { recursive: true });
   writeFileSync(path.join(to, 'a.txt'), 'bound\n');
   const bind: Emulation = { kind: 'bind', from: '/data', to };
-  policy = irPolicy(vmPolicy([
+  policy = policyFromIR(vmPolicy([
     ...pathRules('bind /data', 'under', '/data', bind),
     // Results that show paths: getcwd, and readlink of /proc/PID/{cwd,fd/N,exe,root}.
     { name: 'bind results', syscalls: ['getcwd', 'readlink', 'readlinkat'], verdict: emulate(bind) },

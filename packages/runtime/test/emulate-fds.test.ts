@@ -2,7 +2,7 @@
 // dup, fcntl, fork, close and exec with no stop of its own, on both backends.
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { irPolicy, run } from '../src/index.js';
+import { policyFromIR, run } from '../src/index.js';
 import type { Condition, Emulation } from '../src/index.js';
 
 import { BACKENDS, compileAll, errnoOf } from './helpers.js';
@@ -10,7 +10,7 @@ import { pathRules, vmPolicy, type RuleSpec } from './vm-helpers.js';
 
 const fileRules = (virtualPath: string, content: Extract<Emulation, { kind: 'file' }>['content']): RuleSpec[] =>
   pathRules(`file ${virtualPath}`, 'equals', virtualPath, { kind: 'file', content });
-const policy = (...rules: RuleSpec[][]) => irPolicy(vmPolicy(rules.flat()));
+const policy = (...rules: RuleSpec[][]) => policyFromIR(vmPolicy(rules.flat()));
 
 const VIRTUAL = '/etc/sysvm-virtual.conf'; // absent on the host
 const src = { file: 'vm-test.yaml', line: 9, column: 1, endLine: 9, endColumn: 10 };

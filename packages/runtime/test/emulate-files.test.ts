@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { irPolicy, run } from '../src/index.js';
+import { policyFromIR, run } from '../src/index.js';
 import type { Emulation } from '../src/index.js';
 
 import { BACKENDS, errnoOf } from './helpers.js';
@@ -19,7 +19,7 @@ beforeAll(() => {
 const RESOLV = 'nameserver 192.0.2.53\n';
 const fileRules = (virtualPath: string, content: Extract<Emulation, { kind: 'file' }>['content']): RuleSpec[] =>
   pathRules(`file ${virtualPath}`, 'equals', virtualPath, { kind: 'file', content });
-const policy = (...rules: RuleSpec[][]) => irPolicy(vmPolicy(rules.flat()));
+const policy = (...rules: RuleSpec[][]) => policyFromIR(vmPolicy(rules.flat()));
 
 const VIRTUAL = '/etc/sysvm-virtual.conf'; // absent on the host
 const src = { file: 'vm-test.yaml', line: 9, column: 1, endLine: 9, endColumn: 10 };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
-import { irPolicy, run } from '../src/index.js';
+import { policyFromIR, run } from '../src/index.js';
 import type { VirtualIdentity } from '../src/index.js';
 
 import { BACKENDS } from './helpers.js';
@@ -16,7 +16,7 @@ const IDENTITY = [
 ];
 
 const as = (identity: VirtualIdentity) =>
-  irPolicy(vmPolicy([{ name: 'identity', syscalls: IDENTITY, verdict: emulate({ kind: 'identity', identity }) }]));
+  policyFromIR(vmPolicy([{ name: 'identity', syscalls: IDENTITY, verdict: emulate({ kind: 'identity', identity }) }]));
 
 const PY = [
   'import os',
@@ -63,7 +63,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     writeFileSync(mine, '');
     writeFileSync(theirs, '');
     chownSync(theirs, 4242, 4343);
-    const policy = irPolicy(vmPolicy([{
+    const policy = policyFromIR(vmPolicy([{
       name: 'identity', syscalls: [...IDENTITY, 'stat', 'lstat', 'fstat', 'newfstatat', 'statx'],
       verdict: emulate({ kind: 'identity', identity: { uid: 1000, gid: 100 } }),
     }]));

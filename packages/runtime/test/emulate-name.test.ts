@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { describe, expect, test } from 'vitest';
 
-import { irPolicy, run } from '../src/index.js';
+import { policyFromIR, run } from '../src/index.js';
 import type { Emulation } from '../src/index.js';
 
 import { BACKENDS } from './helpers.js';
@@ -12,7 +12,7 @@ import { emulate, pathRules, vmPolicy, type RuleSpec } from './vm-helpers.js';
 
 const fileRules = (virtualPath: string, content: Extract<Emulation, { kind: 'file' }>['content']): RuleSpec[] =>
   pathRules(`file ${virtualPath}`, 'equals', virtualPath, { kind: 'file', content });
-const policy = (...rules: RuleSpec[][]) => irPolicy(vmPolicy(rules.flat()));
+const policy = (...rules: RuleSpec[][]) => policyFromIR(vmPolicy(rules.flat()));
 
 describe.for(BACKENDS)('%s backend', (backend) => {
   test('the host name: hostname, uname -a, /proc/sys/kernel/hostname and /etc/hostname', async () => {

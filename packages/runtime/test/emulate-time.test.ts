@@ -2,7 +2,7 @@
 // hidden at exec, so `date` and a C program see the virtual clock; CLOCK_MONOTONIC is real.
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { irPolicy, run } from '../src/index.js';
+import { policyFromIR, run } from '../src/index.js';
 import type { Condition, VirtualClock } from '../src/index.js';
 
 import { allowAll, BACKENDS, compileAll } from './helpers.js';
@@ -16,7 +16,7 @@ const realtimeClock: Condition = {
   kind: 'int', arg: 0, argName: 'which_clock', op: 'in', values: [0n, 5n, 8n, 11n], width: 32, signed: true,
   source: { file: 'vm-test.yaml', line: 3, column: 1, endLine: 3, endColumn: 10 },
 };
-const clocked = (clock: VirtualClock) => irPolicy(vmPolicy([
+const clocked = (clock: VirtualClock) => policyFromIR(vmPolicy([
   { name: 'time', syscalls: ['clock_gettime'], verdict: emulate({ kind: 'time', clock }), match: [[realtimeClock]] },
   { name: 'time', syscalls: ['gettimeofday', 'time'], verdict: emulate({ kind: 'time', clock }) },
 ]));

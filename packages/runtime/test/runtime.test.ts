@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { run, spawn } from '../src/index.js';
+import { run, shellExitCode, spawn } from '../src/index.js';
 import type { AuditEvent, InlinePolicy, RuleIR, SourceRange } from '../src/index.js';
 
 import { allowAll, BACKENDS, compileAll, errnoOf, running, traceOnly } from './helpers.js';
@@ -27,6 +27,7 @@ beforeAll(() => {
   writeFileSync(path.join(secret, 'key.txt'), 'hidden\n');
   symlinkSync('../secret/key.txt', path.join(allowed, 'link'));
   symlinkSync(secret, path.join(allowed, 'dirlink'));
+  symlinkSync('/secret/key.txt', path.join(allowed, 'jaillink')); // absolute: meant for a chroot into tmp
 });
 
 const src = (line: number): SourceRange => ({ file: 'test-policy.yaml', line, column: 3, endLine: line, endColumn: 20 });
@@ -58,7 +59,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const cat = await run({ command: 'cat', args: [path.join(allowed, 'ok.txt')], backend, policy: allowAll });
     expect(cat).toMatchObject({ code: 0, signal: null, stdout: 'fine\n', stderr: '', backend });
     const ls = await run({ command: 'ls', args: [allowed], backend, policy: allowAll });
-    expect(ls.stdout).toBe('dirlink\nlink\nok.txt\n');
+    expect(ls.stdout).toBe('dirlink\njaillink\nlink\nok.txt\n');
     expect(ls.code).toBe(0);
   });
 
@@ -69,6 +70,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   ] as const)('exit status of sh -c %j', async ([script, code, signal]) => {
     const r = await run({ command: 'sh', args: ['-c', script], backend, policy: allowAll });
     expect({ code: r.code, signal: r.signal }).toEqual({ code, signal });
+    expect(shellExitCode(r)).toBe(code ?? 128 + os.constants.signals[signal!]);
   });
 
   test('a shell pipeline', async () => {
@@ -111,6 +113,12 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   test('a signal during a blocking read interrupts it (EINTR) and runs the handler', async () => {
     const r = await run({ command: bin.sigblock!, backend, policy: allowAll });
     expect(r.stdout).toBe('read=-1 errno=EINTR hits=1\n');
+  });
+
+  test('queued real-time signals arrive with their siginfo, none lost', async () => {
+    const r = await run({ command: bin.sigqueue!, backend, policy: allowAll });
+    expect(r.stdout).toBe('hits=2 value=42 queued=1\n');
+    expect(r.stats.stops.signal).toBeGreaterThanOrEqual(2);
   });
 
   test('a path across a page boundary, and one ending at an unreadable page', async () => {
@@ -161,6 +169,15 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const r = await run({ command: 'cat', args: [rel], cwd: tmp, backend, policy: pathPolicy([secret]), quiet: true });
     expect({ stdout: r.stdout, code: r.code }).toEqual({ stdout: out, code });
     if (code !== 0) expect(r.stderr).toContain('Permission denied');
+  });
+
+  test('after chroot, absolute paths and absolute symlinks resolve inside the new root', async () => {
+    // tmp is the jail: /secret/key.txt inside it is secret/key.txt here, denied.
+    const r = await run({
+      command: bin.chroot!, args: [tmp, '/secret/key.txt', '/allowed/jaillink', '/allowed/ok.txt', '/../secret/key.txt'],
+      backend, policy: pathPolicy([secret]), quiet: true,
+    });
+    expect(r.stdout).toBe('/secret/key.txt=EACCES\n/allowed/jaillink=EACCES\n/allowed/ok.txt=ok\n/../secret/key.txt=EACCES\n');
   });
 
   test('a relative path with a dirfd', async () => {
@@ -238,7 +255,12 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       command: 'python3', args: ['-c', py], backend, quiet: true, stdio: 'ignore',
       policy: {
         filter: traceOnly(['connect', 'sendto', 'sendmsg']),
-        decide: (_inv, ctx) => ({ verdict: { kind: ctx.name === 'connect' || ctx.name.startsWith('send') ? 'trace' : 'allow' }, rule: null, log: false }),
+        // The supervisor sees the same destinations through deref.sockaddr().
+        decide: (inv, ctx) => {
+          const sa = (inv.deref as unknown as { sockaddr(): { family: unknown } | undefined }).sockaddr();
+          const traced = sa !== undefined && (ctx.name === 'connect' || ctx.name.startsWith('send'));
+          return { verdict: { kind: traced ? 'trace' : 'allow' }, rule: null, log: false };
+        },
       },
     });
     p.on('decision', (e: AuditEvent) => events.push(e));
@@ -365,6 +387,16 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     for (const pid of [p.pid!, ...pids]) expect(running(pid)).toBe(false);
   });
 
+  test('newProcessGroup: `kill 0` inside reaches only the sandbox', async () => {
+    // Without the option this would signal the test runner too (same process group).
+    const r = await run({ command: 'sh', args: ['-c', 'sleep 100 & kill -TERM 0; wait'], backend, policy: allowAll, newProcessGroup: true });
+    expect(r.signal).toBe('SIGTERM');
+    // The group is the sandbox's main process.
+    const g = await run({ command: 'sh', args: ['-c', 'echo $(cut -d" " -f5 /proc/$$/stat) $$'], backend, policy: allowAll, newProcessGroup: true });
+    const [pgrp, pid] = g.stdout!.trim().split(' ');
+    expect(pgrp).toBe(pid);
+  });
+
   test('when the main process exits, its leftover children are killed', async () => {
     const r = await run({ command: 'sh', args: ['-c', 'sleep 100 & echo $!'], backend, policy: allowAll });
     expect(r.code).toBe(0);
@@ -437,6 +469,14 @@ describe('launch errors', () => {
   test('vmtags needs the patched kernel', async () => {
     const p = spawn({ command: 'true', backend: 'vmtags', policy: allowAll });
     await expect(p.exited).rejects.toMatchObject({ code: 'ENOVMTAGS' });
+  });
+
+  test.for([
+    ['a cwd that does not exist', { cwd: '/nonexistent-sysvm-dir' }, /cannot enter \/nonexistent-sysvm-dir/],
+    ['an output file in a missing directory', { stdio: ['ignore', { file: '/nonexistent-sysvm-dir/out' }, 'ignore'] as const }, /posix_spawn|cannot start/],
+  ] as const)('%s is a clear launch error', async ([, extra, message]) => {
+    const p = spawn({ command: 'true', policy: allowAll, ...(extra as object) });
+    await expect(p.exited).rejects.toMatchObject({ code: 'ESPAWN', message: expect.stringMatching(message) });
   });
 
   test('an unknown command is a clear error', () => {

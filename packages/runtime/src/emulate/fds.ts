@@ -50,8 +50,8 @@ export function fdInfo(pid: number, fd: number, world: VmWorld, files: FileStore
 /** The tracer's dereferencer: paths as PathDeref resolves them, fds as `fdInfo` knows them. */
 export class VmDeref extends PathDeref {
   constructor(private readonly vmPid: number, name: string, tid: number, private readonly vmArgs: readonly bigint[],
-    private readonly world: VmWorld, private readonly files: FileStore) {
-    super(vmPid, tid, name, vmArgs);
+    private readonly world: VmWorld, private readonly files: FileStore, root?: () => string) {
+    super(vmPid, tid, name, vmArgs, root);
   }
 
   fd(arg: number): FdInfo | undefined {

@@ -95,6 +95,7 @@ export const AT_SYMLINK_FOLLOW = c('AT_SYMLINK_FOLLOW');
 export const AT_EMPTY_PATH = c('AT_EMPTY_PATH');
 
 // <spawn.h> (glibc, not the kernel)
+export const POSIX_SPAWN_SETPGROUP = 0x02;
 export const POSIX_SPAWN_SETSIGDEF = 0x04;
 export const POSIX_SPAWN_SETSIGMASK = 0x08;
 
@@ -125,6 +126,9 @@ export const NR = {
   process_vm_readv: nr('process_vm_readv'),
   process_vm_writev: nr('process_vm_writev'),
   pidfd_getfd: nr('pidfd_getfd'),
+  chroot: nr('chroot'),
+  pivot_root: nr('pivot_root'),
+  setns: nr('setns'),
 } as const;
 
 // Not in the catalogue's tables: <linux/inotify.h>, <linux/fs.h>, <linux/fanotify.h>, <linux/mount.h>.

@@ -51,6 +51,8 @@ export const spawnattrInit: (attr: Buffer) => number = libc.func('int posix_spaw
 export const spawnattrDestroy: (attr: Buffer) => number = libc.func('int posix_spawnattr_destroy(void *attr)');
 export const spawnattrSetflags: (attr: Buffer, flags: number) => number =
   libc.func('int posix_spawnattr_setflags(void *attr, short flags)');
+export const spawnattrSetpgroup: (attr: Buffer, pgroup: number) => number =
+  libc.func('int posix_spawnattr_setpgroup(void *attr, int pgroup)');
 export const spawnattrSetsigdefault: (attr: Buffer, set: Buffer) => number =
   libc.func('int posix_spawnattr_setsigdefault(void *attr, const void *set)');
 export const spawnattrSetsigmask: (attr: Buffer, set: Buffer) => number =

@@ -11,11 +11,11 @@
 //          group-stop (parked with PTRACE_LISTEN), signal-delivery stop (re-injected);
 //   decide at an entry (ptrace, vmtags) or a seccomp stop: safety rules, then the policy;
 //   carry  the verdict as a ptrace_vm tag through the backend; at the exit, the result.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 import { syscallName } from '../abi.js';
-import { EMPTY_WORLD, EMULATION_KINDS, type ExitHandler, FileStore, hideVdso, runEmulation, VmDeref } from '../emulate/index.js';
+import { EMPTY_WORLD, type ExitHandler, FileStore, hideVdso, runEmulation, VmDeref } from '../emulate/index.js';
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
@@ -46,9 +46,9 @@ export interface TracerOptions {
   /** Called once the stub runs under the tracer. */
   onSpawn?: (pid: number, backend: BackendName) => void;
   /**
-   * Shared with the main thread: [0] stop requested, [1] number of live tids in [2..].
-   * The main thread SIGKILLs the listed tids to stop a run (a blocking waitpid cannot be
-   * interrupted otherwise); the tracer kills any newcomer once [0] is set.
+   * Shared with the main thread: [0] is set when the run must stop. The main thread then
+   * SIGKILLs the main process (a blocking waitpid cannot be interrupted otherwise); its
+   * death wakes the tracer, which kills every other tracee, and any newcomer.
    */
   shared?: Int32Array;
 }
@@ -76,6 +76,8 @@ interface Thread extends Tracee {
   pending: PendingAudit | null;
   /** An emulation module's handler for this thread's next syscall exit. */
   atExit: { handler: ExitHandler; nr: number; name: string } | null;
+  /** In chroot, pivot_root or setns: forget every cached root at its exit. */
+  rootChange: boolean;
 }
 
 const STOP_SIGNALS = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
@@ -87,6 +89,7 @@ const wifexited = (s: number): boolean => (s & 0x7f) === 0;
 const wifstopped = (s: number): boolean => (s & 0xff) === 0x7f;
 
 const VERDICTS = new Set(['allow', 'deny', 'kill', 'trace', 'emulate']);
+const EMULATIONS = new Set<string | undefined>(['return', 'uname', 'identity', 'time', 'file', 'bind']);
 
 /** A decision the core can carry out, or an exception (which denies the call). */
 function checkDecision(d: SupervisorDecision): void {
@@ -95,8 +98,8 @@ function checkDecision(d: SupervisorDecision): void {
   if (v.kind === 'deny' && !(Number.isInteger(v.errno) && v.errno > 0 && v.errno < 4096)) {
     throw new Error(`deny needs an errno in 1..4095, not ${String(v.errno)}`);
   }
-  if (v.kind === 'emulate' && !(EMULATION_KINDS as readonly string[]).includes(v.emulate?.kind)) {
-    throw new Error(`emulate needs one of the kinds ${EMULATION_KINDS.join(', ')}`);
+  if (v.kind === 'emulate' && !EMULATIONS.has(v.emulate?.kind)) {
+    throw new Error(`emulate needs one of the IR's emulation kinds, not ${JSON.stringify(v.emulate?.kind)}`);
   }
   if (v.kind === 'emulate' && v.emulate.kind === 'return' && !Number.isSafeInteger(v.emulate.value)) {
     throw new Error('emulate return needs an integer value');
@@ -127,6 +130,12 @@ export class Tracer {
   private readonly status = new Int32Array(1);
   private readonly msg = new BigUint64Array(1);
   private mainPid = 0;
+  /**
+   * Root directory (a host path) per process, for path resolution; read from
+   * /proc/TID/root on first use. Any chroot, pivot_root or setns clears it at its exit
+   * (processes sharing an fs_struct change root together).
+   */
+  private readonly roots = new Map<number, string>();
   private mainStatus: ExitStatus | null = null;
   private killing = false;
   /** The run's prepared virtual files (emulate/files.ts), removed when the run ends. */
@@ -161,7 +170,8 @@ export class Tracer {
     const pid = spawnStub(spec);
     this.mainPid = pid;
     // The stub stops itself (kill -STOP $$) before anything else.
-    const r = waitpid(pid, this.status, WUNTRACED);
+    let r = waitpid(pid, this.status, WUNTRACED);
+    while (r < 0 && errno() === EINTR) r = waitpid(pid, this.status, WUNTRACED);
     const s = this.status[0]!;
     if (r !== pid || !wifstopped(s)) {
       if (r === pid) throw new LaunchError('ESTUB', `the launcher stub ended before the target started (status ${s})`);
@@ -186,29 +196,17 @@ export class Tracer {
   }
 
   private addThread(tid: number, pid: number, stub = false): Thread {
-    const t: Thread = { tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null, atExit: null };
+    const t: Thread = {
+      tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null, rootChange: false, atExit: null,
+    };
     this.threads.set(tid, t);
     this.stats.tracees++;
-    this.publish();
     if (this.killing || this.stopRequested()) kill(tid, SIGKILL);
     return t;
   }
 
   private removeThread(tid: number): void {
     this.threads.delete(tid);
-    this.publish();
-  }
-
-  /** Publish the live tids for the main thread's kill(). */
-  private publish(): void {
-    const sh = this.opts.shared;
-    if (sh === undefined) return;
-    let n = 0;
-    for (const tid of this.threads.keys()) {
-      if (2 + n >= sh.length) break;
-      sh[2 + n++] = tid;
-    }
-    Atomics.store(sh, 1, n);
   }
 
   private stopRequested(): boolean {
@@ -283,6 +281,7 @@ export class Tracer {
     const t = this.threads.get(tid);
     if (t?.pending) this.finishAudit(t, null);
     this.removeThread(tid);
+    this.roots.delete(tid);
     if (tid === this.mainPid) {
       this.mainStatus = decodeStatus(s);
       // The sandbox ends with its main process: nothing may run on untraced or orphaned.
@@ -370,6 +369,10 @@ export class Tracer {
       const h = t.atExit;
       t.atExit = null;
       if (rval !== null) rval = this.runExitHandler(t, h.handler, rval, h.nr, h.name);
+    }
+    if (t.rootChange) {
+      t.rootChange = false;
+      this.roots.clear();
     }
     if (t.pending) this.finishAudit(t, rval === null ? null : Number(rval));
     this.backend.resume(t, 0);
@@ -522,7 +525,7 @@ export class Tracer {
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');
     }
 
-    const deref = new VmDeref(t.pid, name, t.tid, args, this.world, this.files);
+    const deref = new VmDeref(t.pid, name, t.tid, args, this.world, this.files, () => this.rootOf(t));
     const inv: Invocation = { arch: 'x86_64', nr, args, deref };
     const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };
     if (op === PTRACE_SYSCALL_INFO_SECCOMP) ctx.retData = info.retData;
@@ -564,6 +567,20 @@ export class Tracer {
       },
     });
     return result;
+  }
+
+  private rootOf(t: Thread): string {
+    let root = this.roots.get(t.pid);
+    if (root === undefined) {
+      try {
+        root = readlinkSync(`/proc/${t.tid}/root`);
+      } catch {
+        root = '/';
+      }
+      if (!root.startsWith('/')) root = '/';
+      this.roots.set(t.pid, root);
+    }
+    return root;
   }
 
   /** ptrace(2) may only name a tracee of this sandbox (which then fails: it is traced already). */
@@ -621,6 +638,11 @@ export class Tracer {
         break;
       }
     }
+    if (action.tag !== 'skipcall' && (nr === NR.chroot || nr === NR.pivot_root || nr === NR.setns)) {
+      // The root may change: its exit clears the cached roots.
+      action = { ...action, tag: 'exit' };
+      t.rootChange = true;
+    }
     if (d.rewrite !== undefined && d.rewrite.length > 0 && action.tag !== 'skipcall') {
       action.rewrite = [...(action.rewrite ?? []), ...d.rewrite];
     }
@@ -637,7 +659,7 @@ export class Tracer {
     v: Verdict, rule: string, src: SourceRange | undefined): AuditEvent {
     // Every argument of an audited call is decoded, paths resolved whether or not the policy
     // read them.
-    const d = deref ?? new PathDeref(t.pid, t.tid, name, args);
+    const d = deref ?? new PathDeref(t.pid, t.tid, name, args, () => this.rootOf(t));
     let decoded: Record<string, string | number>;
     try {
       decoded = decodeArgs(t.tid, name, args, d);

@@ -92,7 +92,7 @@ function getcwdExit(binds: readonly Bind[], buf: bigint, size: bigint): ExitHand
 }
 
 /** At the exit of an open through a rewritten path: the fd must be what that path names. */
-function verifyOpen(real: string, follow: boolean): ExitHandler {
+export function verifyBoundOpen(real: string, follow: boolean): ExitHandler {
   return (x) => {
     if (x.rval < 0n) return;
     let got: string | undefined;
@@ -144,6 +144,6 @@ export function emulateBind(ctx: EmuContext, bind: Bind): EmuOutcome {
     rewrite.push({ arg: rewrites[i]!.arg, value: at[i]! });
   }
   const follow = openFollows(ctx);
-  if (follow !== undefined) atExit = verifyOpen(rewrites[0]!.real, follow);
+  if (follow !== undefined) atExit = verifyBoundOpen(rewrites[0]!.real, follow);
   return atExit === undefined ? { pass: true, rewrite } : { pass: true, rewrite, atExit };
 }

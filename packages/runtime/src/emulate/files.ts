@@ -90,7 +90,7 @@ function openFlags(ctx: EmuContext): { flags: bigint; how?: Buffer } | null {
 }
 
 /** Check at the exit that the fd is the prepared file, else kill (see the header). */
-function verifyOpen(store: FileStore, prepared: string): ExitHandler {
+export function verifyOpen(store: FileStore, prepared: string): ExitHandler {
   const want = statSync(prepared);
   return (x) => {
     if (x.rval < 0n) return;

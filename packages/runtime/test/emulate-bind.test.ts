@@ -13,6 +13,8 @@ import { emulate, pathRules, vmPolicy } from './vm-helpers.js';
 
 let to: string;
 let policy: ReturnType<typeof policyFromIR>;
+/** Rules on the path calls only (as the front end's filesystem.bind expands). */
+let pathsOnly: ReturnType<typeof policyFromIR>;
 beforeAll(() => {
   to = path.join(realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sysvm-bind-'))), 'sandbox-data');
   mkdirSync(path.join(to, 'sub'), { recursive: true });
@@ -23,6 +25,7 @@ beforeAll(() => {
     // Results that show paths: getcwd, and readlink of /proc/PID/{cwd,fd/N,exe,root}.
     { name: 'bind results', syscalls: ['getcwd', 'readlink', 'readlinkat'], verdict: emulate(bind) },
   ]));
+  pathsOnly = policyFromIR(vmPolicy(pathRules('bind /data', 'under', '/data', bind)));
 });
 
 describe.for(BACKENDS)('%s backend', (backend) => {
@@ -39,6 +42,15 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       backend, policy,
     });
     expect({ out: r.stdout, err: r.stderr }).toEqual({ out: '/data/sub\n/data/sub\n/data/sub\n/data/sub\n', err: '' });
+  });
+
+  test('without rules for getcwd and readlink, the runtime still maps their results (the world filter)', async () => {
+    const r = await run({
+      command: 'sh', args: ['-c', 'cd /data/sub && /bin/pwd && readlink /proc/self/cwd; cd /tmp && /bin/pwd'], backend, policy: pathsOnly,
+    });
+    expect({ out: r.stdout, err: r.stderr }).toEqual({ out: '/data/sub\n/data/sub\n/tmp\n', err: '' });
+    // getcwd stops (twice) only because the policy has a bind.
+    expect(r.stats.syscalls.getcwd).toBeGreaterThanOrEqual(2);
   });
 
   test('/proc/self/fd shows the virtual path of an fd opened through the bind', async () => {

@@ -147,3 +147,18 @@ export function emulateBind(ctx: EmuContext, bind: Bind): EmuOutcome {
   if (follow !== undefined) atExit = verifyBoundOpen(rewrites[0]!.real, follow);
   return atExit === undefined ? { pass: true, rewrite } : { pass: true, rewrite, atExit };
 }
+
+/**
+ * The calls whose results show paths (the world's view of them, whatever rule decided the
+ * call): with binds, the runtime sends them to the supervisor itself (`worldFilter` in
+ * emulate/index.ts) and maps their results back, even under a policy that only allows them.
+ */
+export const PATH_RESULT_CALLS = ['getcwd', 'readlink', 'readlinkat'] as const;
+
+/** The result mapping of a path-result call the policy passed (allow, trace), or undefined. */
+export function bindResults(ctx: EmuContext): ExitHandler | undefined {
+  if (ctx.world.binds.length === 0 || !(PATH_RESULT_CALLS as readonly string[]).includes(ctx.name)) return undefined;
+  const out = emulateBind({ ...ctx, deref: ctx.deref }, ctx.world.binds[0]!);
+  // Only the exit part: a pass decided by another rule keeps its own arguments.
+  return 'pass' in out && out.rewrite === undefined ? out.atExit : undefined;
+}

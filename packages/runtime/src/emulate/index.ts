@@ -8,7 +8,10 @@ import { emulateUname } from './uname.js';
 import { emulateIdentity } from './identity.js';
 import { emulateTime } from './time.js';
 import { emulateFile } from './files.js';
-import { emulateBind } from './bind.js';
+import { emulateBind, PATH_RESULT_CALLS } from './bind.js';
+import { assemble, jeq, ld, ret, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from '../linux/bpf.js';
+import { AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linux/consts.js';
+import { syscallNumber } from '../abi.js';
 import type { EmuContext, EmuOutcome, VmWorld } from './context.js';
 
 export type { EmuContext, EmuOutcome, ExitContext, ExitHandler, VmWorld } from './context.js';
@@ -16,6 +19,7 @@ export { EMPTY_WORLD } from './context.js';
 export { FileStore } from './files.js';
 export { VmDeref, fdInfo } from './fds.js';
 export { hideVdso } from './time.js';
+export { bindResults } from './bind.js';
 export const EMULATION_KINDS = ['return', 'uname', 'identity', 'time', 'file', 'bind'] as const;
 
 export function runEmulation(e: Emulation, ctx: EmuContext): EmuOutcome {
@@ -42,4 +46,19 @@ export function vmWorldFromIR(ir: PolicyIR): VmWorld {
     .filter((b, i, all) => all.findIndex((x) => x.from === b.from && x.to === b.to) === i)
     .sort((a, b) => b.from.length - a.from.length);
   return { time: emus.some((e) => e.kind === 'time'), binds };
+}
+
+/**
+ * A seccomp program the runtime adds (before the policy's) for what the world needs to see
+ * beyond the policy's rules: with binds, getcwd, readlink and readlinkat stop (RET_TRACE; the
+ * kernel runs the strictest action of all filters, so this never loosens the policy), so
+ * that their results can show the virtual paths. null when nothing is needed.
+ */
+export function worldFilter(world: VmWorld): Uint8Array | null {
+  if (world.binds.length === 0) return null;
+  const nrs = PATH_RESULT_CALLS.map((n) => syscallNumber(n)).filter((n): n is number => n !== undefined);
+  const prog = [ld(SECCOMP_DATA_ARCH), jeq(AUDIT_ARCH_X86_64, 1, 0), ret(SECCOMP_RET_ALLOW), ld(SECCOMP_DATA_NR)];
+  for (const nr of nrs) prog.push(jeq(nr, 0, 1), ret(SECCOMP_RET_TRACE));
+  prog.push(ret(SECCOMP_RET_ALLOW));
+  return assemble(prog);
 }

@@ -15,7 +15,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 import { syscallName } from '../abi.js';
-import { EMPTY_WORLD, type ExitHandler, FileStore, hideVdso, runEmulation, VmDeref } from '../emulate/index.js';
+import { bindResults, EMPTY_WORLD, type ExitHandler, FileStore, hideVdso, runEmulation, VmDeref, worldFilter } from '../emulate/index.js';
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
@@ -396,6 +396,8 @@ export class Tracer {
     // seccomp backend installs filters.
     const progs = this.backend.installsFilter ? [
       safetyFilter({ allowPtrace: p.allowPtrace === true, allowIoUring: p.allowIoUring === true }),
+      // What the policy's virtual world must see besides its rules (bind results), if anything.
+      ...[worldFilter(this.world)].filter((f): f is Uint8Array => f !== null),
       // Installed last, so that its SECCOMP_RET_DATA wins among equal actions.
       p.filter ?? traceAllFilter(),
     ] : [];
@@ -604,12 +606,15 @@ export class Tracer {
     let result: number | null | undefined; // undefined: known at the exit stop
     switch (v.kind) {
       case 'allow':
-        // SKIPEXIT, unless the decision is logged: then the result is wanted.
-        action = d.log ? { tag: 'exit' } : { tag: 'skipexit' };
+      case 'trace': {
+        // SKIPEXIT, unless the decision is logged or traced: then the result is wanted. A
+        // call whose result shows a path (getcwd, readlink) is mapped back through the
+        // policy's binds whatever rule passed it (the world is the same for every rule).
+        const world = bindResults({ pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files });
+        if (world !== undefined) t.atExit = { handler: world, nr, name };
+        action = d.log || v.kind === 'trace' || world !== undefined ? { tag: 'exit' } : { tag: 'skipexit' };
         break;
-      case 'trace':
-        action = { tag: 'exit' };
-        break;
+      }
       case 'deny':
         action = { tag: 'skipcall', ret: BigInt(-v.errno) };
         result = -v.errno;

@@ -7,11 +7,13 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { policyFromIR, run } from '../src/index.js';
 import type { Emulation } from '../src/index.js';
 
-import { BACKENDS, errnoOf } from './helpers.js';
+import { BACKENDS, compileAll, errnoOf } from './helpers.js';
 import { pathRules, vmPolicy, type RuleSpec } from './vm-helpers.js';
 
 let hostFile: string;
+let bin: Record<string, string>;
 beforeAll(() => {
+  bin = compileAll();
   hostFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'sysvm-vfs-test-')), 'motd');
   writeFileSync(hostFile, 'from the host\n');
 });
@@ -45,6 +47,11 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     });
     expect(r.stdout).toBe('kept\n');
     expect(r.stderr.match(/Read-only file system/g)).toHaveLength(3);
+  });
+
+  test('openat2 (flags and resolve in a struct): read-only opens get the virtual file', async () => {
+    const r = await run({ command: bin.openat2!, args: [VIRTUAL], backend, policy: policy(fileRules(VIRTUAL, { text: 'two\n' })) });
+    expect(r.stdout).toBe('read-open: 4 two\nwrite-open: Read-only file system\n');
   });
 
   test('hide: a path denied with ENOENT is as if absent', async () => {

@@ -69,6 +69,8 @@ export interface InlinePolicy {
   decide: (inv: Invocation, ctx: DecideContext) => SupervisorDecision;
   allowPtrace?: boolean;
   allowIoUring?: boolean;
+  /** The virtual world beyond single verdicts (see SupervisorPolicy.vm); structured-cloneable. */
+  vm?: VmWorld;
   /** Structured-cloneable data handed to `decide` as `ctx.data`. */
   data?: unknown;
 }

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { policyFromIR, run } from '../src/index.js';
 import type { Condition, VirtualClock } from '../src/index.js';
 
-import { allowAll, BACKENDS, compileAll } from './helpers.js';
+import { allowAll, BACKENDS, compileAll, traceOnly } from './helpers.js';
 import { emulate, vmPolicy } from './vm-helpers.js';
 
 let bin: Record<string, string>;
@@ -53,6 +53,21 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const r = await run({ command: bin.clock!, backend, policy: allowAll });
     expect(r.stdout).toMatch(/ monotonic-advanced=1 vdso=yes\n$/);
     expect(Math.abs(Number(/time=(\d+)/.exec(r.stdout!)![1]) - Date.now() / 1000)).toBeLessThan(10);
+  });
+
+  test('an inline policy says its world itself (vm.time): the vDSO is hidden for it too', async () => {
+    const r = await run({
+      command: bin.clock!, backend,
+      policy: {
+        filter: traceOnly(['clock_gettime', 'gettimeofday', 'time']),
+        vm: { time: true, binds: [] },
+        data: FROZEN,
+        decide: (_inv, ctx) => (['clock_gettime', 'gettimeofday', 'time'].includes(ctx.name)
+          ? { verdict: { kind: 'emulate', emulate: { kind: 'time', clock: ctx.data as VirtualClock } }, rule: null, log: false }
+          : { verdict: { kind: 'allow' }, rule: null, log: false }),
+      },
+    });
+    expect(r.stdout).toBe('realtime=946684800.000000000 gettimeofday=946684800.000000 time=946684800 monotonic-advanced=1 vdso=no\n');
   });
 
   test('python3 sees the frozen clock too', async () => {

@@ -1,5 +1,6 @@
 // The bind module (src/emulate/bind.ts) with real programs, on both backends: /data is
 // ./sandbox-data on the host; the program sees /data in paths, getcwd and /proc links.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,14 +9,16 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { policyFromIR, run } from '../src/index.js';
 import type { Emulation } from '../src/index.js';
 
-import { BACKENDS } from './helpers.js';
+import { BACKENDS, compileAll } from './helpers.js';
 import { emulate, pathRules, vmPolicy } from './vm-helpers.js';
 
 let to: string;
+let bin: Record<string, string>;
 let policy: ReturnType<typeof policyFromIR>;
 /** Rules on the path calls only (as the front end's filesystem.bind expands). */
 let pathsOnly: ReturnType<typeof policyFromIR>;
 beforeAll(() => {
+  bin = compileAll();
   to = path.join(realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sysvm-bind-'))), 'sandbox-data');
   mkdirSync(path.join(to, 'sub'), { recursive: true });
   writeFileSync(path.join(to, 'a.txt'), 'bound\n');
@@ -69,6 +72,17 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(existsSync(path.join(to, `gone-${tag}`))).toBe(false);
     expect(existsSync(`/data/d-${tag}`)).toBe(false);
     rmSync(path.join(to, `d-${tag}`), { recursive: true });
+  });
+
+  test('a rewritten open interrupted by a signal is restarted with the program\'s own path', async () => {
+    const fifo = `fifo-${backend}-${process.pid}`;
+    execFileSync('mkfifo', [path.join(to, fifo)]);
+    try {
+      const r = await run({ command: bin.restart!, args: [`/data/${fifo}`, path.join(to, fifo)], backend, policy });
+      expect(r.stdout).toBe('read=8 through\n hits=1\n');
+    } finally {
+      rmSync(path.join(to, fifo));
+    }
   });
 
   test('outside the bind nothing changes', async () => {

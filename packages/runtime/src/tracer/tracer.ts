@@ -27,9 +27,9 @@ import {
 } from '../linux/consts.js';
 import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
-import { pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
+import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
 import type {
-  AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
+  ArgRewrite, AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
 } from '../types.js';
 import { type Backend, type EntryAction, makeBackend, PtraceBackend, type Tracee } from './backend.js';
 import { type LaunchSpec, LaunchError, spawnStub } from './launch.js';
@@ -75,10 +75,13 @@ interface Thread extends Tracee {
   install: Install | null;
   pending: PendingAudit | null;
   /** An emulation module's handler for this thread's next syscall exit. */
-  atExit: { handler: ExitHandler; nr: number; name: string } | null;
+  atExit: { handler: ExitHandler; nr: number; name: string; restore?: ArgRewrite[] } | null;
   /** In chroot, pivot_root or setns: forget every cached root at its exit. */
   rootChange: boolean;
 }
+
+/** -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK (kernel-internal, include/linux/errno.h). */
+const RESTARTS = new Set([-512n, -513n, -514n, -516n]);
 
 const STOP_SIGNALS = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
@@ -368,7 +371,12 @@ export class Tracer {
     if (t.atExit) {
       const h = t.atExit;
       t.atExit = null;
-      if (rval !== null) rval = this.runExitHandler(t, h.handler, rval, h.nr, h.name);
+      if (rval !== null && RESTARTS.has(rval)) {
+        // Interrupted by a signal and about to be restarted with the registers as they are:
+        // give back the program's own arguments (a signal handler may overwrite the scratch
+        // memory below the stack), so the restarted call is stopped and rewritten afresh.
+        for (const r of h.restore ?? []) pokeReg(t.tid, ARG_REGS_X86_64[r.arg]!, r.value);
+      } else if (rval !== null) rval = this.runExitHandler(t, h.handler, rval, h.nr, h.name);
     }
     if (t.rootChange) {
       t.rootChange = false;
@@ -639,6 +647,8 @@ export class Tracer {
           action = out.atExit !== undefined || d.log ? { tag: 'exit' } : { tag: 'skipexit' };
           if (out.rewrite !== undefined && out.rewrite.length > 0) action.rewrite = out.rewrite;
           t.atExit = out.atExit === undefined ? null : { handler: out.atExit, nr, name };
+          // The arguments as the program gave them, for a call the kernel restarts.
+          if (t.atExit && action.rewrite) t.atExit.restore = action.rewrite.map((r) => ({ arg: r.arg, value: args[r.arg]! }));
         }
         break;
       }

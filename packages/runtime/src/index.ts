@@ -55,6 +55,14 @@ export interface SpawnOptions {
   /** No human message on stderr per denial. */
   quiet?: boolean;
   /**
+   * Audit mode: a deny or kill the supervisor decides is not carried out; the call runs and
+   * the audit event (verdict as decided, `audit: true`, the call's result) is emitted. Only
+   * the supervisor's decisions: give a policy whose blocking verdicts go to the supervisor
+   * (`policyFromIR(auditPolicy(ir))` from @sysvm/policy), else the kernel prefilter still
+   * denies alone. The runtime's safety rules (ptrace, clone3, io_uring, ...) stay enforced.
+   */
+  audit?: boolean;
+  /**
    * Signals of this process to forward to the sandboxed main process while it runs
    * (the CLI forwards SIGINT, SIGTERM, SIGHUP). Handlers are removed when the run ends.
    */
@@ -203,6 +211,7 @@ export class SandboxProcess extends EventEmitter {
       spec, backend: opts.backend ?? 'auto', policy: serializePolicy(opts.policy), quiet: opts.quiet === true,
       shared: this.shared,
     };
+    if (opts.audit === true) init.audit = true;
     if (opts.log !== undefined) init.log = path.resolve(opts.log);
 
     let worker: Worker;
@@ -326,3 +335,4 @@ export async function run(opts: SpawnOptions): Promise<RunResult> {
   return out;
 }
 export { createSupervisorPolicy, policyFromIR, type IrPolicyOptions } from './policy-module.js';
+export { probeMachine, probePtrace, landlockAbi, AUTO_BACKEND, type Check, type PtraceProbe } from './doctor.js';

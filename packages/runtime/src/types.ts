@@ -97,6 +97,11 @@ export interface AuditEvent {
   /** Where the rule is, `file:line`. */
   source?: string;
   sourceRange?: SourceRange;
+  /**
+   * Audit mode (`SpawnOptions.audit`): the verdict (deny or kill) was only logged, the call
+   * ran; `result` is what it returned.
+   */
+  audit?: boolean;
 }
 
 export interface Stats {

@@ -18,6 +18,8 @@ export interface WorkerInit {
     | { kind: 'inline'; filter: Uint8Array | null; decide: string; allowPtrace?: boolean; allowIoUring?: boolean; vm?: SupervisorPolicy['vm']; data?: unknown };
   log?: string;
   quiet: boolean;
+  /** Audit mode: denials and kills are logged, not carried out. */
+  audit?: boolean;
   shared: Int32Array;
 }
 
@@ -55,7 +57,13 @@ async function loadPolicy(p: WorkerInit['policy']): Promise<{ policy: Supervisor
 export function humanLine(e: AuditEvent): string {
   const args = Object.entries(e.args).filter(([, v]) => typeof v === 'string' && !v.startsWith('0x'))
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
-  const what = e.verdict === 'kill' ? 'killed the process at' : 'denied';
+  const what = e.audit ? `audit: would ${e.verdict === 'kill' ? 'kill the process at' : 'deny'}`
+    : e.verdict === 'kill' ? 'killed the process at' : 'denied';
+  if (e.audit) {
+    const res = e.result === null ? '' : ` = ${e.result}`;
+    const as = e.verdict === 'deny' ? ` with ${e.detail ?? 'an error'}` : '';
+    return `sysvm: ${what} ${e.syscall}(${args})${as}; ran${res} [pid ${e.pid}] by ${e.rule}${e.source ? ` at ${e.source}` : ''}\n`;
+  }
   const res = e.result === null ? '' : ` = ${e.result}${e.detail ? ` (${e.detail})` : ''}`;
   const where = e.source ? ` at ${e.source}` : '';
   return `sysvm: ${what} ${e.syscall}(${args})${res} [pid ${e.pid}] by ${e.rule}${where}\n`;
@@ -68,7 +76,7 @@ async function main(): Promise<void> {
     const { policy, data } = await loadPolicy(init.policy);
     if (init.log !== undefined) logFd = openSync(init.log, 'a');
     const tracer = new Tracer({
-      backend: init.backend, policy, data, shared: init.shared,
+      backend: init.backend, policy, data, shared: init.shared, audit: init.audit === true,
       onSpawn: (pid, backend) => post({ type: 'spawned', pid, backend }),
       onAudit: (event) => {
         // Written here, synchronously, so that the log is complete even if the app's

@@ -149,6 +149,18 @@ export class VmTagsBackend implements Backend {
   }
 }
 
+/**
+ * What `backend: 'auto'` does: start with `first`; when the stub cannot install the seccomp
+ * filters (no CONFIG_SECCOMP_FILTER, a seccomp policy of the parent that forbids it), go on
+ * with `fallback` for that run. vmtags is never picked automatically: it needs the patched
+ * kernel and is asked for by name.
+ */
+export const AUTO_BACKEND = {
+  first: 'seccomp',
+  fallback: 'ptrace',
+  why: 'seccomp stops only the calls a rule needs (the kernel decides the rest); ptrace stops every call twice',
+} as const satisfies { first: BackendName; fallback: BackendName; why: string };
+
 export function makeBackend(name: BackendName): Backend {
   switch (name) {
     case 'ptrace': return new PtraceBackend();

@@ -31,7 +31,7 @@ import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '.
 import type {
   ArgRewrite, AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
 } from '../types.js';
-import { type Backend, type EntryAction, makeBackend, PtraceBackend, type Tracee } from './backend.js';
+import { AUTO_BACKEND, type Backend, type EntryAction, makeBackend, type Tracee } from './backend.js';
 import { type LaunchSpec, LaunchError, spawnStub } from './launch.js';
 import { decodeArgs } from './decode.js';
 import { PathDeref } from './paths.js';
@@ -41,6 +41,11 @@ export interface TracerOptions {
   policy: SupervisorPolicy;
   /** Handed to `decide` as `ctx.data`. */
   data?: unknown;
+  /**
+   * Audit mode: a deny or kill of the policy is logged (audit event with `audit: true`) and
+   * the call runs. The safety rules are not the policy's and stay enforced.
+   */
+  audit?: boolean;
   /** Called for every audited decision (each denial, each `log` rule, each `trace`). */
   onAudit?: (e: AuditEvent) => void;
   /** Called once the stub runs under the tracer. */
@@ -181,7 +186,7 @@ export class Tracer {
       throw new LaunchError('ESTUB', `waitpid(stub): ${strerror(errno())}`);
     }
     const requested = this.opts.backend;
-    this.backend = makeBackend(requested === 'auto' ? 'seccomp' : requested);
+    this.backend = makeBackend(requested === 'auto' ? AUTO_BACKEND.first : requested);
     if (ptrace(PTRACE_SEIZE, pid, 0, this.backend.options) < 0) {
       const e = errno();
       kill(pid, SIGKILL);
@@ -467,7 +472,7 @@ export class Tracer {
   private installFailed(t: Thread, ins: Install, rval: bigint): void {
     if (this.opts.backend === 'auto') {
       // No seccomp filters here: fall back to plain ptrace for this run.
-      this.backend = new PtraceBackend();
+      this.backend = makeBackend(AUTO_BACKEND.fallback);
       const regs = new Regs();
       regs.buf.set(ins.saved.buf);
       regs.r[REG.rip] = ins.saved.r[REG.rip]! - 2n;
@@ -612,7 +617,10 @@ export class Tracer {
     const src = d.rule?.source;
     let action: EntryAction;
     let result: number | null | undefined; // undefined: known at the exit stop
-    switch (v.kind) {
+    // Audit mode: a blocking verdict becomes a pass whose result is logged.
+    const auditOnly = this.opts.audit === true && (v.kind === 'deny' || v.kind === 'kill');
+    if (auditOnly) action = { tag: 'exit' };
+    else switch (v.kind) {
       case 'allow':
       case 'trace': {
         // SKIPEXIT, unless the decision is logged or traced: then the result is wanted. A
@@ -664,6 +672,7 @@ export class Tracer {
     const audited = d.log || v.kind === 'deny' || v.kind === 'trace' || v.kind === 'kill';
     if (audited) {
       const ev = this.makeEvent(t, nr, name, args, deref, v, ruleName, src);
+      if (auditOnly) ev.audit = true;
       if (result === undefined) t.pending = { event: ev };
       else this.audit(ev, result);
     }

@@ -150,6 +150,7 @@ function serializePolicy(p: PolicySource): WorkerInit['policy'] {
   const out: WorkerInit['policy'] = { kind: 'inline', filter: i.filter, decide: i.decide.toString() };
   if (i.allowPtrace !== undefined) out.allowPtrace = i.allowPtrace;
   if (i.allowIoUring !== undefined) out.allowIoUring = i.allowIoUring;
+  if (i.vm !== undefined) out.vm = i.vm;
   if (i.data !== undefined) out.data = i.data;
   return out;
 }

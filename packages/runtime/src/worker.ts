@@ -15,7 +15,7 @@ export interface WorkerInit {
   backend: 'auto' | BackendName;
   policy:
     | { kind: 'module'; module: string; exportName?: string; options?: unknown }
-    | { kind: 'inline'; filter: Uint8Array | null; decide: string; allowPtrace?: boolean; allowIoUring?: boolean; data?: unknown };
+    | { kind: 'inline'; filter: Uint8Array | null; decide: string; allowPtrace?: boolean; allowIoUring?: boolean; vm?: SupervisorPolicy['vm']; data?: unknown };
   log?: string;
   quiet: boolean;
   /** Audit mode: denials and kills are logged, not carried out. */
@@ -42,6 +42,7 @@ async function loadPolicy(p: WorkerInit['policy']): Promise<{ policy: Supervisor
     const policy: SupervisorPolicy = { filter: p.filter, decide: reviveDecide(p.decide) };
     if (p.allowPtrace !== undefined) policy.allowPtrace = p.allowPtrace;
     if (p.allowIoUring !== undefined) policy.allowIoUring = p.allowIoUring;
+    if (p.vm !== undefined) policy.vm = p.vm;
     return { policy, data: p.data };
   }
   const m = (await import(p.module)) as Record<string, unknown>;

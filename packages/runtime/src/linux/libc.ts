@@ -61,3 +61,7 @@ export const sigemptyset: (set: Buffer) => number = libc.func('int sigemptyset(v
 export const sigfillset: (set: Buffer) => number = libc.func('int sigfillset(void *set)');
 export const sigdelset: (set: Buffer, sig: number) => number = libc.func('int sigdelset(void *set, int sig)');
 export const strerror: (e: number) => string = libc.func('const char *strerror(int e)');
+
+/** The supervisor's own clocks (the emulated time is the host's, shifted or frozen). */
+export const clockGettime: (clk: number, ts: BigInt64Array) => number =
+  libc.func('int clock_gettime(int clk, void *ts)');

@@ -15,7 +15,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 import { syscallName } from '../abi.js';
-import { emulateUname } from '../emulate/uname.js';
+import { bindResults, EMPTY_WORLD, type ExitHandler, FileStore, hideVdso, runEmulation, VmDeref, worldFilter } from '../emulate/index.js';
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
@@ -27,9 +27,9 @@ import {
 } from '../linux/consts.js';
 import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
-import { PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
+import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
 import type {
-  AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
+  ArgRewrite, AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
 } from '../types.js';
 import { AUTO_BACKEND, type Backend, type EntryAction, makeBackend, type Tracee } from './backend.js';
 import { type LaunchSpec, LaunchError, spawnStub } from './launch.js';
@@ -79,9 +79,14 @@ interface PendingAudit {
 interface Thread extends Tracee {
   install: Install | null;
   pending: PendingAudit | null;
+  /** An emulation module's handler for this thread's next syscall exit. */
+  atExit: { handler: ExitHandler; nr: number; name: string; restore?: ArgRewrite[] } | null;
   /** In chroot, pivot_root or setns: forget every cached root at its exit. */
   rootChange: boolean;
 }
+
+/** -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK (kernel-internal, include/linux/errno.h). */
+const RESTARTS = new Set([-512n, -513n, -514n, -516n]);
 
 const STOP_SIGNALS = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
@@ -141,6 +146,8 @@ export class Tracer {
   private readonly roots = new Map<number, string>();
   private mainStatus: ExitStatus | null = null;
   private killing = false;
+  /** The run's prepared virtual files (emulate/files.ts), removed when the run ends. */
+  private readonly files = new FileStore();
   private readonly stats: Stats = {
     stops: { syscallEntry: 0, syscallExit: 0, seccomp: 0, signal: 0, group: 0, event: 0, total: 0 },
     syscalls: {},
@@ -159,6 +166,8 @@ export class Tracer {
       this.killAll();
       this.drain();
       throw e;
+    } finally {
+      this.files.dispose();
     }
     return { status: this.mainStatus!, stats: this.stats, backend: this.backend.name };
   }
@@ -196,7 +205,7 @@ export class Tracer {
 
   private addThread(tid: number, pid: number, stub = false): Thread {
     const t: Thread = {
-      tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null, rootChange: false,
+      tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null, rootChange: false, atExit: null,
     };
     this.threads.set(tid, t);
     this.stats.tracees++;
@@ -316,9 +325,13 @@ export class Tracer {
             t.exitWanted = old.exitWanted;
             t.pending = old.pending;
             t.pendingRet = old.pendingRet;
+            t.atExit = old.atExit;
             this.removeThread(former);
           }
         }
+        // Virtual time: hide the vDSO from the new program before its first instruction,
+        // so that clock_gettime and friends are real syscalls the supervisor answers.
+        if (this.world.time) hideVdso(t.tid, new Regs().get(t.tid).r[REG.rsp]!);
         this.backend.resume(t, 0);
         return;
       }
@@ -359,11 +372,22 @@ export class Tracer {
     this.stats.stops.syscallExit++;
     if (op === PTRACE_SYSCALL_INFO_EXIT && t.install) return this.installStep(t, op);
     this.backend.exit(t);
+    let rval = op === PTRACE_SYSCALL_INFO_EXIT ? this.info.rval : null;
+    if (t.atExit) {
+      const h = t.atExit;
+      t.atExit = null;
+      if (rval !== null && RESTARTS.has(rval)) {
+        // Interrupted by a signal and about to be restarted with the registers as they are:
+        // give back the program's own arguments (a signal handler may overwrite the scratch
+        // memory below the stack), so the restarted call is stopped and rewritten afresh.
+        for (const r of h.restore ?? []) pokeReg(t.tid, ARG_REGS_X86_64[r.arg]!, r.value);
+      } else if (rval !== null) rval = this.runExitHandler(t, h.handler, rval, h.nr, h.name);
+    }
     if (t.rootChange) {
       t.rootChange = false;
       this.roots.clear();
     }
-    if (t.pending) this.finishAudit(t, op === PTRACE_SYSCALL_INFO_EXIT ? Number(this.info.rval) : null);
+    if (t.pending) this.finishAudit(t, rval === null ? null : Number(rval));
     this.backend.resume(t, 0);
   }
 
@@ -385,6 +409,8 @@ export class Tracer {
     // seccomp backend installs filters.
     const progs = this.backend.installsFilter ? [
       safetyFilter({ allowPtrace: p.allowPtrace === true, allowIoUring: p.allowIoUring === true }),
+      // What the policy's virtual world must see besides its rules (bind results), if anything.
+      ...[worldFilter(this.world)].filter((f): f is Uint8Array => f !== null),
       // Installed last, so that its SECCOMP_RET_DATA wins among equal actions.
       p.filter ?? traceAllFilter(),
     ] : [];
@@ -514,7 +540,7 @@ export class Tracer {
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');
     }
 
-    const deref = new PathDeref(t.pid, t.tid, name, args, () => this.rootOf(t));
+    const deref = new VmDeref(t.pid, name, t.tid, args, this.world, this.files, () => this.rootOf(t));
     const inv: Invocation = { arch: 'x86_64', nr, args, deref };
     const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };
     if (op === PTRACE_SYSCALL_INFO_SECCOMP) ctx.retData = info.retData;
@@ -529,7 +555,33 @@ export class Tracer {
       this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-EPERM) });
       return;
     }
-    this.carryOut(t, nr, name, args, deref, d);
+    this.carryOut(t, nr, name, args, deref, d, info.sp);
+  }
+
+  private get world(): NonNullable<SupervisorPolicy['vm']> {
+    return this.opts.policy.vm ?? EMPTY_WORLD;
+  }
+
+  /** Run an emulation module's exit handler; returns the result the program sees. */
+  private runExitHandler(t: Thread, h: ExitHandler, rval: bigint, nr: number, name: string): bigint {
+    let result = rval;
+    h({
+      pid: t.pid, tid: t.tid, rval,
+      setReturn: (v) => {
+        if (pokeReg(t.tid, REG.rax, v)) result = v;
+      },
+      killProcess: (reason) => {
+        // The emulation's premise broke (a rewritten argument was swapped under it): the
+        // process dies before the call returns to it.
+        kill(t.pid, SIGKILL);
+        const v: Verdict = { kind: 'kill' };
+        this.audit({
+          time: new Date().toISOString(), pid: t.pid, tid: t.tid, syscall: name, nr, args: {}, verdict: v.kind,
+          result: null, rule: reason,
+        }, null);
+      },
+    });
+    return result;
   }
 
   private rootOf(t: Thread): string {
@@ -558,8 +610,8 @@ export class Tracer {
     this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-err) });
   }
 
-  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: PathDeref,
-    d: SupervisorDecision): void {
+  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: VmDeref,
+    d: SupervisorDecision, sp: bigint): void {
     const v = d.verdict;
     const ruleName = d.rule === null ? 'default' : (d.rule.name ?? `#${d.rule.index}`);
     const src = d.rule?.source;
@@ -570,12 +622,15 @@ export class Tracer {
     if (auditOnly) action = { tag: 'exit' };
     else switch (v.kind) {
       case 'allow':
-        // SKIPEXIT, unless the decision is logged: then the result is wanted.
-        action = d.log ? { tag: 'exit' } : { tag: 'skipexit' };
+      case 'trace': {
+        // SKIPEXIT, unless the decision is logged or traced: then the result is wanted. A
+        // call whose result shows a path (getcwd, readlink) is mapped back through the
+        // policy's binds whatever rule passed it (the world is the same for every rule).
+        const world = bindResults({ pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files });
+        if (world !== undefined) t.atExit = { handler: world, nr, name };
+        action = d.log || v.kind === 'trace' || world !== undefined ? { tag: 'exit' } : { tag: 'skipexit' };
         break;
-      case 'trace':
-        action = { tag: 'exit' };
-        break;
+      }
       case 'deny':
         action = { tag: 'skipcall', ret: BigInt(-v.errno) };
         result = -v.errno;
@@ -588,22 +643,31 @@ export class Tracer {
         result = null;
         break;
       case 'emulate': {
-        const e = v.emulate;
-        // TODO(issue 5): identity, time, file and bind emulation modules. Until they
-        // exist such a verdict fails closed: the call is skipped with ENOSYS.
-        const r = e.kind === 'return' ? e.value : e.kind === 'uname' ? emulateUname(t.tid, args[0]!, e.fields) : -ENOSYS;
-        action = { tag: 'skipcall', ret: BigInt(r) };
-        result = r;
+        // The family's module (src/emulate/) skips the call with its answer, or lets it run
+        // with rewritten arguments and, if it wants the result, an exit handler (tag 0).
+        const out = runEmulation(v.emulate, {
+          pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files,
+        });
+        if ('skip' in out) {
+          action = { tag: 'skipcall', ret: BigInt(out.skip) };
+          result = out.skip;
+        } else {
+          action = out.atExit !== undefined || d.log ? { tag: 'exit' } : { tag: 'skipexit' };
+          if (out.rewrite !== undefined && out.rewrite.length > 0) action.rewrite = out.rewrite;
+          t.atExit = out.atExit === undefined ? null : { handler: out.atExit, nr, name };
+          // The arguments as the program gave them, for a call the kernel restarts.
+          if (t.atExit && action.rewrite) t.atExit.restore = action.rewrite.map((r) => ({ arg: r.arg, value: args[r.arg]! }));
+        }
         break;
       }
     }
     if (action.tag !== 'skipcall' && (nr === NR.chroot || nr === NR.pivot_root || nr === NR.setns)) {
       // The root may change: its exit clears the cached roots.
-      action = { tag: 'exit' };
+      action = { ...action, tag: 'exit' };
       t.rootChange = true;
     }
     if (d.rewrite !== undefined && d.rewrite.length > 0 && action.tag !== 'skipcall') {
-      action.rewrite = d.rewrite;
+      action.rewrite = [...(action.rewrite ?? []), ...d.rewrite];
     }
     const audited = d.log || v.kind === 'deny' || v.kind === 'trace' || v.kind === 'kill';
     if (audited) {

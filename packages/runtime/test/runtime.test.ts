@@ -232,7 +232,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(denied).toHaveLength(1);
     expect(denied[0]).toMatchObject({
       syscall: 'openat', verdict: 'deny', detail: 'EACCES', result: -errnoOf('EACCES'), rule: 'no-secrets',
-      source: 'test-policy.yaml:4', args: { dfd: 'AT_FDCWD', filename: path.join(secret, 'key.txt'), flags: '0x0' },
+      source: 'test-policy.yaml:4', args: { dfd: 'AT_FDCWD', filename: path.join(secret, 'key.txt'), flags: 'O_RDONLY' },
     });
   });
 

@@ -265,6 +265,7 @@ const HEADERS = [
   ['wait', 'include/uapi/linux/wait.h', /^(W[A-Z]+|__WALL|__WCLONE|__WNOTHREAD|P_[A-Z]+)$/],
   ['prctl', 'include/uapi/linux/prctl.h', /^PR_[A-Z0-9_]+$/],
   ['unistd', 'arch/x86/include/uapi/asm/unistd.h', /^__X32_SYSCALL_BIT$/],
+  ['time', 'include/uapi/linux/time.h', /^(CLOCK_[A-Z_]+|TIMER_ABSTIME)$/],
   ['auxv', 'arch/x86/include/uapi/asm/auxvec.h', /^AT_SYSINFO(_EHDR)?$/],
   ['auxv', 'include/uapi/linux/auxvec.h', /^AT_(NULL|PAGESZ|ENTRY|RANDOM|HWCAP)$/],
 ];

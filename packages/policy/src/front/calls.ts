@@ -29,6 +29,14 @@ export const TIME_CALLS = known(['clock_gettime', 'clock_gettime64', 'gettimeofd
 /** The calls that open a file by path (what `emulate: file` answers with a real fd). */
 export const OPEN_CALLS = known(['open', 'openat', 'openat2']);
 
+/**
+ * What `emulate: file` fits: the opens, and the calls that only look at a path (stat,
+ * access, readlink, xattrs), which the runtime answers from the prepared file so that
+ * `test -e` and `stat` agree with `cat` on a virtual file that does not exist on the host.
+ */
+export const FILE_CALLS = known([...OPEN_CALLS, 'creat', 'stat', 'lstat', 'newfstatat', 'statx', 'access', 'faccessat',
+  'faccessat2', 'readlink', 'readlinkat', 'getxattr', 'lgetxattr', 'listxattr', 'llistxattr']);
+
 const all = (): string[] => allSyscalls().map((s) => s.name);
 
 /**

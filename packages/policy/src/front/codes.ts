@@ -98,7 +98,7 @@ const table = [
     message: '`emulate: time` only fits clock_gettime, gettimeofday and time, not {syscalls}',
     hint: 'Put clock_gettime, gettimeofday and time in a rule of their own, or use the `time:` section.' },
   { code: 'SV3013', name: 'file-emulation-elsewhere', severity: 'error',
-    message: '`emulate: file` only fits calls that open a file (open, openat, openat2), not {syscalls}',
+    message: '`emulate: file` only fits calls that open a file or look at its path (open, openat, openat2, creat, stat, access, readlink, xattrs), not {syscalls}',
     hint: 'Emulate the opens of the path (with `match: { path: ... }`), or use `filesystem: { files: ... }`.' },
   { code: 'SV3014', name: 'bind-emulation-elsewhere', severity: 'error',
     message: '`emulate: bind` only fits file-system calls with a path argument, not {syscalls}',

@@ -17,7 +17,7 @@ import type { Condition, IntCondition, PathCondition, RuleIR, SourceRange, Verdi
 import type { Diagnostic } from '../diagnostics.js';
 import { diag } from './codes.js';
 import { expandGroup } from './groups.js';
-import { ALL_PATH_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, native64, OPEN_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
+import { ALL_PATH_CALLS, FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, native64, OPEN_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
 import type { ModelRule } from './load.js';
 import type { ClockSpec, FilesystemSpec, IdentitySpec, NetworkSpec } from './schema.js';
 import type { SourceFile, YamlPath } from './source.js';
@@ -49,6 +49,9 @@ const READ_META_CALLS = ['stat', 'lstat', 'newfstatat', 'statx', 'access', 'facc
   'readlinkat', 'statfs', 'getxattr', 'lgetxattr', 'listxattr', 'llistxattr', 'chdir', 'execve', 'execveat'];
 
 const HOSTNAME_FILES = ['/etc/hostname', '/proc/sys/kernel/hostname'];
+
+/** The clocks time emulation shifts (include/uapi/linux/time.h): those that tell the time of day. */
+const REALTIME_CLOCKS = ['CLOCK_REALTIME', 'CLOCK_REALTIME_COARSE', 'CLOCK_REALTIME_ALARM', 'CLOCK_TAI'];
 
 const pathArgs = (s: SyscallInfo): number[] => (s.args ?? []).flatMap((a, i) => (a.kind === 'path' ? [i] : []));
 const deny = (name: string): Verdict => ({ kind: 'deny', errno: errnoNumber(name) ?? 1, errnoName: name });
@@ -120,7 +123,7 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
     }
     virtualPaths.add(p);
     const source = src.range(at);
-    out.push(sectionRule(env, `filesystem.files[${key}]`, at, OPEN_CALLS, (s) => [[pathCond(s, 'equals', [p], source)]],
+    out.push(sectionRule(env, `filesystem.files[${key}]`, at, FILE_CALLS, (s) => [[pathCond(s, 'equals', [p], source)]],
       verdict));
   }
   // Hide before binds: a path hidden inside a bound tree stays hidden.
@@ -179,13 +182,24 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
     const files = HOSTNAME_FILES.filter((f) => !virtualPaths.has(f));
     const source = src.range(at);
     if (files.length > 0) {
-      out.push(sectionRule(env, 'identity.hostname-files', at, OPEN_CALLS, (s) => [[pathCond(s, 'equals', files, source)]],
+      out.push(sectionRule(env, 'identity.hostname-files', at, FILE_CALLS, (s) => [[pathCond(s, 'equals', files, source)]],
         { kind: 'emulate', emulate: { kind: 'file', content: { text: `${id.hostname}\n` } } }));
     }
   }
   if (env.time !== undefined) {
     const clock = env.compileClock(env.time, ['time']);
-    if (clock) out.push(sectionRule(env, 'time.clocks', ['time'], TIME_CALLS, () => null, { kind: 'emulate', emulate: { kind: 'time', clock } }));
+    // Only the clocks that tell the time of day are shifted; on clock_gettime the other ids
+    // (CLOCK_MONOTONIC, the CPU clocks, ...) are left to the other rules, so with the vDSO
+    // disabled a monotonic clock costs a syscall but never a stop (the kernel decides).
+    if (clock) {
+      out.push(sectionRule(env, 'time.clocks', ['time'], TIME_CALLS, (s) => {
+        const i = (s.args ?? []).findIndex((a) => a.name === 'which_clock');
+        if (i < 0) return null;
+        const a = s.args![i]!;
+        return [[{ kind: 'int', arg: i, argName: a.name, op: 'in', width: a.width, signed: a.signed, source: src.range(['time']),
+          values: REALTIME_CLOCKS.map((n) => BigInt.asUintN(a.width, constant(n) ?? -1n)) }]];
+      }, { kind: 'emulate', emulate: { kind: 'time', clock } }));
+    }
   }
   if (env.network !== undefined) {
     const mode = networkMode(env.network);

@@ -147,8 +147,8 @@ export const ENOENT = c('ENOENT');
 /** <linux/auxvec.h>: the vDSO's address in the auxiliary vector, and its end. */
 export const AT_SYSINFO_EHDR = c('AT_SYSINFO_EHDR');
 export const AT_NULL = c('AT_NULL');
-// Not in the catalogue's tables: <linux/time.h> clock ids (include/uapi/linux/time.h).
-export const CLOCK_REALTIME = 0;
-export const CLOCK_REALTIME_COARSE = 5;
-export const CLOCK_REALTIME_ALARM = 8;
-export const CLOCK_TAI = 11;
+/** <linux/time.h>: the clocks that tell the time of day (what time emulation shifts). */
+export const CLOCK_REALTIME = c('CLOCK_REALTIME');
+export const CLOCK_REALTIME_COARSE = c('CLOCK_REALTIME_COARSE');
+export const CLOCK_REALTIME_ALARM = c('CLOCK_REALTIME_ALARM');
+export const CLOCK_TAI = c('CLOCK_TAI');

@@ -18,6 +18,7 @@ export interface WorkerInit {
     | { kind: 'inline'; filter: Uint8Array | null; decide: string; allowPtrace?: boolean; allowIoUring?: boolean; data?: unknown };
   log?: string;
   quiet: boolean;
+  prefilter?: boolean;
   shared: Int32Array;
 }
 
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     if (init.log !== undefined) logFd = openSync(init.log, 'a');
     const tracer = new Tracer({
       backend: init.backend, policy, data, shared: init.shared,
+      ...(init.prefilter !== undefined ? { prefilter: init.prefilter } : {}),
       onSpawn: (pid, backend) => post({ type: 'spawned', pid, backend }),
       onAudit: (event) => {
         // Written here, synchronously, so that the log is complete even if the app's

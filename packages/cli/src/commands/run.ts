@@ -31,6 +31,7 @@ export const run: Command = {
     log: { type: 'string', short: 'l', value: 'FILE', help: 'append audited decisions to FILE (JSON Lines)' },
     quiet: { type: 'boolean', short: 'q', help: 'no message on stderr per denial' },
     stats: { type: 'boolean', help: 'print the stop counts on stderr at the end' },
+    'no-prefilter': { type: 'boolean', help: 'vmtags: no seccomp prefilter, every call stops once (for measuring)' },
     'keep-tmp': { type: 'boolean', help: 'keep the private temporary directory' },
   },
   examples: [
@@ -61,6 +62,7 @@ export const run: Command = {
           policy: policyFromIR(ir),
           ...(typeof ctx.values.log === 'string' ? { log: ctx.values.log } : {}),
           quiet: ctx.values.quiet === true,
+          ...(ctx.values['no-prefilter'] === true ? { prefilter: false } : {}),
         });
       } catch (e) {
         if (e instanceof SandboxError) throw new UserError(e.message, 125);

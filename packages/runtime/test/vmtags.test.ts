@@ -84,7 +84,7 @@ describe.skipIf(!VMTAGS)('vmtags backend (patched kernel)', () => {
   });
 
   test('prefilter off for a policy with a filter (prefilter: false)', async () => {
-    const r = await run({ command: bin.getpid_loop!, args: ['10'], backend: 'vmtags', prefilter: false, policy: denyGetpid(traceOnly(['getpid'])) });
+    const r = await run({ command: bin.getpid_loop!, args: ['10'], backend: 'vmtags', prefilter: false, quiet: true, policy: denyGetpid(traceOnly(['getpid'])) });
     expect(r.stdout).toBe('getpid 0\n');
     expect(r.stats.stops.seccomp).toBe(0);
     expect(r.stats.syscalls.getpid).toBe(10);

@@ -27,3 +27,9 @@ export type { PolicyFile, RuleSpec, ActionSpec } from './front/schema.js';
 export { lintPolicy, checkPolicy, isClean } from './lint/lint.js';
 export { CHECKS, DANGEROUS, VDSO_CALLS } from './lint/checks.js';
 export type { LintCheck } from './lint/checks.js';
+// Policy workflow: calls as text, test files, explain a call, OCI profiles (branch workflow).
+export * as workflow from './workflow/index.js';
+// Policy workflow: audit mode, log reports, learning (branch workflow2).
+export { auditPolicy, isBlocking } from './workflow/audit.js';
+export { summarize, parseLog, renderReport, eventPaths, table, type Report, type LoggedEvent, type BadLine } from './workflow/report.js';
+export { learnPolicy, generalisePaths, groupSyscalls, type LearnContext, type LearnResult, type PathSet } from './workflow/learn.js';

@@ -2,7 +2,7 @@
 // man pages and <asm/unistd_64.h>: if the generator misreads a table, these fail.
 import { describe, expect, test } from 'vitest';
 import {
-  AUDIT_ARCH, KERNEL_SOURCE, constant, constantsWithPrefix, errnoName, errnoNumber, syscallByName, syscallName,
+  AUDIT_ARCH, KERNEL_SOURCE, constant, constantsWithPrefix, errnoName, errnoNumber, formatConstant, syscallByName, syscallName,
   syscallNumber,
 } from '../src/abi/index.js';
 
@@ -86,5 +86,27 @@ describe('constants', () => {
     const o = constantsWithPrefix('O_').map(([n]) => n);
     expect(o).toContain('O_NOFOLLOW');
     expect(o).not.toContain('AT_FDCWD');
+  });
+});
+
+describe('symbolic values (xlat)', () => {
+  test.for([
+    ['O_', 0n, 'O_RDONLY'],
+    ['O_', 0o2101n, 'O_WRONLY|O_CREAT|O_APPEND'],
+    ['O_', 0o20200002n, 'O_RDWR|O_TMPFILE'],
+    ['O_', 0x80000000n, 'O_RDONLY|0x80000000'],
+    ['SOCK_', 0o2000001n, 'SOCK_STREAM|SOCK_CLOEXEC'],
+    ['CLONE_', 17n, 'SIGCHLD'],
+    ['CLONE_', 0x10900n | 17n, 'SIGCHLD|CLONE_VM|CLONE_SIGHAND|CLONE_THREAD'],
+    ['MAP_', 0x22n, 'MAP_PRIVATE|MAP_ANONYMOUS'],
+    ['PROT_', 0n, '0'],
+    ['AT_', 0x1100n, 'AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH'],
+    ['AF_', 10n, 'AF_INET6'],
+    ['AF_', 999n, '999'],
+    ['SIG', 9n, 'SIGKILL'],
+    ['PTRACE_', 0x4206n, 'PTRACE_SEIZE'],
+    ['W', 1n, 'WNOHANG'],
+  ] as const)('%s %s = %s', ([prefix, value, text]) => {
+    expect(formatConstant(prefix, value)).toBe(text);
   });
 });

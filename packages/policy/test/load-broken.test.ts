@@ -66,6 +66,37 @@ const cases: [file: string, expected: Row[]][] = [
     ['SV2001', 4, 23], // gethostname is libc's, not a syscall
   ]],
   ['uname-default.yaml', [['SV3009', 2, 10]]],
+  ['emulations.yaml', [
+    ['SV3011', 4, 15], // identity on getpid
+    ['SV3012', 6, 15], // time on nanosleep
+    ['SV3013', 8, 15], // file on read
+    ['SV3014', 10, 15], // bind on chroot
+    ['SV3015', 13, 15], // rename's other path not under /data
+    ['SV3019', 18, 40], // ./no-such-file
+    ['SV3003', 19, 24], // read has no flags
+    ['SV3002', 20, 23], // virtual on an integer argument
+    ['SV3016', 23, 42], // offset: 5 has no unit
+    ['SV1003', 25, 43], // uid -1
+  ]],
+  ['sections.yaml', [
+    ['SV3011', 2, 10], // identity emulation as the default
+    ['SV3004', 4, 16], // relative/dir
+    ['SV3019', 5, 18], // ./no-such-dir
+    ['SV3018', 6, 10], // network: loopback
+    ['SV1004', 7, 11], // uid without gid
+    ['SV3017', 8, 17], // a date without a time
+  ]],
+  ['host-hidden.yaml', [
+    ['SV3019', 5, 31], // ~/.ssh/motd does not exist (home is /home/u here)
+    ['SV3020', 5, 31], // ... and is hidden
+    ['SV3019', 6, 18], // /etc/ssl/private/keys
+    ['SV3020', 6, 18], // under the hidden /etc/ssl/private
+  ]],
+  ['sections-keys.yaml', [
+    ['SV1002', 4, 3], // reads
+    ['SV1003', 5, 19], // allow: everything
+    ['SV1003', 6, 7], // offset and frozen together
+  ]],
 ];
 
 describe('broken policies', () => {

@@ -18,7 +18,8 @@ test('the JSON Schema is draft 2020-12, closed, with sysvm required', () => {
   expect(s.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
   expect(s.required).toEqual(['sysvm']);
   expect(s.additionalProperties).toBe(false);
-  expect(Object.keys(s.properties)).toEqual(['sysvm', 'name', 'description', 'extends', 'vars', 'default', 'rules']);
+  expect(Object.keys(s.properties)).toEqual(['sysvm', 'name', 'description', 'extends', 'vars', 'default', 'rules',
+    'filesystem', 'network', 'identity', 'time']);
 });
 
 describe('the zod schema on whole documents', () => {

@@ -18,7 +18,6 @@ import { Worker } from 'node:worker_threads';
 
 import { close, errno, pipe2, strerror } from './linux/libc.js';
 import { O_CLOEXEC } from './linux/consts.js';
-import type { PolicyIR } from './ir.js';
 import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
 import type {
   BackendName, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
@@ -33,7 +32,6 @@ export type { ArchName, Decision, Deref, Emulation, Invocation, PolicyIR, RuleIR
 export { assemble, ld, jeq, jge, ret, safetyFilter, traceAllFilter, seccompDataArgLo, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from './linux/bpf.js';
 export type { Insn } from './linux/bpf.js';
 export { resolveAbsolute } from './tracer/paths.js';
-export { hasPolicyBackEnd } from './ir-policy.js';
 export { buildUtsname } from './emulate/uname.js';
 export { decodeSockaddr } from './tracer/sockaddr.js';
 export type { Sockaddr } from './tracer/sockaddr.js';
@@ -62,10 +60,24 @@ export interface SpawnOptions {
   /** No human message on stderr per denial. */
   quiet?: boolean;
   /**
+   * Audit mode: a deny or kill the supervisor decides is not carried out; the call runs and
+   * the audit event (verdict as decided, `audit: true`, the call's result) is emitted. Only
+   * the supervisor's decisions: give a policy whose blocking verdicts go to the supervisor
+   * (`policyFromIR(auditPolicy(ir))` from @sysvm/policy), else the kernel prefilter still
+   * denies alone. The runtime's safety rules (ptrace, clone3, io_uring, ...) stay enforced.
+   */
+  audit?: boolean;
+  /**
    * Signals of this process to forward to the sandboxed main process while it runs
    * (the CLI forwards SIGINT, SIGTERM, SIGHUP). Handlers are removed when the run ends.
    */
   forwardSignals?: NodeJS.Signals[];
+  /**
+   * Start the sandbox in a process group of its own: `kill 0` (or a signal to the group)
+   * from inside then reaches only the sandbox, not the caller. Off by default, because a
+   * terminal's job control (Ctrl-C, Ctrl-Z) reaches only the foreground group.
+   */
+  newProcessGroup?: boolean;
 }
 
 export interface ExitResult extends ExitStatus {
@@ -87,8 +99,6 @@ export class SandboxError extends Error {
   }
 }
 
-const SHARED_SLOTS = 4096;
-
 /** A built module of this package (dist/), from dist/index.js or from src/index.ts. */
 function distUrl(name: string): URL {
   const here = fileURLToPath(import.meta.url);
@@ -102,14 +112,6 @@ function distUrl(name: string): URL {
 }
 
 const workerUrl = (): URL => distUrl('worker.js');
-
-/**
- * A compiled policy as the `policy` of spawn/run: the tracer thread compiles its BPF
- * prefilter and runs `evaluate` for what the prefilter sends to the supervisor.
- */
-export function irPolicy(ir: PolicyIR): ModulePolicy {
-  return { module: distUrl('ir-policy.js'), options: ir };
-}
 
 /** Find the program like execvp(3) would, so that the stub execs exactly one file. */
 export function resolveCommand(command: string, cwd: string, envPath: string | undefined): string {
@@ -153,6 +155,7 @@ function serializePolicy(p: PolicySource): WorkerInit['policy'] {
   const out: WorkerInit['policy'] = { kind: 'inline', filter: i.filter, decide: i.decide.toString() };
   if (i.allowPtrace !== undefined) out.allowPtrace = i.allowPtrace;
   if (i.allowIoUring !== undefined) out.allowIoUring = i.allowIoUring;
+  if (i.vm !== undefined) out.vm = i.vm;
   if (i.data !== undefined) out.data = i.data;
   return out;
 }
@@ -170,7 +173,8 @@ export class SandboxProcess extends EventEmitter {
   readonly stderr: Readable | null;
   /** Resolves when the main process has exited and every other tracee is gone. */
   readonly exited: Promise<ExitResult>;
-  private readonly shared = new Int32Array(new SharedArrayBuffer(4 * (2 + SHARED_SLOTS)));
+  /** [0]: stop requested (see TracerOptions.shared). */
+  private readonly shared = new Int32Array(new SharedArrayBuffer(4));
   private childEnds: number[] = [];
   private done = false;
 
@@ -207,10 +211,12 @@ export class SandboxProcess extends EventEmitter {
       env: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
       stdio: targets as [StdioTarget, StdioTarget, StdioTarget],
     };
+    if (opts.newProcessGroup === true) spec.newProcessGroup = true;
     const init: WorkerInit = {
       spec, backend: opts.backend ?? 'auto', policy: serializePolicy(opts.policy), quiet: opts.quiet === true,
       shared: this.shared,
     };
+    if (opts.audit === true) init.audit = true;
     if (opts.log !== undefined) init.log = path.resolve(opts.log);
     if (opts.prefilter !== undefined) init.prefilter = opts.prefilter;
 
@@ -282,11 +288,13 @@ export class SandboxProcess extends EventEmitter {
   kill(signal: NodeJS.Signals | number = 'SIGKILL'): boolean {
     if (this.done) return false;
     if (signal === 'SIGKILL' || signal === 9) {
+      // Only the main process is killed from here: the tracer thread, woken by its death,
+      // kills the others (it alone knows which tids are live, so no stale pid is hit).
+      // Before the main process exists, the flag makes the tracer kill it at once.
       Atomics.store(this.shared, 0, 1);
-      const n = Atomics.load(this.shared, 1);
-      for (let i = 0; i < n; i++) {
+      if (this.pid !== undefined) {
         try {
-          process.kill(this.shared[2 + i]!, 'SIGKILL');
+          process.kill(this.pid, 'SIGKILL');
         } catch {
           // already gone
         }
@@ -305,6 +313,11 @@ export class SandboxProcess extends EventEmitter {
 
 export function spawn(opts: SpawnOptions): SandboxProcess {
   return new SandboxProcess(opts);
+}
+
+/** The status a shell gives a process: its exit code, or 128 + the signal that killed it. */
+export function shellExitCode(s: ExitStatus): number {
+  return s.code ?? 128 + (s.signalNumber ?? 0);
 }
 
 function collect(s: Readable | null): Promise<string | undefined> {
@@ -328,3 +341,4 @@ export async function run(opts: SpawnOptions): Promise<RunResult> {
   return out;
 }
 export { createSupervisorPolicy, policyFromIR, type IrPolicyOptions } from './policy-module.js';
+export { probeMachine, probePtrace, landlockAbi, AUTO_BACKEND, type Check, type PtraceProbe } from './doctor.js';

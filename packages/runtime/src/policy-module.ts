@@ -3,6 +3,7 @@
 // function. The IR crosses into the worker thread by structured clone (bigints included);
 // the worker imports this module and calls `createSupervisorPolicy`.
 import { bpf, compileBpf, evaluate, namedSyscalls, type PolicyIR } from '@sysvm/policy';
+import { vmWorldFromIR } from './emulate/index.js';
 import type { ModulePolicy, SupervisorPolicy } from './types.js';
 
 export interface IrPolicyOptions {
@@ -23,6 +24,7 @@ export function createSupervisorPolicy(options: IrPolicyOptions): SupervisorPoli
     decide: (inv) => evaluate(ir, inv),
     allowPtrace: named.has('ptrace'),
     allowIoUring: named.has('io_uring_setup'),
+    vm: vmWorldFromIR(ir),
   };
 }
 

@@ -1,4 +1,5 @@
 // Public types of the runtime: the policy the supervisor runs, audit events, statistics.
+import type { VmWorld } from './emulate/context.js';
 import type { Decision, Invocation, SourceRange, Verdict } from './ir.js';
 
 /** What the supervisor knows about the thread stopped at a syscall. */
@@ -43,6 +44,11 @@ export interface SupervisorPolicy {
   allowPtrace?: boolean;
   /** A rule names io_uring_setup(2): only then is it not denied. */
   allowIoUring?: boolean;
+  /**
+   * The policy's virtual world beyond single verdicts (emulate/index.ts `vmWorldFromIR`):
+   * time emulated (the vDSO is hidden at exec), every bind (for mapping results back).
+   */
+  vm?: VmWorld;
 }
 
 /**
@@ -63,6 +69,8 @@ export interface InlinePolicy {
   decide: (inv: Invocation, ctx: DecideContext) => SupervisorDecision;
   allowPtrace?: boolean;
   allowIoUring?: boolean;
+  /** The virtual world beyond single verdicts (see SupervisorPolicy.vm); structured-cloneable. */
+  vm?: VmWorld;
   /** Structured-cloneable data handed to `decide` as `ctx.data`. */
   data?: unknown;
 }
@@ -89,6 +97,11 @@ export interface AuditEvent {
   /** Where the rule is, `file:line`. */
   source?: string;
   sourceRange?: SourceRange;
+  /**
+   * Audit mode (`SpawnOptions.audit`): the verdict (deny or kill) was only logged, the call
+   * ran; `result` is what it returned.
+   */
+  audit?: boolean;
 }
 
 export interface Stats {

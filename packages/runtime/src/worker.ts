@@ -15,9 +15,11 @@ export interface WorkerInit {
   backend: 'auto' | BackendName;
   policy:
     | { kind: 'module'; module: string; exportName?: string; options?: unknown }
-    | { kind: 'inline'; filter: Uint8Array | null; decide: string; allowPtrace?: boolean; allowIoUring?: boolean; data?: unknown };
+    | { kind: 'inline'; filter: Uint8Array | null; decide: string; allowPtrace?: boolean; allowIoUring?: boolean; vm?: SupervisorPolicy['vm']; data?: unknown };
   log?: string;
   quiet: boolean;
+  /** Audit mode: denials and kills are logged, not carried out. */
+  audit?: boolean;
   prefilter?: boolean;
   shared: Int32Array;
 }
@@ -41,6 +43,7 @@ async function loadPolicy(p: WorkerInit['policy']): Promise<{ policy: Supervisor
     const policy: SupervisorPolicy = { filter: p.filter, decide: reviveDecide(p.decide) };
     if (p.allowPtrace !== undefined) policy.allowPtrace = p.allowPtrace;
     if (p.allowIoUring !== undefined) policy.allowIoUring = p.allowIoUring;
+    if (p.vm !== undefined) policy.vm = p.vm;
     return { policy, data: p.data };
   }
   const m = (await import(p.module)) as Record<string, unknown>;
@@ -55,7 +58,13 @@ async function loadPolicy(p: WorkerInit['policy']): Promise<{ policy: Supervisor
 export function humanLine(e: AuditEvent): string {
   const args = Object.entries(e.args).filter(([, v]) => typeof v === 'string' && !v.startsWith('0x'))
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
-  const what = e.verdict === 'kill' ? 'killed the process at' : 'denied';
+  const what = e.audit ? `audit: would ${e.verdict === 'kill' ? 'kill the process at' : 'deny'}`
+    : e.verdict === 'kill' ? 'killed the process at' : 'denied';
+  if (e.audit) {
+    const res = e.result === null ? '' : ` = ${e.result}`;
+    const as = e.verdict === 'deny' ? ` with ${e.detail ?? 'an error'}` : '';
+    return `sysvm: ${what} ${e.syscall}(${args})${as}; ran${res} [pid ${e.pid}] by ${e.rule}${e.source ? ` at ${e.source}` : ''}\n`;
+  }
   const res = e.result === null ? '' : ` = ${e.result}${e.detail ? ` (${e.detail})` : ''}`;
   const where = e.source ? ` at ${e.source}` : '';
   return `sysvm: ${what} ${e.syscall}(${args})${res} [pid ${e.pid}] by ${e.rule}${where}\n`;
@@ -68,7 +77,7 @@ async function main(): Promise<void> {
     const { policy, data } = await loadPolicy(init.policy);
     if (init.log !== undefined) logFd = openSync(init.log, 'a');
     const tracer = new Tracer({
-      backend: init.backend, policy, data, shared: init.shared,
+      backend: init.backend, policy, data, shared: init.shared, audit: init.audit === true,
       ...(init.prefilter !== undefined ? { prefilter: init.prefilter } : {}),
       onSpawn: (pid, backend) => post({ type: 'spawned', pid, backend }),
       onAudit: (event) => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPolicy } from '@sysvm/policy';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { policyFromIR, run } from '../src/index.js';
+import { policyFromIR, run, shellExitCode } from '../src/index.js';
 import type { AuditEvent, PolicyIR } from '../src/index.js';
 import { CASES } from './conformance/cases.js';
 import { BACKENDS, compileAll } from './helpers.js';
@@ -55,6 +55,8 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.backend).toBe(backend);
     const want = { code: c.code === undefined ? 0 : c.code, signal: c.signal ?? null, ...(c.stdout !== undefined ? { stdout: c.stdout } : {}) };
     expect({ code: r.code, signal: r.signal, ...(c.stdout !== undefined ? { stdout: r.stdout } : {}) }).toEqual(want);
+    // What `sysvm run` exits with: the code, or 128 + the signal's number.
+    expect(shellExitCode(r)).toBe(c.signal !== undefined ? 128 + (os.constants.signals as Record<string, number>)[c.signal]! : want.code);
     if (c.stderrContains !== undefined) expect(r.stderr).toContain(c.stderrContains);
     if (c.audit !== undefined) {
       let lines: string[] = [];

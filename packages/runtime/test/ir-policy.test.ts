@@ -1,11 +1,10 @@
 // A compiled policy (PolicyIR) run through @sysvm/policy's compileBpf and evaluate.
-// Skipped where this build of @sysvm/policy has no BPF back end yet.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
-import { hasPolicyBackEnd, irPolicy, run } from '../src/index.js';
+import { policyFromIR, run } from '../src/index.js';
 import type { PolicyIR, SourceRange } from '../src/index.js';
 import { BACKENDS, errnoOf } from './helpers.js';
 
@@ -29,18 +28,18 @@ function secretPolicy(secret: string): PolicyIR {
   };
 }
 
-describe.for(BACKENDS)('irPolicy on the %s backend', (backend) => {
-  test.skipIf(!hasPolicyBackEnd())('path rule denies, emulate answers, the rest passes', async () => {
+describe.for(BACKENDS)('policyFromIR on the %s backend', (backend) => {
+  test('path rule denies, emulate answers, the rest passes', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-ir-'));
     mkdirSync(path.join(dir, 'secret'));
     writeFileSync(path.join(dir, 'secret/key'), 'k\n');
     writeFileSync(path.join(dir, 'open'), 'o\n');
-    const denied = await run({ command: 'cat', args: ['secret/key'], cwd: dir, backend, quiet: true, policy: irPolicy(secretPolicy(path.join(dir, 'secret'))) });
+    const denied = await run({ command: 'cat', args: ['secret/key'], cwd: dir, backend, quiet: true, policy: policyFromIR(secretPolicy(path.join(dir, 'secret'))) });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('Permission denied');
-    const ok = await run({ command: 'cat', args: ['open'], cwd: dir, backend, policy: irPolicy(secretPolicy(path.join(dir, 'secret'))) });
+    const ok = await run({ command: 'cat', args: ['open'], cwd: dir, backend, policy: policyFromIR(secretPolicy(path.join(dir, 'secret'))) });
     expect(ok.stdout).toBe('o\n');
-    const py = await run({ command: 'python3', args: ['-c', 'import os; print(os.getpid())'], backend, policy: irPolicy(secretPolicy(path.join(dir, 'secret'))) });
+    const py = await run({ command: 'python3', args: ['-c', 'import os; print(os.getpid())'], backend, policy: policyFromIR(secretPolicy(path.join(dir, 'secret'))) });
     expect(py.stdout).toBe('99\n');
   });
 });

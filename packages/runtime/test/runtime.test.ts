@@ -29,6 +29,7 @@ beforeAll(() => {
   writeFileSync(path.join(secret, 'key.txt'), 'hidden\n');
   symlinkSync('../secret/key.txt', path.join(allowed, 'link'));
   symlinkSync(secret, path.join(allowed, 'dirlink'));
+  symlinkSync('/secret/key.txt', path.join(allowed, 'jaillink')); // absolute: meant for a chroot into tmp
 });
 
 const src = (line: number): SourceRange => ({ file: 'test-policy.yaml', line, column: 3, endLine: line, endColumn: 20 });
@@ -56,6 +57,12 @@ function pathPolicy(denyUnder: string[]): InlinePolicy {
 }
 
 describe.for(BACKENDS)('%s backend', (backend) => {
+  test('queued real-time signals arrive with their siginfo, none lost', async () => {
+    const r = await run({ command: bin.sigqueue!, backend, policy: allowAll });
+    expect(r.stdout).toBe('hits=2 value=42 queued=1\n');
+    expect(r.stats.stops.signal).toBeGreaterThanOrEqual(2);
+  });
+
   test('no untraced child: clone with CLONE_UNTRACED is EPERM, clone3 is ENOSYS', async () => {
     const r = await run({ command: bin.untraced!, backend, policy: allowAll, quiet: true });
     expect(r.stdout).toBe('clone-untraced=EPERM clone3=ENOSYS\n');
@@ -74,6 +81,15 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   test('ptrace is denied: no TRACEME, no attaching to the supervisor', async () => {
     const r = await run({ command: bin.ptrace!, backend, policy: allowAll, quiet: true });
     expect(r.stdout).toBe('traceme=EPERM seize-parent=EPERM\n');
+  });
+
+  test('after chroot, absolute paths and absolute symlinks resolve inside the new root', async () => {
+    // tmp is the jail: /secret/key.txt inside it is secret/key.txt here, denied.
+    const r = await run({
+      command: bin.chroot!, args: [tmp, '/secret/key.txt', '/allowed/jaillink', '/allowed/ok.txt', '/../secret/key.txt'],
+      backend, policy: pathPolicy([secret]), quiet: true,
+    });
+    expect(r.stdout).toBe('/secret/key.txt=EACCES\n/allowed/jaillink=EACCES\n/allowed/ok.txt=ok\n/../secret/key.txt=EACCES\n');
   });
 
   test('verdicts: deny, emulate return, emulate uname, trace, and the audit stream', async () => {
@@ -123,7 +139,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(denied).toHaveLength(1);
     expect(denied[0]).toMatchObject({
       syscall: 'openat', verdict: 'deny', detail: 'EACCES', result: -errnoOf('EACCES'), rule: 'no-secrets',
-      source: 'test-policy.yaml:4', args: { dfd: 'AT_FDCWD', filename: path.join(secret, 'key.txt'), flags: '0x0' },
+      source: 'test-policy.yaml:4', args: { dfd: 'AT_FDCWD', filename: path.join(secret, 'key.txt'), flags: 'O_RDONLY' },
     });
   });
 
@@ -147,7 +163,12 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       command: 'python3', args: ['-c', py], backend, quiet: true, stdio: 'ignore',
       policy: {
         filter: traceOnly(['connect', 'sendto', 'sendmsg']),
-        decide: (_inv, ctx) => ({ verdict: { kind: ctx.name === 'connect' || ctx.name.startsWith('send') ? 'trace' : 'allow' }, rule: null, log: false }),
+        // The supervisor sees the same destinations through deref.sockaddr().
+        decide: (inv, ctx) => {
+          const sa = (inv.deref as unknown as { sockaddr(): { family: unknown } | undefined }).sockaddr();
+          const traced = sa !== undefined && (ctx.name === 'connect' || ctx.name.startsWith('send'));
+          return { verdict: { kind: traced ? 'trace' : 'allow' }, rule: null, log: false };
+        },
       },
     });
     p.on('decision', (e: AuditEvent) => events.push(e));
@@ -272,6 +293,16 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     for (const pid of [p.pid!, ...pids]) expect(running(pid)).toBe(false);
   });
 
+  test('newProcessGroup: `kill 0` inside reaches only the sandbox', async () => {
+    // Without the option this would signal the test runner too (same process group).
+    const r = await run({ command: 'sh', args: ['-c', 'sleep 100 & kill -TERM 0; wait'], backend, policy: allowAll, newProcessGroup: true });
+    expect(r.signal).toBe('SIGTERM');
+    // The group is the sandbox's main process.
+    const g = await run({ command: 'sh', args: ['-c', 'echo $(cut -d" " -f5 /proc/$$/stat) $$'], backend, policy: allowAll, newProcessGroup: true });
+    const [pgrp, pid] = g.stdout!.trim().split(' ');
+    expect(pgrp).toBe(pid);
+  });
+
   test('when the main process exits, its leftover children are killed', async () => {
     const r = await run({ command: 'sh', args: ['-c', 'sleep 100 & echo $!'], backend, policy: allowAll });
     expect(r.code).toBe(0);
@@ -341,6 +372,14 @@ describe('policies and signals', () => {
 });
 
 describe('launch errors', () => {
+  test.for([
+    ['a cwd that does not exist', { cwd: '/nonexistent-sysvm-dir' }, /cannot enter \/nonexistent-sysvm-dir/],
+    ['an output file in a missing directory', { stdio: ['ignore', { file: '/nonexistent-sysvm-dir/out' }, 'ignore'] as const }, /posix_spawn|cannot start/],
+  ] as const)('%s is a clear launch error', async ([, extra, message]) => {
+    const p = spawn({ command: 'true', policy: allowAll, ...(extra as object) });
+    await expect(p.exited).rejects.toMatchObject({ code: 'ESPAWN', message: expect.stringMatching(message) });
+  });
+
   test('an unknown command is a clear error', () => {
     expect(() => spawn({ command: 'no-such-command-sysvm', policy: allowAll })).toThrow(/command not found in PATH/);
   });

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { auditPolicy } from '@sysvm/policy';
 import { SandboxError, policyFromIR, spawn } from '@sysvm/runtime';
 import { type Command, UsageError, UserError, oneOf } from '../command.js';
 import { loadOrFail } from './policy-arg.js';
@@ -11,7 +12,7 @@ export const DEFAULT_POLICY = 'builtin:default';
 export const run: Command = {
   name: 'run',
   summary: 'run a program in the sandbox: every system call gets the policy\'s verdict',
-  usage: 'sysvm run [-p POLICY] [--backend auto|seccomp|ptrace|vmtags] [--log FILE] [--quiet] -- CMD [ARGS...]',
+  usage: 'sysvm run [-p POLICY] [--backend auto|seccomp|ptrace|vmtags] [--audit] [--log FILE] [--quiet] -- CMD [ARGS...]',
   description: [
     `Without -p the policy is ${DEFAULT_POLICY}: read the system, read and write the current`,
     'directory and a private temporary directory ($TMPDIR), no network but unix sockets, the',
@@ -22,6 +23,10 @@ export const run: Command = {
     'The exit status is the program\'s, 128+N when signal N ended it; 125 when sysvm itself failed',
     '(a usage error, a policy with errors, a program that cannot be started).',
     'NO_NEW_PRIVS is set in the sandbox: setuid and file capabilities do not take effect.',
+    '--audit decides every call as the policy says but blocks none: each call the policy would',
+    'deny or kill runs, and is logged ("sysvm: audit: would deny ..." on stderr, `audit: true` in',
+    "the --log file). For rolling a policy out on a trusted program; 'sysvm report' summarises the",
+    'log. It is not a sandbox; the runtime\'s own safety rules (ptrace, io_uring, clone3) still hold.',
   ].join('\n'),
   passthrough: true,
   usageExit: 125,
@@ -30,6 +35,7 @@ export const run: Command = {
     backend: { type: 'string', short: 'b', value: 'NAME', help: 'auto, seccomp, ptrace or vmtags', default: 'auto' },
     log: { type: 'string', short: 'l', value: 'FILE', help: 'append audited decisions to FILE (JSON Lines)' },
     quiet: { type: 'boolean', short: 'q', help: 'no message on stderr per denial' },
+    audit: { type: 'boolean', help: 'block nothing: log every call the policy would deny or kill' },
     stats: { type: 'boolean', help: 'print the stop counts on stderr at the end' },
     'no-prefilter': { type: 'boolean', help: 'vmtags: no seccomp prefilter, every call stops once (for measuring)' },
     'keep-tmp': { type: 'boolean', help: 'keep the private temporary directory' },
@@ -39,6 +45,7 @@ export const run: Command = {
     ['sysvm run -p examples/no-network.yaml -- curl https://example.org', 'no network: connect fails with EAFNOSUPPORT'],
     ['sysvm run --log audit.jsonl -p policy.yaml -- make', 'keep an audit trail of every denial'],
     ['sysvm run --backend ptrace --stats -- true', 'the reference backend, with stop counts'],
+    ['sysvm run --audit --log audit.jsonl -p policy.yaml -- make && sysvm report audit.jsonl', 'try a policy out without enforcing it'],
   ],
   async run(ctx) {
     const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
@@ -50,7 +57,10 @@ export const run: Command = {
     // The sandbox's private temporary directory: ${tmp} in policies, $TMPDIR for the program.
     const tmp = mkdtempSync(join(tmpdir(), 'sysvm-'));
     try {
-      const ir = loadOrFail(String(ctx.values.policy), ctx.stderr, { context: { tmp } }, 125);
+      const loaded = loadOrFail(String(ctx.values.policy), ctx.stderr, { context: { tmp } }, 125);
+      const audit = ctx.values.audit === true;
+      // Audit mode: every deny/kill is sent to the supervisor, which logs it and lets it run.
+      const ir = audit ? auditPolicy(loaded) : loaded;
       let child;
       try {
         child = spawn({
@@ -62,6 +72,7 @@ export const run: Command = {
           policy: policyFromIR(ir),
           ...(typeof ctx.values.log === 'string' ? { log: ctx.values.log } : {}),
           quiet: ctx.values.quiet === true,
+          audit,
           ...(ctx.values['no-prefilter'] === true ? { prefilter: false } : {}),
         });
       } catch (e) {

@@ -83,3 +83,5 @@ export const AUDIT_ARCH: Record<ArchName, number> = {
   i386: constantOf('AUDIT_ARCH_I386'),
   aarch64: constantOf('AUDIT_ARCH_AARCH64'),
 };
+
+export { formatConstant, hasXlat } from './xlat.js';

@@ -8,6 +8,8 @@ import type { ArchName, Condition, DecidedBy, Emulation, IntCondition, PolicyIR,
 import { isDenyLike } from '../evaluate.js';
 import { planPolicy, type FallbackPlan, type SyscallPlan } from './plan.js';
 import { prefilterGuards } from './safety.js';
+import { syscallByName } from '../abi/index.js';
+import { formatDuration } from '../front/time.js';
 
 /** Conditions longer than this are printed on a line of their own. */
 const MAX_CONDITION_COLUMN = 60;
@@ -37,15 +39,17 @@ export function formatIntCondition(c: IntCondition): string {
   }
 }
 
-function formatCondition(c: Condition, verdict: Verdict): string {
+/** `multiPath`: the syscall has several path arguments, so a one-argument path condition names its argument. */
+function formatCondition(c: Condition, verdict: Verdict, argNames: readonly string[] = [], multiPath = false): string {
   if (c.kind === 'int') return formatIntCondition(c);
   if (c.kind === 'fd') {
     const parts = [];
     if (c.virtual !== undefined) parts.push(c.virtual ? 'is virtual' : 'is not virtual');
     if (c.op !== undefined) parts.push(`opened with a path ${c.op} ${(c.values ?? []).join(', ')}`);
-    return `fd arg${c.arg} ${parts.join(' and ')}`;
+    return `${argNames[c.arg] ?? `fd arg${c.arg}`} ${parts.join(' and ')}`;
   }
   let subject = 'path';
+  if (c.args.length === 1 && multiPath) subject = argNames[c.args[0]!] ?? `path arg${c.args[0]}`;
   if (c.args.length > 1) {
     const two = c.args.length === 2;
     const which = isDenyLike(verdict) ? (two ? 'either path' : 'any path') : (two ? 'both paths' : 'every path');
@@ -59,7 +63,7 @@ export function formatEmulation(e: Emulation): string {
     case 'return': return `return ${e.value}`;
     case 'uname': return `uname {${Object.entries(e.fields).map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
     case 'identity': return `identity {${Object.entries(e.identity).map(([k, x]) => `${k}: ${Array.isArray(x) ? `[${x.join(', ')}]` : x}`).join(', ')}}`;
-    case 'time': return e.clock.kind === 'offset' ? `time {offset: ${e.clock.offsetNs}ns}` : `time {frozen: ${new Date(Number(e.clock.epochNs / 1000000n)).toISOString()}}`;
+    case 'time': return e.clock.kind === 'offset' ? `time {offset: ${formatDuration(e.clock.offsetNs)}}` : `time {frozen: ${new Date(Number(e.clock.epochNs / 1000000n)).toISOString()}}`;
     case 'file': return 'text' in e.content ? `file {${JSON.stringify(e.content.text.length > 40 ? `${e.content.text.slice(0, 40)}...` : e.content.text)}}` : `file {from ${e.content.hostPath}}`;
     case 'bind': return `bind ${e.from} -> ${e.to}`;
   }
@@ -93,6 +97,9 @@ function syscallLines(p: SyscallPlan): string[] {
   // every rule); after one that always matches, the rest is never reached.
   let kernelLive = true;
   let deadBy: RuleIR | undefined;
+  const args = syscallByName(p.name)?.args ?? [];
+  const argNames = args.map((a) => a.name);
+  const multiPath = args.filter((a) => a.kind === 'path').length > 1;
   for (const step of p.steps) {
     const rule = step.rule;
     const match = rule.match ?? [[]];
@@ -105,14 +112,15 @@ function syscallLines(p: SyscallPlan): string[] {
       continue;
     }
     match.forEach((alt, i) => {
-      const paths = alt.some((c) => c.kind === 'path');
+      // Path and fd conditions need the supervisor (dereferenced memory, fd tracking).
+      const paths = alt.some((c) => c.kind !== 'int');
       const supervisorOnly = paths || rule.log || rule.verdict.kind === 'trace' || rule.verdict.kind === 'emulate';
       const where: DecidedBy = kernelLive && !supervisorOnly ? 'kernel' : 'supervisor';
-      const cond = alt.length === 0 ? 'always' : `${i > 0 ? 'or if' : 'if'} ${alt.map((c) => formatCondition(c, rule.verdict)).join(' and ')}`;
+      const cond = alt.length === 0 ? 'always' : `${i > 0 ? 'or if' : 'if'} ${alt.map((c) => formatCondition(c, rule.verdict, argNames, multiPath)).join(' and ')}`;
       lines.push([cond, `${outcome(where, rule.verdict, rule.log)} ${ruleTag(rule)}`]);
     });
     if (match.some((alt) => alt.length === 0)) deadBy = rule;
-    else if (match.some((alt) => alt.every((c) => c.kind === 'path'))) kernelLive = false;
+    else if (match.some((alt) => alt.every((c) => c.kind !== 'int'))) kernelLive = false;
   }
   if (!deadBy) lines.push(['otherwise', fallbackLine(p.fallback, kernelLive ? p.fallback.where : 'supervisor')]);
   // Arrows line up; a condition longer than the column gets a line of its own.

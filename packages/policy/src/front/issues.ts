@@ -9,8 +9,9 @@ import type { SourceFile, YamlPath } from './source.js';
 type Issue = z.core.$ZodIssue;
 
 const RULE_KEYS = ['name', 'description', 'syscalls', 'match', 'action', 'log', 'acknowledge'];
-const OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'in', 'not-in', 'all', 'any', 'none', 'equals', 'under', 'glob'];
-/** The top-level keys, from the schema (intent-level sections will be added there). */
+const OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'in', 'not-in', 'all', 'any', 'none', 'equals', 'under', 'glob', 'virtual'];
+const IDS = ['uid', 'gid', 'euid', 'egid', 'suid', 'sgid', 'groups'];
+/** The top-level keys, from the schema (with the intent-level sections). */
 export const TOP_KEYS: readonly string[] = Object.keys(policyShape);
 const UNAME = ['sysname', 'nodename', 'release', 'version', 'machine', 'domainname'];
 
@@ -26,7 +27,16 @@ function knownKeys(path: YamlPath): readonly string[] {
   if (path[0] === 'rules' && path.length === 2) return RULE_KEYS;
   if (path.includes('match')) return OPS;
   if (last === 'uname') return UNAME;
-  if (last === 'emulate') return ['return', 'uname'];
+  if (last === 'emulate') return ['return', 'uname', 'identity', 'time', 'file', 'bind'];
+  if (path.length === 1 && last === 'filesystem') return ['read', 'write', 'hide', 'files', 'bind'];
+  if (path.length === 1 && last === 'network') return ['allow'];
+  if (path.length === 1 && last === 'identity') return [...IDS, 'hostname'];
+  if (last === 'identity') return IDS;
+  if (last === 'time') return ['offset', 'frozen'];
+  if (last === 'file') return ['text', 'from'];
+  if (path[0] === 'filesystem' && path[1] === 'files') return ['from'];
+  if (path[0] === 'filesystem' && path[1] === 'bind') return ['from', 'readonly'];
+  if (last === 'bind') return ['from', 'to'];
   if (last === 'default') return ['action', 'log', 'acknowledge', 'deny', 'emulate'];
   if (last === 'action') return ['deny', 'emulate'];
   return [];

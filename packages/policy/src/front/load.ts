@@ -6,21 +6,25 @@
 // ancestors, siblings in the order `extends` lists them; a file reached twice (a diamond) is
 // used once. The `default` and each variable come from the first file in that order that
 // defines them: the extending policy overrides.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, relative as relativePath, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../diagnostics.js';
-import type { Condition, IntCondition, PathCondition, PolicyIR, RuleIR, SourceRange, UtsField, Verdict }
-  from '../ir.js';
+import type { Condition, Emulation, FdCondition, IntCondition, PathCondition, PolicyIR, RuleIR, SourceRange, UtsField, Verdict,
+  VirtualClock } from '../ir.js';
 import { allSyscalls, constant, constantsWithPrefix, errnoName, errnoNumber, syscallByName } from '../abi/index.js';
 import { diag, type Code } from './codes.js';
 import { sortDiagnostics } from '../render.js';
 import { expandGroup, GROUP_NAMES } from './groups.js';
 import { describePath, issuesToDiagnostics, TOP_KEYS } from './issues.js';
 import { expandTilde, globProblem, normaliseGlob, normalisePath } from './paths.js';
-import { policyShape, rule as ruleSchema, type ActionSpec, type ConditionMapSpec, type ConditionSpec,
-  type IntValueSpec, type RuleSpec } from './schema.js';
+import { policyShape, rule as ruleSchema, type ActionSpec, type ClockSpec, type ConditionMapSpec, type ConditionSpec,
+  type FilesystemSpec, type IdentitySpec, type IntValueSpec, type NetworkSpec, type RuleSpec } from './schema.js';
+import { expandAllows, expandWorld, type SectionEnv } from './sections.js';
+import { parseDuration, parseTimestamp } from './time.js';
+import { FS_PATH_CALLS, IDENTITY_CALLS, OPEN_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
+import { pathUnder } from '../compile/pathmatch.js';
 import { SourceFile, type YamlPath } from './source.js';
 import { didYouMean } from './suggest.js';
 import { VarScope, type PolicyContext, type VarDef } from './vars.js';
@@ -225,8 +229,6 @@ function withoutUnknownKeys(raw: unknown, issues: readonly { code?: string; path
 
 const PATH_OPS = new Set(['equals', 'under', 'glob']);
 const ORDER_OPS = new Set(['lt', 'le', 'gt', 'ge']);
-/** The calls whose result is a struct utsname (what `emulate: uname` writes). */
-const UNAME_CALLS = ['uname', 'olduname', 'oldolduname'];
 
 type CompiledAlt = Condition[];
 
@@ -314,12 +316,16 @@ class Resolver {
     for (const u of this.units) for (const v of u.vars) if (!defs.has(v.name)) defs.set(v.name, v);
     this.scope = new VarScope(this.ctx, defs, this.report);
 
+    // The order of rules (docs/policy.md, "Precedence"; front/sections.ts): the sections'
+    // world rules of every file, then per file its `rules:` and its sections' allows.
     const rules: ModelRule[] = [];
+    for (const u of this.units) rules.push(...expandWorld(this.sectionEnv(u)));
     for (const u of this.units) {
       for (const { spec, index } of u.rules) {
         const r = this.resolveRule(u, spec, index);
         if (r) rules.push(r);
       }
+      rules.push(...expandAllows(this.sectionEnv(u)));
     }
     const defUnit = this.units.find((u) => u.default);
     let def: ModelDefault | undefined;
@@ -354,6 +360,21 @@ class Resolver {
     return { ir, model };
   }
 
+  private sectionEnv(u: Unit): SectionEnv {
+    const valid = (key: string): unknown => (u.valid.has(key) && u.value ? u.value[key] : undefined);
+    const env: SectionEnv = {
+      file: u.file, src: u.src, report: this.report,
+      pathValue: (p, op, range) => this.pathValue(p, op, range),
+      hostPath: (p, range, what) => this.hostPath(p, range, u, what),
+      compileClock: (spec, path) => this.compileClock(spec, path, u),
+    };
+    if (valid('filesystem') !== undefined) env.filesystem = valid('filesystem') as FilesystemSpec;
+    if (valid('network') !== undefined) env.network = valid('network') as NetworkSpec;
+    if (valid('identity') !== undefined) env.identity = valid('identity') as IdentitySpec;
+    if (valid('time') !== undefined) env.time = valid('time') as ClockSpec;
+    return env;
+  }
+
   private resolveDefault(u: Unit, spec: unknown, path: YamlPath): ModelDefault | undefined {
     const src = u.src;
     const full = spec !== null && typeof spec === 'object' && 'action' in spec
@@ -361,8 +382,11 @@ class Resolver {
     const action = full ? full.action : spec as ActionSpec;
     const verdict = this.compileAction(action, full ? [...path, 'action'] : path, u);
     if (!verdict) return undefined;
-    if (verdict.kind === 'emulate' && verdict.emulate.kind === 'uname') {
-      this.report(diag('SV3009', src.range(path), { syscalls: 'every other call the default decides' }));
+    const fits: Partial<Record<Emulation['kind'], Code>> = { uname: 'SV3009', identity: 'SV3011', time: 'SV3012',
+      file: 'SV3013', bind: 'SV3014' };
+    const code = verdict.kind === 'emulate' ? fits[verdict.emulate.kind] : undefined;
+    if (code) {
+      this.report(diag(code, src.range(path), { syscalls: 'every other call the default decides' }));
       return undefined;
     }
     const d: ModelDefault = { file: u.file, verdict, log: full?.log ?? false, source: src.range(path) };
@@ -395,6 +419,22 @@ class Resolver {
         return undefined;
       }
       return { kind: 'emulate', emulate: { kind: 'return', value: v } };
+    }
+    const ePath = [...path, 'emulate'];
+    if ('identity' in em) return { kind: 'emulate', emulate: { kind: 'identity', identity: stripUndefined(em.identity) } };
+    if ('time' in em) {
+      const clock = this.compileClock(em.time, [...ePath, 'time'], u);
+      return clock ? { kind: 'emulate', emulate: { kind: 'time', clock } } : undefined;
+    }
+    if ('file' in em) {
+      if ('text' in em.file) return { kind: 'emulate', emulate: { kind: 'file', content: { text: em.file.text } } };
+      const hostPath = this.hostPath(em.file.from, src.range([...ePath, 'file', 'from']), u, 'the virtual file\'s source');
+      return hostPath ? { kind: 'emulate', emulate: { kind: 'file', content: { hostPath } } } : undefined;
+    }
+    if ('bind' in em) {
+      const from = this.pathValue(em.bind.from, 'under', src.range([...ePath, 'bind', 'from']));
+      const to = this.hostPath(em.bind.to, src.range([...ePath, 'bind', 'to']), u, 'the bind target');
+      return from && to ? { kind: 'emulate', emulate: { kind: 'bind', from, to } } : undefined;
     }
     const fields: Partial<Record<UtsField, string>> = {};
     let ok = true;
@@ -492,11 +532,8 @@ class Resolver {
       if (layout) layout.syscalls.push(s.name);
       else layouts.set(key, { syscalls: [s.name], match: compiled });
     }
-    if (verdict?.kind === 'emulate' && verdict.emulate.kind === 'uname') {
-      const others = named.filter((n) => !UNAME_CALLS.includes(n));
-      if (others.length > 0) {
-        this.report(diag('SV3009', src.range([...base, 'syscalls']), { syscalls: others.join(', ') }));
-      }
+    if (verdict?.kind === 'emulate') {
+      this.checkEmulationFits(verdict.emulate, named, [...layouts.values()], src.range([...base, 'syscalls']));
     }
     if (this.errorCount() > errorsBefore || !verdict) return undefined;
     if (layouts.size === 0 && named.length > 0 && alts.length > 0) {
@@ -514,6 +551,41 @@ class Resolver {
     if (spec.name !== undefined) r.name = spec.name;
     if (spec.acknowledge !== undefined) r.acknowledge = { reason: spec.acknowledge, range: src.range([...base, 'acknowledge']) };
     return r;
+  }
+
+  /**
+   * Whether an emulation fits the calls of its rule (SV3009, SV3011-SV3015). A bind must be
+   * limited to paths under its `from`: on any other path the remap means nothing, and on a
+   * call with two paths the other path would escape the policy's checks (the supervisor makes
+   * the call), so every path argument must be under `from`.
+   */
+  checkEmulationFits(e: Emulation, named: readonly string[], layouts: { syscalls: string[]; match: CompiledAlt[] | null }[],
+    at: SourceRange): void {
+    const fits: Partial<Record<Emulation['kind'], [readonly string[], Code]>> = {
+      uname: [UNAME_CALLS, 'SV3009'], identity: [IDENTITY_CALLS, 'SV3011'], time: [TIME_CALLS, 'SV3012'],
+      file: [OPEN_CALLS, 'SV3013'], bind: [FS_PATH_CALLS, 'SV3014'],
+    };
+    const fit = fits[e.kind];
+    if (!fit) return;
+    const others = named.filter((n) => !fit[0].includes(n));
+    if (others.length > 0) {
+      this.report(diag(fit[1], at, { syscalls: listNames(others) }));
+      return;
+    }
+    if (e.kind !== 'bind') return;
+    const unscoped = new Set<string>();
+    let what = 'path';
+    for (const l of layouts) {
+      for (const name of l.syscalls) {
+        const pathArgs = (syscallByName(name)?.args ?? []).flatMap((a, i) => (a.kind === 'path' ? [i] : []));
+        if (pathArgs.length > 1) what = 'paths';
+        const scoped = l.match !== null && l.match.every((alt) => pathArgs.every((i) => alt.some((c) => c.kind === 'path'
+          && c.args.length === 1 && c.args[0] === i && (c.op === 'under' || c.op === 'equals')
+          && c.values.every((v) => pathUnder(v, e.from)))));
+        if (!scoped) unscoped.add(name);
+      }
+    }
+    if (unscoped.size > 0) this.report(diag('SV3015', at, { from: e.from, syscalls: listNames([...unscoped]), what }));
   }
 
   private errorCount(): number {
@@ -535,6 +607,9 @@ class Resolver {
       if (s.args![argIndex]!.kind === 'path') pathArgs = [argIndex];
     }
     const isPath = pathArgs.length > 0;
+    // An fd argument takes integer operators, and also conditions on what the supervisor
+    // knows of the fd: `virtual` and the path operators (the path it was opened with).
+    const isFd = !isPath && s.args![argIndex]!.kind === 'fd';
     // Scalar shorthand: `eq` for integers, `equals` for paths.
     const ops: [string, unknown, YamlPath][] = typeof cspec === 'object' && typeof cspec !== 'bigint'
       ? Object.entries(cspec).filter(([, v]) => v !== undefined).map(([op, v]) => [op, v, [...path, op]])
@@ -543,6 +618,24 @@ class Resolver {
     for (const [op, value, opPath] of ops) {
       const range = src.range(opPath);
       const argName = key === 'path' ? 'path' : key;
+      if (op === 'virtual' || (isFd && PATH_OPS.has(op))) {
+        if (!isFd) {
+          const argKind = isPath ? 'a path' : `an integer (${s.args![argIndex]!.ctype})`;
+          this.report(diag('SV3002', src.keyRange(path, op), { op, opKind: 'a file-descriptor', arg: argName, syscall: s.name,
+            argKind, fix: '`virtual:` is for file-descriptor arguments (fd of read, write, fstat, mmap, ...).' }));
+          continue;
+        }
+        if (op === 'virtual') {
+          out.push({ kind: 'fd', arg: argIndex, virtual: value as boolean, source: range } satisfies FdCondition);
+          continue;
+        }
+        const list = (Array.isArray(value) ? value : [value]) as string[];
+        const values = list.flatMap((p, i) => this.pathValue(p, op, Array.isArray(value) ? src.range([...opPath, i]) : range) ?? []);
+        if (values.length === list.length) {
+          out.push({ kind: 'fd', arg: argIndex, op: op as FdCondition['op'] & string, values, source: range } satisfies FdCondition);
+        }
+        continue;
+      }
       if (isPath !== PATH_OPS.has(op)) {
         const argKind = isPath ? 'a path' : `an integer (${s.args![argIndex]!.ctype})`;
         const fix = isPath ? 'On a path use equals, under or glob.'
@@ -616,7 +709,42 @@ class Resolver {
     return BigInt.asUintN(arg.width, n);
   }
 
-  private pathValue(p: string, op: string, range: SourceRange): string | undefined {
+  /** `{offset}` or `{frozen}` -> the IR's clock, reporting bad durations and timestamps. */
+  compileClock(spec: ClockSpec, path: YamlPath, u: Unit): VirtualClock | undefined {
+    if ('offset' in spec) {
+      const range = u.src.range([...path, 'offset']);
+      const ns = typeof spec.offset === 'string' ? parseDuration(spec.offset) : undefined;
+      if (ns === undefined) {
+        this.report(diag('SV3016', range, { text: String(spec.offset) }, typeof spec.offset === 'number'
+          ? `A duration needs a unit: ${spec.offset}s, ${spec.offset}m, ${spec.offset}h, ${spec.offset}d or ${spec.offset}w.` : undefined));
+        return undefined;
+      }
+      return { kind: 'offset', offsetNs: ns };
+    }
+    const range = u.src.range([...path, 'frozen']);
+    const r = typeof spec.frozen === 'string' ? parseTimestamp(spec.frozen) : { reason: 'it is a number, not a date and time' };
+    if ('reason' in r) {
+      this.report(diag('SV3017', range, { text: String(spec.frozen), reason: r.reason }));
+      return undefined;
+    }
+    return { kind: 'frozen', epochNs: r.ns };
+  }
+
+  /**
+   * A host path of the policy (a virtual file's source, a bind target): variables and `~`
+   * expanded, relative to the directory of the file that names it, normalised. A path that
+   * does not exist is a warning: the program will see errors until it does.
+   */
+  hostPath(p: string, range: SourceRange, u: Unit, what: string): string | undefined {
+    const expanded = this.scope.expand(p, range);
+    if (expanded === undefined) return undefined;
+    const dir = u.file.startsWith(BUILTIN_PREFIX) ? BUILTIN_DIR : dirname(resolvePath(u.file));
+    const abs = normalisePath(resolvePath(dir, expandTilde(expanded, this.ctx.home)));
+    if (!existsSync(abs)) this.report(diag('SV3019', range, { what, path: p, dir }));
+    return abs;
+  }
+
+  pathValue(p: string, op: string, range: SourceRange): string | undefined {
     const expanded = this.scope.expand(p, range);
     if (expanded === undefined) return undefined;
     const abs = expandTilde(expanded, this.ctx.home);
@@ -634,6 +762,13 @@ class Resolver {
 }
 
 const shortFile = (f: string): string => f.split('/').pop() ?? f;
+const listNames = (names: readonly string[], max = 6): string =>
+  names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+
+/** A copy without the keys whose value is undefined (zod leaves absent optionals out already). */
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
 
 /**
  * Load a policy and everything it extends, and compile it to PolicyIR.

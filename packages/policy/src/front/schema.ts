@@ -5,9 +5,8 @@
 // The schema checks shape only. Names (syscalls, arguments, constants, errnos, variables) are
 // checked by the resolver against the syscall catalogue, so that each gets its own diagnostic.
 //
-// Extending the format: intent-level sections (`filesystem:`, `network:`, `identity:`, `time:`)
-// are added as new optional keys of `policyShape`, each with its own schema; the resolver expands
-// them to rules. Everything else stays as it is.
+// Intent-level sections (`filesystem:`, `network:`, `identity:`, `time:`) are optional keys of
+// `policyShape`, each with its own schema; front/sections.ts expands them to rules.
 import { z } from 'zod';
 
 /** Integers come from YAML as numbers, or as bigints when beyond 2^53. */
@@ -43,6 +42,9 @@ export const conditionOps = z.strictObject({
   equals: pathValue.optional().meta({ description: 'the resolved path is exactly one of these' }),
   under: pathValue.optional().meta({ description: 'the resolved path is one of these or inside one' }),
   glob: pathValue.optional().meta({ description: 'the resolved path matches one of these globs (*, **, ?, [..])' }),
+  virtual: z.boolean().optional().meta({
+    description: 'on a file descriptor argument: whether the fd came from a virtual (emulated) open',
+  }),
 }).refine((o) => Object.values(o).some((v) => v !== undefined), { message: 'a condition needs at least one operator' });
 
 /** A condition: operators (all must hold), or a scalar shorthand (`eq` for integers, `equals` for paths). */
@@ -73,9 +75,55 @@ export const unameFields = z.strictObject({
   domainname: z.string().max(64).optional(),
 });
 
+/** A user or group id: uid_t is 32 bits and (uid_t)-1 means "no change" to the set* calls. */
+export const idValue = z.number({ error: 'expected a user or group id (0 to 4294967294)' }).int()
+  .min(0, 'a user or group id is at least 0').max(4294967294, 'a user or group id is at most 4294967294');
+
+const identityIds = {
+  uid: idValue.meta({ description: 'the real user id the program sees' }),
+  gid: idValue.meta({ description: 'the real group id the program sees' }),
+  euid: idValue.optional().meta({ description: 'the effective user id (default: uid)' }),
+  egid: idValue.optional().meta({ description: 'the effective group id (default: gid)' }),
+  suid: idValue.optional().meta({ description: 'the saved user id (default: uid)' }),
+  sgid: idValue.optional().meta({ description: 'the saved group id (default: gid)' }),
+  groups: z.array(idValue).max(65536).optional().meta({ description: 'supplementary groups (default: [gid])' }),
+};
+
+export const identityFields = z.strictObject(identityIds);
+
+/** A signed duration: numbers with units s, m, h, d, w (`-365d`, `+1h30m`); checked by the resolver. */
+const duration = z.union([z.string(), z.number()]).meta({
+  description: 'A duration with a sign and units s, m, h, d, w: -365d, +1h30m, 90s',
+});
+/** An RFC 3339 timestamp (`2000-01-01T00:00:00Z`); checked by the resolver. */
+const timestamp = z.union([z.string(), z.number()]).meta({
+  description: 'An RFC 3339 timestamp: 2000-01-01T00:00:00Z, 2024-02-29T12:00:00.5+01:00',
+});
+
+export const clockSpec = z.union([
+  z.strictObject({ offset: duration.meta({ description: 'shift the host clock by this much' }) }),
+  z.strictObject({ frozen: timestamp.meta({ description: 'the clock always reads this instant' }) }),
+], { error: 'expected { offset: DURATION } or { frozen: TIMESTAMP }' });
+
+const hostPath = z.string().min(1).meta({
+  description: 'A host path: relative to the policy file\'s directory, or absolute; ~ and ${vars} are expanded',
+});
+
+export const fileContent = z.union([
+  z.strictObject({ text: z.string().meta({ description: 'the file\'s content' }) }),
+  z.strictObject({ from: hostPath.meta({ description: 'a host file whose content the virtual file has' }) }),
+], { error: 'expected { text: CONTENT } or { from: HOST-PATH }' });
+
 export const emulation = z.union([
   z.strictObject({ return: integer.meta({ description: 'the value the call returns (negative: -errno)' }) }),
   z.strictObject({ uname: unameFields.meta({ description: 'utsname fields to show instead of the host\'s' }) }),
+  z.strictObject({ identity: identityFields.meta({ description: 'the identity calls answer these ids (getuid ... setgroups)' }) }),
+  z.strictObject({ time: clockSpec.meta({ description: 'clock_gettime, gettimeofday and time answer virtual time' }) }),
+  z.strictObject({ file: fileContent.meta({ description: 'an open gets a real fd with this content' }) }),
+  z.strictObject({ bind: z.strictObject({
+    from: z.string().min(1).meta({ description: 'the path the program sees (absolute)' }),
+    to: hostPath.meta({ description: 'the host path the calls act on' }),
+  }).meta({ description: 'the call acts on `to` instead of `from`, like a bind mount' }) }),
 ]);
 
 export const action = z.union([
@@ -84,7 +132,7 @@ export const action = z.union([
   }),
   z.strictObject({ deny: errnoValue.meta({ description: 'fail the call with this errno' }) }),
   z.strictObject({ emulate: emulation.meta({ description: 'skip the call; the supervisor makes the result' }) }),
-], { error: 'expected an action: allow, deny, kill, trace, {deny: ERRNO}, {emulate: {return: N}} or {emulate: {uname: {...}}}' });
+], { error: 'expected an action: allow, deny, kill, trace, {deny: ERRNO} or {emulate: {return|uname|identity|time|file|bind: ...}}' });
 
 const acknowledge = z.string().min(1).meta({
   description: 'Why passing a dangerous syscall is fine here (silences the dangerous-pass lint)',
@@ -124,6 +172,53 @@ export const extendsSpec = z.union([z.string().min(1), z.array(z.string().min(1)
   description: 'Policies this one builds on: relative paths or builtin:NAME. Their rules come after this file\'s.',
 });
 
+// --- intent-level sections (docs/policy.md, "Intent-level sections"; expanded by front/sections.ts) ---
+
+const pathOrList = z.union([z.string().min(1), z.array(z.string().min(1))],
+  { error: 'expected a path or a list of paths' }).meta({
+  description: 'A path or a list of paths; ~ and ${vars} are expanded; absolute after expansion',
+});
+
+export const filesystemSection = z.strictObject({
+  read: pathOrList.optional().meta({ description: 'Open without write intent, stat, readlink, access, exec, chdir under these' }),
+  write: pathOrList.optional().meta({ description: 'Every file-system call under these (create, rename and link within, unlink, mkdir, chmod, ...)' }),
+  hide: pathOrList.optional().meta({ description: 'As if absent: every call naming a path under these fails with ENOENT' }),
+  files: z.record(z.string().min(1), z.union([z.string(), z.strictObject({ from: hostPath })],
+    { error: 'expected the content as a string, or { from: HOST-PATH }' })).optional().meta({
+    description: 'Virtual files: path -> content (a string) or { from: host-path }',
+  }),
+  bind: z.record(z.string().min(1), z.union([hostPath, z.strictObject({
+    from: hostPath,
+    readonly: z.boolean().optional().meta({ description: 'writes under the bind fail with EROFS' }),
+  })], { error: 'expected a host path, or { from: HOST-PATH, readonly: true }' })).optional().meta({
+    description: 'Like bind mounts: the path the program sees -> the host directory (relative to the policy file), or { from, readonly }',
+  }),
+}).meta({ description: 'What the program may read and write, what it cannot see, and virtual files and binds' });
+
+export const NETWORK_MODES = ['none', 'unix', 'loopback', 'all'] as const;
+const networkMode = z.enum(NETWORK_MODES).meta({
+  description: 'none: no sockets; unix: AF_UNIX only; loopback: not available yet; all: every socket',
+});
+export const networkSection = z.union([networkMode, z.strictObject({ allow: networkMode })],
+  { error: 'expected none, unix, loopback, all, or { allow: ... }' }).meta({ description: 'Which sockets the program may use' });
+
+export const identitySection = z.strictObject({
+  uid: idValue.optional(),
+  gid: idValue.optional(),
+  euid: idValue.optional(),
+  egid: idValue.optional(),
+  suid: idValue.optional(),
+  sgid: idValue.optional(),
+  groups: z.array(idValue).max(65536).optional(),
+  hostname: z.string().min(1).max(64).optional().meta({ description: 'the host name uname and /etc/hostname show' }),
+}).refine((o) => (o.uid === undefined) === (o.gid === undefined), {
+  message: 'uid and gid go together', path: ['gid'],
+}).refine((o) => o.uid !== undefined || ['euid', 'egid', 'suid', 'sgid', 'groups'].every((k) => !(k in o)), {
+  message: 'euid, egid, suid, sgid and groups need uid and gid', path: ['uid'],
+}).meta({ description: 'Who the program believes it is: uid, gid (and euid, egid, suid, sgid, groups), hostname' });
+
+export const timeSection = clockSpec.meta({ description: 'Virtual time: { offset: -365d } or { frozen: 2000-01-01T00:00:00Z }' });
+
 /** The top-level keys, each validated on its own so that one bad key does not hide the others' errors. */
 export const policyShape = {
   sysvm: z.literal(1).meta({ description: 'Policy format version' }),
@@ -133,6 +228,10 @@ export const policyShape = {
   vars: vars.optional(),
   default: defaultSpec.optional(),
   rules: z.array(rule).optional().meta({ description: 'Rules in order; the first that matches decides' }),
+  filesystem: filesystemSection.optional(),
+  network: networkSection.optional(),
+  identity: identitySection.optional(),
+  time: timeSection.optional(),
 };
 
 export const policyFile = z.strictObject(policyShape).meta({
@@ -147,6 +246,10 @@ export type DefaultSpec = z.infer<typeof defaultSpec>;
 export type ConditionSpec = z.infer<typeof condition>;
 export type ConditionMapSpec = z.infer<typeof conditionMap>;
 export type IntValueSpec = z.infer<typeof intValue>;
+export type FilesystemSpec = z.infer<typeof filesystemSection>;
+export type NetworkSpec = z.infer<typeof networkSection>;
+export type IdentitySpec = z.infer<typeof identitySection>;
+export type ClockSpec = z.infer<typeof clockSpec>;
 
 export const SCHEMA_ID = 'https://sysvm.dev/schema/sysvm-policy.schema.json';
 

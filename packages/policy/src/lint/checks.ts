@@ -19,6 +19,8 @@ export interface LintCheck {
 
 const isPass = (v: Verdict): boolean => v.kind === 'allow' || v.kind === 'trace';
 const hasPathCondition = (p: RuleIR): boolean => (p.match ?? []).some((alt) => alt.some((c) => c.kind === 'path'));
+/** Path and fd conditions make the call stop in the supervisor anyway. */
+const hasSupervisorCondition = (p: RuleIR): boolean => (p.match ?? []).some((alt) => alt.some((c) => c.kind !== 'int'));
 const listNames = (names: readonly string[], max = 6): string =>
   names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 
@@ -288,7 +290,10 @@ const vdso: LintCheck = {
   what: 'emulation of calls the vDSO answers without entering the kernel',
   run(model) {
     return model.rules.flatMap((r) => {
-      if (r.verdict.kind !== 'emulate') return [];
+      // Time emulation is the case the runtime disables the vDSO for (AT_SYSINFO_EHDR zeroed
+      // at exec, so no libc or runtime finds it): only other emulations of these calls are
+      // defeated by the vDSO.
+      if (r.verdict.kind !== 'emulate' || r.verdict.emulate.kind === 'time') return [];
       const hit = r.parts.flatMap((p) => p.syscalls).filter((s) => VDSO_CALLS.includes(s));
       return hit.length > 0 ? [diag('SV3106', r.syscallsRange, { syscalls: hit.join(', ') })] : [];
     });
@@ -326,7 +331,7 @@ const logForcesStop: LintCheck = {
   codes: ['SV3109'],
   what: '`log: true` on a rule the kernel could decide alone',
   run(model) {
-    const out = model.rules.filter((r) => r.log && kernelVerdict(r.verdict) && !r.parts.some(hasPathCondition))
+    const out = model.rules.filter((r) => r.log && kernelVerdict(r.verdict) && !r.parts.some(hasSupervisorCondition))
       .map((r) => diag('SV3109', r.source, { rule: r.label }));
     if (model.default?.log && kernelVerdict(model.default.verdict)) {
       out.push(diag('SV3109', model.default.source, { rule: 'the default' }));

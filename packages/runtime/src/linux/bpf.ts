@@ -50,6 +50,8 @@ export function assemble(prog: Insn[]): Uint8Array {
  *    falls back to clone(2);
  *  - process_vm_readv/writev (ptrace-like access to another process's memory) always
  *    stop, so that the supervisor can refuse a pid outside the sandbox;
+ *  - chroot, pivot_root and setns always stop: they change the root that the supervisor
+ *    resolves paths against;
  *  - pidfd_getfd fails with EPERM: its target is named by an fd that a sibling thread can
  *    dup2 over after any check;
  *  - syscall number -1 is never trapped: tracers set it to skip a call.
@@ -62,7 +64,7 @@ export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean
     /* 1 */ jeq(AUDIT_ARCH_X86_64, 1, 0),
     /* 2 */ ret(ENOSYS_RET),
     /* 3 */ ld(SECCOMP_DATA_NR),
-    /* 4 */ jeq(0xffffffff, 17, 0), // -> 22 allow
+    /* 4 */ jeq(0xffffffff, 20, 0), // -> 25 allow
     /* 5 */ jge(X32_SYSCALL_BIT, 0, 1),
     /* 6 */ ret(ENOSYS_RET),
     /* 7 */ jeq(NR.ptrace, 0, 1),
@@ -71,16 +73,19 @@ export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean
     /* 10*/ ret(opts.allowIoUring ? SECCOMP_RET_ALLOW : EPERM_RET),
     /* 11*/ jeq(NR.clone3, 0, 1),
     /* 12*/ ret(ENOSYS_RET),
-    /* 13*/ jeq(NR.process_vm_readv, 1, 0), // -> 15 trace
-    /* 14*/ jeq(NR.process_vm_writev, 0, 1),
-    /* 15*/ ret(SECCOMP_RET_TRACE),
-    /* 16*/ jeq(NR.pidfd_getfd, 0, 1),
-    /* 17*/ ret(EPERM_RET),
-    /* 18*/ jeq(NR.clone, 0, 3), // -> 22 allow
-    /* 19*/ ld(seccompDataArgLo(0)),
-    /* 20*/ jset(CLONE_UNTRACED, 0, 1),
-    /* 21*/ ret(EPERM_RET),
-    /* 22*/ ret(SECCOMP_RET_ALLOW),
+    /* 13*/ jeq(NR.process_vm_readv, 4, 0), // -> 18 trace
+    /* 14*/ jeq(NR.process_vm_writev, 3, 0),
+    /* 15*/ jeq(NR.chroot, 2, 0),
+    /* 16*/ jeq(NR.pivot_root, 1, 0),
+    /* 17*/ jeq(NR.setns, 0, 1),
+    /* 18*/ ret(SECCOMP_RET_TRACE),
+    /* 19*/ jeq(NR.pidfd_getfd, 0, 1),
+    /* 20*/ ret(EPERM_RET),
+    /* 21*/ jeq(NR.clone, 0, 3), // -> 25 allow
+    /* 22*/ ld(seccompDataArgLo(0)),
+    /* 23*/ jset(CLONE_UNTRACED, 0, 1),
+    /* 24*/ ret(EPERM_RET),
+    /* 25*/ ret(SECCOMP_RET_ALLOW),
   ]);
 }
 

@@ -95,6 +95,7 @@ export const AT_SYMLINK_FOLLOW = c('AT_SYMLINK_FOLLOW');
 export const AT_EMPTY_PATH = c('AT_EMPTY_PATH');
 
 // <spawn.h> (glibc, not the kernel)
+export const POSIX_SPAWN_SETPGROUP = 0x02;
 export const POSIX_SPAWN_SETSIGDEF = 0x04;
 export const POSIX_SPAWN_SETSIGMASK = 0x08;
 
@@ -125,6 +126,9 @@ export const NR = {
   process_vm_readv: nr('process_vm_readv'),
   process_vm_writev: nr('process_vm_writev'),
   pidfd_getfd: nr('pidfd_getfd'),
+  chroot: nr('chroot'),
+  pivot_root: nr('pivot_root'),
+  setns: nr('setns'),
 } as const;
 
 // Not in the catalogue's tables: <linux/inotify.h>, <linux/fs.h>, <linux/fanotify.h>, <linux/mount.h>.
@@ -132,3 +136,19 @@ export const IN_DONT_FOLLOW = 0x02000000;
 export const UMOUNT_NOFOLLOW = 0x8;
 export const FAN_MARK_DONT_FOLLOW = 0x4;
 export const FSPICK_SYMLINK_NOFOLLOW = 0x2;
+
+// The emulation modules (src/emulate/).
+export const O_ACCMODE = c('O_ACCMODE');
+export const O_TMPFILE = c('O_TMPFILE');
+export const EROFS = c('EROFS');
+export const ERANGE = c('ERANGE');
+export const ENOMEM = c('ENOMEM');
+export const ENOENT = c('ENOENT');
+/** <linux/auxvec.h>: the vDSO's address in the auxiliary vector, and its end. */
+export const AT_SYSINFO_EHDR = c('AT_SYSINFO_EHDR');
+export const AT_NULL = c('AT_NULL');
+// Not in the catalogue's tables: <linux/time.h> clock ids (include/uapi/linux/time.h).
+export const CLOCK_REALTIME = 0;
+export const CLOCK_REALTIME_COARSE = 5;
+export const CLOCK_REALTIME_ALARM = 8;
+export const CLOCK_TAI = 11;

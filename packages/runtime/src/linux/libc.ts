@@ -51,6 +51,8 @@ export const spawnattrInit: (attr: Buffer) => number = libc.func('int posix_spaw
 export const spawnattrDestroy: (attr: Buffer) => number = libc.func('int posix_spawnattr_destroy(void *attr)');
 export const spawnattrSetflags: (attr: Buffer, flags: number) => number =
   libc.func('int posix_spawnattr_setflags(void *attr, short flags)');
+export const spawnattrSetpgroup: (attr: Buffer, pgroup: number) => number =
+  libc.func('int posix_spawnattr_setpgroup(void *attr, int pgroup)');
 export const spawnattrSetsigdefault: (attr: Buffer, set: Buffer) => number =
   libc.func('int posix_spawnattr_setsigdefault(void *attr, const void *set)');
 export const spawnattrSetsigmask: (attr: Buffer, set: Buffer) => number =
@@ -59,3 +61,7 @@ export const sigemptyset: (set: Buffer) => number = libc.func('int sigemptyset(v
 export const sigfillset: (set: Buffer) => number = libc.func('int sigfillset(void *set)');
 export const sigdelset: (set: Buffer, sig: number) => number = libc.func('int sigdelset(void *set, int sig)');
 export const strerror: (e: number) => string = libc.func('const char *strerror(int e)');
+
+/** The supervisor's own clocks (the emulated time is the host's, shifted or frozen). */
+export const clockGettime: (clk: number, ts: BigInt64Array) => number =
+  libc.func('int clock_gettime(int clk, void *ts)');

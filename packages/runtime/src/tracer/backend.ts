@@ -174,6 +174,19 @@ export class VmTagsBackend implements Backend {
   }
 }
 
+/**
+ * What `backend: 'auto'` does: the ptrace_vm tags (`tags`) where the kernel accepts
+ * PTRACE_O_VM_TAGS (the patched kernel of kernel/), else start with `first`; when the stub
+ * cannot install the seccomp filters (no CONFIG_SECCOMP_FILTER, a seccomp policy of the
+ * parent that forbids it), go on with `fallback` for that run (vmtags: without the prefilter).
+ */
+export const AUTO_BACKEND = {
+  tags: 'vmtags',
+  first: 'seccomp',
+  fallback: 'ptrace',
+  why: 'seccomp stops only the calls a rule needs (the kernel decides the rest); ptrace stops every call twice',
+} as const satisfies { tags: BackendName; first: BackendName; fallback: BackendName; why: string };
+
 export interface BackendChoice {
   /** vmtags: use the policy's seccomp prefilter (false: every call stops at its entry). */
   prefilter?: boolean;

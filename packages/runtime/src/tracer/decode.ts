@@ -1,5 +1,6 @@
 // Decoding a call's arguments for the audit stream, by the catalogue's argument names and
 // kinds: paths resolved, sockaddrs decoded, integers by their C width and sign.
+import { abi } from '@sysvm/policy';
 import { syscallByName } from '../abi.js';
 import { AT_FDCWD } from '../linux/consts.js';
 import { readCString } from '../linux/mem.js';
@@ -50,6 +51,9 @@ export function decodeArgs(tid: number, name: string, args: readonly bigint[], d
         break;
       case 'mode':
         out[a.name] = `0o${v.toString(8)}`;
+        break;
+      case 'flags':
+        out[a.name] = a.constPrefix !== undefined && abi.hasXlat(a.constPrefix) ? abi.formatConstant(a.constPrefix, v) : hex(v);
         break;
       default:
         out[a.name] = hex(v);

@@ -3,13 +3,17 @@
 //     /bin/sh -c 'kill -STOP $$; exec "$0" "$@"' TARGET ARGS...
 // The tracer waits for that stop (WUNTRACED), PTRACE_SEIZEs the stub and sends SIGCONT; the
 // stub's execve of the target is then the first call the supervisor sees.
+// Precondition: the stub is trusted code running before the policy applies; its argv and
+// environment are the caller's (not the sandboxed program's). With bash as /bin/sh, an
+// exported function in that environment would run in the stub.
 import {
-  O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK, SIGKILL, SIGSTOP,
+  O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, POSIX_SPAWN_SETPGROUP, POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK,
+  SIGKILL, SIGSTOP,
 } from '../linux/consts.js';
 import {
   fileActionsAddChdir, fileActionsAddDup2, fileActionsAddOpen, fileActionsDestroy, fileActionsInit, posixSpawnp,
   sigdelset, sigemptyset, sigfillset, SIGSET_SIZE, SPAWN_FILE_ACTIONS_SIZE, spawnattrDestroy, spawnattrInit,
-  SPAWNATTR_SIZE, spawnattrSetflags, spawnattrSetsigdefault, spawnattrSetsigmask, strerror,
+  SPAWNATTR_SIZE, spawnattrSetflags, spawnattrSetpgroup, spawnattrSetsigdefault, spawnattrSetsigmask, strerror,
 } from '../linux/libc.js';
 
 /** Where a standard fd of the tracee comes from. */
@@ -28,6 +32,8 @@ export interface LaunchSpec {
   env: string[];
   cwd?: string;
   stdio: [StdioTarget, StdioTarget, StdioTarget];
+  /** Start the sandbox in a process group of its own (then `kill 0` inside stays inside). */
+  newProcessGroup?: boolean;
 }
 
 export const STUB_SCRIPT = 'kill -STOP $$; exec "$0" "$@"';
@@ -64,7 +70,9 @@ export function spawnStub(spec: LaunchSpec): number {
     }
     // Node ignores SIGPIPE and SIGXFSZ, and that survives exec: reset every signal to its
     // default and unblock them all.
-    spawnattrSetflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    spawnattrSetflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+      | (spec.newProcessGroup === true ? POSIX_SPAWN_SETPGROUP : 0));
+    if (spec.newProcessGroup === true) spawnattrSetpgroup(attr, 0);
     sigfillset(sigs);
     sigdelset(sigs, SIGKILL);
     sigdelset(sigs, SIGSTOP);

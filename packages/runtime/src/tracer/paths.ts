@@ -18,6 +18,7 @@ import {
   UMOUNT_NOFOLLOW,
 } from '../linux/consts.js';
 import { readCString, readMem } from '../linux/mem.js';
+import { type Sockaddr, sockaddrOfCall } from './sockaddr.js';
 
 /** How the kernel treats the final component of one path argument. */
 type Follow =
@@ -140,15 +141,20 @@ function procSelf(path: string, pid: number, tid: number): string {
 /**
  * Resolve `rel` from the canonical directory `cur` as the kernel would, component by
  * component (lstat, readlink), appending what does not exist lexically.
- * `follow`: follow a final symlink. A trailing slash always follows.
+ * `follow`: follow a final symlink. A trailing slash always follows. `root` is the
+ * tracee's root directory (a host path): `..` stops there and absolute symlink targets
+ * start there.
  */
-function walk(cur: string, rel: string, follow: boolean, pid: number, tid: number): string {
+function walk(cur: string, rel: string, follow: boolean, pid: number, tid: number, root = '/'): string {
   const todo = rel.split('/').filter((c) => c !== '' && c !== '.');
   const trailingSlash = rel.endsWith('/');
   let links = 0;
   while (todo.length > 0) {
     const c = todo.shift()!;
-    if (c === '..') { cur = posix.dirname(cur); continue; }
+    if (c === '..') {
+      if (cur !== root) cur = posix.dirname(cur);
+      continue;
+    }
     const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
     if (todo.length === 0 && !follow && !trailingSlash) return next;
     const st = lstatSync(next, { throwIfNoEntry: false });
@@ -161,10 +167,10 @@ function walk(cur: string, rel: string, follow: boolean, pid: number, tid: numbe
     } catch {
       return posix.normalize([next, ...todo].join('/'));
     }
-    if (pid !== 0 && cur === '/proc' && (c === 'self' || c === 'thread-self')) {
+    if (pid !== 0 && root === '/' && cur === '/proc' && (c === 'self' || c === 'thread-self')) {
       target = c === 'self' ? `${pid}` : `${pid}/task/${tid}`;
     }
-    if (target.startsWith('/')) cur = '/';
+    if (target.startsWith('/')) cur = root;
     todo.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
   }
   return cur;
@@ -172,9 +178,11 @@ function walk(cur: string, rel: string, follow: boolean, pid: number, tid: numbe
 
 /**
  * Resolve an absolute path as the kernel would. `follow`: follow a final symlink.
- * `pid`/`tid` (when not 0) are the tracee's, for /proc/self and /proc/thread-self.
+ * `pid`/`tid` (when not 0) are the tracee's, for /proc/self and /proc/thread-self;
+ * `root` is its root directory as a host path ('/' unless it chrooted).
  */
-export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0): string {
+export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0, root = '/'): string {
+  if (root !== '/') return walk(root, path, follow, pid, tid, root);
   if (pid !== 0) path = procSelf(path, pid, tid);
   if (!path.startsWith('/proc/')) {
     // Fast path: realpath(3) does the same walk in C.
@@ -196,22 +204,34 @@ export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0)
  * Resolve `rel` (relative) from `base`, a directory path the kernel printed for a dirfd or
  * the cwd (so already canonical): only the relative part is walked.
  */
-export function resolveRelative(base: string, rel: string, follow: boolean, pid = 0, tid = 0): string {
-  if (base.startsWith('/proc')) return resolveAbsolute(`${base}/${rel}`, follow, pid, tid);
-  return walk(base, rel, follow, pid, tid);
+export function resolveRelative(base: string, rel: string, follow: boolean, pid = 0, tid = 0, root = '/'): string {
+  if (root === '/' && base.startsWith('/proc')) return resolveAbsolute(`${base}/${rel}`, follow, pid, tid);
+  return walk(base, rel, follow, pid, tid, root);
 }
 
 /** Dereferences the path arguments of one stopped call, lazily, each at most once. */
 export class PathDeref {
   private readonly cache = new Map<number, string | undefined>();
+  /**
+   * `root` gives the tracee's root directory as a host path ('/' unless it chrooted); it
+   * is asked only when a path is resolved.
+   */
   constructor(private readonly pid: number, private readonly tid: number, private readonly name: string,
-    private readonly args: readonly bigint[]) {}
+    private readonly args: readonly bigint[], private readonly root: () => string = () => '/') {}
 
   path(arg: number): string | undefined {
     if (this.cache.has(arg)) return this.cache.get(arg);
     const v = this.resolve(arg);
     this.cache.set(arg, v);
     return v;
+  }
+
+  /**
+   * The destination socket address of connect, bind, sendto or sendmsg (not part of the
+   * IR's Deref yet: a helper for socket rules). Advisory like paths (see sockaddr.ts).
+   */
+  sockaddr(): Sockaddr | undefined {
+    return sockaddrOfCall(this.tid, this.name, this.args);
   }
 
   /** What was dereferenced so far (for the audit record). */
@@ -242,8 +262,9 @@ export class PathDeref {
       return empty ? fdObject(this.tid, spec.dirfd, this.args) : undefined;
     }
     const follow = follows(spec.follow, this.tid, this.args);
-    if (text.startsWith('/')) return resolveAbsolute(text, follow, this.pid, this.tid);
+    const root = this.root();
+    if (text.startsWith('/')) return resolveAbsolute(text, follow, this.pid, this.tid, root);
     const base = baseDir(this.tid, spec.dirfd, this.args);
-    return base === undefined ? undefined : resolveRelative(base, text, follow, this.pid, this.tid);
+    return base === undefined ? undefined : resolveRelative(base, text, follow, this.pid, this.tid, root);
   }
 }

@@ -11,11 +11,11 @@
 //          group-stop (parked with PTRACE_LISTEN), signal-delivery stop (re-injected);
 //   decide at an entry (ptrace, vmtags) or a seccomp stop: safety rules, then the policy;
 //   carry  the verdict as a ptrace_vm tag through the backend; at the exit, the result.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 import { syscallName } from '../abi.js';
-import { emulateUname } from '../emulate/uname.js';
+import { bindResults, EMPTY_WORLD, type ExitHandler, FileStore, hideVdso, runEmulation, VmDeref, worldFilter } from '../emulate/index.js';
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
@@ -27,11 +27,11 @@ import {
 } from '../linux/consts.js';
 import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
-import { PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
+import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
 import type {
-  AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
+  ArgRewrite, AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
 } from '../types.js';
-import { type Backend, type EntryAction, makeBackend, PtraceBackend, type Tracee, VmTagsBackend } from './backend.js';
+import { AUTO_BACKEND, type Backend, type EntryAction, makeBackend, type Tracee, VmTagsBackend } from './backend.js';
 import { type LaunchSpec, LaunchError, spawnStub } from './launch.js';
 import { decodeArgs } from './decode.js';
 import { PathDeref } from './paths.js';
@@ -41,14 +41,19 @@ export interface TracerOptions {
   policy: SupervisorPolicy;
   /** Handed to `decide` as `ctx.data`. */
   data?: unknown;
+  /**
+   * Audit mode: a deny or kill of the policy is logged (audit event with `audit: true`) and
+   * the call runs. The safety rules are not the policy's and stay enforced.
+   */
+  audit?: boolean;
   /** Called for every audited decision (each denial, each `log` rule, each `trace`). */
   onAudit?: (e: AuditEvent) => void;
   /** Called once the stub runs under the tracer. */
   onSpawn?: (pid: number, backend: BackendName) => void;
   /**
-   * Shared with the main thread: [0] stop requested, [1] number of live tids in [2..].
-   * The main thread SIGKILLs the listed tids to stop a run (a blocking waitpid cannot be
-   * interrupted otherwise); the tracer kills any newcomer once [0] is set.
+   * Shared with the main thread: [0] is set when the run must stop. The main thread then
+   * SIGKILLs the main process (a blocking waitpid cannot be interrupted otherwise); its
+   * death wakes the tracer, which kills every other tracee, and any newcomer.
    */
   shared?: Int32Array;
   /** vmtags: use the policy's seccomp prefilter (default true; false: every call stops once). */
@@ -76,7 +81,14 @@ interface PendingAudit {
 interface Thread extends Tracee {
   install: Install | null;
   pending: PendingAudit | null;
+  /** An emulation module's handler for this thread's next syscall exit. */
+  atExit: { handler: ExitHandler; nr: number; name: string; restore?: ArgRewrite[] } | null;
+  /** In chroot, pivot_root or setns: forget every cached root at its exit. */
+  rootChange: boolean;
 }
+
+/** -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK (kernel-internal, include/linux/errno.h). */
+const RESTARTS = new Set([-512n, -513n, -514n, -516n]);
 
 const STOP_SIGNALS = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
@@ -87,6 +99,7 @@ const wifexited = (s: number): boolean => (s & 0x7f) === 0;
 const wifstopped = (s: number): boolean => (s & 0xff) === 0x7f;
 
 const VERDICTS = new Set(['allow', 'deny', 'kill', 'trace', 'emulate']);
+const EMULATIONS = new Set<string | undefined>(['return', 'uname', 'identity', 'time', 'file', 'bind']);
 
 /** A decision the core can carry out, or an exception (which denies the call). */
 function checkDecision(d: SupervisorDecision): void {
@@ -95,8 +108,8 @@ function checkDecision(d: SupervisorDecision): void {
   if (v.kind === 'deny' && !(Number.isInteger(v.errno) && v.errno > 0 && v.errno < 4096)) {
     throw new Error(`deny needs an errno in 1..4095, not ${String(v.errno)}`);
   }
-  if (v.kind === 'emulate' && v.emulate?.kind !== 'return' && v.emulate?.kind !== 'uname') {
-    throw new Error('emulate needs { kind: "return", value } or { kind: "uname", fields }');
+  if (v.kind === 'emulate' && !EMULATIONS.has(v.emulate?.kind)) {
+    throw new Error(`emulate needs one of the IR's emulation kinds, not ${JSON.stringify(v.emulate?.kind)}`);
   }
   if (v.kind === 'emulate' && v.emulate.kind === 'return' && !Number.isSafeInteger(v.emulate.value)) {
     throw new Error('emulate return needs an integer value');
@@ -116,7 +129,7 @@ export function decodeStatus(s: number): ExitStatus {
 
 function verdictDetail(v: Verdict): string | undefined {
   if (v.kind === 'deny') return v.errnoName;
-  if (v.kind === 'emulate') return v.emulate.kind === 'return' ? `return ${v.emulate.value}` : 'uname';
+  if (v.kind === 'emulate') return v.emulate.kind === 'return' ? `return ${v.emulate.value}` : v.emulate.kind;
   return undefined;
 }
 
@@ -127,8 +140,16 @@ export class Tracer {
   private readonly status = new Int32Array(1);
   private readonly msg = new BigUint64Array(1);
   private mainPid = 0;
+  /**
+   * Root directory (a host path) per process, for path resolution; read from
+   * /proc/TID/root on first use. Any chroot, pivot_root or setns clears it at its exit
+   * (processes sharing an fs_struct change root together).
+   */
+  private readonly roots = new Map<number, string>();
   private mainStatus: ExitStatus | null = null;
   private killing = false;
+  /** The run's prepared virtual files (emulate/files.ts), removed when the run ends. */
+  private readonly files = new FileStore();
   private readonly stats: Stats = {
     stops: { syscallEntry: 0, syscallExit: 0, seccomp: 0, signal: 0, group: 0, event: 0, total: 0 },
     syscalls: {},
@@ -147,6 +168,8 @@ export class Tracer {
       this.killAll();
       this.drain();
       throw e;
+    } finally {
+      this.files.dispose();
     }
     return { status: this.mainStatus!, stats: this.stats, backend: this.backend.name };
   }
@@ -157,7 +180,8 @@ export class Tracer {
     const pid = spawnStub(spec);
     this.mainPid = pid;
     // The stub stops itself (kill -STOP $$) before anything else.
-    const r = waitpid(pid, this.status, WUNTRACED);
+    let r = waitpid(pid, this.status, WUNTRACED);
+    while (r < 0 && errno() === EINTR) r = waitpid(pid, this.status, WUNTRACED);
     const s = this.status[0]!;
     if (r !== pid || !wifstopped(s)) {
       if (r === pid) throw new LaunchError('ESTUB', `the launcher stub ended before the target started (status ${s})`);
@@ -169,7 +193,7 @@ export class Tracer {
     // `auto`: the ptrace_vm tags where the kernel has them, else seccomp. The detection rule
     // (kernel/README.md): an unpatched kernel refuses PTRACE_O_VM_TAGS, PTRACE_SEIZE with
     // EIO (PTRACE_SETOPTIONS with EINVAL); a refused PTRACE_SEIZE attaches nothing.
-    const candidates: BackendName[] = requested === 'auto' ? ['vmtags', 'seccomp'] : [requested];
+    const candidates: BackendName[] = requested === 'auto' ? [AUTO_BACKEND.tags, AUTO_BACKEND.first] : [requested];
     let e = 0;
     for (const name of candidates) {
       this.backend = makeBackend(name, { prefilter });
@@ -195,29 +219,17 @@ export class Tracer {
   }
 
   private addThread(tid: number, pid: number, stub = false): Thread {
-    const t: Thread = { tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null };
+    const t: Thread = {
+      tid, pid, stub, install: null, exitWanted: false, pendingRet: null, pending: null, rootChange: false, atExit: null,
+    };
     this.threads.set(tid, t);
     this.stats.tracees++;
-    this.publish();
     if (this.killing || this.stopRequested()) kill(tid, SIGKILL);
     return t;
   }
 
   private removeThread(tid: number): void {
     this.threads.delete(tid);
-    this.publish();
-  }
-
-  /** Publish the live tids for the main thread's kill(). */
-  private publish(): void {
-    const sh = this.opts.shared;
-    if (sh === undefined) return;
-    let n = 0;
-    for (const tid of this.threads.keys()) {
-      if (2 + n >= sh.length) break;
-      sh[2 + n++] = tid;
-    }
-    Atomics.store(sh, 1, n);
   }
 
   private stopRequested(): boolean {
@@ -292,6 +304,7 @@ export class Tracer {
     const t = this.threads.get(tid);
     if (t?.pending) this.finishAudit(t, null);
     this.removeThread(tid);
+    this.roots.delete(tid);
     if (tid === this.mainPid) {
       this.mainStatus = decodeStatus(s);
       // The sandbox ends with its main process: nothing may run on untraced or orphaned.
@@ -327,9 +340,13 @@ export class Tracer {
             t.exitWanted = old.exitWanted;
             t.pending = old.pending;
             t.pendingRet = old.pendingRet;
+            t.atExit = old.atExit;
             this.removeThread(former);
           }
         }
+        // Virtual time: hide the vDSO from the new program before its first instruction,
+        // so that clock_gettime and friends are real syscalls the supervisor answers.
+        if (this.world.time) hideVdso(t.tid, new Regs().get(t.tid).r[REG.rsp]!);
         this.backend.resume(t, 0);
         return;
       }
@@ -370,7 +387,22 @@ export class Tracer {
     this.stats.stops.syscallExit++;
     if (op === PTRACE_SYSCALL_INFO_EXIT && t.install) return this.installStep(t, op);
     this.backend.exit(t);
-    if (t.pending) this.finishAudit(t, op === PTRACE_SYSCALL_INFO_EXIT ? Number(this.info.rval) : null);
+    let rval = op === PTRACE_SYSCALL_INFO_EXIT ? this.info.rval : null;
+    if (t.atExit) {
+      const h = t.atExit;
+      t.atExit = null;
+      if (rval !== null && RESTARTS.has(rval)) {
+        // Interrupted by a signal and about to be restarted with the registers as they are:
+        // give back the program's own arguments (a signal handler may overwrite the scratch
+        // memory below the stack), so the restarted call is stopped and rewritten afresh.
+        for (const r of h.restore ?? []) pokeReg(t.tid, ARG_REGS_X86_64[r.arg]!, r.value);
+      } else if (rval !== null) rval = this.runExitHandler(t, h.handler, rval, h.nr, h.name);
+    }
+    if (t.rootChange) {
+      t.rootChange = false;
+      this.roots.clear();
+    }
+    if (t.pending) this.finishAudit(t, rval === null ? null : Number(rval));
     this.backend.resume(t, 0);
   }
 
@@ -392,6 +424,8 @@ export class Tracer {
     // seccomp backend installs filters.
     const progs = this.backend.installsFilter ? [
       safetyFilter({ allowPtrace: p.allowPtrace === true, allowIoUring: p.allowIoUring === true }),
+      // What the policy's virtual world must see besides its rules (bind results), if anything.
+      ...[worldFilter(this.world)].filter((f): f is Uint8Array => f !== null),
       // Installed last, so that its SECCOMP_RET_DATA wins among equal actions.
       p.filter ?? traceAllFilter(),
     ] : [];
@@ -452,9 +486,8 @@ export class Tracer {
 
   private installFailed(t: Thread, ins: Install, rval: bigint): void {
     if (this.opts.backend === 'auto') {
-      // No seccomp filters here: fall back for this run, to the tags at every entry where
-      // the kernel has them, else to plain ptrace.
-      this.backend = this.backend.name === 'vmtags' ? new VmTagsBackend(false) : new PtraceBackend();
+      // No seccomp filters here: fall back for this run (vmtags: the tags at every entry).
+      this.backend = this.backend.name === 'vmtags' ? new VmTagsBackend(false) : makeBackend(AUTO_BACKEND.fallback);
       const regs = new Regs();
       regs.buf.set(ins.saved.buf);
       regs.r[REG.rip] = ins.saved.r[REG.rip]! - 2n;
@@ -522,7 +555,7 @@ export class Tracer {
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');
     }
 
-    const deref = new PathDeref(t.pid, t.tid, name, args);
+    const deref = new VmDeref(t.pid, name, t.tid, args, this.world, this.files, () => this.rootOf(t));
     const inv: Invocation = { arch: 'x86_64', nr, args, deref };
     const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };
     if (op === PTRACE_SYSCALL_INFO_SECCOMP) ctx.retData = info.retData;
@@ -537,7 +570,47 @@ export class Tracer {
       this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-EPERM) });
       return;
     }
-    this.carryOut(t, nr, name, args, deref, d);
+    this.carryOut(t, nr, name, args, deref, d, info.sp);
+  }
+
+  private get world(): NonNullable<SupervisorPolicy['vm']> {
+    return this.opts.policy.vm ?? EMPTY_WORLD;
+  }
+
+  /** Run an emulation module's exit handler; returns the result the program sees. */
+  private runExitHandler(t: Thread, h: ExitHandler, rval: bigint, nr: number, name: string): bigint {
+    let result = rval;
+    h({
+      pid: t.pid, tid: t.tid, rval,
+      setReturn: (v) => {
+        if (pokeReg(t.tid, REG.rax, v)) result = v;
+      },
+      killProcess: (reason) => {
+        // The emulation's premise broke (a rewritten argument was swapped under it): the
+        // process dies before the call returns to it.
+        kill(t.pid, SIGKILL);
+        const v: Verdict = { kind: 'kill' };
+        this.audit({
+          time: new Date().toISOString(), pid: t.pid, tid: t.tid, syscall: name, nr, args: {}, verdict: v.kind,
+          result: null, rule: reason,
+        }, null);
+      },
+    });
+    return result;
+  }
+
+  private rootOf(t: Thread): string {
+    let root = this.roots.get(t.pid);
+    if (root === undefined) {
+      try {
+        root = readlinkSync(`/proc/${t.tid}/root`);
+      } catch {
+        root = '/';
+      }
+      if (!root.startsWith('/')) root = '/';
+      this.roots.set(t.pid, root);
+    }
+    return root;
   }
 
   /** ptrace(2) may only name a tracee of this sandbox (which then fails: it is traced already). */
@@ -552,21 +625,27 @@ export class Tracer {
     this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-err) });
   }
 
-  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: PathDeref,
-    d: SupervisorDecision): void {
+  private carryOut(t: Thread, nr: number, name: string, args: readonly bigint[], deref: VmDeref,
+    d: SupervisorDecision, sp: bigint): void {
     const v = d.verdict;
     const ruleName = d.rule === null ? 'default' : (d.rule.name ?? `#${d.rule.index}`);
     const src = d.rule?.source;
     let action: EntryAction;
     let result: number | null | undefined; // undefined: known at the exit stop
-    switch (v.kind) {
+    // Audit mode: a blocking verdict becomes a pass whose result is logged.
+    const auditOnly = this.opts.audit === true && (v.kind === 'deny' || v.kind === 'kill');
+    if (auditOnly) action = { tag: 'exit' };
+    else switch (v.kind) {
       case 'allow':
-        // SKIPEXIT, unless the decision is logged: then the result is wanted.
-        action = d.log ? { tag: 'exit' } : { tag: 'skipexit' };
+      case 'trace': {
+        // SKIPEXIT, unless the decision is logged or traced: then the result is wanted. A
+        // call whose result shows a path (getcwd, readlink) is mapped back through the
+        // policy's binds whatever rule passed it (the world is the same for every rule).
+        const world = bindResults({ pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files });
+        if (world !== undefined) t.atExit = { handler: world, nr, name };
+        action = d.log || v.kind === 'trace' || world !== undefined ? { tag: 'exit' } : { tag: 'skipexit' };
         break;
-      case 'trace':
-        action = { tag: 'exit' };
-        break;
+      }
       case 'deny':
         action = { tag: 'skipcall', ret: BigInt(-v.errno) };
         result = -v.errno;
@@ -579,21 +658,36 @@ export class Tracer {
         result = null;
         break;
       case 'emulate': {
-        const e = v.emulate;
-        // TODO(issue 5): identity, time, file and bind emulation modules. Until they
-        // exist such a verdict fails closed: the call is skipped with ENOSYS.
-        const r = e.kind === 'return' ? e.value : e.kind === 'uname' ? emulateUname(t.tid, args[0]!, e.fields) : -ENOSYS;
-        action = { tag: 'skipcall', ret: BigInt(r) };
-        result = r;
+        // The family's module (src/emulate/) skips the call with its answer, or lets it run
+        // with rewritten arguments and, if it wants the result, an exit handler (tag 0).
+        const out = runEmulation(v.emulate, {
+          pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files,
+        });
+        if ('skip' in out) {
+          action = { tag: 'skipcall', ret: BigInt(out.skip) };
+          result = out.skip;
+        } else {
+          action = out.atExit !== undefined || d.log ? { tag: 'exit' } : { tag: 'skipexit' };
+          if (out.rewrite !== undefined && out.rewrite.length > 0) action.rewrite = out.rewrite;
+          t.atExit = out.atExit === undefined ? null : { handler: out.atExit, nr, name };
+          // The arguments as the program gave them, for a call the kernel restarts.
+          if (t.atExit && action.rewrite) t.atExit.restore = action.rewrite.map((r) => ({ arg: r.arg, value: args[r.arg]! }));
+        }
         break;
       }
     }
+    if (action.tag !== 'skipcall' && (nr === NR.chroot || nr === NR.pivot_root || nr === NR.setns)) {
+      // The root may change: its exit clears the cached roots.
+      action = { ...action, tag: 'exit' };
+      t.rootChange = true;
+    }
     if (d.rewrite !== undefined && d.rewrite.length > 0 && action.tag !== 'skipcall') {
-      action.rewrite = d.rewrite;
+      action.rewrite = [...(action.rewrite ?? []), ...d.rewrite];
     }
     const audited = d.log || v.kind === 'deny' || v.kind === 'trace' || v.kind === 'kill';
     if (audited) {
       const ev = this.makeEvent(t, nr, name, args, deref, v, ruleName, src);
+      if (auditOnly) ev.audit = true;
       if (result === undefined) t.pending = { event: ev };
       else this.audit(ev, result);
     }
@@ -604,7 +698,7 @@ export class Tracer {
     v: Verdict, rule: string, src: SourceRange | undefined): AuditEvent {
     // Every argument of an audited call is decoded, paths resolved whether or not the policy
     // read them.
-    const d = deref ?? new PathDeref(t.pid, t.tid, name, args);
+    const d = deref ?? new PathDeref(t.pid, t.tid, name, args, () => this.rootOf(t));
     let decoded: Record<string, string | number>;
     try {
       decoded = decodeArgs(t.tid, name, args, d);

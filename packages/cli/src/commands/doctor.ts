@@ -1,0 +1,66 @@
+// sysvm doctor: what this machine offers the sandbox, and which backend `auto` picks.
+import { AUTO_BACKEND, type Check, probeMachine, run as runSandbox } from '@sysvm/runtime';
+import { type Command, oneOf } from '../command.js';
+
+interface BackendChoice {
+  /** What `--backend auto` ran with on this machine (a real run of /bin/true). */
+  auto: string | null;
+  why: string;
+  error?: string;
+}
+
+async function tryAuto(checks: Check[]): Promise<BackendChoice> {
+  try {
+    const r = await runSandbox({
+      command: '/bin/true', backend: 'auto', stdio: 'ignore',
+      policy: { filter: null, decide: () => ({ verdict: { kind: 'allow' }, rule: null, log: false }) },
+    });
+    const vmtags = checks.find((c) => c.id === 'vmtags')?.ok === true;
+    const why = r.backend === AUTO_BACKEND.tags
+      ? `auto picks ${AUTO_BACKEND.tags}: this kernel accepts PTRACE_O_VM_TAGS (the ptrace_vm patch), one stop per decided call`
+      : r.backend === AUTO_BACKEND.first
+        ? `auto starts with ${AUTO_BACKEND.first}, and its filters installed here: ${AUTO_BACKEND.why}`
+        : `auto starts with ${AUTO_BACKEND.first}, but the seccomp filters could not be installed here, so it fell back to ${r.backend}`;
+    return { auto: r.backend, why: why + (vmtags && r.backend !== AUTO_BACKEND.tags ? '; this kernel has the ptrace_vm patch: --backend vmtags uses it' : '') };
+  } catch (e) {
+    return { auto: null, why: 'no backend can run a program here', error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export const doctor: Command = {
+  name: 'doctor',
+  summary: 'what this machine offers: seccomp, ptrace, the ptrace_vm patch, Landlock; the backend auto picks',
+  usage: 'sysvm doctor [--format text|json]',
+  description: [
+    'Probes by trying, not by version numbers: a child is started, seized with PTRACE_SEIZE, and',
+    'PTRACE_O_VM_TAGS and PTRACE_GET_SYSCALL_INFO are tried on it; landlock_create_ruleset() is',
+    "called for the Landlock ABI; /bin/true is run under '--backend auto' to see which backend it",
+    'takes. ✓ available, ✗ missing, · for information. Exit status: 0 when sysvm can run programs',
+    'here, 1 when it cannot (no ptrace).',
+  ].join('\n'),
+  options: {
+    format: { type: 'string', short: 'f', value: 'FORMAT', help: 'text or json', default: 'text' },
+  },
+  examples: [
+    ['sysvm doctor', 'what works here, and why'],
+    ['sysvm doctor --format json | jq .backend', 'the backend auto picks, for scripts'],
+  ],
+  async run(ctx) {
+    const format = oneOf('format', ctx.values.format, ['text', 'json'] as const);
+    const checks = probeMachine();
+    const backend = await tryAuto(checks);
+    if (format === 'json') {
+      ctx.stdout.write(`${JSON.stringify({ checks, backend }, null, 2)}\n`);
+    } else {
+      const w = Math.max(...checks.map((c) => c.title.length));
+      const lines = checks.flatMap((c) => [
+        `${c.ok === true ? '✓' : c.ok === false ? '✗' : '·'} ${c.title.padEnd(w)}  ${c.value}`,
+        `  ${' '.repeat(w)}  ${c.why}`,
+      ]);
+      lines.push('', backend.auto ? `--backend auto picks: ${backend.auto}` : '--backend auto: nothing can run here',
+        `  ${backend.why}`, ...(backend.error ? [`  error: ${backend.error}`] : []));
+      ctx.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return backend.auto ? 0 : 1;
+  },
+};

@@ -1,0 +1,251 @@
+// The intent-level sections (`filesystem:`, `network:`, `identity:`, `time:`) -> ordinary rules.
+//
+// Each section becomes rules named after it (`filesystem.read`, `identity.ids`, ...) whose
+// source is the section's own lines, so `sysvm compile --explain` and every diagnostic point
+// at what the author wrote. Precedence (docs/policy.md, "Precedence"):
+//
+//   1. the *world* rules of every file (extending files first): filesystem.files, .hide,
+//      .bind, identity.*, time.clocks, network.families — what the program sees and cannot
+//      reach. No rule can make a hidden path visible, a virtual file real, or a network
+//      family the section denies available.
+//   2. per file, in `extends` order: its `rules:`, then its section *allows*
+//      (filesystem.write, filesystem.read, network.sockets), so raw rules can narrow what a
+//      section allows (deny a subtree of a writable directory).
+//   3. the default.
+import { constant, errnoNumber, syscallByName } from '../abi/index.js';
+import type { Condition, IntCondition, PathCondition, RuleIR, SourceRange, Verdict, VirtualClock } from '../ir.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { diag } from './codes.js';
+import { expandGroup } from './groups.js';
+import { ALL_PATH_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, native64, OPEN_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
+import type { ModelRule } from './load.js';
+import type { ClockSpec, FilesystemSpec, IdentitySpec, NetworkSpec } from './schema.js';
+import type { SourceFile, YamlPath } from './source.js';
+import { allSyscalls } from '../abi/index.js';
+import { pathUnder } from '../compile/pathmatch.js';
+
+type SyscallInfo = NonNullable<ReturnType<typeof syscallByName>>;
+
+/** What the expansion needs from the loader (one file). */
+export interface SectionEnv {
+  file: string;
+  src: SourceFile;
+  /** The file's validated sections (absent ones undefined). */
+  filesystem?: FilesystemSpec;
+  network?: NetworkSpec;
+  identity?: IdentitySpec;
+  time?: ClockSpec;
+  pathValue(p: string, op: 'equals' | 'under', range: SourceRange): string | undefined;
+  hostPath(p: string, range: SourceRange, what: string): string | undefined;
+  compileClock(spec: ClockSpec, path: YamlPath): VirtualClock | undefined;
+  report(d: Diagnostic): void;
+}
+
+/** Opening without write intent: none of these flags (O_TMPFILE needs O_WRONLY or O_RDWR). */
+const WRITE_FLAGS = ['O_WRONLY', 'O_RDWR', 'O_CREAT', 'O_TRUNC', 'O_APPEND'];
+
+/** What `filesystem.read` allows besides opens: looking, listing attributes, running, entering. */
+const READ_META_CALLS = ['stat', 'lstat', 'newfstatat', 'statx', 'access', 'faccessat', 'faccessat2', 'readlink',
+  'readlinkat', 'statfs', 'getxattr', 'lgetxattr', 'listxattr', 'llistxattr', 'chdir', 'execve', 'execveat'];
+
+const HOSTNAME_FILES = ['/etc/hostname', '/proc/sys/kernel/hostname'];
+
+const pathArgs = (s: SyscallInfo): number[] => (s.args ?? []).flatMap((a, i) => (a.kind === 'path' ? [i] : []));
+const deny = (name: string): Verdict => ({ kind: 'deny', errno: errnoNumber(name) ?? 1, errnoName: name });
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
+const networkMode = (n: NetworkSpec): string => (typeof n === 'string' ? n : n.allow);
+
+/**
+ * One rule of a section: per syscall its alternatives (`null`: no match), syscalls with the
+ * same layout in one IR part, as the loader does for `rules:`.
+ */
+function sectionRule(env: SectionEnv, name: string, at: YamlPath, syscalls: readonly string[],
+  alts: (s: SyscallInfo) => Condition[][] | null, verdict: Verdict): ModelRule {
+  const source = env.src.range(at);
+  const parent = at.slice(0, -1);
+  const last = at[at.length - 1];
+  const syscallsRange = typeof last === 'string' ? env.src.keyRange(parent, last) : source;
+  const named = syscalls.filter(native64);
+  const layouts = new Map<string, RuleIR>();
+  for (const n of named) {
+    const s = syscallByName(n)!;
+    const match = alts(s);
+    const key = JSON.stringify(match, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    const part = layouts.get(key);
+    if (part) part.syscalls.push(n);
+    else layouts.set(key, { index: 0, name, source, syscalls: [n], match, verdict, log: false });
+  }
+  return { file: env.file, indexInFile: -1, name, label: `rule '${name}'`, source, syscallsRange, explicit: new Set(),
+    named, duplicates: [], verdict, log: false, parts: [...layouts.values()] };
+}
+
+/** Path values of a section list, expanded; undefined if any is bad (reported). */
+function pathList(env: SectionEnv, values: string[], at: YamlPath, single: boolean): string[] | undefined {
+  if (values.length === 0) return undefined; // an empty list names nothing: no rule
+  const out = values.map((p, i) => env.pathValue(p, 'under', env.src.range(single ? at : [...at, i])));
+  return out.every((v) => v !== undefined) ? out as string[] : undefined;
+}
+
+function pathCond(s: SyscallInfo, op: PathCondition['op'], values: string[], source: SourceRange): PathCondition {
+  return { kind: 'path', args: pathArgs(s), op, values, source };
+}
+
+/** SV3020: a host path the supervisor reads for the program lies under a path the section hides. */
+function warnHidden(env: SectionEnv, host: string, hidden: readonly string[], at: SourceRange, what: string, through: string,
+  written: string): void {
+  const h = hidden.find((base) => pathUnder(host, base));
+  if (h !== undefined) env.report(diag('SV3020', at, { what, path: written, hidden: h, through }));
+}
+
+/** The world rules of one file: tier 1 of the precedence. */
+export function expandWorld(env: SectionEnv): ModelRule[] {
+  const out: ModelRule[] = [];
+  const fs = env.filesystem;
+  const src = env.src;
+  const virtualPaths = new Set<string>();
+  const hideAt: YamlPath = ['filesystem', 'hide'];
+  const hidden = fs?.hide === undefined ? undefined : pathList(env, list(fs.hide), hideAt, typeof fs.hide === 'string');
+  // Virtual files first: a virtual file inside a hidden or bound directory is still seen.
+  for (const [key, content] of Object.entries(fs?.files ?? {})) {
+    const at: YamlPath = ['filesystem', 'files', key];
+    const p = env.pathValue(key, 'equals', src.keyRange(['filesystem', 'files'], key));
+    if (p === undefined) continue;
+    let verdict: Verdict;
+    if (typeof content === 'string') verdict = { kind: 'emulate', emulate: { kind: 'file', content: { text: content } } };
+    else {
+      const hostPath = env.hostPath(content.from, src.range([...at, 'from']), 'the virtual file\'s source');
+      if (hostPath === undefined) continue;
+      warnHidden(env, hostPath, hidden ?? [], src.range([...at, 'from']), 'the virtual file\'s source', `the virtual ${key}`, content.from);
+      verdict = { kind: 'emulate', emulate: { kind: 'file', content: { hostPath } } };
+    }
+    virtualPaths.add(p);
+    const source = src.range(at);
+    out.push(sectionRule(env, `filesystem.files[${key}]`, at, OPEN_CALLS, (s) => [[pathCond(s, 'equals', [p], source)]],
+      verdict));
+  }
+  // Hide before binds: a path hidden inside a bound tree stays hidden.
+  if (hidden) {
+    const source = src.range(hideAt);
+    out.push(sectionRule(env, 'filesystem.hide', hideAt, ALL_PATH_CALLS, (s) => [[pathCond(s, 'under', hidden, source)]], deny('ENOENT')));
+  }
+  // Binds: every path argument must be under `from` (see SV3015 in load.ts), so a rename
+  // out of the bound tree is not made by the supervisor unchecked.
+  for (const [key, spec] of Object.entries(fs?.bind ?? {})) {
+    const at: YamlPath = ['filesystem', 'bind', key];
+    const target = typeof spec === 'string' ? spec : spec.from;
+    const targetAt = typeof spec === 'string' ? at : [...at, 'from'];
+    const from = env.pathValue(key, 'under', src.keyRange(['filesystem', 'bind'], key));
+    const to = env.hostPath(target, src.range(targetAt), 'the bind target');
+    if (from === undefined || to === undefined) continue;
+    const source = src.range(at);
+    warnHidden(env, to, hidden ?? [], src.range(targetAt), 'the bind target', `the bind of ${key}`, target);
+    if (typeof spec !== 'string' && spec.readonly) {
+      // A read-only bind: before the remap, what would write under it fails like on a
+      // read-only mount. Opens with write intent (openat2 always: its flags are in a struct
+      // the kernel half cannot read), and every file-system call that changes something,
+      // when any of its paths is under the bind (a rename out of it too).
+      const mask = WRITE_FLAGS.reduce((m, f) => m | (constant(f) ?? 0n), 0n);
+      const flagged = OPEN_CALLS.filter((n) => n !== 'openat2');
+      const changing = FS_PATH_CALLS.filter((n) => !READ_META_CALLS.includes(n) && !flagged.includes(n) && n !== 'inotify_add_watch');
+      out.push(sectionRule(env, `filesystem.bind-readonly[${key}]`, at, [...flagged, ...changing], (s) => {
+        const path = pathCond(s, 'under', [from], source);
+        if (!flagged.includes(s.name)) return [[path]];
+        const i = (s.args ?? []).findIndex((a) => a.name === 'flags');
+        const a = s.args![i]!;
+        return [[path, { kind: 'int', arg: i, argName: a.name, op: 'any', values: [BigInt.asUintN(a.width, mask)],
+          width: a.width, signed: a.signed, source }]];
+      }, deny('EROFS')));
+    }
+    out.push(sectionRule(env, `filesystem.bind[${key}]`, at, FS_PATH_CALLS,
+      (s) => [pathArgs(s).map((i): PathCondition => ({ kind: 'path', args: [i], op: 'under', values: [from], source }))],
+      { kind: 'emulate', emulate: { kind: 'bind', from, to } }));
+  }
+  // The program keeps seeing `from` in getcwd: the call runs and the supervisor, which
+  // knows every bind of the policy, rewrites a bound host path in its result at the exit.
+  if (Object.keys(fs?.bind ?? {}).length > 0 && out.some((r) => r.verdict.kind === 'emulate' && r.verdict.emulate.kind === 'bind')) {
+    out.push(sectionRule(env, 'filesystem.bind-views', ['filesystem', 'bind'], ['getcwd'], () => null, { kind: 'trace' }));
+  }
+  const id = env.identity;
+  if (id?.uid !== undefined && id.gid !== undefined) {
+    const { hostname: _h, ...ids } = id;
+    out.push(sectionRule(env, 'identity.ids', ['identity', 'uid'], IDENTITY_CALLS, () => null,
+      { kind: 'emulate', emulate: { kind: 'identity', identity: { ...ids, uid: id.uid, gid: id.gid } } }));
+  }
+  if (id?.hostname !== undefined) {
+    const at: YamlPath = ['identity', 'hostname'];
+    out.push(sectionRule(env, 'identity.uname', at, UNAME_CALLS, () => null,
+      { kind: 'emulate', emulate: { kind: 'uname', fields: { nodename: id.hostname } } }));
+    // The files that tell the host name, unless `filesystem.files` gives them.
+    const files = HOSTNAME_FILES.filter((f) => !virtualPaths.has(f));
+    const source = src.range(at);
+    if (files.length > 0) {
+      out.push(sectionRule(env, 'identity.hostname-files', at, OPEN_CALLS, (s) => [[pathCond(s, 'equals', files, source)]],
+        { kind: 'emulate', emulate: { kind: 'file', content: { text: `${id.hostname}\n` } } }));
+    }
+  }
+  if (env.time !== undefined) {
+    const clock = env.compileClock(env.time, ['time']);
+    if (clock) out.push(sectionRule(env, 'time.clocks', ['time'], TIME_CALLS, () => null, { kind: 'emulate', emulate: { kind: 'time', clock } }));
+  }
+  if (env.network !== undefined) {
+    const mode = networkMode(env.network);
+    const at: YamlPath = typeof env.network === 'string' ? ['network'] : ['network', 'allow'];
+    if (mode === 'loopback') env.report(diag('SV3018', src.range(at), { mode: 'loopback' }));
+    if (mode === 'none') {
+      out.push(sectionRule(env, 'network.families', at, ['socket', 'socketpair'], () => null, deny('EAFNOSUPPORT')));
+    } else if (mode === 'unix') {
+      const source = src.range(at);
+      out.push(sectionRule(env, 'network.families', at, ['socket', 'socketpair'], (s) => {
+        const i = (s.args ?? []).findIndex((a) => a.name === 'family');
+        const a = s.args![i]!;
+        const c: IntCondition = { kind: 'int', arg: i, argName: a.name, op: 'ne', values: [BigInt.asUintN(a.width, constant('AF_UNIX') ?? 1n)],
+          width: a.width, signed: a.signed, source };
+        return [[c]];
+      }, deny('EAFNOSUPPORT')));
+    }
+  }
+  return out;
+}
+
+const networkCalls = (): string[] =>
+  expandGroup('@network-io', (n) => syscallByName(n) !== undefined, () => allSyscalls().map((s) => s.name)) ?? [];
+
+/** The section allows of one file: they come after the file's `rules:` (tier 2). */
+export function expandAllows(env: SectionEnv): ModelRule[] {
+  const out: ModelRule[] = [];
+  const fs = env.filesystem;
+  const src = env.src;
+  // write before read: write covers everything read does under its paths, so a path in both
+  // lists (the usual ${cwd}) is decided by write and read adds only what it alone names.
+  if (fs?.write !== undefined) {
+    const at: YamlPath = ['filesystem', 'write'];
+    const values = pathList(env, list(fs.write), at, typeof fs.write === 'string');
+    const source = src.range(at);
+    if (values) out.push(sectionRule(env, 'filesystem.write', at, FS_PATH_CALLS, (s) => [[pathCond(s, 'under', values, source)]], { kind: 'allow' }));
+  }
+  if (fs?.read !== undefined) {
+    const at: YamlPath = ['filesystem', 'read'];
+    const values = pathList(env, list(fs.read), at, typeof fs.read === 'string');
+    const source = src.range(at);
+    const mask = WRITE_FLAGS.reduce((m, f) => m | (constant(f) ?? 0n), 0n);
+    const opens = OPEN_CALLS.filter((n) => n !== 'openat2'); // openat2's flags are in a struct: not decidable
+    if (values) {
+      out.push(sectionRule(env, 'filesystem.read', at, [...opens, ...READ_META_CALLS], (s) => {
+        const path = pathCond(s, 'under', values, source);
+        if (!opens.includes(s.name)) return [[path]];
+        const i = (s.args ?? []).findIndex((a) => a.name === 'flags');
+        const a = s.args![i]!;
+        const flags: IntCondition = { kind: 'int', arg: i, argName: a.name, op: 'none', values: [BigInt.asUintN(a.width, mask)],
+          width: a.width, signed: a.signed, source };
+        return [[path, flags]];
+      }, { kind: 'allow' }));
+    }
+  }
+  if (env.network !== undefined) {
+    const mode = networkMode(env.network);
+    const at: YamlPath = typeof env.network === 'string' ? ['network'] : ['network', 'allow'];
+    // With `unix`, network.families (tier 1) has already failed every other family.
+    if (mode === 'unix' || mode === 'all') out.push(sectionRule(env, 'network.sockets', at, networkCalls(), () => null, { kind: 'allow' }));
+  }
+  return out;
+}

@@ -1,0 +1,318 @@
+// `sysvm learn`: from the calls a program made under a trace-everything policy, a minimal
+// policy that allows exactly those calls. Pure: the CLI records the run and writes the text.
+//
+// What the generated policy allows:
+//   - files: the paths the program named, generalised — the current directory and the run's
+//     temporary directory as whole subtrees (${cwd}, ${tmp}), many files below one system
+//     directory as that directory (`under: /usr/lib`), process ids in /proc and terminal
+//     numbers in /dev/pts as globs, everything else exactly. Read-only opens (no O_WRONLY,
+//     O_RDWR, O_CREAT, O_TRUNC, O_APPEND) and look-ups are one rule; writes and calls that
+//     change the file system are another, and are never widened beyond ${cwd}, ${tmp} and
+//     the exact paths written;
+//   - sockets: the address families used;
+//   - every other syscall used, by name, or by systemd group where every member was used;
+//   - nothing else: `default: { deny: EPERM }`.
+import { constant, constantsWithPrefix, syscallByName } from '../abi/index.js';
+import { GROUPS } from '../front/groups.js';
+import { DANGEROUS } from '../lint/checks.js';
+import type { LoggedEvent } from './report.js';
+
+export interface LearnContext {
+  cwd: string;
+  home: string;
+  /** The run's private temporary directory (${tmp}), if it had one. */
+  tmp?: string;
+  /** The command line, for the header comment. */
+  command: string[];
+  /** ISO date for the header (default: none). */
+  date?: string;
+}
+
+export interface LearnResult {
+  yaml: string;
+  /** Distinct syscalls seen (safety-rule denials left out). */
+  syscalls: number;
+  /** Distinct absolute paths seen. */
+  paths: number;
+  rules: number;
+  /** Dangerous syscalls the program used (the policy allows them with an acknowledge). */
+  dangerous: string[];
+}
+
+const OPENS = new Set(['open', 'openat', 'openat2', 'creat']);
+
+/** Path calls that change the file system (the rest only look or read). */
+const MODIFYING = new Set([
+  'creat', 'mkdir', 'mkdirat', 'rmdir', 'unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'link', 'linkat',
+  'symlink', 'symlinkat', 'chmod', 'fchmodat', 'fchmodat2', 'chown', 'lchown', 'fchownat', 'truncate', 'utime',
+  'utimes', 'utimensat', 'futimesat', 'mknod', 'mknodat', 'setxattr', 'lsetxattr', 'removexattr', 'lremovexattr',
+  'openat2',
+]);
+
+const WRITE_FLAGS = ['O_WRONLY', 'O_RDWR', 'O_CREAT', 'O_TRUNC', 'O_APPEND'] as const;
+const WRITE_MASK = WRITE_FLAGS.reduce((m, n) => m | (constant(n) ?? 0n), 0n);
+
+/** System directories whose files are listed one by one, never widened to a subtree. */
+const EXACT_ONLY = ['/etc', '/proc', '/sys', '/dev', '/run', '/var/run'];
+/** Distinct paths below one directory from which it becomes `under:` that directory. */
+export const WIDEN_AT = 3;
+
+function toBig(v: string | number | undefined): bigint | undefined {
+  if (typeof v === 'number') return BigInt(v);
+  if (typeof v === 'string' && /^(0x[0-9a-f]+|-?\d+)$/i.test(v)) return BigInt(v);
+  return undefined;
+}
+
+const isUnder = (p: string, dir: string): boolean => p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
+
+export interface PathSet {
+  under: string[];
+  equals: string[];
+  glob: string[];
+}
+
+/**
+ * Generalise absolute paths. `widen`: many paths below one system directory become that
+ * directory (reads); without it only ${cwd}, ${tmp} and globs over ids widen (writes).
+ * Returned paths use `${cwd}`, `${tmp}` and `~` for those directories.
+ */
+export function generalisePaths(paths: Iterable<string>, ctx: LearnContext, widen: boolean): PathSet {
+  const under = new Set<string>();
+  const equals = new Set<string>();
+  const glob = new Set<string>();
+  const groups = new Map<string, Set<string>>();
+  const cwdOk = ctx.cwd !== '/' && ctx.cwd !== ctx.home;
+  const homeOk = ctx.home !== '/' && ctx.home !== '';
+  const show = (p: string): string => {
+    if (ctx.tmp && isUnder(p, ctx.tmp)) return `\${tmp}${p.slice(ctx.tmp.length)}`;
+    if (cwdOk && isUnder(p, ctx.cwd)) return `\${cwd}${p.slice(ctx.cwd.length)}`;
+    if (homeOk && isUnder(p, ctx.home)) return `~${p.slice(ctx.home.length)}`;
+    return p;
+  };
+  for (const p of paths) {
+    if (ctx.tmp && isUnder(p, ctx.tmp)) { under.add('${tmp}'); continue; }
+    if (cwdOk && isUnder(p, ctx.cwd)) { under.add('${cwd}'); continue; }
+    // Ids that differ from run to run: process ids, terminal numbers.
+    if (/^\/proc\/\d+(\/|$)/.test(p) || /^\/dev\/pts\/\d+$/.test(p)) {
+      glob.add(p.split('/').map((c) => (/^\d+$/.test(c) ? '*' : c)).join('/'));
+      continue;
+    }
+    const base = homeOk && isUnder(p, ctx.home) ? ctx.home : '';
+    const parts = p.slice(base.length).split('/').filter(Boolean);
+    const key = base + '/' + parts.slice(0, 2).join('/');
+    if (!widen || parts.length < 3 || EXACT_ONLY.some((d) => isUnder(p, d))) { equals.add(p); continue; }
+    const g = groups.get(key) ?? new Set<string>();
+    g.add(p);
+    groups.set(key, g);
+  }
+  for (const [key, g] of groups) {
+    if (g.size >= WIDEN_AT) under.add(key);
+    else for (const p of g) equals.add(p);
+  }
+  const unders = [...under].map((u) => (u.startsWith('$') ? u : show(u))).sort();
+  const underAbs = [...under].filter((u) => !u.startsWith('$'));
+  return {
+    under: unders,
+    equals: [...equals].filter((p) => !underAbs.some((u) => isUnder(p, u))).map(show).sort(),
+    glob: [...glob].sort(),
+  };
+}
+
+/** The syscall's path argument names (from the catalogue). */
+function pathArgs(name: string): string[] {
+  return syscallByName(name)?.args?.filter((a) => a.kind === 'path').map((a) => a.name) ?? [];
+}
+
+/** The x86_64 members of a group, nested groups expanded. */
+function groupMembers(name: string, seen = new Set<string>()): string[] {
+  if (seen.has(name)) return [];
+  seen.add(name);
+  return (GROUPS[name]?.members ?? []).flatMap((m) => (m.startsWith('@') ? groupMembers(m, seen) : [m]))
+    .filter((m) => syscallByName(m)?.nr.x86_64 !== undefined);
+}
+
+/** Names, with a group in place of its members where every member was used. */
+export function groupSyscalls(used: Iterable<string>): string[] {
+  const left = new Set(used);
+  const out: string[] = [];
+  const candidates = Object.keys(GROUPS).map((g) => [g, [...new Set(groupMembers(g))]] as const)
+    .filter(([, m]) => m.length >= 2).sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
+  for (const [g, members] of candidates) {
+    if (members.every((m) => left.has(m))) {
+      out.push(g);
+      for (const m of members) left.delete(m);
+    }
+  }
+  return [...out, ...[...left].sort()];
+}
+
+const q = (s: string): string => JSON.stringify(s);
+/** A YAML flow list, wrapped before `width` columns with continuation lines at `indent`. */
+function list(xs: readonly string[], indent = 8, width = 100): string {
+  const items = xs.map((x) => (/^[A-Za-z_][A-Za-z_0-9]*$/.test(x) ? x : q(x)));
+  const lines: string[] = [];
+  let cur = '';
+  for (const it of items) {
+    if (cur && cur.length + it.length + 2 > width - indent) {
+      lines.push(`${cur},`);
+      cur = it;
+    } else cur = cur ? `${cur}, ${it}` : it;
+  }
+  lines.push(cur);
+  return `[${lines.join(`\n${' '.repeat(indent)}`)}]`;
+}
+
+function pathAlternatives(set: PathSet, extra: string): string[] {
+  const alts: string[] = [];
+  for (const op of ['under', 'equals', 'glob'] as const) {
+    if (set[op].length) alts.push(`      - path: { ${op}: ${list(set[op], 10)} }${extra ? `\n        ${extra}` : ''}`);
+  }
+  return alts;
+}
+
+export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): LearnResult {
+  const readPaths = new Set<string>();
+  const writePaths = new Set<string>();
+  const readOpens = new Set<string>();
+  const writeCalls = new Set<string>();
+  const lookCalls = new Set<string>();
+  const unresolved = new Set<string>();
+  const plain = new Set<string>();
+  const families = new Map<string, Set<string>>(); // syscall -> AF_ names
+  const all = new Set<string>();
+  // fstat of an inherited stdio fd (newfstatat(1, "", AT_EMPTY_PATH)): the path is whatever
+  // the caller connected to stdout this time, so such calls are matched on the fd instead.
+  const stdioMeta = new Map<string, { dirfd: string; flags: string }>();
+  const AT_EMPTY_PATH = constant('AT_EMPTY_PATH') ?? 0n;
+  const afNames = new Map<bigint, string>();
+  for (const [n, v] of constantsWithPrefix('AF_')) if (!afNames.has(v) && n !== 'AF_MAX') afNames.set(v, n);
+
+  for (const e of events) {
+    // Safety rules decide those calls whatever the policy says; x32/ia32 calls are refused.
+    if (e.rule.startsWith('sysvm:') || syscallByName(e.syscall)?.nr.x86_64 === undefined) continue;
+    const name = e.syscall;
+    all.add(name);
+    const args = e.args ?? {};
+    const pArgs = pathArgs(name);
+    if (pArgs.length > 0) {
+      const info = syscallByName(name)!.args ?? [];
+      const dirfd = info.find((a) => a.kind === 'dirfd')?.name;
+      const flagArg = info.find((a) => a.kind === 'flags')?.name;
+      const fd = dirfd === undefined ? undefined : args[dirfd];
+      const fl = flagArg === undefined ? undefined : toBig(args[flagArg]);
+      if (typeof fd === 'number' && fd >= 0 && fd <= 2 && fl !== undefined && (fl & AT_EMPTY_PATH) !== 0n) {
+        stdioMeta.set(name, { dirfd: dirfd!, flags: flagArg! });
+        continue;
+      }
+      const values = pArgs.map((a) => args[a]);
+      if (values.some((v) => typeof v !== 'string' || /^0x[0-9a-f]+$/i.test(v))) {
+        // A path the supervisor could not read (NULL, bad pointer): only a rule without a
+        // path condition lets such a call through as it did.
+        unresolved.add(name);
+        continue;
+      }
+      const abs = (values as string[]).filter((v) => v.startsWith('/'));
+      let write = MODIFYING.has(name);
+      if (OPENS.has(name) && !write) {
+        const flags = toBig(args.flags);
+        write = flags === undefined || (flags & WRITE_MASK) !== 0n;
+      }
+      if (write) {
+        writeCalls.add(name);
+        for (const p of abs) writePaths.add(p);
+      } else {
+        if (OPENS.has(name)) readOpens.add(name);
+        else lookCalls.add(name);
+        for (const p of abs) readPaths.add(p);
+      }
+      continue;
+    }
+    if (name === 'socket' || name === 'socketpair') {
+      const fam = toBig(args.family);
+      const s = families.get(name) ?? new Set<string>();
+      s.add(fam === undefined ? '?' : (afNames.get(fam) ?? String(fam)));
+      families.set(name, s);
+      continue;
+    }
+    plain.add(name);
+  }
+  for (const n of unresolved) {
+    readOpens.delete(n);
+    lookCalls.delete(n);
+    writeCalls.delete(n);
+    plain.add(n);
+  }
+
+  // Calls whose every path was a kernel name outside the file system (`pipe:[12]`, from an
+  // fstat of a pipe): path conditions pass those whatever they say; with no file path to
+  // write a condition on, the call is allowed by name.
+  const noFile = (calls: Set<string>, set: Set<string>): void => {
+    if (set.size === 0) for (const n of calls) { plain.add(n); calls.delete(n); }
+  };
+  noFile(readOpens, readPaths);
+  noFile(lookCalls, readPaths);
+  noFile(writeCalls, writePaths);
+  const dangerous = DANGEROUS.flatMap((d) => d.syscalls).filter((s) => all.has(s)).sort();
+  const out: string[] = [];
+  const cmd = ctx.command.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+  out.push(
+    `# Written by 'sysvm learn'${ctx.date ? ` on ${ctx.date}` : ''} from what this command did:`,
+    `#   ${cmd.replace(/\n/g, ' ')}`,
+    '# It allows exactly what that run did (paths generalised as each rule says); everything',
+    '# else fails with EPERM. Review it before trusting it: a run shows what a program did once,',
+    '# not everything it may need (other inputs, error paths, other files).',
+    'sysvm: 1',
+    `name: ${q(`learned: ${cmd}`.slice(0, 120))}`,
+    'default: { deny: EPERM }',
+    'rules:',
+  );
+  let rules = 0;
+  const rule = (comment: string[], name: string, syscalls: readonly string[], body: string[], extra: string[] = []): void => {
+    rules++;
+    out.push(...comment.map((c) => `  # ${c}`), `  - name: ${name}`, `    syscalls: ${list(syscalls)}`, ...body, '    action: allow', ...extra);
+  };
+
+  const readSet = generalisePaths(readPaths, ctx, true);
+  const none = `flags: { none: ${list([...WRITE_FLAGS])} }`;
+  if (readOpens.size) {
+    rule(['Opening files to read them (no write flag): the files and directories the program read,',
+      `many files below one directory (${WIDEN_AT} or more) as that directory.`],
+    'read-files', [...readOpens].sort(), ['    match:', ...pathAlternatives(readSet, none)]);
+  }
+  if (lookCalls.size) {
+    rule(['Looking at files without changing them (stat, access, readlink, exec, chdir, ...),',
+      'on the same paths as reading.'],
+    'look-up', [...lookCalls].sort(), ['    match:', ...pathAlternatives(readSet, '')]);
+  }
+  const writeSet = generalisePaths(writePaths, ctx, false);
+  if (writeCalls.size) {
+    rule(['Creating, writing and changing files: only where the program wrote (the current and',
+      'temporary directories as a whole, other paths exactly).'],
+    'write-files', [...writeCalls].sort(), ['    match:', ...pathAlternatives(writeSet, '')]);
+  }
+  for (const [call, a] of [...stdioMeta].sort()) {
+    rule([`${call} on the standard input, output and error (fstat of whatever they are connected to).`],
+      `stdio-${call}`, [call], [`    match: { ${a.dirfd}: { in: [0, 1, 2] }, ${a.flags}: { all: AT_EMPTY_PATH } }`]);
+  }
+  for (const [call, fams] of [...families].sort()) {
+    if (fams.has('?')) {
+      plain.add(call);
+      continue;
+    }
+    rule([`Sockets of the address families the program used (${[...fams].sort().join(', ')}).`],
+      call === 'socket' ? 'sockets' : 'socket-pairs', [call], [`    match: { family: { in: ${list([...fams].sort())} } }`]);
+  }
+  const safe = [...plain].filter((s) => !dangerous.includes(s));
+  if (safe.length) {
+    rule(['Everything else the program called, by name (or by systemd group where it used every',
+      'member). These calls name no path; the kernel decides them without a stop.'],
+    'calls', groupSyscalls(safe), []);
+  }
+  const risky = [...plain].filter((s) => dangerous.includes(s)).sort();
+  if (risky.length) {
+    rule(['Calls that can weaken any sandbox, which the program made: check that it must.'],
+      'dangerous-calls', risky, [], [`    acknowledge: ${q(`sysvm learn saw the program call ${risky.join(', ')}; review`)}`]);
+  }
+  const distinctPaths = new Set([...readPaths, ...writePaths]).size;
+  return { yaml: out.join('\n') + '\n', syscalls: all.size, paths: distinctPaths, rules, dangerous };
+}

@@ -1,0 +1,164 @@
+// Emulation of bind mounts (the way PRoot binds, umview's umfuse "mount"): a path under
+// `from` is rewritten to the same rest under `to` before the call runs, for every path call
+// (open, stat, chdir, mkdir, unlink, rename, execve, ...); the results that show paths are
+// mapped back, so that the program sees `from`: getcwd, and readlink of the /proc magic links
+// (/proc/PID/cwd, /proc/PID/fd/N, /proc/PID/exe, /proc/PID/root) at their exit.
+//
+// What it cannot do: `..` out of the top of a bound directory reached by a relative path
+// goes to the host parent of `to`; a symlink inside `to` is followed on the host, like a real
+// bind mount; a symlink created with a target under `from` keeps that text (and the kernel
+// resolves it on the host); /proc/PID/maps, /proc/PID/mountinfo and AF_UNIX socket names show
+// the real paths; the policy's other rules are not consulted for a remapped call (first
+// matching rule wins: the bind rule decided it).
+//
+// Security: the new path is written below the caller's stack (see `scratchLayout`). For an
+// open, the exit checks that the fd is the file the rewritten path resolves to, else the
+// process is killed (a sibling thread swapped the string). For the other calls a racing
+// sibling thread could make the call act on a path of its choosing: as for every pass decided
+// on a path, that is advisory until the argument lives in memory no tracee thread can write.
+import { readlinkSync, realpathSync } from 'node:fs';
+
+import { EFAULT, ERANGE, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
+import { readMem, writeMem } from '../linux/mem.js';
+import type { ArgRewrite } from '../types.js';
+import { PATH_ARGS, resolveAbsolute } from '../tracer/paths.js';
+import { cString, type EmuContext, type EmuOutcome, type ExitHandler, scratchLayout } from './context.js';
+
+export interface Bind { from: string; to: string }
+
+/** `p` is `dir` or below it. */
+export const under = (dir: string, p: string): boolean =>
+  p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
+
+const join = (dir: string, rest: string): string => (rest === '' ? dir : dir === '/' ? rest : `${dir}${rest}`);
+
+/** The bind target as the kernel prints it (canonical), or the text as given if absent. */
+function canonical(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Virtual -> real: the longest `from` that contains `p`. */
+export function toReal(binds: readonly Bind[], p: string): string | undefined {
+  let best: Bind | undefined;
+  for (const b of binds) if (under(b.from, p) && (best === undefined || b.from.length > best.from.length)) best = b;
+  return best === undefined ? undefined : join(canonical(best.to), p.slice(best.from.length));
+}
+
+/** Real -> virtual: the longest (canonical) `to` that contains `p`. */
+export function toVirtual(binds: readonly Bind[], p: string): string | undefined {
+  let best: { from: string; to: string } | undefined;
+  for (const b of binds) {
+    const to = canonical(b.to);
+    if (under(to, p) && (best === undefined || to.length > best.to.length)) best = { from: b.from, to };
+  }
+  return best === undefined ? undefined : join(best.from, p.slice(best.to.length));
+}
+
+const MAGIC_LINK = /^\/proc\/\d+(?:\/task\/\d+)?\/(?:cwd|exe|root|fd\/\d+)$/;
+
+/** readlink of a /proc magic link: at the exit, show the virtual path. */
+function readlinkExit(binds: readonly Bind[], link: string, buf: bigint, size: bigint): ExitHandler {
+  return (x) => {
+    if (x.rval < 0n) return;
+    let real: string;
+    try {
+      real = readlinkSync(link);
+    } catch {
+      return;
+    }
+    const v = toVirtual(binds, real);
+    if (v === undefined) return;
+    const bytes = Buffer.from(v, 'utf8').subarray(0, Number(size & 0x7fffffffn));
+    if (writeMem(x.tid, buf, bytes) === 0) x.setReturn(BigInt(bytes.length));
+  };
+}
+
+/** getcwd returns the length with the NUL; a virtual cwd too long for the buffer is ERANGE. */
+function getcwdExit(binds: readonly Bind[], buf: bigint, size: bigint): ExitHandler {
+  return (x) => {
+    if (x.rval <= 0n) return;
+    const raw = readMem(x.tid, buf, Number(x.rval));
+    if (raw === null) return;
+    const v = toVirtual(binds, raw.subarray(0, raw.indexOf(0) < 0 ? raw.length : raw.indexOf(0)).toString('utf8'));
+    if (v === undefined) return;
+    const bytes = cString(v);
+    if (BigInt(bytes.length) > size) return x.setReturn(BigInt(-ERANGE));
+    if (writeMem(x.tid, buf, bytes) === 0) x.setReturn(BigInt(bytes.length));
+  };
+}
+
+/** At the exit of an open through a rewritten path: the fd must be what that path names. */
+export function verifyBoundOpen(real: string, follow: boolean): ExitHandler {
+  return (x) => {
+    if (x.rval < 0n) return;
+    let got: string | undefined;
+    try {
+      got = readlinkSync(`/proc/${x.pid}/fd/${x.rval}`);
+    } catch {
+      got = undefined;
+    }
+    if (got !== resolveAbsolute(real, follow)) x.killProcess('sysvm:bind-tamper');
+  };
+}
+
+function openFollows(ctx: EmuContext): boolean | undefined {
+  let flags: number;
+  if (ctx.name === 'open' || ctx.name === 'openat') flags = Number(ctx.args[ctx.name === 'open' ? 1 : 2]! & 0xffffffffn);
+  else if (ctx.name === 'openat2') {
+    const how = readMem(ctx.tid, ctx.args[2]!, 8);
+    if (how === null || how.length < 8) return true;
+    flags = Number(how.readBigUInt64LE(0) & 0xffffffffn);
+  } else return undefined;
+  return (flags & O_NOFOLLOW) === 0 && (flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
+}
+
+export function emulateBind(ctx: EmuContext, bind: Bind): EmuOutcome {
+  const binds = ctx.world.binds.length > 0 ? ctx.world.binds : [bind];
+  const a = ctx.args;
+  if (ctx.name === 'getcwd') return { pass: true, atExit: getcwdExit(binds, a[0]!, a[1]!) };
+
+  // Every path argument under a bind's `from` (not a symlink's target text) is remapped.
+  const rewrites: Array<{ arg: number; real: string }> = [];
+  let magic: string | undefined;
+  for (const spec of PATH_ARGS[ctx.name] ?? []) {
+    if (spec.follow === 'raw') continue;
+    const v = ctx.deref.path(spec.arg);
+    if (v === undefined) continue;
+    const real = toReal(binds, v);
+    if (real !== undefined) rewrites.push({ arg: spec.arg, real });
+    else if (MAGIC_LINK.test(v)) magic = v;
+  }
+  let atExit: ExitHandler | undefined;
+  if (magic !== undefined && ctx.name === 'readlink') atExit = readlinkExit(binds, magic, a[1]!, a[2]!);
+  if (magic !== undefined && ctx.name === 'readlinkat') atExit = readlinkExit(binds, magic, a[2]!, a[3]!);
+  if (rewrites.length === 0) return atExit === undefined ? { pass: true } : { pass: true, atExit };
+
+  const at = scratchLayout(ctx.sp, rewrites.map((r) => cString(r.real)));
+  const rewrite: ArgRewrite[] = [];
+  for (let i = 0; i < rewrites.length; i++) {
+    if (writeMem(ctx.tid, at[i]!, cString(rewrites[i]!.real)) !== 0) return { skip: -EFAULT };
+    rewrite.push({ arg: rewrites[i]!.arg, value: at[i]! });
+  }
+  const follow = openFollows(ctx);
+  if (follow !== undefined) atExit = verifyBoundOpen(rewrites[0]!.real, follow);
+  return atExit === undefined ? { pass: true, rewrite } : { pass: true, rewrite, atExit };
+}
+
+/**
+ * The calls whose results show paths (the world's view of them, whatever rule decided the
+ * call): with binds, the runtime sends them to the supervisor itself (`worldFilter` in
+ * emulate/index.ts) and maps their results back, even under a policy that only allows them.
+ */
+export const PATH_RESULT_CALLS = ['getcwd', 'readlink', 'readlinkat'] as const;
+
+/** The result mapping of a path-result call the policy passed (allow, trace), or undefined. */
+export function bindResults(ctx: EmuContext): ExitHandler | undefined {
+  if (ctx.world.binds.length === 0 || !(PATH_RESULT_CALLS as readonly string[]).includes(ctx.name)) return undefined;
+  const out = emulateBind({ ...ctx, deref: ctx.deref }, ctx.world.binds[0]!);
+  // Only the exit part: a pass decided by another rule keeps its own arguments.
+  return 'pass' in out && out.rewrite === undefined ? out.atExit : undefined;
+}

@@ -1,0 +1,79 @@
+// What an emulation module gets and gives back. A module (one per family, like gVisor's
+// sys_*.go) turns an `emulate` verdict into one of two outcomes at the entry stop:
+//   skip  -> PTRACE_VM_SKIPCALL: the call does not run and returns the module's value;
+//   pass  -> the call runs, optionally with rewritten argument registers, and, if the module
+//            wants to see or change the result, with an exit handler (tag 0: one more stop).
+// Modules never call ptrace themselves except through the exit context (`setReturn`), and
+// write tracee memory only with process_vm_writev (src/linux/mem.ts).
+import type { ArgRewrite } from '../types.js';
+import { PathDeref } from '../tracer/paths.js';
+import type { FileStore } from './files.js';
+
+/** The partial virtual machine a policy describes, as the runtime needs it (see `vmWorldFromIR`). */
+export interface VmWorld {
+  /** Some rule emulates time: the vDSO is hidden from every program at exec. */
+  time: boolean;
+  /** Every bind of the policy (longest `from` first), for the reverse mapping of results. */
+  binds: Array<{ from: string; to: string }>;
+}
+
+export const EMPTY_WORLD: VmWorld = { time: false, binds: [] };
+
+export interface EmuContext {
+  pid: number;
+  tid: number;
+  /** The syscall's name. */
+  name: string;
+  args: readonly bigint[];
+  /** The caller's stack pointer at the stop (for scratch memory, see `scratch`). */
+  sp: bigint;
+  deref: PathDeref;
+  world: VmWorld;
+  files: FileStore;
+}
+
+export interface ExitContext {
+  pid: number;
+  tid: number;
+  /** The call's return value (negative: -errno). */
+  rval: bigint;
+  /** Replace the return value the program sees. */
+  setReturn(v: bigint): void;
+  /** The program misbehaved in a way that breaks the emulation's security: kill its process. */
+  killProcess(reason: string): void;
+}
+
+export type ExitHandler = (x: ExitContext) => void;
+
+export type EmuOutcome =
+  | { skip: number }
+  | { pass: true; rewrite?: ArgRewrite[]; atExit?: ExitHandler };
+
+/** The x86-64 red zone: 128 bytes below the stack pointer that leaf code may use. */
+const RED_ZONE = 128n;
+
+/**
+ * Where to put data the kernel must read instead of the program's argument: below the
+ * caller's red zone, on its own stack, 16-byte aligned. Returns the address of each chunk.
+ *
+ * Security (TOCTOU): the caller is stopped in the syscall, so it cannot change this memory;
+ * another thread of the same process (or a process writing /proc/PID/mem) could, between our
+ * write and the kernel's copy of the argument. What the modules do about it: opens through
+ * a rewritten path are re-checked at the exit (the fd must be the prepared file or lie under
+ * the bind's target, else the process is killed), and a virtual file is only ever opened
+ * read-only, so a swapped string can neither create nor truncate anything. Other rewritten
+ * calls (bind remaps of stat, mkdir, unlink, ...) are as advisory against a racing sibling
+ * thread as any pass decided on a path (see docs/runtime.md).
+ */
+export function scratchLayout(sp: bigint, chunks: Uint8Array[]): bigint[] {
+  let at = BigInt.asUintN(64, sp) - RED_ZONE;
+  const out: bigint[] = [];
+  for (const c of chunks) {
+    at = (at - BigInt(c.length) - 16n) & ~15n;
+    out.push(at);
+  }
+  return out;
+}
+
+/** A C string (NUL-terminated bytes) of a path. */
+export const cString = (s: string): Buffer => Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]);

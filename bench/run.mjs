@@ -6,7 +6,7 @@
 //
 // Workloads (issue 3):
 //   find   `find /usr -name '*.h'`: every open and stat checked by a path rule
-//   tar    `tar -cf - <tree> > /dev/null` of a source tree
+//   tar    `tar -cf FILE <tree>` of a source tree (/usr/include/linux)
 //   make   compiling a small generated C project with make
 // Peers: native; sysvm --backend seccomp; sysvm --backend ptrace; `strace -f`; and
 // `strace -f --seccomp-bpf -e trace=<the syscalls the policy sends to the supervisor>`.
@@ -64,7 +64,8 @@ rules:
 
 const WORKLOADS = [
   { name: 'find', cmd: ['find', '/usr', '-name', '*.h'], prep: null },
-  { name: 'tar', cmd: ['tar', '-cf', '/dev/null', tree], prep: null },
+  // Into a file: GNU tar reads nothing when the archive is /dev/null (it checks).
+  { name: 'tar', cmd: ['tar', '-cf', join(project, 'out.tar'), tree], prep: () => rmSync(join(project, 'out.tar'), { force: true }) },
   { name: 'make', cmd: ['make', '-s', '-C', project, 'prog'], prep: () => execFileSync('make', ['-s', '-C', project, 'clean']) },
 ];
 

@@ -49,6 +49,11 @@ export interface SpawnOptions {
   stdio?: StdioOption | [StdioOption, StdioOption, StdioOption];
   /** 'auto' (default): seccomp, falling back to ptrace where filters cannot be installed. */
   backend?: 'auto' | BackendName;
+  /**
+   * vmtags: use the policy's seccomp prefilter (default true). false: every call stops
+   * once, at its entry (full tracing with the tags; for measuring them).
+   */
+  prefilter?: boolean;
   policy: PolicySource;
   /** Append every audit event to this file, as JSON Lines. */
   log?: string;
@@ -213,6 +218,7 @@ export class SandboxProcess extends EventEmitter {
     };
     if (opts.audit === true) init.audit = true;
     if (opts.log !== undefined) init.log = path.resolve(opts.log);
+    if (opts.prefilter !== undefined) init.prefilter = opts.prefilter;
 
     let worker: Worker;
     try {

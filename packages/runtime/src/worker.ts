@@ -20,6 +20,7 @@ export interface WorkerInit {
   quiet: boolean;
   /** Audit mode: denials and kills are logged, not carried out. */
   audit?: boolean;
+  prefilter?: boolean;
   shared: Int32Array;
 }
 
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     if (init.log !== undefined) logFd = openSync(init.log, 'a');
     const tracer = new Tracer({
       backend: init.backend, policy, data, shared: init.shared, audit: init.audit === true,
+      ...(init.prefilter !== undefined ? { prefilter: init.prefilter } : {}),
       onSpawn: (pid, backend) => post({ type: 'spawned', pid, backend }),
       onAudit: (event) => {
         // Written here, synchronously, so that the log is complete even if the app's

@@ -1,4 +1,6 @@
-// The runtime against real programs, on both stock-kernel backends.
+// The runtime against real programs, on every backend the kernel offers. The cases that are
+// a program, a policy file and expected results live in the conformance table
+// (conformance/cases.ts); here are the ones that need the API (events, streams, kill, ...).
 // Needs the built worker script (dist/worker.js): `tsc -b` first (the root `pnpm test` does).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -6,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { run, shellExitCode, spawn } from '../src/index.js';
+import { run, spawn } from '../src/index.js';
 import type { AuditEvent, InlinePolicy, RuleIR, SourceRange } from '../src/index.js';
 
 import { allowAll, BACKENDS, compileAll, errnoOf, running, traceOnly } from './helpers.js';
@@ -55,88 +57,10 @@ function pathPolicy(denyUnder: string[]): InlinePolicy {
 }
 
 describe.for(BACKENDS)('%s backend', (backend) => {
-  test('cat and ls: output and exit status', async () => {
-    const cat = await run({ command: 'cat', args: [path.join(allowed, 'ok.txt')], backend, policy: allowAll });
-    expect(cat).toMatchObject({ code: 0, signal: null, stdout: 'fine\n', stderr: '', backend });
-    const ls = await run({ command: 'ls', args: [allowed], backend, policy: allowAll });
-    expect(ls.stdout).toBe('dirlink\njaillink\nlink\nok.txt\n');
-    expect(ls.code).toBe(0);
-  });
-
-  test.for([
-    ['exit 7', 7, null],
-    ['kill -TERM $$', null, 'SIGTERM'],
-    ['kill -KILL $$', null, 'SIGKILL'],
-  ] as const)('exit status of sh -c %j', async ([script, code, signal]) => {
-    const r = await run({ command: 'sh', args: ['-c', script], backend, policy: allowAll });
-    expect({ code: r.code, signal: r.signal }).toEqual({ code, signal });
-    expect(shellExitCode(r)).toBe(code ?? 128 + os.constants.signals[signal!]);
-  });
-
-  test('a shell pipeline', async () => {
-    const r = await run({ command: 'sh', args: ['-c', 'printf "b\\na\\nc\\n" | sort | head -n 2'], backend, policy: allowAll });
-    expect(r.stdout).toBe('a\nb\n');
-    expect(r.code).toBe(0);
-    expect(r.stats.tracees).toBeGreaterThanOrEqual(3);
-  });
-
-  test('python3 with threads', async () => {
-    const py = 'import threading, os\nr = []\n'
-      + 'ts = [threading.Thread(target=lambda: r.append(len(os.listdir("/")) > 0)) for _ in range(4)]\n'
-      + '[t.start() for t in ts]\n[t.join() for t in ts]\nprint(sum(r))';
-    const r = await run({ command: 'python3', args: ['-c', py], backend, policy: allowAll });
-    expect(r.stdout).toBe('4\n');
-    expect(r.code).toBe(0);
-  });
-
-  test('vfork then exec in the child', async () => {
-    const r = await run({ command: bin.vfork!, backend, policy: allowAll });
-    expect(r.stdout).toBe('child\nparent 0\n');
-  });
-
-  test('clone3 threads, each opening a file through the path policy', async () => {
-    const r = await run({ command: bin.threads!, args: [path.join(allowed, 'ok.txt'), 'f'], backend, policy: pathPolicy([secret]) });
-    expect(r.stdout).toBe('threads 4\n');
-    const denied = await run({ command: bin.threads!, args: [path.join(secret, 'key.txt'), 'h'], backend, policy: pathPolicy([secret]), quiet: true });
-    expect(denied.stdout).toBe('threads 0\n');
-    expect(denied.stats.tracees).toBe(5);
-    // clone3 is answered ENOSYS (safety rule) and glibc falls back to clone.
-    expect(denied.stats.syscalls.clone3).toBe(backend === 'ptrace' ? 4 : undefined);
-    expect(denied.stats.syscalls.clone).toBe(backend === 'ptrace' ? 4 : undefined);
-  });
-
-  test('exec from a non-leader thread', async () => {
-    const r = await run({ command: bin.exec_thread!, backend, policy: allowAll });
-    expect(r).toMatchObject({ stdout: 'from-thread\n', code: 0 });
-  });
-
-  test('a signal during a blocking read interrupts it (EINTR) and runs the handler', async () => {
-    const r = await run({ command: bin.sigblock!, backend, policy: allowAll });
-    expect(r.stdout).toBe('read=-1 errno=EINTR hits=1\n');
-  });
-
   test('queued real-time signals arrive with their siginfo, none lost', async () => {
     const r = await run({ command: bin.sigqueue!, backend, policy: allowAll });
     expect(r.stdout).toBe('hits=2 value=42 queued=1\n');
     expect(r.stats.stops.signal).toBeGreaterThanOrEqual(2);
-  });
-
-  test('a path across a page boundary, and one ending at an unreadable page', async () => {
-    const target = path.join(secret, 'key.txt');
-    const r = await run({ command: bin.pagepath!, args: [target], backend, policy: pathPolicy([secret]), quiet: true });
-    expect(r.stdout).toBe('cross=EACCES edge=EACCES\n');
-    const ok = await run({ command: bin.pagepath!, args: [path.join(allowed, 'ok.txt')], backend, policy: pathPolicy([secret]) });
-    expect(ok.stdout).toBe('cross=ok edge=ok\n');
-  });
-
-  test('int 0x80 (ia32) is denied with ENOSYS whatever the policy', async () => {
-    const r = await run({ command: bin.int80!, backend, policy: allowAll, quiet: true });
-    expect(r.stdout).toBe(`int80=${-errnoOf('ENOSYS')}\n`);
-  });
-
-  test('io_uring_setup is denied unless the policy names it', async () => {
-    const r = await run({ command: bin.uring!, backend, policy: allowAll, quiet: true });
-    expect(r.stdout).toBe('io_uring_setup=EPERM\n');
   });
 
   test('no untraced child: clone with CLONE_UNTRACED is EPERM, clone3 is ENOSYS', async () => {
@@ -159,18 +83,6 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('traceme=EPERM seize-parent=EPERM\n');
   });
 
-  test.for([
-    ['allowed/ok.txt', 'fine\n', 0],
-    ['allowed/link', '', 1], // a symlink out of the allowed directory
-    ['allowed/../secret/key.txt', '', 1], // `..` out of it
-    ['allowed/dirlink/key.txt', '', 1], // a directory symlink in the middle
-    ['allowed/dirlink/../allowed/ok.txt', 'fine\n', 0], // `..` after a symlink goes up from its target
-  ] as const)('cat %s under a path rule', async ([rel, out, code]) => {
-    const r = await run({ command: 'cat', args: [rel], cwd: tmp, backend, policy: pathPolicy([secret]), quiet: true });
-    expect({ stdout: r.stdout, code: r.code }).toEqual({ stdout: out, code });
-    if (code !== 0) expect(r.stderr).toContain('Permission denied');
-  });
-
   test('after chroot, absolute paths and absolute symlinks resolve inside the new root', async () => {
     // tmp is the jail: /secret/key.txt inside it is secret/key.txt here, denied.
     const r = await run({
@@ -178,11 +90,6 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       backend, policy: pathPolicy([secret]), quiet: true,
     });
     expect(r.stdout).toBe('/secret/key.txt=EACCES\n/allowed/jaillink=EACCES\n/allowed/ok.txt=ok\n/../secret/key.txt=EACCES\n');
-  });
-
-  test('a relative path with a dirfd', async () => {
-    const r = await run({ command: bin.dirfd!, args: [allowed, 'ok.txt', '../secret/key.txt', 'link', 'missing'], backend, policy: pathPolicy([secret]), quiet: true });
-    expect(r.stdout).toBe('ok.txt=ok\n../secret/key.txt=EACCES\nlink=EACCES\nmissing=ENOENT\n');
   });
 
   test('verdicts: deny, emulate return, emulate uname, trace, and the audit stream', async () => {
@@ -236,7 +143,8 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     });
   });
 
-  test('socket addresses are decoded in the audit stream (connect, sendto, sendmsg)', async () => {
+  // Needs IPv4 in the kernel (the patched kernel's test guest is a tinyconfig without INET).
+  test.skipIf(!existsSync('/proc/net/tcp'))('socket addresses are decoded in the audit stream (connect, sendto, sendmsg)', async () => {
     const sock = path.join(mkdtempSync(path.join(os.tmpdir(), 'sysvm-sock-')), 's');
     const py = [
       'import socket',
@@ -322,15 +230,12 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('');
   });
 
-  test('getpid 10,000 times: exact stops', async () => {
-    const r = await run({ command: bin.getpid_loop!, args: ['10000'], backend, policy: { ...pathPolicy([secret]) } });
-    expect(r.stdout).toBe('getpid 10000\n');
-    // Under seccomp no rule needs getpid, so it never stops; under ptrace every call does.
-    expect(r.stats.syscalls.getpid).toBe(backend === 'seccomp' ? undefined : 10000);
+  test('a prefilter that sends getpid only: exactly one seccomp stop per call', async () => {
+    // (getpid with no rule at all: the conformance table.)
     // A prefilter that sends getpid and nothing else: exactly one seccomp stop per call.
     const traced = await run({ command: bin.getpid_loop!, args: ['10000'], backend, policy: { ...allowAll, filter: traceOnly(['getpid']) } });
     expect(traced.stats.syscalls.getpid).toBe(10000);
-    if (backend === 'seccomp') {
+    if (backend !== 'ptrace') {
       expect(traced.stats.stops.seccomp).toBe(10000);
       expect(Object.keys(traced.stats.syscalls)).toEqual(['getpid']);
     } else {
@@ -372,7 +277,8 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       backend, policy: allowAll, stdio: 'ignore',
     });
     let pids: number[] = [];
-    for (let i = 0; i < 500 && pids.length < 2; i++) {
+    // Up to a minute: under TCG (the vmtags guest) starting two sleeps takes seconds.
+    for (let i = 0; i < 6000 && pids.length < 2; i++) {
       await new Promise((res) => setTimeout(res, 10));
       try {
         pids = readFileSync(pidfile, 'utf8').trim().split('\n').filter(Boolean).map(Number);
@@ -466,11 +372,6 @@ describe('policies and signals', () => {
 });
 
 describe('launch errors', () => {
-  test('vmtags needs the patched kernel', async () => {
-    const p = spawn({ command: 'true', backend: 'vmtags', policy: allowAll });
-    await expect(p.exited).rejects.toMatchObject({ code: 'ENOVMTAGS' });
-  });
-
   test.for([
     ['a cwd that does not exist', { cwd: '/nonexistent-sysvm-dir' }, /cannot enter \/nonexistent-sysvm-dir/],
     ['an output file in a missing directory', { stdio: ['ignore', { file: '/nonexistent-sysvm-dir/out' }, 'ignore'] as const }, /posix_spawn|cannot start/],

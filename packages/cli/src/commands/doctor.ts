@@ -16,10 +16,12 @@ async function tryAuto(checks: Check[]): Promise<BackendChoice> {
       policy: { filter: null, decide: () => ({ verdict: { kind: 'allow' }, rule: null, log: false }) },
     });
     const vmtags = checks.find((c) => c.id === 'vmtags')?.ok === true;
-    const why = r.backend === AUTO_BACKEND.first
-      ? `auto starts with ${AUTO_BACKEND.first}, and its filters installed here: ${AUTO_BACKEND.why}`
-      : `auto starts with ${AUTO_BACKEND.first}, but the seccomp filters could not be installed here, so it fell back to ${r.backend}`;
-    return { auto: r.backend, why: why + (vmtags ? '; this kernel has the ptrace_vm patch: --backend vmtags uses it' : '') };
+    const why = r.backend === AUTO_BACKEND.tags
+      ? `auto picks ${AUTO_BACKEND.tags}: this kernel accepts PTRACE_O_VM_TAGS (the ptrace_vm patch), one stop per decided call`
+      : r.backend === AUTO_BACKEND.first
+        ? `auto starts with ${AUTO_BACKEND.first}, and its filters installed here: ${AUTO_BACKEND.why}`
+        : `auto starts with ${AUTO_BACKEND.first}, but the seccomp filters could not be installed here, so it fell back to ${r.backend}`;
+    return { auto: r.backend, why: why + (vmtags && r.backend !== AUTO_BACKEND.tags ? '; this kernel has the ptrace_vm patch: --backend vmtags uses it' : '') };
   } catch (e) {
     return { auto: null, why: 'no backend can run a program here', error: e instanceof Error ? e.message : String(e) };
   }

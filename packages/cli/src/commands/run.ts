@@ -37,6 +37,7 @@ export const run: Command = {
     quiet: { type: 'boolean', short: 'q', help: 'no message on stderr per denial' },
     audit: { type: 'boolean', help: 'block nothing: log every call the policy would deny or kill' },
     stats: { type: 'boolean', help: 'print the stop counts on stderr at the end' },
+    'no-prefilter': { type: 'boolean', help: 'vmtags: no seccomp prefilter, every call stops once (for measuring)' },
     'keep-tmp': { type: 'boolean', help: 'keep the private temporary directory' },
   },
   examples: [
@@ -72,6 +73,7 @@ export const run: Command = {
           ...(typeof ctx.values.log === 'string' ? { log: ctx.values.log } : {}),
           quiet: ctx.values.quiet === true,
           audit,
+          ...(ctx.values['no-prefilter'] === true ? { prefilter: false } : {}),
         });
       } catch (e) {
         if (e instanceof SandboxError) throw new UserError(e.message, 125);

@@ -119,30 +119,55 @@ export class SeccompBackend implements Backend {
 }
 
 /**
- * The patched kernel's ptrace_vm tags (kernel/ in this repo): PTRACE_O_VM_TAGS, the tag in
- * `addr` of PTRACE_SYSCALL at the entry stop. One stop per call, two only when the exit is
- * wanted. Not testable on a stock kernel: PTRACE_SEIZE with the option fails with EINVAL.
+ * The patched kernel's ptrace_vm tags (kernel/ in this repo): PTRACE_O_VM_TAGS, the verdict
+ * as a tag in `addr` of the resume request. One stop per decided call, skip or pass; two
+ * only when the exit is wanted. Two modes:
+ *  - with the policy's seccomp prefilter (the default when the policy has one): decisions at
+ *    PTRACE_EVENT_SECCOMP stops; skip = PTRACE_CONT with PTRACE_VM_SKIPCALL (the kernel's
+ *    seccomp honours it, kernel/patches/0002) and the return register; pass = PTRACE_CONT;
+ *    exit wanted = PTRACE_SYSCALL with tag 0. Calls no rule needs never stop.
+ *  - without it: every call stops once, at its syscall-entry stop (PTRACE_SYSCALL); pass =
+ *    PTRACE_VM_SKIPEXIT, skip = PTRACE_VM_SKIPCALL, exit wanted = tag 0.
+ * Not usable on a stock kernel: PTRACE_SEIZE with the option fails with EIO
+ * (PTRACE_SETOPTIONS with EINVAL), which is how `auto` detects the patch.
  */
 export class VmTagsBackend implements Backend {
   readonly name = 'vmtags' as const;
-  readonly options = BASE_OPTIONS | PTRACE_O_VM_TAGS;
-  readonly installsFilter = false;
-  readonly decidesAtEntry = true;
+  readonly options: number;
+  readonly installsFilter: boolean;
+  readonly decidesAtEntry: boolean;
+  constructor(readonly prefilter: boolean) {
+    this.options = BASE_OPTIONS | PTRACE_O_VM_TAGS | (prefilter ? PTRACE_O_TRACESECCOMP : 0);
+    this.installsFilter = prefilter;
+    this.decidesAtEntry = !prefilter;
+  }
+  private request(t: Tracee): number {
+    if (!this.prefilter) return PTRACE_SYSCALL;
+    // The stub's execve entry (the filter install) and a wanted exit need syscall stops.
+    return t.stub || t.install !== null || t.exitWanted ? PTRACE_SYSCALL : PTRACE_CONT;
+  }
+  /**
+   * The tag for the call in progress, if any. Each resume replaces the tags, so a resume
+   * from a stop inside a call (a fork, clone or exec event, a signal) must repeat SKIPEXIT,
+   * or that call's exit stop comes back. The install sequence in the stub needs its exits.
+   */
+  private passTag(t: Tracee): number {
+    return t.exitWanted || t.install !== null ? 0 : PTRACE_VM_SKIPEXIT;
+  }
   resume(t: Tracee, sig: number): boolean {
-    return ptrace(PTRACE_SYSCALL, t.tid, 0, sig) >= 0;
+    return ptrace(this.request(t), t.tid, this.passTag(t), sig) >= 0;
   }
   entry(t: Tracee, a: EntryAction): boolean {
     if (!rewrite(t, a)) return false;
-    let tag = 0;
+    t.exitWanted = a.tag === 'exit';
+    let tag = this.passTag(t);
     if (a.tag === 'skipcall') {
-      // SKIPCALL: the kernel skips the call and leaves rax as the tracer set it.
+      // SKIPCALL: the kernel skips the call and leaves rax as the tracer set it; no exit
+      // stop (SKIPCALL implies SKIPEXIT). At a seccomp stop, too (no nr -1 needed).
       if (!pokeReg(t.tid, REG.rax, a.ret)) return false;
       tag = PTRACE_VM_SKIPCALL;
-    } else if (a.tag === 'skipexit') {
-      tag = PTRACE_VM_SKIPEXIT;
     }
-    t.exitWanted = a.tag === 'exit';
-    return ptrace(PTRACE_SYSCALL, t.tid, tag, 0) >= 0;
+    return ptrace(this.request(t), t.tid, tag, 0) >= 0;
   }
   exit(t: Tracee): void {
     t.exitWanted = false;
@@ -150,22 +175,28 @@ export class VmTagsBackend implements Backend {
 }
 
 /**
- * What `backend: 'auto'` does: start with `first`; when the stub cannot install the seccomp
- * filters (no CONFIG_SECCOMP_FILTER, a seccomp policy of the parent that forbids it), go on
- * with `fallback` for that run. vmtags is never picked automatically: it needs the patched
- * kernel and is asked for by name.
+ * What `backend: 'auto'` does: the ptrace_vm tags (`tags`) where the kernel accepts
+ * PTRACE_O_VM_TAGS (the patched kernel of kernel/), else start with `first`; when the stub
+ * cannot install the seccomp filters (no CONFIG_SECCOMP_FILTER, a seccomp policy of the
+ * parent that forbids it), go on with `fallback` for that run (vmtags: without the prefilter).
  */
 export const AUTO_BACKEND = {
+  tags: 'vmtags',
   first: 'seccomp',
   fallback: 'ptrace',
   why: 'seccomp stops only the calls a rule needs (the kernel decides the rest); ptrace stops every call twice',
-} as const satisfies { first: BackendName; fallback: BackendName; why: string };
+} as const satisfies { tags: BackendName; first: BackendName; fallback: BackendName; why: string };
 
-export function makeBackend(name: BackendName): Backend {
+export interface BackendChoice {
+  /** vmtags: use the policy's seccomp prefilter (false: every call stops at its entry). */
+  prefilter?: boolean;
+}
+
+export function makeBackend(name: BackendName, choice: BackendChoice = {}): Backend {
   switch (name) {
     case 'ptrace': return new PtraceBackend();
     case 'seccomp': return new SeccompBackend();
-    case 'vmtags': return new VmTagsBackend();
+    case 'vmtags': return new VmTagsBackend(choice.prefilter ?? true);
   }
 }
 

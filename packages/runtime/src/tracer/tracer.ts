@@ -31,7 +31,7 @@ import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '.
 import type {
   ArgRewrite, AuditEvent, BackendName, DecideContext, ExitStatus, Stats, SupervisorDecision, SupervisorPolicy,
 } from '../types.js';
-import { AUTO_BACKEND, type Backend, type EntryAction, makeBackend, type Tracee } from './backend.js';
+import { AUTO_BACKEND, type Backend, type EntryAction, makeBackend, type Tracee, VmTagsBackend } from './backend.js';
 import { type LaunchSpec, LaunchError, spawnStub } from './launch.js';
 import { decodeArgs } from './decode.js';
 import { PathDeref } from './paths.js';
@@ -56,6 +56,8 @@ export interface TracerOptions {
    * death wakes the tracer, which kills every other tracee, and any newcomer.
    */
   shared?: Int32Array;
+  /** vmtags: use the policy's seccomp prefilter (default true; false: every call stops once). */
+  prefilter?: boolean;
 }
 
 export interface TracerResult {
@@ -186,12 +188,25 @@ export class Tracer {
       throw new LaunchError('ESTUB', `waitpid(stub): ${strerror(errno())}`);
     }
     const requested = this.opts.backend;
-    this.backend = makeBackend(requested === 'auto' ? AUTO_BACKEND.first : requested);
-    if (ptrace(PTRACE_SEIZE, pid, 0, this.backend.options) < 0) {
-      const e = errno();
+    // vmtags uses the policy's seccomp prefilter when it has one (and it is not turned off).
+    const prefilter = this.opts.prefilter !== false && this.opts.policy.filter !== null;
+    // `auto`: the ptrace_vm tags where the kernel has them, else seccomp. The detection rule
+    // (kernel/README.md): an unpatched kernel refuses PTRACE_O_VM_TAGS, PTRACE_SEIZE with
+    // EIO (PTRACE_SETOPTIONS with EINVAL); a refused PTRACE_SEIZE attaches nothing.
+    const candidates: BackendName[] = requested === 'auto' ? [AUTO_BACKEND.tags, AUTO_BACKEND.first] : [requested];
+    let e = 0;
+    for (const name of candidates) {
+      this.backend = makeBackend(name, { prefilter });
+      if (ptrace(PTRACE_SEIZE, pid, 0, this.backend.options) >= 0) {
+        e = 0;
+        break;
+      }
+      e = errno();
+      if (name !== 'vmtags' || (e !== EIO && e !== EINVAL)) break;
+    }
+    if (e !== 0) {
       kill(pid, SIGKILL);
       waitpid(pid, this.status, 0);
-      // PTRACE_SEIZE rejects unknown options with EIO (PTRACE_SETOPTIONS with EINVAL).
       if (requested === 'vmtags' && (e === EIO || e === EINVAL)) {
         throw new LaunchError('ENOVMTAGS',
           'the vmtags backend needs a kernel with the ptrace_vm patch (this kernel rejects PTRACE_O_VM_TAGS); use --backend seccomp or ptrace');
@@ -471,8 +486,8 @@ export class Tracer {
 
   private installFailed(t: Thread, ins: Install, rval: bigint): void {
     if (this.opts.backend === 'auto') {
-      // No seccomp filters here: fall back to plain ptrace for this run.
-      this.backend = makeBackend(AUTO_BACKEND.fallback);
+      // No seccomp filters here: fall back for this run (vmtags: the tags at every entry).
+      this.backend = this.backend.name === 'vmtags' ? new VmTagsBackend(false) : makeBackend(AUTO_BACKEND.fallback);
       const regs = new Regs();
       regs.buf.set(ins.saved.buf);
       regs.r[REG.rip] = ins.saved.r[REG.rip]! - 2n;

@@ -98,7 +98,19 @@ static int run(char *const argv[], const char *root, const char *cwd)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static void mount_common(const char *root)
+/*
+ * The guest's writable scratch directory: a tmpfs on /tmp, unless the command
+ * runs in a directory under the host's /tmp (a CI clone there), which a tmpfs
+ * on /tmp would hide; then the tmpfs goes on /var/tmp and TMPDIR says so.
+ */
+static const char *scratch_dir(const char *cwd)
+{
+	if (cwd && (strcmp(cwd, "/tmp") == 0 || strncmp(cwd, "/tmp/", 5) == 0))
+		return "/var/tmp";
+	return "/tmp";
+}
+
+static void mount_common(const char *root, const char *scratch)
 {
 	char p[256];
 
@@ -106,7 +118,7 @@ static void mount_common(const char *root)
 	mount("proc", p, "proc", 0, NULL);
 	snprintf(p, sizeof(p), "%s/dev", root);
 	mount("devtmpfs", p, "devtmpfs", 0, NULL);
-	snprintf(p, sizeof(p), "%s/tmp", root);
+	snprintf(p, sizeof(p), "%s%s", root, scratch);
 	mount("tmpfs", p, "tmpfs", 0, "mode=1777");
 }
 
@@ -156,13 +168,14 @@ int main(void)
 		fprintf(stderr, "sysvm init: cannot read %s\n", cmdfile);
 		finish(125);
 	}
-	if (root)
-		mount_common(root);
-	else
-		mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
 	cwd = param(cmdline, "sysvm.cwd");
+	if (root)
+		mount_common(root, scratch_dir(cwd));
+	else
+		mount("tmpfs", scratch_dir(cwd), "tmpfs", 0, "mode=1777");
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
-	setenv("HOME", "/tmp", 1);
+	setenv("HOME", scratch_dir(cwd), 1);
+	setenv("TMPDIR", scratch_dir(cwd), 1);
 	setenv("TERM", "dumb", 1);
 	{
 		char *argv[] = { "/bin/sh", "-c", cmd, NULL };

@@ -475,6 +475,11 @@ export class Tracer {
       return;
     }
     // Every filter in: re-issue the original execve.
+    this.reissueExecve(t, ins);
+  }
+
+  /** Restore the stub's registers at its execve entry, rewound to run the execve again. */
+  private reissueExecve(t: Thread, ins: Install): void {
     const regs = new Regs();
     regs.buf.set(ins.saved.buf);
     regs.r[REG.rip] = ins.saved.r[REG.rip]! - 2n;
@@ -488,13 +493,7 @@ export class Tracer {
     if (this.opts.backend === 'auto') {
       // No seccomp filters here: fall back for this run (vmtags: the tags at every entry).
       this.backend = this.backend.name === 'vmtags' ? new VmTagsBackend(false) : makeBackend(AUTO_BACKEND.fallback);
-      const regs = new Regs();
-      regs.buf.set(ins.saved.buf);
-      regs.r[REG.rip] = ins.saved.r[REG.rip]! - 2n;
-      regs.r[REG.rax] = ins.saved.r[REG.orig_rax]!;
-      regs.set(t.tid);
-      t.install = null;
-      this.backend.resume(t, 0);
+      this.reissueExecve(t, ins);
       return;
     }
     this.killAll();

@@ -9,46 +9,17 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decodeRet } from '../src/bpf/seccomp.js';
 import { evaluate, prefilterRet, seccompRetForDecision } from '../src/evaluate.js';
-import type { Condition, IntCondition, IntOp, Invocation, PathCondition, PolicyIR, Verdict } from '../src/ir.js';
+import type { Condition, Invocation, PathCondition, PolicyIR } from '../src/ir.js';
 import { runBpf } from '../src/bpf/interp.js';
 import { compileBpf } from '../src/compile/bpf.js';
 import { auditArch } from '../src/compile/safety.js';
 import { bpfRet, nr, policy, type RuleSpec } from './bpf-fixtures.js';
+import { intCondArb, u64, verdictArb } from './arbitraries.js';
 
 const NAMES = ['read', 'write', 'openat', 'socket', 'lseek', 'mmap', 'getpid', 'renameat2', 'io_uring_setup'];
 const NUMS = NAMES.map(nr);
 
-// Values around the edges where 32/64-bit, signed/unsigned handling differs.
-const EDGES = [
-  0n, 1n, 2n, 5n, 0x7fn, 0x80n, 0xffn, 0x7fffffffn, 0x80000000n, 0x80000001n, 0xfffffffen, 0xffffffffn,
-  0x1_00000000n, 0x1_00000001n, 0x1_ffffffffn, 0x7fffffff_ffffffffn, 0x80000000_00000000n, 0x80000000_00000001n,
-  0xffffffff_00000000n, 0xffffffff_fffffffen, 0xffffffff_ffffffffn, 0xffffffff_ffffff9cn,
-];
-const u64 = fc.oneof(
-  fc.constantFrom(...EDGES),
-  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-  fc.bigInt({ min: 0n, max: 16n }),
-  // An edge value with garbage in the high half.
-  fc.tuple(fc.constantFrom(...EDGES), fc.bigInt({ min: 0n, max: 0xffffffffn })).map(([v, h]) => ((h << 32n) | (v & 0xffffffffn))),
-);
-
-const OPS: IntOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'in', 'not-in', 'all', 'any', 'none'];
-const intCond: fc.Arbitrary<IntCondition> = fc.record({
-  arg: fc.integer({ min: 0, max: 5 }),
-  op: fc.constantFrom(...OPS),
-  width: fc.constantFrom<32 | 64>(32, 64),
-  signed: fc.boolean(),
-  values: fc.array(u64, { minLength: 1, maxLength: 4 }),
-}).map(({ arg, op, width, signed, values }) => ({
-  kind: 'int',
-  arg,
-  argName: `a${arg}`,
-  op,
-  width,
-  signed,
-  values: (op === 'in' || op === 'not-in' ? values : values.slice(0, 1)).map((v) => BigInt.asUintN(width, v)),
-  source: { file: 't', line: 1, column: 1, endLine: 1, endColumn: 1 },
-}));
+const intCond = intCondArb({ maxValues: 4 });
 
 const PATHS = ['/etc', '/etc/passwd', '/etc/ssl/certs/ca.pem', '/home/u/.ssh/id_rsa', '/tmp', '/tmp/x', '/ab', '/a/b'];
 const pathCond: fc.Arbitrary<PathCondition> = fc.record({
@@ -57,13 +28,7 @@ const pathCond: fc.Arbitrary<PathCondition> = fc.record({
   values: fc.array(fc.constantFrom('/etc', '/etc/passwd', '/home/*/.ssh/**', '/tmp/?', '/a', '/**'), { minLength: 1, maxLength: 2 }),
 }).map((p) => ({ kind: 'path', ...p, source: { file: 't', line: 1, column: 1, endLine: 1, endColumn: 1 } }));
 
-const verdict: fc.Arbitrary<Verdict> = fc.oneof(
-  fc.constant<Verdict>({ kind: 'allow' }),
-  fc.integer({ min: 1, max: 4095 }).map((e): Verdict => ({ kind: 'deny', errno: e, errnoName: `E${e}` })),
-  fc.constant<Verdict>({ kind: 'kill' }),
-  fc.constant<Verdict>({ kind: 'trace' }),
-  fc.constant<Verdict>({ kind: 'emulate', emulate: { kind: 'return', value: 0 } }),
-);
+const verdict = verdictArb(true);
 
 function policyArb(cond: fc.Arbitrary<Condition>): fc.Arbitrary<PolicyIR> {
   const rule: fc.Arbitrary<RuleSpec> = fc.record({

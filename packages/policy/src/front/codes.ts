@@ -159,16 +159,17 @@ export const ALL_CODES: readonly CodeInfo[] = table;
 const fill = (template: string, data: Record<string, string | number>): string =>
   template.replace(/\{(\w+)\}/g, (m, key: string) => (key in data ? String(data[key]) : m));
 
+/** A diagnostic from a code's table entry (this table's or another, such as workflow/codes.ts). */
+export function diagnosticFrom(info: CodeInfo, range: SourceRange, data: Record<string, string | number> = {},
+  hint?: string): Diagnostic {
+  return { code: info.code, severity: info.severity, message: fill(info.message, data), range,
+    hint: hint ?? fill(info.hint, data) };
+}
+
 /** Make a diagnostic from the table. `hint` overrides the table's hint template. */
 export function diag(code: Code, range: SourceRange, data: Record<string, string | number> = {},
   hint?: string): Diagnostic {
   const info = CODES.get(code);
   if (!info) throw new Error(`no diagnostic code ${code}`);
-  return {
-    code,
-    severity: info.severity,
-    message: fill(info.message, data),
-    range,
-    hint: hint ?? fill(info.hint, data),
-  };
+  return diagnosticFrom(info, range, data, hint);
 }

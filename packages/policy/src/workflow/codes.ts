@@ -7,7 +7,7 @@
 //   SV41xx  policy test files
 import type { Diagnostic } from '../diagnostics.js';
 import type { SourceRange } from '../ir.js';
-import type { CodeInfo } from '../front/codes.js';
+import { diagnosticFrom, type CodeInfo } from '../front/codes.js';
 
 const table = [
   // --- SV40xx: calls written as text -----------------------------------------------------------
@@ -47,12 +47,8 @@ export type WorkflowCode = (typeof table)[number]['code'];
 export const WORKFLOW_CODES: readonly CodeInfo[] = table;
 const byCode = new Map<string, CodeInfo>(table.map((c) => [c.code, c]));
 
-const fill = (template: string, data: Record<string, string | number>): string =>
-  template.replace(/\{(\w+)\}/g, (m, key: string) => (key in data ? String(data[key]) : m));
-
 /** A diagnostic from the table; `hint` overrides the table's. */
 export function wdiag(code: WorkflowCode, range: SourceRange, data: Record<string, string | number> = {},
   hint?: string): Diagnostic {
-  const info = byCode.get(code)!;
-  return { code, severity: info.severity, message: fill(info.message, data), range, hint: hint ?? fill(info.hint, data) };
+  return diagnosticFrom(byCode.get(code)!, range, data, hint);
 }

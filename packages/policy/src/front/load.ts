@@ -708,7 +708,17 @@ class Resolver {
     const objectSpec = typeof cspec === 'object' && typeof cspec !== 'bigint' ? cspec as Record<string, unknown> : undefined;
     const addressy = typeof cspec === 'string' || (objectSpec !== undefined
       && Object.keys(objectSpec).some((op) => ADDR_OPS.has(op) || PATH_OPS.has(op)));
-    if (!addressy) return sockArg === undefined || own >= 0 ? undefined : 'missing';
+    if (!addressy) {
+      if (sockArg === undefined) return own >= 0 ? undefined : 'missing';
+      if (own >= 0) return undefined; // sendto's `addr` pointer as an integer
+      const ops = objectSpec ? Object.keys(objectSpec) : [String(cspec)];
+      for (const op of ops) {
+        this.report(diag('SV3002', objectSpec ? src.keyRange(path, op) : src.range(path), { op: objectSpec ? op : 'eq',
+          opKind: 'an integer', arg: key, syscall: s.name, argKind: 'a socket address',
+          fix: 'On a socket address use family, cidr, port, and equals, under or glob for unix socket paths; or a string like "10.0.0.0/8:443".' }));
+      }
+      return [];
+    }
     if (sockArg === undefined) return 'missing';
     const before = this.errorCount();
     const pattern: SockaddrPattern = {};

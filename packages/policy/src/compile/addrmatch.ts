@@ -54,8 +54,12 @@ export function parseIPv6(text: string): bigint | undefined {
   return all.reduce((a, g) => (a << 16n) | g, 0n);
 }
 
+export const formatIPv4 = (v: bigint): string => [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
+
 /** RFC 5952 text of a 128-bit IPv6 address (longest run of zero groups as `::`). */
 export function formatIPv6(v: bigint): string {
+  // RFC 5952 section 5: an IPv4-mapped address keeps its dotted tail.
+  if (v >> 32n === 0xffffn) return `::ffff:${formatIPv4(v & 0xffffffffn)}`;
   const groups: string[] = [];
   for (let i = 7; i >= 0; i--) groups.push(((v >> BigInt(16 * i)) & 0xffffn).toString(16));
   let best = -1;
@@ -71,7 +75,6 @@ export function formatIPv6(v: bigint): string {
   return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
-export const formatIPv4 = (v: bigint): string => [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
 
 /** A CIDR (`10.0.0.0/8`, `::1/128`) or a bare address (a /32 or /128); the reason it is not one otherwise. */
 export function parseCidr(text: string): Cidr | { reason: string } {

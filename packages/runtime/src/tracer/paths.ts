@@ -235,10 +235,16 @@ export class PathDeref {
     return sockaddrOfCall(this.tid, this.name, this.args);
   }
 
-  /** The IR's Deref.sockaddrs: the addresses the call names, for sockaddr conditions (advisory, as above). */
+  /**
+   * The IR's Deref.sockaddrs: the addresses the call names, for sockaddr conditions (advisory,
+   * as above). Read once per stop, so every rule of one decision sees the same addresses.
+   */
   sockaddrs(_arg: number): (SockAddr | null)[] | undefined {
-    return policySockaddrs(this.tid, this.name, this.args);
+    if (this.addrs === 0) this.addrs = policySockaddrs(this.tid, this.name, this.args);
+    return this.addrs;
   }
+
+  private addrs: (SockAddr | null)[] | undefined | 0 = 0;
 
   /** What was dereferenced so far (for the audit record). */
   resolved(): Map<number, string | undefined> {

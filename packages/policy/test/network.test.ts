@@ -6,7 +6,7 @@ import { loadPolicy } from '../src/front/load.js';
 import { parseCidr, parseEndpoint, parsePorts, sockaddrMatches } from '../src/compile/addrmatch.js';
 import { explainPolicy, formatVerdict } from '../src/compile/explain.js';
 import { evaluate } from '../src/evaluate.js';
-import { decideCall, parseCall } from '../src/workflow/index.js';
+import { decideCall, evaluateOci, exportOci, parseCall } from '../src/workflow/index.js';
 import { formatCall as formatCallText } from '../src/workflow/invocation.js';
 import type { PolicyIR, SockAddr, SockaddrCondition } from '../src/ir.js';
 
@@ -227,6 +227,14 @@ rules:
     expect(section('sendmmsg')).toContain('if any address (msg_name of each mmsg) matches none of');
     expect(section('bind')).toContain('if address umyaddr matches none of: (family unix) | (in 127.0.0.0/8, ::1/128)');
     expect(section('socket')).toContain('if family not in [1, 2, 10] -> kernel: deny EAFNOSUPPORT');
+  });
+
+  test('an OCI profile sends the address checks to a tracer, and keeps a connected send in the kernel', () => {
+    const r = exportOci(loopback);
+    expect(r.notes).toContain("rule 'network.addresses' looks at socket addresses: SCMP_ACT_TRACE where its integer conditions hold: connect, sendto, sendmsg, sendmmsg");
+    const inv = (call: string) => { const p = parseCall(call, { cwd: '/' }); if (!p.ok) throw new Error('bad call'); return p.call.invocation; };
+    expect(evaluateOci(r.profile, inv('connect(3, "inet:127.0.0.1:80", 16)'))).toBe('SCMP_ACT_TRACE');
+    expect(evaluateOci(r.profile, inv('sendto(3, "x", 1, 0, NULL, 0)'))).toBe('SCMP_ACT_ALLOW');
   });
 
   test.for([

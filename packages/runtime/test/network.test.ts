@@ -2,6 +2,9 @@
 // loopback inside the sandbox, connections to TEST-NET (192.0.2.1, 2001:db8::1, RFC 5737 and
 // RFC 3849) that must be refused at the call's entry, IPv4-mapped IPv6, UDP sendto, sendmsg,
 // sendmmsg, bind, AF_UNSPEC. Policies come from YAML through @sysvm/policy's front end.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
@@ -11,8 +14,8 @@ import { BACKENDS } from './helpers.js';
 
 const probe = fileURLToPath(new URL('./fixtures/net-probe.py', import.meta.url));
 
-function ir(text: string) {
-  const r = loadPolicy({ file: 'net.yaml', text });
+function ir(text: string, cwd?: string) {
+  const r = loadPolicy({ file: 'net.yaml', text }, cwd === undefined ? {} : { context: { cwd } });
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return r.ir!;
 }
@@ -91,5 +94,51 @@ rules:
       'bind-loopback': 'ok',
       'netlink-socket': 'EAFNOSUPPORT',
     });
+  });
+});
+
+// Unix sockets by path: `connect:` entries name the sockets a program may reach (relative
+// paths resolve against its cwd, as the kernel resolves them); the others are refused.
+const UNIX_PROBE = `
+import errno, socket
+def res(f):
+    try:
+        f(); return 'ok'
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+def server(p):
+    s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(); return s
+ok = server('ok.sock')
+print('bind-other', res(lambda: server('other.sock')))
+print('connect-ok-relative', res(lambda: socket.socket(socket.AF_UNIX).connect('ok.sock')))
+print('connect-ok-absolute', res(lambda: socket.socket(socket.AF_UNIX).connect(ok.getsockname())))
+print('connect-abstract', res(lambda: socket.socket(socket.AF_UNIX).connect('\\0sysvm-nothing-here')))
+print('inet-socket', res(lambda: socket.socket(socket.AF_INET)))
+`;
+
+describe.for(BACKENDS)('network connect: unix paths on the %s backend', (backend) => {
+  test('only the listed unix socket is reachable', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-net-'));
+    const p = spawn({ command: 'python3', args: ['-c', UNIX_PROBE], cwd: dir, backend, quiet: true, stdio: ['ignore', 'pipe', 'pipe'],
+      policy: policyFromIR(ir('sysvm: 1\ndefault: allow\nnetwork: { connect: ["${cwd}/ok.sock"] }\n', dir)) });
+    let out = '';
+    const events: AuditEvent[] = [];
+    p.on('decision', (e: AuditEvent) => events.push(e));
+    p.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
+    expect((await p.exited).code).toBe(0);
+    // ECONNREFUSED is also what a missing abstract socket answers: the audit says who refused.
+    // (socket's family is denied by the kernel, without a stop or an audit event, on seccomp.)
+    expect(events.filter((e) => e.verdict === 'deny' && e.syscall !== 'socket').map((e) => [e.syscall, e.rule, e.result])).toEqual([
+      ['bind', 'network.bind', -99],
+      ['connect', 'network.addresses', -111],
+    ]);
+    expect(out).toBe([
+      'bind-other EADDRNOTAVAIL',
+      'connect-ok-relative ok',
+      'connect-ok-absolute ok',
+      'connect-abstract ECONNREFUSED',
+      'inet-socket EAFNOSUPPORT',
+      '',
+    ].join('\n'));
   });
 });

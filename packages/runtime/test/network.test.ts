@@ -128,7 +128,9 @@ describe.for(BACKENDS)('network connect: unix paths on the %s backend', (backend
     expect((await p.exited).code).toBe(0);
     // ECONNREFUSED is also what a missing abstract socket answers: the audit says who refused.
     // (socket's family is denied by the kernel, without a stop or an audit event, on seccomp.)
-    expect(events.filter((e) => e.verdict === 'deny' && e.syscall !== 'socket').map((e) => [e.syscall, e.rule, e.result])).toEqual([
+    // glibc may also connect to nscd (/var/run/nscd/socket) where it runs: not this program's choice.
+    const own = events.filter((e) => e.verdict === 'deny' && e.syscall !== 'socket' && !String(e.args.uservaddr).includes('nscd'));
+    expect(own.map((e) => [e.syscall, e.rule, e.result])).toEqual([
       ['bind', 'network.bind', -99],
       ['connect', 'network.addresses', -111],
     ]);

@@ -5,9 +5,9 @@
 // at what the author wrote. Precedence (docs/policy.md, "Precedence"):
 //
 //   1. the *world* rules of every file (extending files first): filesystem.files, .hide,
-//      .bind, identity.*, time.clocks, network.families — what the program sees and cannot
-//      reach. No rule can make a hidden path visible, a virtual file real, or a network
-//      family the section denies available.
+//      .bind, identity.*, time.clocks, network.families, network.addresses, network.bind —
+//      what the program sees and cannot reach. No rule can make a hidden path visible, a
+//      virtual file real, or a network family or address the section denies available.
 //   2. per file, in `extends` order: its `rules:`, then its section *allows*
 //      (filesystem.write, filesystem.read, network.sockets), so raw rules can narrow what a
 //      section allows (deny a subtree of a writable directory).

@@ -1,9 +1,10 @@
 // Socket address conditions: the parsers (CIDRs, ports, endpoints), the `network:` section's
 // expansion, raw `addr:` conditions, and the decisions for calls written as strace prints
 // them, through the real front end, evaluate and the BPF prefilter (decideCall).
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { loadPolicy } from '../src/front/load.js';
-import { parseCidr, parseEndpoint, parsePorts, sockaddrMatches } from '../src/compile/addrmatch.js';
+import { formatIPv4, formatIPv6, parseCidr, parseEndpoint, parseIPv6, parsePorts, sockaddrMatches } from '../src/compile/addrmatch.js';
 import { explainPolicy, formatVerdict } from '../src/compile/explain.js';
 import { evaluate } from '../src/evaluate.js';
 import { decideCall, evaluateOci, exportOci, parseCall } from '../src/workflow/index.js';
@@ -128,6 +129,26 @@ describe('what an address is, for a CIDR', () => {
   ] as const)('%s holds for %j (destination %s): %s', ([block, sa, dest, want]) => {
     expect(sockaddrMatches(cidr(block), sa as SockAddr | null, dest)).toBe(want);
     expect(sockaddrMatches(cidr(block, true), sa as SockAddr | null, dest)).toBe(!want);
+  });
+});
+
+describe('properties', () => {
+  const src = { file: 'x', line: 1, column: 1, endLine: 1, endColumn: 1 };
+  test('IPv6 text round-trips', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (v) => parseIPv6(formatIPv6(v)) === v));
+  });
+  test('an IPv4-mapped address matches an IPv4 block exactly when its IPv4 address does, allow and deny alike', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 0xffffffffn }), fc.bigInt({ min: 0n, max: 0xffffffffn }), fc.integer({ min: 0, max: 32 }),
+      (addr, net, prefix) => {
+        const host = BigInt(32 - prefix);
+        const block = { family: 'inet' as const, address: formatIPv4((net >> host) << host), prefix };
+        const c: SockaddrCondition = { kind: 'sockaddr', arg: 1, patterns: [{ cidrs: [block] }], negate: false, source: src };
+        const v4: SockAddr = { family: 'inet', address: formatIPv4(addr), port: 1 };
+        const mapped: SockAddr = { family: 'inet6', address: formatIPv6(0xffff00000000n | addr), port: 1 };
+        // bind: no loopback aliasing of 0.0.0.0, so both sides are the plain address
+        return sockaddrMatches(c, v4, false) === sockaddrMatches(c, mapped, false)
+          && sockaddrMatches(c, v4, true) === sockaddrMatches(c, mapped, true);
+      }));
   });
 });
 

@@ -49,6 +49,20 @@ describe.for(['seccomp', 'ptrace'])('examples under %s', (backend) => {
     expect(r.out).toBe('97\n');
   });
 
+  test('loopback-dev: a server on loopback is reachable, TEST-NET is refused at the call', () => {
+    const script = [
+      'import socket',
+      's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()',
+      'socket.create_connection(s.getsockname()).close(); print("loopback")',
+      'c = socket.socket(); c.setblocking(False)',
+      'try: c.connect(("192.0.2.1", 80))',
+      'except OSError as e: print(e.errno, c.getsockname()[1])',
+    ].join('\n');
+    const r = run(backend, 'loopback-dev.yaml', `python3 -c '${script}'`);
+    // 111 ECONNREFUSED with local port 0: the kernel never ran the connect (no SYN left)
+    expect(r.out).toBe('loopback\n111 0\n');
+  });
+
   test('partial-vm: every section at once', () => {
     const r = run(backend, 'partial-vm.yaml', 'id -u; hostname; cat /etc/hostname /data/hello.txt; date +%Y');
     expect(r.out).toBe(`0\nsandbox\nsandbox\nhello from the bound directory\n${lastYear}\n`);

@@ -21,7 +21,7 @@ describe('sysvm test', () => {
     const r = sysvm(['test', 'examples/tests']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout.trimEnd().split('\n').pop()).toBe('31 passed, 0 failed');
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('47 passed, 0 failed');
     expect(r.stdout).toContain("  ok    socket(AF_INET, SOCK_STREAM, 0) -> deny EAFNOSUPPORT [kernel, rule 'no-inet-sockets']\n");
   });
 

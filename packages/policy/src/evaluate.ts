@@ -4,8 +4,10 @@
 // the differential tests check.
 import { syscallName } from './abi/index.js';
 import type {
-  FdCondition, ArchName, DecidedBy, Decision, Deref, IntCondition, Invocation, PathCondition, PolicyIR, RuleIR, Verdict,
+  FdCondition, ArchName, DecidedBy, Decision, Deref, IntCondition, Invocation, PathCondition, PolicyIR, RuleIR,
+  SockaddrCondition, Verdict,
 } from './ir.js';
+import { sockaddrMatches } from './compile/addrmatch.js';
 import { retTrace } from './bpf/seccomp.js';
 import { kernelRet, needsSupervisor, planSyscall, traceData } from './compile/plan.js';
 import { auditArch, prefilterGuard, safetyDefault } from './compile/safety.js';
@@ -83,11 +85,28 @@ export function fdHolds(c: FdCondition, verdict: Verdict, deref: Deref | undefin
   return true;
 }
 
-function ruleMatches(rule: RuleIR, inv: Invocation): boolean {
+/**
+ * Whether a sockaddr condition holds for the call `name`. Security: like paths, an address
+ * that cannot be read (or a Deref without addresses) never satisfies a pass and always
+ * satisfies a deny-like match (fail closed); with several addresses (sendmmsg) a deny-like
+ * verdict matches if any address matches, a pass verdict only if every one does. An empty
+ * sendmmsg (vlen 0) sends nothing: it is judged like a call without an address.
+ */
+export function sockaddrHolds(c: SockaddrCondition, verdict: Verdict, deref: Deref | undefined, name: string): boolean {
+  const denyLike = isDenyLike(verdict);
+  const list = deref?.sockaddrs?.(c.arg);
+  if (list === undefined) return denyLike;
+  const addrs = list.length === 0 ? [null] : list;
+  const test = (sa: (typeof addrs)[number]): boolean => sockaddrMatches(c, sa, name !== 'bind');
+  return denyLike ? addrs.some(test) : addrs.every(test);
+}
+
+function ruleMatches(rule: RuleIR, inv: Invocation, name: string): boolean {
   if (rule.match === null) return true;
   return rule.match.some((alt) => alt.every((c) =>
     c.kind === 'int' ? intHolds(c, inv.args[c.arg] ?? 0n)
-      : c.kind === 'path' ? pathHolds(c, rule.verdict, inv.deref) : fdHolds(c, rule.verdict, inv.deref)));
+      : c.kind === 'path' ? pathHolds(c, rule.verdict, inv.deref)
+        : c.kind === 'fd' ? fdHolds(c, rule.verdict, inv.deref) : sockaddrHolds(c, rule.verdict, inv.deref, name)));
 }
 
 // Rules by syscall name, per policy. The IR is treated as immutable once built.
@@ -125,7 +144,7 @@ export function evaluate(ir: PolicyIR, inv: Invocation, opts: EvaluateOptions = 
   const name = syscallName(native, inv.nr >>> 0);
   if (name !== undefined) {
     for (const rule of rulesFor(ir, name)) {
-      if (ruleMatches(rule, inv)) return { verdict: rule.verdict, rule, log: rule.log };
+      if (ruleMatches(rule, inv, name)) return { verdict: rule.verdict, rule, log: rule.log };
     }
     const safety = safetyDefault(ir, name);
     if (safety) return { verdict: safety.verdict, rule: null, log: false };

@@ -143,7 +143,65 @@ export interface FdCondition {
   source: SourceRange;
 }
 
-export type Condition = IntCondition | PathCondition | FdCondition;
+/**
+ * The address families a sockaddr condition names: AF_UNIX, AF_INET, AF_INET6, AF_UNSPEC
+ * (connect: a disconnect), and `none`: the call names no address (a NULL pointer or a zero
+ * length: the data goes to the socket's peer, which its connect was checked against).
+ * An address of any other family (AF_NETLINK, AF_PACKET, ...) matches no family, CIDR or port.
+ */
+export type SockFamily = 'unix' | 'inet' | 'inet6' | 'unspec' | 'none';
+
+/** An address block: `address` is the canonical text (1.2.3.0, 2001:db8::), `prefix` its length. */
+export interface Cidr {
+  family: 'inet' | 'inet6';
+  address: string;
+  prefix: number;
+}
+
+/** An inclusive port range (one port: from = to). */
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * One shape of socket address. Every field given must hold; each list holds if any entry does:
+ *   - `families`: the address's family is one of these;
+ *   - `cidrs`: an inet/inet6 address inside one of the blocks. An IPv4-mapped IPv6 address
+ *     (::ffff:a.b.c.d) is also the IPv4 address it maps (the kernel sends to it over IPv4);
+ *     a destination 0.0.0.0 or :: is also 127.0.0.1 or ::1 (the kernel connects there);
+ *     an AF_UNSPEC address is its sin_addr as IPv4 (UDP's and raw sockets' sendto use it);
+ *   - `ports`: an inet/inet6 (or AF_UNSPEC) port inside one of the ranges;
+ *   - `op`/`values`: an AF_UNIX path, as for PathCondition (abstract names start with `@`).
+ */
+export interface SockaddrPattern {
+  families?: SockFamily[];
+  cidrs?: Cidr[];
+  ports?: PortRange[];
+  op?: PathOp;
+  values?: string[];
+}
+
+/**
+ * A condition on the socket address a call names: connect's and bind's sockaddr (arg 1),
+ * sendto's (arg 4), sendmsg's `msg_name` inside its struct msghdr (arg 1 points at it), and
+ * every `msg_name` of sendmmsg's struct mmsghdr array (arg 1). Needs the supervisor (BPF
+ * cannot read user memory). An address satisfies it when it matches any of `patterns`, or,
+ * with `negate`, when it matches none of them (the intent sections' "every other address").
+ * With several addresses (sendmmsg), a deny-like verdict matches if any address satisfies
+ * it, a pass verdict only if every one does; an address that cannot be read fails closed as
+ * for paths (it satisfies a deny-like condition and no pass condition).
+ */
+export interface SockaddrCondition {
+  kind: 'sockaddr';
+  /** The argument holding the sockaddr, or the struct msghdr / mmsghdr that points at it. */
+  arg: number;
+  patterns: SockaddrPattern[];
+  negate: boolean;
+  source: SourceRange;
+}
+
+export type Condition = IntCondition | PathCondition | FdCondition | SockaddrCondition;
 
 /** Disjunctive normal form: the rule matches if every condition of some alternative holds. */
 export type Match = Condition[][];
@@ -184,7 +242,26 @@ export interface Deref {
   path(arg: number): string | undefined;
   /** What the supervisor knows of fd argument `arg`; undefined if nothing. */
   fd?(arg: number): FdInfo | undefined;
+  /**
+   * The socket addresses sockaddr argument `arg` names (see SockaddrCondition): one for
+   * connect, bind, sendto and sendmsg, one per message for sendmmsg. An entry is null when
+   * the call (or that message) names no address; the result is undefined if unreadable.
+   */
+  sockaddrs?(arg: number): (SockAddr | null)[] | undefined;
 }
+
+/**
+ * A decoded socket address. Addresses are canonical text (127.0.0.1; IPv6 as RFC 5952:
+ * ::1, ::ffff:1.2.3.4 is written ::ffff:102:304 or with the dotted tail, both accepted).
+ * A unix path is as the program gave it made absolute against its cwd; an abstract name is
+ * `@name`. AF_UNSPEC keeps the sin_addr and sin_port bytes when the length covers them.
+ */
+export type SockAddr =
+  | { family: 'unix'; path: string }
+  | { family: 'inet'; address: string; port: number }
+  | { family: 'inet6'; address: string; port: number }
+  | { family: 'unspec'; address?: string; port?: number }
+  | { family: number };
 
 export interface FdInfo {
   /** Whether the fd came from an emulated (virtual) open. */

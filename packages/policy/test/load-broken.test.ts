@@ -82,10 +82,23 @@ const cases: [file: string, expected: Row[]][] = [
     ['SV3011', 2, 10], // identity emulation as the default
     ['SV3004', 4, 16], // relative/dir
     ['SV3019', 5, 18], // ./no-such-dir
-    ['SV3018', 6, 10], // network: loopback
     ['SV1004', 7, 11], // uid without gid
     ['SV3017', 8, 17], // a date without a time
   ]],
+  ['network.yaml', [
+    ['SV3018', 3, 39], // example.com is a host name
+    ['SV3024', 3, 56], // host bits set after /8
+    ['SV3024', 3, 70], // port 99999
+    ['SV3024', 3, 85], // 1.2.3 is no address
+    ['SV3021', 6, 29], // /33
+    ['SV3021', 6, 42], // 256.1.1.1
+    ['SV3022', 6, 66], // an empty range
+    ['SV3023', 9, 37], // AF_PACKET
+    ['SV3022', 9, 55], // 70000
+    ['SV3026', 12, 20], // unix has no IP address
+    ['SV3002', 15, 22], // eq on a socket address
+  ]],
+  ['network-all.yaml', [['SV3025', 3, 24]]], // connect: beside allow: all
   ['host-hidden.yaml', [
     ['SV3019', 5, 31], // ~/.ssh/motd does not exist (home is /home/u here)
     ['SV3020', 5, 31], // ... and is hidden

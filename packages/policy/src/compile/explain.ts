@@ -4,7 +4,8 @@
 // SECCOMP_RET_TRACE and the supervisor decides with `evaluate`) — followed by the
 // default, the safety defaults and the guards. Plain text, stable format: this is what
 // `sysvm compile --explain` prints.
-import type { ArchName, Condition, DecidedBy, Emulation, IntCondition, PolicyIR, RuleIR, SourceRange, Verdict } from '../ir.js';
+import type { ArchName, Condition, DecidedBy, Emulation, IntCondition, PolicyIR, RuleIR, SockaddrCondition, SockaddrPattern, SourceRange, Verdict } from '../ir.js';
+import { formatCidr, formatPorts } from './addrmatch.js';
 import { isDenyLike } from '../evaluate.js';
 import { planPolicy, type FallbackPlan, type SyscallPlan } from './plan.js';
 import { prefilterGuards } from './safety.js';
@@ -39,9 +40,30 @@ export function formatIntCondition(c: IntCondition): string {
   }
 }
 
+/**
+ * `address (msg_name of msg) in family [inet, inet6] and cidr [127.0.0.0/8] and port [80]`;
+ * with several addresses (sendmmsg) `every address` or `any address` by the verdict.
+ */
+export function formatSockaddrCondition(c: SockaddrCondition, verdict: Verdict, syscall: string, argName: string): string {
+  const pattern = (p: SockaddrPattern): string => {
+    const parts: string[] = [];
+    if (p.families) parts.push(p.families.length === 1 ? `family ${p.families[0]}` : `family in [${p.families.join(', ')}]`);
+    if (p.cidrs) parts.push(`in ${p.cidrs.map(formatCidr).join(', ')}`);
+    if (p.ports) parts.push(`port ${p.ports.map(formatPorts).join(', ')}`);
+    if (p.op !== undefined) parts.push(`unix path ${p.op} ${(p.values ?? []).join(', ')}`);
+    return parts.join(' and ');
+  };
+  const body = c.patterns.length === 1 && !c.negate ? pattern(c.patterns[0]!)
+    : `${c.negate ? 'matches none of' : 'matches one of'}: ${c.patterns.map((p) => `(${pattern(p)})`).join(' | ')}`;
+  const subject = syscall === 'sendmmsg' ? `${isDenyLike(verdict) ? 'any' : 'every'} address (msg_name of each ${argName})`
+    : syscall === 'sendmsg' ? `address (msg_name of ${argName})` : `address ${argName}`;
+  return `${subject} ${body}`;
+}
+
 /** `multiPath`: the syscall has several path arguments, so a one-argument path condition names its argument. */
-function formatCondition(c: Condition, verdict: Verdict, argNames: readonly string[] = [], multiPath = false): string {
+function formatCondition(c: Condition, verdict: Verdict, argNames: readonly string[] = [], multiPath = false, syscall = ''): string {
   if (c.kind === 'int') return formatIntCondition(c);
+  if (c.kind === 'sockaddr') return formatSockaddrCondition(c, verdict, syscall, argNames[c.arg] ?? `arg${c.arg}`);
   if (c.kind === 'fd') {
     const parts = [];
     if (c.virtual !== undefined) parts.push(c.virtual ? 'is virtual' : 'is not virtual');
@@ -112,11 +134,11 @@ function syscallLines(p: SyscallPlan): string[] {
       continue;
     }
     match.forEach((alt, i) => {
-      // Path and fd conditions need the supervisor (dereferenced memory, fd tracking).
+      // Path, fd and sockaddr conditions need the supervisor (dereferenced memory, fd tracking).
       const paths = alt.some((c) => c.kind !== 'int');
       const supervisorOnly = paths || rule.log || rule.verdict.kind === 'trace' || rule.verdict.kind === 'emulate';
       const where: DecidedBy = kernelLive && !supervisorOnly ? 'kernel' : 'supervisor';
-      const cond = alt.length === 0 ? 'always' : `${i > 0 ? 'or if' : 'if'} ${alt.map((c) => formatCondition(c, rule.verdict, argNames, multiPath)).join(' and ')}`;
+      const cond = alt.length === 0 ? 'always' : `${i > 0 ? 'or if' : 'if'} ${alt.map((c) => formatCondition(c, rule.verdict, argNames, multiPath, p.name)).join(' and ')}`;
       lines.push([cond, `${outcome(where, rule.verdict, rule.log)} ${ruleTag(rule)}`]);
     });
     if (match.some((alt) => alt.length === 0)) deadBy = rule;

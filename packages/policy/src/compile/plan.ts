@@ -4,7 +4,8 @@
 // has. compile/bpf.ts turns plans into code; explain.ts prints them; decidedBy()
 // summarises them.
 import { syscallNumber } from '../abi/index.js';
-import type { ArchName, DecidedBy, FdCondition, IntCondition, PathCondition, PolicyIR, RuleIR, SourceRange, Verdict } from '../ir.js';
+import type { ArchName, Condition, DecidedBy, FdCondition, IntCondition, PathCondition, PolicyIR, RuleIR, SockaddrCondition, SourceRange,
+  Verdict } from '../ir.js';
 import {
   SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_TRACE, retErrno, retTrace,
 } from '../bpf/seccomp.js';
@@ -50,8 +51,8 @@ export interface AltPlan {
   /** The alternative's integer conditions (all must hold), checked by the kernel. */
   ints: IntCondition[];
   /** Its path conditions: when non-empty the kernel sends the call to the supervisor. */
-  /** Conditions that need the supervisor (paths, fds). */
-  paths: Array<PathCondition | FdCondition>;
+  /** Conditions that need the supervisor (paths, fds, socket addresses). */
+  paths: Array<PathCondition | FdCondition | SockaddrCondition>;
   /** The prefilter's return value when `ints` hold. */
   ret: number;
   where: DecidedBy;
@@ -89,7 +90,7 @@ export interface SyscallPlan {
 
 const where = (ret: number): DecidedBy => ((ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_TRACE ? 'supervisor' : 'kernel');
 
-function checkCondition(c: IntCondition | PathCondition | FdCondition, rule: RuleIR): void {
+function checkCondition(c: Condition, rule: RuleIR): void {
   if (c.kind === 'int') {
     if (!Number.isInteger(c.arg) || c.arg < 0 || c.arg > 5) throw new CompileError('SVB005', `argument index ${c.arg} is not 0..5`, c.source);
     if (c.width !== 32 && c.width !== 64) throw new CompileError('SVB005', `argument width ${String(c.width)} is not 32 or 64`, c.source);
@@ -121,8 +122,8 @@ export function planSyscall(ir: PolicyIR, name: string, nr: number): SyscallPlan
     for (const alt of match) {
       for (const c of alt) checkCondition(c, rule);
       const ints = alt.filter((c): c is IntCondition => c.kind === 'int');
-      // path and fd conditions need the supervisor (dereferenced memory, fd tracking)
-      const paths = alt.filter((c): c is PathCondition | FdCondition => c.kind !== 'int');
+      // path, fd and sockaddr conditions need the supervisor (dereferenced memory, fd tracking)
+      const paths = alt.filter((c): c is PathCondition | FdCondition | SockaddrCondition => c.kind !== 'int');
       const r = paths.length > 0 ? retTrace(traceData(rule)) : ret;
       alts.push({ ints, paths, ret: r, where: where(r) });
     }

@@ -53,3 +53,10 @@ export const FS_PATH_CALLS = [...new Set([
 
 /** Every call with a path argument (what `filesystem.hide` denies). */
 export const ALL_PATH_CALLS = allSyscalls().map((s) => s.name).filter(hasPathArg);
+
+/**
+ * The calls that name a socket address, and the argument a sockaddr condition (`addr:`)
+ * reads: connect's and bind's sockaddr, sendto's, and the struct msghdr (sendmsg) or
+ * struct mmsghdr array (sendmmsg) whose msg_name holds it.
+ */
+export const SOCKADDR_CALLS: Readonly<Record<string, number>> = { connect: 1, bind: 1, sendto: 4, sendmsg: 1, sendmmsg: 1 };

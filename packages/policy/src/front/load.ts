@@ -11,8 +11,9 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, relative as relativePath, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../diagnostics.js';
-import type { Condition, Emulation, FdCondition, IntCondition, PathCondition, PolicyIR, RuleIR, SourceRange, UtsField, Verdict,
-  VirtualClock } from '../ir.js';
+import type { Condition, Emulation, FdCondition, IntCondition, PathCondition, PathOp, PolicyIR, RuleIR, SockaddrCondition,
+  SockaddrPattern, SockFamily, SourceRange, UtsField, Verdict, VirtualClock } from '../ir.js';
+import { parseCidr, parseEndpoint, parsePorts } from '../compile/addrmatch.js';
 import { allSyscalls, constant, constantsWithPrefix, errnoName, errnoNumber, syscallByName } from '../abi/index.js';
 import { diag, type Code } from './codes.js';
 import { sortDiagnostics } from '../render.js';
@@ -23,7 +24,7 @@ import { policyShape, rule as ruleSchema, type ActionSpec, type ClockSpec, type 
   type FilesystemSpec, type IdentitySpec, type IntValueSpec, type NetworkSpec, type RuleSpec } from './schema.js';
 import { expandAllows, expandWorld, type SectionEnv } from './sections.js';
 import { parseDuration, parseTimestamp } from './time.js';
-import { FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
+import { FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, SOCKADDR_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
 import { pathUnder } from '../compile/pathmatch.js';
 import { SourceFile, type YamlPath } from './source.js';
 import { didYouMean } from './suggest.js';
@@ -228,6 +229,12 @@ function withoutUnknownKeys(raw: unknown, issues: readonly { code?: string; path
 // --- the resolver -----------------------------------------------------------------------------
 
 const PATH_OPS = new Set(['equals', 'under', 'glob']);
+const ADDR_OPS = new Set(['family', 'cidr', 'port']);
+const FAMILY_NAMES = ['unix', 'inet', 'inet6', 'unspec', 'none'] as const;
+const AF_NAMES: Record<string, SockFamily> = { AF_UNIX: 'unix', AF_LOCAL: 'unix', AF_INET: 'inet', AF_INET6: 'inet6', AF_UNSPEC: 'unspec' };
+/** A family by the names conditions use (unix, inet, ...) or the kernel's (AF_INET, ...). */
+const familyName = (t: string): SockFamily | undefined =>
+  ((FAMILY_NAMES as readonly string[]).includes(t) ? t as SockFamily : AF_NAMES[t]);
 const ORDER_OPS = new Set(['lt', 'le', 'gt', 'ge']);
 
 type CompiledAlt = Condition[];
@@ -367,6 +374,7 @@ class Resolver {
       pathValue: (p, op, range) => this.pathValue(p, op, range),
       hostPath: (p, range, what) => this.hostPath(p, range, u, what),
       compileClock: (spec, path) => this.compileClock(spec, path, u),
+      endpoint: (text, range) => this.endpointPattern(text, range),
     };
     if (valid('filesystem') !== undefined) env.filesystem = valid('filesystem') as FilesystemSpec;
     if (valid('network') !== undefined) env.network = valid('network') as NetworkSpec;
@@ -491,6 +499,7 @@ class Resolver {
     for (const alt of alts) {
       for (const key of Object.keys(alt.map)) {
         if (key === 'path' || infos.some((s) => argIndexOf(s, key) >= 0)) continue;
+        if (key === 'addr' && infos.some((s) => SOCKADDR_CALLS[s.name] !== undefined)) continue;
         badKeys.add(key);
         const known = [...new Set(infos.flatMap(argNames))];
         const list = explicit.size > 0 ? [...explicit.keys()].join(', ') : 'the syscalls of this rule';
@@ -517,7 +526,7 @@ class Resolver {
               dropped = true;
               const at = explicit.get(s.name);
               if (at) {
-                const what = key === 'path' ? 'path argument' : `argument '${key}'`;
+                const what = key === 'path' ? 'path argument' : key === 'addr' ? 'socket address' : `argument '${key}'`;
                 this.report(diag('SV3003', at, { syscall: s.name, what,
                   known: argNames(s).join(', ') || '(no known arguments)' }));
               }
@@ -596,6 +605,8 @@ class Resolver {
   private compileCondition(s: SyscallInfo, key: string, cspec: ConditionSpec, path: YamlPath, u: Unit)
     : Condition[] | 'missing' {
     const src = u.src;
+    const addr = this.compileAddrCondition(s, key, cspec, path, u);
+    if (addr !== undefined) return addr;
     let pathArgs: number[] = [];
     let argIndex = -1;
     if (key === 'path') {
@@ -680,6 +691,114 @@ class Resolver {
       out.push(c);
     }
     return out;
+  }
+
+  /**
+   * `addr:` (or the kernel's name of the sockaddr argument: uservaddr, umyaddr) on a call
+   * that names a socket address: a SockaddrCondition. Undefined when this is not one (an
+   * integer condition on sendto's `addr` pointer stays an integer condition).
+   */
+  private compileAddrCondition(s: SyscallInfo, key: string, cspec: ConditionSpec, path: YamlPath, u: Unit)
+    : Condition[] | 'missing' | undefined {
+    const src = u.src;
+    const sockArg = SOCKADDR_CALLS[s.name];
+    const own = argIndexOf(s, key);
+    const names = key === 'addr' || (own >= 0 && own === sockArg && s.args![own]!.kind === 'sockaddr');
+    if (!names) return undefined;
+    const objectSpec = typeof cspec === 'object' && typeof cspec !== 'bigint' ? cspec as Record<string, unknown> : undefined;
+    const addressy = typeof cspec === 'string' || (objectSpec !== undefined
+      && Object.keys(objectSpec).some((op) => ADDR_OPS.has(op) || PATH_OPS.has(op)));
+    if (!addressy) {
+      if (sockArg === undefined) return own >= 0 ? undefined : 'missing';
+      if (own >= 0) return undefined; // sendto's `addr` pointer as an integer
+      const ops = objectSpec ? Object.keys(objectSpec) : [String(cspec)];
+      for (const op of ops) {
+        this.report(diag('SV3002', objectSpec ? src.keyRange(path, op) : src.range(path), { op: objectSpec ? op : 'eq',
+          opKind: 'an integer', arg: key, syscall: s.name, argKind: 'a socket address',
+          fix: 'On a socket address use family, cidr, port, and equals, under or glob for unix socket paths; or a string like "10.0.0.0/8:443".' }));
+      }
+      return [];
+    }
+    if (sockArg === undefined) return 'missing';
+    const before = this.errorCount();
+    const pattern: SockaddrPattern = {};
+    if (typeof cspec === 'string') {
+      const range = src.range(path);
+      const fam = familyName(cspec);
+      if (fam !== undefined) pattern.families = [fam];
+      else {
+        const p = this.endpointPattern(cspec, range);
+        if (!p) return [];
+        Object.assign(pattern, p);
+      }
+    } else if (objectSpec) {
+      for (const [op, value] of Object.entries(objectSpec)) {
+        if (value === undefined) continue;
+        const opPath = [...path, op];
+        const list = (Array.isArray(value) ? value : [value]) as unknown[];
+        const at = (i: number): SourceRange => src.range(Array.isArray(value) ? [...opPath, i] : opPath);
+        if (op === 'family') {
+          const fams = list.flatMap((f, i) => {
+            const n = familyName(String(f));
+            if (n === undefined) this.report(diag('SV3023', at(i), { name: String(f) }, didYouMean(String(f), [...FAMILY_NAMES], undefined)));
+            return n === undefined ? [] : [n];
+          });
+          pattern.families = [...new Set(fams)];
+        } else if (op === 'cidr') {
+          pattern.cidrs = list.flatMap((c, i) => {
+            const r = parseCidr(String(c));
+            if (!('reason' in r)) return [r];
+            this.report(r.reason.startsWith('a host name')
+              ? diag('SV3018', at(i), { text: String(c) }) : diag('SV3021', at(i), { text: String(c), reason: r.reason }));
+            return [];
+          });
+        } else if (op === 'port') {
+          pattern.ports = list.flatMap((p, i) => {
+            const r = parsePorts(p as number | string);
+            if (!('reason' in r)) return [r];
+            this.report(diag('SV3022', at(i), { text: String(p), reason: r.reason }));
+            return [];
+          });
+        } else if (PATH_OPS.has(op)) {
+          const values = list.flatMap((p, i) => {
+            const text = String(p);
+            // Abstract unix socket names (`@name`) are not paths: matched as written.
+            if (text.startsWith('@')) return [text];
+            return this.pathValue(text, op, at(i)) ?? [];
+          });
+          pattern.op = op as PathOp;
+          pattern.values = values;
+        } else {
+          this.report(diag('SV3002', src.keyRange(path, op), { op, opKind: 'an integer', arg: key, syscall: s.name,
+            argKind: 'a socket address', fix: 'On a socket address use family, cidr, port, and equals, under or glob for unix socket paths.' }));
+        }
+      }
+    }
+    if (this.errorCount() > before) return [];
+    const fams = pattern.families;
+    const ipOnly = (pattern.cidrs !== undefined || pattern.ports !== undefined);
+    const reason = ipOnly && pattern.op !== undefined ? 'it asks for an IP address or port and a unix path at once'
+      : ipOnly && fams && !fams.some((f) => f === 'inet' || f === 'inet6' || f === 'unspec') ? `family ${fams.join(', ')} has no IP address or port`
+        : pattern.op !== undefined && fams && !fams.includes('unix') ? `a unix path, but family ${fams.join(', ')}` : undefined;
+    if (reason) this.report(diag('SV3026', src.range(path), { reason }));
+    const c: SockaddrCondition = { kind: 'sockaddr', arg: sockArg, patterns: [pattern], negate: false, source: src.range(path) };
+    return [c];
+  }
+
+  /** The pattern of one endpoint string (`10.0.0.0/8:443`, `/run/x.sock`), reporting what is wrong. */
+  endpointPattern(text: string, range: SourceRange): SockaddrPattern | undefined {
+    const e = parseEndpoint(text);
+    if ('reason' in e) {
+      const host = /^'([^']*)': a host name/.exec(e.reason);
+      this.report(host ? diag('SV3018', range, { text: host[1]! }) : diag('SV3024', range, { text, reason: e.reason }));
+      return undefined;
+    }
+    if (e.kind === 'unix') {
+      if (e.path.startsWith('@')) return { families: ['unix'], op: 'equals', values: [e.path] };
+      const p = this.pathValue(e.path, 'under', range);
+      return p === undefined ? undefined : { families: ['unix'], op: 'under', values: [p] };
+    }
+    return { ...(e.cidr ? { cidrs: [e.cidr] } : {}), ...(e.ports ? { ports: [e.ports] } : {}) };
   }
 
   /** `shown` is the argument's name as the policy wrote it (an alias such as `domain`, or the kernel's). */

@@ -42,6 +42,18 @@ export const conditionOps = z.strictObject({
   equals: pathValue.optional().meta({ description: 'the resolved path is exactly one of these' }),
   under: pathValue.optional().meta({ description: 'the resolved path is one of these or inside one' }),
   glob: pathValue.optional().meta({ description: 'the resolved path matches one of these globs (*, **, ?, [..])' }),
+  family: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)],
+    { error: 'expected an address family or a list of them' }).optional().meta({
+    description: 'on a socket address (`addr`): its family is one of unix, inet, inet6, unspec, none (no address)',
+  }),
+  cidr: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)],
+    { error: 'expected an address block (10.0.0.0/8, ::1/128) or a list of them' }).optional().meta({
+    description: 'on a socket address (`addr`): an IPv4 or IPv6 address inside one of these blocks',
+  }),
+  port: z.union([z.number().int(), z.string().min(1), z.array(z.union([z.number().int(), z.string().min(1)])).min(1)],
+    { error: 'expected a port, a range "8000-8999", or a list of them' }).optional().meta({
+    description: 'on a socket address (`addr`): the port is one of these (ports or ranges like "8000-8999")',
+  }),
   virtual: z.boolean().optional().meta({
     description: 'on a file descriptor argument: whether the fd came from a virtual (emulated) open',
   }),
@@ -53,9 +65,9 @@ export const condition = z.union([integer, z.string().min(1), conditionOps],
   description: 'Operators that must all hold, or a bare value: eq for an integer argument, equals for a path',
 });
 
-/** Every condition of the map holds. Keys are the kernel's argument names, or `path`. */
+/** Every condition of the map holds. Keys are the kernel's argument names, `path`, or `addr`. */
 export const conditionMap = z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'an argument name'), condition).meta({
-  description: 'Keys are the kernel argument names (flags, domain, fd, ...) or `path`; every condition must hold',
+  description: 'Keys are the kernel argument names (flags, domain, fd, ...), `path`, or `addr` (the socket address); every condition must hold',
 });
 
 export const match = z.union([conditionMap, z.array(conditionMap).min(1)],
@@ -197,10 +209,14 @@ export const filesystemSection = z.strictObject({
 
 export const NETWORK_MODES = ['none', 'unix', 'loopback', 'all'] as const;
 const networkMode = z.enum(NETWORK_MODES).meta({
-  description: 'none: no sockets; unix: AF_UNIX only; loopback: not available yet; all: every socket',
+  description: 'none: no sockets; unix: AF_UNIX only; loopback: AF_UNIX and the loopback addresses; all: every socket',
 });
-export const networkSection = z.union([networkMode, z.strictObject({ allow: networkMode })],
-  { error: 'expected none, unix, loopback, all, or { allow: ... }' }).meta({ description: 'Which sockets the program may use' });
+export const networkSection = z.union([networkMode, z.strictObject({
+  allow: networkMode.optional().meta({ description: 'the base (default none): what the program reaches besides `connect`' }),
+  connect: z.array(z.string().min(1)).optional().meta({
+    description: 'Also reachable: 10.0.0.0/8:443, 1.2.3.4:8000-8999, [::1]:8080, [2001:db8::/32], *:53, /run/x.sock, @abstract',
+  }),
+})], { error: 'expected none, unix, loopback, all, or { allow: ..., connect: [...] }' }).meta({ description: 'Which sockets and addresses the program may use' });
 
 export const identitySection = z.strictObject({
   uid: idValue.optional(),

@@ -5,19 +5,21 @@
 // at what the author wrote. Precedence (docs/policy.md, "Precedence"):
 //
 //   1. the *world* rules of every file (extending files first): filesystem.files, .hide,
-//      .bind, identity.*, time.clocks, network.families — what the program sees and cannot
-//      reach. No rule can make a hidden path visible, a virtual file real, or a network
-//      family the section denies available.
+//      .bind, identity.*, time.clocks, network.families, network.addresses, network.bind —
+//      what the program sees and cannot reach. No rule can make a hidden path visible, a
+//      virtual file real, or a network family or address the section denies available.
 //   2. per file, in `extends` order: its `rules:`, then its section *allows*
 //      (filesystem.write, filesystem.read, network.sockets), so raw rules can narrow what a
 //      section allows (deny a subtree of a writable directory).
 //   3. the default.
 import { constant, errnoNumber, syscallByName } from '../abi/index.js';
-import type { Condition, IntCondition, PathCondition, RuleIR, SourceRange, Verdict, VirtualClock } from '../ir.js';
+import type { Condition, IntCondition, PathCondition, RuleIR, SockaddrCondition, SockaddrPattern, SourceRange, Verdict,
+  VirtualClock } from '../ir.js';
+import { parseCidr } from '../compile/addrmatch.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { diag } from './codes.js';
 import { expandGroup } from './groups.js';
-import { ALL_PATH_CALLS, FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, native64, OPEN_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
+import { ALL_PATH_CALLS, FILE_CALLS, SOCKADDR_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, native64, OPEN_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
 import type { ModelRule } from './load.js';
 import type { ClockSpec, FilesystemSpec, IdentitySpec, NetworkSpec } from './schema.js';
 import type { SourceFile, YamlPath } from './source.js';
@@ -38,6 +40,8 @@ export interface SectionEnv {
   pathValue(p: string, op: 'equals' | 'under', range: SourceRange): string | undefined;
   hostPath(p: string, range: SourceRange, what: string): string | undefined;
   compileClock(spec: ClockSpec, path: YamlPath): VirtualClock | undefined;
+  /** The address pattern of a `network.connect` entry (reports what is wrong). */
+  endpoint(text: string, range: SourceRange): SockaddrPattern | undefined;
   report(d: Diagnostic): void;
 }
 
@@ -56,7 +60,6 @@ const REALTIME_CLOCKS = ['CLOCK_REALTIME', 'CLOCK_REALTIME_COARSE', 'CLOCK_REALT
 const pathArgs = (s: SyscallInfo): number[] => (s.args ?? []).flatMap((a, i) => (a.kind === 'path' ? [i] : []));
 const deny = (name: string): Verdict => ({ kind: 'deny', errno: errnoNumber(name) ?? 1, errnoName: name });
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
-const networkMode = (n: NetworkSpec): string => (typeof n === 'string' ? n : n.allow);
 
 /**
  * One rule of a section: per syscall its alternatives (`null`: no match), syscalls with the
@@ -201,23 +204,7 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
       }, { kind: 'emulate', emulate: { kind: 'time', clock } }));
     }
   }
-  if (env.network !== undefined) {
-    const mode = networkMode(env.network);
-    const at: YamlPath = typeof env.network === 'string' ? ['network'] : ['network', 'allow'];
-    if (mode === 'loopback') env.report(diag('SV3018', src.range(at), { mode: 'loopback' }));
-    if (mode === 'none') {
-      out.push(sectionRule(env, 'network.families', at, ['socket', 'socketpair'], () => null, deny('EAFNOSUPPORT')));
-    } else if (mode === 'unix') {
-      const source = src.range(at);
-      out.push(sectionRule(env, 'network.families', at, ['socket', 'socketpair'], (s) => {
-        const i = (s.args ?? []).findIndex((a) => a.name === 'family');
-        const a = s.args![i]!;
-        const c: IntCondition = { kind: 'int', arg: i, argName: a.name, op: 'ne', values: [BigInt.asUintN(a.width, constant('AF_UNIX') ?? 1n)],
-          width: a.width, signed: a.signed, source };
-        return [[c]];
-      }, deny('EAFNOSUPPORT')));
-    }
-  }
+  if (env.network !== undefined) out.push(...networkWorld(env, env.network));
   return out;
 }
 
@@ -256,10 +243,105 @@ export function expandAllows(env: SectionEnv): ModelRule[] {
     }
   }
   if (env.network !== undefined) {
-    const mode = networkMode(env.network);
-    const at: YamlPath = typeof env.network === 'string' ? ['network'] : ['network', 'allow'];
-    // With `unix`, network.families (tier 1) has already failed every other family.
-    if (mode === 'unix' || mode === 'all') out.push(sectionRule(env, 'network.sockets', at, networkCalls(), () => null, { kind: 'allow' }));
+    const plan = networkPlan(env, env.network, false);
+    // network.families and network.addresses (tier 1) have already failed every other
+    // family and address.
+    if (plan.mode !== 'none' || plan.listed > 0) {
+      out.push(sectionRule(env, 'network.sockets', plan.at, networkCalls(), () => null, { kind: 'allow' }));
+    }
   }
+  return out;
+}
+
+// --- network -------------------------------------------------------------------------------------
+
+/** What `network:` says, parsed once per use (diagnostics only on the world pass). */
+interface NetworkPlan {
+  mode: 'none' | 'unix' | 'loopback' | 'all';
+  at: YamlPath;
+  /** `connect:` entries that parsed (world pass only). */
+  entries: SockaddrPattern[];
+  /** How many `connect:` entries there are. */
+  listed: number;
+  /** The socket families socket(2) may create; undefined: every family. */
+  families?: string[];
+}
+
+/** The loopback blocks `allow: loopback` reaches (a destination 0.0.0.0 or :: is loopback too: see addrmatch.ts). */
+const LOOPBACK = ['127.0.0.0/8', '::1/128'].map((c) => parseCidr(c)).filter((c) => !('reason' in c)) as NonNullable<SockaddrPattern['cidrs']>;
+
+function networkPlan(env: SectionEnv, n: NetworkSpec, report: boolean): NetworkPlan {
+  const mode = typeof n === 'string' ? n : n.allow ?? 'none';
+  const at: YamlPath = typeof n === 'string' ? ['network'] : n.allow !== undefined ? ['network', 'allow'] : ['network'];
+  const list = typeof n === 'string' ? [] : n.connect ?? [];
+  // The entries are parsed (and reported) on the world pass only; the allow pass needs to
+  // know whether there are any.
+  const entries = !report ? [] : list.flatMap((text, i) => env.endpoint(text, env.src.range(['network', 'connect', i])) ?? []);
+  if (mode === 'all') {
+    if (report && list.length > 0) env.report(diag('SV3025', env.src.keyRange(['network'], 'connect')));
+    return { mode, at, entries: [], listed: 0 };
+  }
+  const fams = new Set<string>();
+  if (mode === 'unix' || mode === 'loopback') fams.add('AF_UNIX');
+  if (mode === 'loopback') { fams.add('AF_INET'); fams.add('AF_INET6'); }
+  for (const e of entries) {
+    if (e.families?.includes('unix')) fams.add('AF_UNIX');
+    else { fams.add('AF_INET'); fams.add('AF_INET6'); }
+  }
+  return { mode, at, entries, listed: list.length, families: [...fams] };
+}
+
+/**
+ * The world rules of `network:` (tier 1): socket(2) of another family fails with
+ * EAFNOSUPPORT (decided by the kernel on the family argument); with `loopback` or `connect:`
+ * entries, a connect, sendto, sendmsg or sendmmsg to any other address fails with
+ * ECONNREFUSED and a bind to any other address with EADDRNOTAVAIL (decided by the
+ * supervisor on the decoded sockaddr). What is left (the allowed addresses) falls through to
+ * the file's rules, which can still deny some of it, and then to network.sockets.
+ */
+function networkWorld(env: SectionEnv, n: NetworkSpec): ModelRule[] {
+  const out: ModelRule[] = [];
+  const plan = networkPlan(env, n, true);
+  if (plan.families === undefined) return out;
+  const at = plan.at;
+  const source = env.src.range(at);
+  if (plan.families.length === 0) {
+    out.push(sectionRule(env, 'network.families', at, ['socket', 'socketpair'], () => null, deny('EAFNOSUPPORT')));
+    return out;
+  }
+  out.push(sectionRule(env, 'network.families', at, ['socket', 'socketpair'], (s) => {
+    const i = (s.args ?? []).findIndex((a) => a.name === 'family');
+    const a = s.args![i]!;
+    const values = plan.families!.map((f) => BigInt.asUintN(a.width, constant(f) ?? -1n));
+    const c: IntCondition = { kind: 'int', arg: i, argName: a.name, op: values.length === 1 ? 'ne' : 'not-in', values,
+      width: a.width, signed: a.signed, source };
+    return [[c]];
+  }, deny('EAFNOSUPPORT')));
+  if (plan.mode !== 'loopback' && plan.entries.length === 0) return out;
+  // What stays reachable. `none`: the call names no address (a connected socket's peer,
+  // which its connect was checked against, or a socket the program was given).
+  const anyUnix: SockaddrPattern[] = plan.mode === 'unix' || plan.mode === 'loopback' ? [{ families: ['unix'] }] : [];
+  const loop: SockaddrPattern[] = plan.mode === 'loopback' ? [{ cidrs: LOOPBACK }] : [];
+  const dest: SockaddrPattern[] = [{ families: ['none'] }, ...anyUnix, ...loop, ...plan.entries];
+  const local: SockaddrPattern[] = [...anyUnix, ...loop, ...plan.entries.filter((e) => e.families?.includes('unix'))];
+  const negated = (arg: number, patterns: SockaddrPattern[]): SockaddrCondition =>
+    ({ kind: 'sockaddr', arg, patterns, negate: true, source });
+  const sends = ['connect', 'sendto', 'sendmsg', 'sendmmsg'];
+  out.push(sectionRule(env, 'network.addresses', at, sends, (s) => {
+    const arg = SOCKADDR_CALLS[s.name]!;
+    // connect(AF_UNSPEC) dissolves an association (it reaches nothing). Not on sendto: UDP
+    // over IPv4 and raw sockets send an AF_UNSPEC address to its sin_addr, which the CIDRs
+    // judge (see addrmatch.ts).
+    const patterns = s.name === 'connect' ? [{ families: ['unspec'] } as SockaddrPattern, ...dest] : dest;
+    if (s.name !== 'sendto') return [[negated(arg, patterns)]];
+    // sendto with no address (NULL or length 0: the connected peer) is decided by the kernel
+    // on the registers: only a sendto that names an address stops.
+    const a = s.args![4]!;
+    const l = s.args![5]!;
+    const ne0 = (i: number, x: typeof a): IntCondition => ({ kind: 'int', arg: i, argName: x.name, op: 'ne', values: [0n],
+      width: x.width, signed: x.signed, source });
+    return [[ne0(4, a), ne0(5, l), negated(arg, patterns)]];
+  }, deny('ECONNREFUSED')));
+  out.push(sectionRule(env, 'network.bind', at, ['bind'], () => [[negated(1, local)]], deny('EADDRNOTAVAIL')));
   return out;
 }

@@ -10,16 +10,28 @@
 //   strings       "..." with C escapes, for path and string arguments; a path is resolved
 //                 against the process context (see `resolveCallPath`)
 //   NULL          0 (a null pointer: a path argument given NULL is unreadable)
-//   { k: v, ... } a struct for a pointer or sockaddr argument; its fields are checked for
-//                 syntax but the supervisor does not read them (evaluate has no sockaddr
-//                 conditions yet), so the register gets a placeholder address
+//   { k: v, ... } a struct for a pointer or sockaddr argument; strace's `k=v` too, with its
+//                 helpers htons(80), inet_addr("1.2.3.4"), inet_pton(AF_INET6, "::1", &sin6_addr)
+//   [a, b, ...]   an array (sendmmsg's messages, msg_iov)
+// Socket addresses (connect, bind, sendto; sendmsg's msg_name; each message of sendmmsg) are
+// decoded for sockaddr conditions, written as strace prints them
+//   {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}
+//   {sa_family=AF_INET6, sin6_port=htons(443), inet_pton(AF_INET6, "::1", &sin6_addr)}
+//   {sa_family=AF_UNIX, sun_path="/run/x.sock"}      (abstract: sun_path=@"name")
+//   {msg_name={sa_family=AF_INET, ...}, msg_namelen=16, ...}   (sendmsg's struct msghdr)
+// or shorter: {family: AF_INET, addr: "1.2.3.4", port: 443}, or a string "inet:127.0.0.1:80",
+// "inet6:[::1]:8080", "unix:/run/x.sock", "unix:@name", "unspec". NULL (or a length argument of
+// 0) is no address.
 // Pointers that strings and structs stand for are placeholder addresses (see FAKE_POINTER),
 // which no integer condition of a sensible policy names.
 import type { Diagnostic } from '../diagnostics.js';
 import type { ArchName, Deref, Invocation, SourceRange } from '../ir.js';
 import { constant, syscallByName, syscallNumber, type ArgInfo, type SyscallInfo } from '../abi/index.js';
+import { SOCKADDR_CALLS } from '../front/calls.js';
 import { wdiag as diag } from './codes.js';
 import { normalisePath } from '../front/paths.js';
+import { formatIPv6, formatSockAddr, parseIPv4, parseIPv6 } from '../compile/addrmatch.js';
+import type { SockAddr } from '../ir.js';
 
 /** The process a call is made in: what relative paths and dirfds mean. */
 export interface CallContext {
@@ -50,6 +62,8 @@ export interface CallArg {
   path?: string;
   /** The string as written, for path and string arguments. */
   string?: string;
+  /** For a socket address argument (or sendmsg's msghdr, sendmmsg's array): the addresses it names. */
+  sockaddrs?: (SockAddr | null)[];
 }
 
 export interface ParsedCall {
@@ -148,13 +162,13 @@ function tokenize(text: string): Tok[] {
       toks.push({ kind: 'string', text: text.slice(start, i), start, end: i, str: s });
       continue;
     }
-    if ('(),|{}:-'.includes(c)) {
+    if ('(),|{}:-=&[]@'.includes(c)) {
       toks.push({ kind: 'punct', text: c, start, end: i + 1 });
       i++;
       continue;
     }
     throw new CallSyntaxError('SV4004', start, start + 1, { detail: `unexpected character '${c}'` },
-      "A call looks like name(arg, ...): integers, constants joined with |, \"strings\", NULL, {field: value}.");
+      "A call looks like name(arg, ...): integers, constants joined with |, \"strings\", NULL, {field: value}, [a, b].");
   }
   toks.push({ kind: 'end', text: '', start: text.length, end: text.length });
   return toks;
@@ -167,7 +181,12 @@ type Value =
   | { kind: 'int'; value: bigint; start: number; end: number }
   | { kind: 'string'; value: string; start: number; end: number }
   | { kind: 'null'; start: number; end: number }
-  | { kind: 'struct'; fields: Map<string, Value>; start: number; end: number };
+  | { kind: 'struct'; fields: Map<string, Value>; start: number; end: number }
+  | { kind: 'array'; items: Value[]; start: number; end: number }
+  /** strace's helpers: htons(80), inet_addr("1.2.3.4"), inet_pton(AF_INET6, "::1", &sin6_addr). */
+  | { kind: 'call'; name: string; args: Value[]; start: number; end: number }
+  /** `&name` (inet_pton's destination). */
+  | { kind: 'ref'; name: string; start: number; end: number };
 
 class Parser {
   private pos = 0;
@@ -183,12 +202,27 @@ class Parser {
       { detail: `expected ${what}, found ${t.kind === 'end' ? 'the end of the call' : `'${t.text}'`}` });
   }
 
-  /** value := term ('|' term)* | string | NULL | struct */
+  /** value := term ('|' term)* | string | NULL | struct | array | name(value, ...) | &name | @string */
   value(): Value {
     const t = this.peek();
     if (t.kind === 'string') { this.next(); return { kind: 'string', value: t.str!, start: t.start, end: t.end }; }
     if (t.kind === 'ident' && t.text === 'NULL') { this.next(); return { kind: 'null', start: t.start, end: t.end }; }
     if (t.kind === 'punct' && t.text === '{') return this.struct();
+    if (t.kind === 'punct' && t.text === '[') return this.array();
+    if (t.kind === 'punct' && t.text === '@') {
+      // strace's abstract unix socket name: sun_path=@"name"
+      this.next();
+      const n = this.next();
+      if (n.kind !== 'string') throw new CallSyntaxError('SV4004', n.start, Math.max(n.end, n.start + 1), { detail: "expected a string after '@'" });
+      return { kind: 'string', value: `@${n.str!}`, start: t.start, end: n.end };
+    }
+    if (t.kind === 'punct' && t.text === '&') {
+      this.next();
+      const n = this.next();
+      if (n.kind !== 'ident') throw new CallSyntaxError('SV4004', n.start, Math.max(n.end, n.start + 1), { detail: "expected a name after '&'" });
+      return { kind: 'ref', name: n.text, start: t.start, end: n.end };
+    }
+    if (t.kind === 'ident' && this.toks[this.pos + 1]?.kind === 'punct' && this.toks[this.pos + 1]?.text === '(') return this.helper();
     const first = this.term();
     let v = first.value;
     let end = first.end;
@@ -220,17 +254,57 @@ class Parser {
       { detail: `expected a value, found ${t.kind === 'end' ? 'the end of the call' : `'${t.text}'`}` });
   }
 
+  private helper(): Value {
+    const name = this.next();
+    this.expect('(', "'('");
+    const args: Value[] = [];
+    if (!(this.peek().kind === 'punct' && this.peek().text === ')')) {
+      for (;;) {
+        args.push(this.value());
+        if (this.peek().kind === 'punct' && this.peek().text === ',') { this.next(); continue; }
+        break;
+      }
+    }
+    const close = this.expect(')', "',' or ')'");
+    return { kind: 'call', name: name.text, args, start: name.start, end: close.end };
+  }
+
+  private array(): Value {
+    const open = this.expect('[', "'['");
+    const items: Value[] = [];
+    if (!(this.peek().kind === 'punct' && this.peek().text === ']')) {
+      for (;;) {
+        items.push(this.value());
+        if (this.peek().kind === 'punct' && this.peek().text === ',') { this.next(); continue; }
+        break;
+      }
+    }
+    const close = this.expect(']', "',' or ']'");
+    return { kind: 'array', items, start: open.start, end: close.end };
+  }
+
   private struct(): Value {
     const open = this.expect('{', "'{'");
     const fields = new Map<string, Value>();
     if (!(this.peek().kind === 'punct' && this.peek().text === '}')) {
       for (;;) {
-        const k = this.next();
+        const k = this.peek();
         if (k.kind !== 'ident') {
           throw new CallSyntaxError('SV4004', k.start, Math.max(k.end, k.start + 1), { detail: 'expected a field name' });
         }
-        this.expect(':', "':' after the field name");
-        fields.set(k.text, this.value());
+        const after = this.toks[this.pos + 1];
+        if (after?.kind === 'punct' && after.text === '(') {
+          // strace's positional helper inside a struct: inet_pton(AF_INET6, "::1", &sin6_addr)
+          fields.set(k.text, this.helper());
+        } else {
+          this.next();
+          const sep = this.next();
+          if (sep.kind !== 'punct' || (sep.text !== ':' && sep.text !== '=')) {
+            throw new CallSyntaxError('SV4004', sep.start, Math.max(sep.end, sep.start + 1),
+              { detail: `expected ':' or '=' after the field name, found ${sep.kind === 'end' ? 'the end of the call' : `'${sep.text}'`}` });
+          }
+          fields.set(k.text, this.value());
+        }
         if (this.peek().kind === 'punct' && this.peek().text === ',') { this.next(); continue; }
         break;
       }
@@ -334,10 +408,19 @@ export function parseCall(text: string, context: CallContext, opts: { arch?: Arc
         return;
       }
       if (v.kind === 'null') { args.push({ name, text: argText, value: 0n }); return; }
+      if (v.kind === 'call' && ['htons', 'htonl', 'ntohs', 'ntohl'].includes(v.name)) {
+        const n = v.args.length === 1 && v.args[0]!.kind === 'int' ? v.args[0]!.value : undefined;
+        if (n === undefined) { bad(`${v.name}() takes one integer`); return; }
+        args.push({ name, text: argText, value: BigInt.asUintN(64, n) });
+        return;
+      }
+      if (v.kind === 'call' || v.kind === 'ref') {
+        bad(`'${argText}' is not a value here`, 'Write an integer, constants joined with |, a "string", NULL, {field: value} or [a, b].');
+        return;
+      }
       if (v.kind === 'string') {
-        if (info && !['path', 'string', 'pointer'].includes(info.kind)) {
-          bad(`'${name}' of ${syscall.name} is ${info.kind === 'sockaddr' ? 'a struct sockaddr' : `an integer (${info.ctype})`}, not a string`,
-            info.kind === 'sockaddr' ? 'Write a struct: {family: AF_INET, addr: "1.2.3.4", port: 443}.' : 'Write an integer or constants joined with |.');
+        if (info && !['path', 'string', 'pointer', 'sockaddr'].includes(info.kind)) {
+          bad(`'${name}' of ${syscall.name} is an integer (${info.ctype}), not a string`, 'Write an integer or constants joined with |.');
           return;
         }
         const arg: CallArg = { name, text: argText, value: pointer, string: v.value };
@@ -385,12 +468,31 @@ export function parseCall(text: string, context: CallContext, opts: { arch?: Arc
     }
     if (errors.length > 0) return { ok: false, diagnostics: errors };
 
+    // The socket addresses (connect, bind, sendto; sendmsg's msg_name; sendmmsg's messages).
+    const sockArg = SOCKADDR_CALLS[syscall.name];
+    if (sockArg !== undefined && values[sockArg] !== undefined) {
+      const v = values[sockArg]!;
+      const lenArg = infos[sockArg]?.lenArg;
+      try {
+        const lenZero = lenArg !== undefined && args[lenArg]?.value === 0n;
+        const list = syscall.name === 'sendmmsg' ? mmsgAddrs(v, context.cwd)
+          : syscall.name === 'sendmsg' ? [msghdrAddr(v, context.cwd)]
+            : [lenZero ? null : sockaddrOf(v, context.cwd)];
+        args[sockArg]!.sockaddrs = list;
+      } catch (e) {
+        if (!(e instanceof CallSyntaxError)) throw e;
+        errors.push(diag(e.code, range(e.start, e.end), e.data, e.hint));
+      }
+    }
+    if (errors.length > 0) return { ok: false, diagnostics: errors };
+
     const paths = new Map<number, string>();
     args.forEach((a, i) => { if (a.path !== undefined) paths.set(i, a.path); });
     // Descriptors the context names (`fds`) are known to the supervisor as opened with that
     // path (not virtual); any other fd is unknown, and fd conditions fail closed on it.
     const deref: Deref = {
       path: (i) => paths.get(i),
+      sockaddrs: (i) => args[i]?.sockaddrs,
       fd: (i) => {
         const info = infos[i];
         if (!info || (info.kind !== 'fd' && info.kind !== 'dirfd')) return undefined;
@@ -406,11 +508,111 @@ export function parseCall(text: string, context: CallContext, opts: { arch?: Arc
   }
 }
 
+// --- socket addresses ---------------------------------------------------------------------------
+
+const AF: Record<number, 'unix' | 'inet' | 'inet6' | 'unspec'> = {
+  [Number(constant('AF_UNSPEC') ?? 0n)]: 'unspec', [Number(constant('AF_UNIX') ?? 1n)]: 'unix',
+  [Number(constant('AF_INET') ?? 2n)]: 'inet', [Number(constant('AF_INET6') ?? 10n)]: 'inet6',
+};
+
+const badAddr = (v: Value, detail: string, hint?: string): CallSyntaxError => new CallSyntaxError('SV4005', v.start, v.end, { detail },
+  hint ?? 'Write {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}, {family: AF_INET6, addr: "::1", port: 80}, "inet:127.0.0.1:80" or NULL.');
+
+/** An integer field: 80, htons(80). */
+function intField(v: Value): number {
+  if (v.kind === 'int') return Number(v.value);
+  if (v.kind === 'call' && ['htons', 'htonl', 'ntohs', 'ntohl'].includes(v.name) && v.args.length === 1) return intField(v.args[0]!);
+  throw badAddr(v, 'expected an integer or htons(N)');
+}
+
+/** An address text field: "1.2.3.4", inet_addr("1.2.3.4"). */
+function textField(v: Value): string {
+  if (v.kind === 'string') return v.value;
+  if (v.kind === 'call' && v.name === 'inet_addr' && v.args.length === 1) return textField(v.args[0]!);
+  throw badAddr(v, 'expected an address string or inet_addr("...")');
+}
+
+const unixPath = (p: string, cwd: string): string => (p === '' || p.startsWith('@') || p.startsWith('/') ? p : normalisePath(`${cwd}/${p}`));
+
+function inetAddr(family: 'inet' | 'inet6', text: string, at: Value): string {
+  if (family === 'inet') {
+    if (parseIPv4(text) === undefined) throw badAddr(at, `'${text}' is not an IPv4 address`);
+    return text;
+  }
+  const v = parseIPv6(text);
+  if (v === undefined) throw badAddr(at, `'${text}' is not an IPv6 address`);
+  return formatIPv6(v);
+}
+
+/** The short form: "inet:1.2.3.4:80", "inet6:[::1]:80", "unix:/path", "unix:@name", "unspec". */
+function shortAddr(v: Value & { kind: 'string' }, cwd: string): SockAddr {
+  const t = v.value;
+  if (t === 'unspec') return { family: 'unspec' };
+  if (t.startsWith('unix:')) return { family: 'unix', path: unixPath(t.slice(5), cwd) };
+  const m4 = /^inet:([^:]+):(\d+)$/.exec(t);
+  const m6 = /^inet6:\[([^\]]+)\]:(\d+)$/.exec(t);
+  const m = m4 ?? m6;
+  if (m && Number(m[2]) <= 65535) {
+    const family = m4 ? 'inet' : 'inet6';
+    return { family, address: inetAddr(family, m[1]!, v), port: Number(m[2]) };
+  }
+  throw badAddr(v, `'${t}' is not a socket address`, 'Short forms: "inet:127.0.0.1:80", "inet6:[::1]:8080", "unix:/run/x.sock", "unix:@name", "unspec".');
+}
+
+/** A struct sockaddr as written (see the top of this file); null for NULL. */
+function sockaddrOf(v: Value, cwd: string): SockAddr | null {
+  if (v.kind === 'null') return null;
+  if (v.kind === 'string') return shortAddr(v, cwd);
+  if (v.kind !== 'struct') throw badAddr(v, 'expected a struct sockaddr');
+  const f = v.fields;
+  const famV = f.get('sa_family') ?? f.get('family') ?? f.get('sun_family') ?? f.get('sin_family') ?? f.get('sin6_family');
+  if (famV === undefined) throw badAddr(v, 'the struct has no sa_family');
+  const famN = intField(famV);
+  const family = AF[famN];
+  if (family === undefined) return { family: famN };
+  if (family === 'unix') {
+    const p = f.get('sun_path') ?? f.get('path');
+    return { family, path: p === undefined ? '' : unixPath(textField(p), cwd) };
+  }
+  const portV = f.get('sin_port') ?? f.get('sin6_port') ?? f.get('port');
+  const port = portV === undefined ? 0 : intField(portV);
+  if (port < 0 || port > 65535) throw badAddr(portV!, `port ${port} is not 0 to 65535`);
+  const pton = f.get('inet_pton');
+  const addrV = f.get('sin_addr') ?? f.get('sin6_addr') ?? f.get('addr')
+    ?? (pton?.kind === 'call' && pton.args[1] ? pton.args[1] : undefined);
+  if (family === 'unspec') {
+    if (addrV === undefined) return { family };
+    return { family, address: inetAddr('inet', textField(addrV), addrV), port };
+  }
+  if (addrV === undefined) throw badAddr(v, `an ${family === 'inet' ? 'AF_INET' : 'AF_INET6'} address needs its address`);
+  return { family, address: inetAddr(family, textField(addrV), addrV), port };
+}
+
+/** sendmsg's struct msghdr: its msg_name (NULL or msg_namelen=0: none). */
+function msghdrAddr(v: Value, cwd: string): SockAddr | null {
+  if (v.kind === 'null') throw badAddr(v, 'sendmsg needs its struct msghdr');
+  if (v.kind !== 'struct') throw badAddr(v, 'expected a struct msghdr: {msg_name={sa_family=AF_INET, ...}, msg_namelen=16, ...}');
+  const name = v.fields.get('msg_name');
+  const len = v.fields.get('msg_namelen');
+  if (name === undefined || (len !== undefined && len.kind === 'int' && len.value === 0n)) return null;
+  return sockaddrOf(name, cwd);
+}
+
+/** sendmmsg's array of struct mmsghdr: each message's msg_name. */
+function mmsgAddrs(v: Value, cwd: string): (SockAddr | null)[] {
+  if (v.kind !== 'array') throw badAddr(v, 'expected an array of struct mmsghdr: [{msg_hdr={msg_name=..., ...}}, ...]');
+  return v.items.map((m) => msghdrAddr(m.kind === 'struct' && m.fields.has('msg_hdr') ? m.fields.get('msg_hdr')! : m, cwd));
+}
+
 /** The call as sysvm decoded it: `openat(dfd=-100, filename="x" -> /abs/x, flags=0x80000, mode=0)`. */
 export function formatCall(call: ParsedCall): string {
   const infos = call.syscall.args ?? [];
   const parts = call.args.map((a, i) => {
     const info = infos[i];
+    if (a.sockaddrs !== undefined) {
+      const shown = a.sockaddrs.map(formatSockAddr).join(', ');
+      return `${a.name}=${call.syscall.name === 'sendmmsg' ? `[${shown}]` : shown}`;
+    }
     if (a.string !== undefined) {
       const s = JSON.stringify(a.string);
       return `${a.name}=${s}${a.path !== undefined && a.path !== a.string ? ` -> ${a.path}` : ''}`;

@@ -593,7 +593,8 @@ function exportSyscall(s: SyscallPlan, def: OciAction, add: (name: string, a: Oc
       const label = rule.name !== undefined ? `rule '${rule.name}'` : `rule #${rule.index}`;
       const logAllow = rule.log && rule.verdict.kind === 'allow' && alt.paths.length === 0;
       const action = retAction(alt.ret, logAllow);
-      if (alt.paths.length > 0) note(`${label} looks at paths or fds: SCMP_ACT_TRACE where its integer conditions hold`);
+      const what = alt.paths.every((c) => c.kind === 'sockaddr') ? 'socket addresses' : 'paths or fds';
+      if (alt.paths.length > 0) note(`${label} looks at ${what}: SCMP_ACT_TRACE where its integer conditions hold`);
       else if (rule.verdict.kind === 'emulate' || rule.verdict.kind === 'trace') note(`${label} (${rule.verdict.kind}) became SCMP_ACT_TRACE`);
       else if (rule.log && !logAllow) note(`${label} (${rule.verdict.kind}, log) became SCMP_ACT_TRACE`);
       else if (logAllow) note(`${label} (allow, log) became SCMP_ACT_LOG`);

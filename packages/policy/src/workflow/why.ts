@@ -5,8 +5,9 @@
 // prints.
 import type { Condition, IntCondition, PolicyIR, RuleIR, SourceRange } from '../ir.js';
 import { constantsWithPrefix } from '../abi/index.js';
-import { fdHolds, intHolds, isDenyLike, pathHolds } from '../evaluate.js';
-import { formatIntCondition, formatVerdict } from '../compile/explain.js';
+import { fdHolds, intHolds, isDenyLike, pathHolds, sockaddrHolds } from '../evaluate.js';
+import { formatIntCondition, formatSockaddrCondition, formatVerdict } from '../compile/explain.js';
+import { formatSockAddr } from '../compile/addrmatch.js';
 import { compileBpf, type CompiledBpf } from '../compile/bpf.js';
 import { auditArch, prefilterGuard, safetyDefault } from '../compile/safety.js';
 import { decideCall, ruleLabel, type CallDecision } from './decide.js';
@@ -71,6 +72,14 @@ function traceCondition(c: Condition, rule: RuleIR, call: ParsedCall): Condition
     const actual = info === undefined ? `fd ${name}: nothing known (fails closed)`
       : `fd ${name}: ${info.virtual ? 'virtual' : 'not virtual'}${info.path !== undefined ? `, opened as ${info.path}` : ''}`;
     return { text: `fd ${name} ${parts.join(' and ')}`, holds: fdHolds(c, rule.verdict, inv.deref), actual };
+  }
+  if (c.kind === 'sockaddr') {
+    const name = call.syscall.args?.[c.arg]?.name ?? `arg${c.arg}`;
+    const addrs = inv.deref?.sockaddrs?.(c.arg);
+    const actual = addrs === undefined ? 'address unreadable (fails closed)'
+      : `address ${addrs.length === 0 ? 'none' : addrs.map(formatSockAddr).join(', ')}`;
+    return { text: formatSockaddrCondition(c, rule.verdict, call.syscall.name, name),
+      holds: sockaddrHolds(c, rule.verdict, inv.deref, call.syscall.name), actual };
   }
   const denyLike = isDenyLike(rule.verdict);
   const paths = c.args.map((a) => inv.deref?.path(a));

@@ -18,7 +18,8 @@ import {
   UMOUNT_NOFOLLOW,
 } from '../linux/consts.js';
 import { readCString, readMem } from '../linux/mem.js';
-import { type Sockaddr, sockaddrOfCall } from './sockaddr.js';
+import type { SockAddr } from '@sysvm/policy';
+import { policySockaddrs, type Sockaddr, sockaddrOfCall } from './sockaddr.js';
 
 /** How the kernel treats the final component of one path argument. */
 type Follow =
@@ -233,6 +234,17 @@ export class PathDeref {
   sockaddr(): Sockaddr | undefined {
     return sockaddrOfCall(this.tid, this.name, this.args);
   }
+
+  /**
+   * The IR's Deref.sockaddrs: the addresses the call names, for sockaddr conditions (advisory,
+   * as above). Read once per stop, so every rule of one decision sees the same addresses.
+   */
+  sockaddrs(_arg: number): (SockAddr | null)[] | undefined {
+    if (this.addrs === 0) this.addrs = policySockaddrs(this.tid, this.name, this.args);
+    return this.addrs;
+  }
+
+  private addrs: (SockAddr | null)[] | undefined | 0 = 0;
 
   /** What was dereferenced so far (for the audit record). */
   resolved(): Map<number, string | undefined> {

@@ -2,6 +2,10 @@
 // address and port, or a unix socket path (abstract names start with '@').
 // Security: like paths, a sockaddr read at entry is advisory for a pass verdict unless the
 // argument is copied to memory the tracee cannot change.
+import { readlinkSync } from 'node:fs';
+import { posix } from 'node:path';
+
+import type { SockAddr as PolicySockAddr } from '@sysvm/policy';
 import { readMem } from '../linux/mem.js';
 
 export type Sockaddr =
@@ -11,6 +15,7 @@ export type Sockaddr =
   | { family: number };
 
 // <linux/socket.h>
+const AF_UNSPEC = 0;
 const AF_UNIX = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -69,6 +74,92 @@ export function sockaddrOfCall(tid: number, name: string, args: readonly bigint[
       const h = readMem(tid, args[1]!, 16);
       if (h === null || h.length < 16) return undefined;
       return readSockaddr(tid, h.readBigUInt64LE(0), BigInt(h.readUInt32LE(8)));
+    }
+    default:
+      return undefined;
+  }
+}
+
+// --- the policy's view (IR SockAddr, for sockaddr conditions) --------------------------------
+
+/** sizeof(struct sockaddr_storage): the kernel refuses longer addresses, or clamps a msghdr's. */
+const SOCKADDR_MAX = 128;
+/** UIO_MAXIOV: sendmmsg sends at most this many messages per call. */
+const UIO_MAXIOV = 1024;
+/** sizeof(struct user_msghdr) and of struct mmsghdr on x86_64. */
+const MSGHDR_SIZE = 56;
+const MMSGHDR_SIZE = 64;
+
+/**
+ * One address as the policy sees it (IR `SockAddr`): null when the call names none (a NULL
+ * pointer or a zero length: the kernel then uses the socket's peer); undefined when it
+ * cannot be read or the kernel would refuse its length. A relative unix path is made
+ * absolute against the thread's cwd, as the kernel resolves it.
+ */
+function policyAddr(tid: number, ptr: bigint, len: number): PolicySockAddr | null | undefined {
+  if (ptr === 0n || len === 0) return null;
+  if (len < 2 || len > SOCKADDR_MAX) return undefined;
+  const b = readMem(tid, ptr, len);
+  if (b === null || b.length < len) return undefined;
+  const family = b.readUInt16LE(0);
+  if (family === AF_UNSPEC) {
+    // UDP over IPv4 and raw sockets read sin_addr/sin_port of an AF_UNSPEC sendto address.
+    return len >= 8 ? { family: 'unspec', address: [...b.subarray(4, 8)].join('.'), port: b.readUInt16BE(2) } : { family: 'unspec' };
+  }
+  const sa = decodeSockaddr(b);
+  if (sa === undefined) return undefined;
+  if (sa.family === 'unix') {
+    const u = sa as { path: string; abstract: boolean };
+    if (u.abstract || u.path === '' || u.path.startsWith('/')) return { family: 'unix', path: u.path };
+    try {
+      return { family: 'unix', path: posix.normalize(`${readlinkSync(`/proc/${tid}/cwd`)}/${u.path}`) };
+    } catch {
+      return undefined;
+    }
+  }
+  if (sa.family === 'inet') return { family: 'inet', address: (sa as { address: string }).address, port: (sa as { port: number }).port };
+  if (sa.family === 'inet6') return { family: 'inet6', address: (sa as { address: string }).address, port: (sa as { port: number }).port };
+  return { family: sa.family as number };
+}
+
+/** msg_name and msg_namelen of the struct user_msghdr at `b[off..]`, as the kernel reads them. */
+function msgName(tid: number, b: Buffer, off: number): PolicySockAddr | null | undefined {
+  const ptr = b.readBigUInt64LE(off);
+  const len = b.readInt32LE(off + 8);
+  if (ptr === 0n) return null;
+  if (len < 0) return undefined;
+  return policyAddr(tid, ptr, Math.min(len, SOCKADDR_MAX));
+}
+
+/**
+ * The addresses connect, bind, sendto, sendmsg (msg_name) and sendmmsg (each message's
+ * msg_name, up to vlen) name, for the policy's sockaddr conditions; undefined if any cannot
+ * be read (the condition then fails closed).
+ */
+export function policySockaddrs(tid: number, name: string, args: readonly bigint[]): (PolicySockAddr | null)[] | undefined {
+  const one = (a: PolicySockAddr | null | undefined): (PolicySockAddr | null)[] | undefined => (a === undefined ? undefined : [a]);
+  switch (name) {
+    case 'connect':
+    case 'bind':
+      return one(policyAddr(tid, args[1]!, Number(BigInt.asIntN(32, args[2]!))));
+    case 'sendto':
+      return one(policyAddr(tid, args[4]!, Number(BigInt.asIntN(32, args[5]!))));
+    case 'sendmsg': {
+      const h = readMem(tid, args[1]!, MSGHDR_SIZE);
+      return h === null || h.length < MSGHDR_SIZE ? undefined : one(msgName(tid, h, 0));
+    }
+    case 'sendmmsg': {
+      const vlen = Math.min(Number(args[2]! & 0xffffffffn), UIO_MAXIOV);
+      if (vlen === 0) return [];
+      const v = readMem(tid, args[1]!, vlen * MMSGHDR_SIZE);
+      if (v === null || v.length < vlen * MMSGHDR_SIZE) return undefined;
+      const out: (PolicySockAddr | null)[] = [];
+      for (let i = 0; i < vlen; i++) {
+        const a = msgName(tid, v, i * MMSGHDR_SIZE);
+        if (a === undefined) return undefined;
+        out.push(a);
+      }
+      return out;
     }
     default:
       return undefined;

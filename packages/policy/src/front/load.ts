@@ -6,10 +6,9 @@
 // ancestors, siblings in the order `extends` lists them; a file reached twice (a diamond) is
 // used once. The `default` and each variable come from the first file in that order that
 // defines them: the extending policy overrides.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, relative as relativePath, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Condition, Emulation, FdCondition, IntCondition, PathCondition, PolicyIR, RuleIR, SourceRange, UtsField, Verdict,
   VirtualClock } from '../ir.js';
@@ -25,6 +24,7 @@ import { expandAllows, expandWorld, type SectionEnv } from './sections.js';
 import { parseDuration, parseTimestamp } from './time.js';
 import { FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
 import { pathUnder } from '../compile/pathmatch.js';
+import { BUILTIN_DIR, BUILTIN_PREFIX, builtinNames, builtinText } from './builtin.js';
 import { SourceFile, type YamlPath } from './source.js';
 import { didYouMean } from './suggest.js';
 import { VarScope, type PolicyContext, type VarDef } from './vars.js';
@@ -104,29 +104,9 @@ export interface LoadResult {
   model: PolicyModel;
 }
 
-// --- built-in policies ----------------------------------------------------------------------
+// --- built-in policies: front/builtin.ts ------------------------------------------------------
 
-const BUILTIN_DIR = fileURLToPath(new URL('../../builtin/', import.meta.url));
-export const BUILTIN_PREFIX = 'builtin:';
-
-/** The names of the built-in policies (packages/policy/builtin/NAME.yaml). */
-export function builtinNames(): string[] {
-  try {
-    return readdirSync(BUILTIN_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
-  } catch {
-    return [];
-  }
-}
-
-/** The text of a built-in policy, or undefined. */
-export function builtinText(name: string): string | undefined {
-  if (!/^[a-z0-9-]+$/.test(name)) return undefined;
-  try {
-    return readFileSync(`${BUILTIN_DIR}${name}.yaml`, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
+export { BUILTIN_PREFIX, builtinNames, builtinText } from './builtin.js';
 
 export function defaultContext(): PolicyContext {
   return { cwd: process.cwd(), home: homedir(), tmp: `${tmpdir()}/sysvm-tmp`, env: process.env };

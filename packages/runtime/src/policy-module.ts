@@ -2,7 +2,7 @@
 // seccomp-BPF prefilter from @sysvm/policy's compiler and its `evaluate` as the decision
 // function. The IR crosses into the worker thread by structured clone (bigints included);
 // the worker imports this module and calls `createSupervisorPolicy`.
-import { bpf, compileBpf, evaluate, namedSyscalls, type PolicyIR } from '@sysvm/policy';
+import { bpf, compileBpf, evaluate, namedSyscalls, type PolicyIR } from '@sysvm/policy/evaluate';
 import { vmWorldFromIR } from './emulate/index.js';
 import type { ModulePolicy, SupervisorPolicy } from './types.js';
 

@@ -222,8 +222,10 @@ class Resolver {
 
   constructor(private readonly options: LoadOptions) {
     const given = options.context ?? {};
-    // Only what the caller did not give is read from this process.
-    const need = !given.cwd || !given.home || !given.tmp || !given.env;
+    // Only what the caller did not give is read from this process. Asked with `in`, without
+    // reading the values: `sysvm run` passes a context that records which values the policy
+    // uses (its cache depends on those only).
+    const need = !('cwd' in given && 'home' in given && 'tmp' in given && 'env' in given);
     this.ctx = need ? { ...defaultContext(), ...given } : given as PolicyContext;
   }
 

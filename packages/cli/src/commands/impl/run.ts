@@ -1,12 +1,12 @@
 // The implementation of `sysvm run` (its options and help are in ../run.ts): imported only
 // when the command runs.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditPolicy } from '@sysvm/policy/evaluate';
 import { SandboxError, policyFromIR, spawn } from '@sysvm/runtime';
 import { type CommandContext, UsageError, UserError, oneOf } from '../../command.js';
-import { loadOrFail } from '../policy-arg.js';
+import { loadCached } from '../../policy-cache.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
@@ -18,7 +18,10 @@ export async function run(ctx: CommandContext): Promise<number> {
   // The sandbox's private temporary directory: ${tmp} in policies, $TMPDIR for the program.
   const tmp = mkdtempSync(join(tmpdir(), 'sysvm-'));
   try {
-    const loaded = loadOrFail(String(ctx.values.policy), ctx.stderr, { context: { tmp } }, 125);
+    // The whole context, as the loader would complete it (front/load.ts, defaultContext), so
+    // that the cache can see which of its values the policy uses.
+    const context = { cwd: process.cwd(), home: homedir(), tmp, env: process.env };
+    const loaded = await loadCached(String(ctx.values.policy), ctx.stderr, context, 125);
     const audit = ctx.values.audit === true;
     // Audit mode: every deny/kill is sent to the supervisor, which logs it and lets it run.
     const ir = audit ? auditPolicy(loaded) : loaded;

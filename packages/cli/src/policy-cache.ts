@@ -26,9 +26,9 @@
 // is a miss (and is replaced); a directory that cannot be written only means no cache.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { PolicyIR } from '@sysvm/policy/evaluate';
 import { VERSION } from './version.js';
@@ -81,7 +81,7 @@ let codeId: string | undefined;
 function loaderCodeId(): string {
   if (codeId !== undefined) return codeId;
   const parts: string[] = [VERSION, process.version, process.arch];
-  const policyDist = dirname(fileURLToPath(import.meta.resolve('@sysvm/policy')));
+  const policyDist = dirname(createRequire(import.meta.url).resolve('@sysvm/policy'));
   const stamp = (file: string): void => {
     try {
       const s = statSync(file, { bigint: true });

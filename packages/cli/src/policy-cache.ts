@@ -56,6 +56,14 @@ interface Entry {
   inputs: Array<[string, string]>;
   reads: Omit<Reads, 'unknown'>;
   ir: PolicyIR;
+  /** The seccomp-BPF prefilter compiled from `ir` (struct sock_filter[]). */
+  filter: Uint8Array;
+}
+
+/** A compiled policy: its IR and the prefilter compiled from it. */
+export interface Compiled {
+  ir: PolicyIR;
+  filter: Uint8Array;
 }
 
 const MAGIC = Buffer.from('sysvm-policy-cache 1\n');
@@ -90,9 +98,14 @@ function loaderCodeId(): string {
       parts.push(`${file}\0-`);
     }
   };
-  for (const f of (readdirSync(policyDist, { recursive: true }) as string[]).sort()) {
-    if (f.endsWith('.js')) stamp(join(policyDist, f));
-  }
+  // (readdirSync's `recursive` costs twice this walk)
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name.endsWith('.js')) stamp(join(dir, e.name));
+    }
+  };
+  walk(policyDist);
   // yaml and zod as Node resolves them from @sysvm/policy: the nearest node_modules up.
   for (const dep of ['yaml', 'zod']) {
     for (let dir = dirname(policyDist); ; dir = dirname(dir)) {
@@ -117,8 +130,8 @@ function entryPath(dir: string, source: string): string {
 /** The current text of a file the loader read (builtin:NAME or a path), or undefined. */
 type ReadInput = (name: string) => string | undefined;
 
-/** The cached IR of `source` in `context`, or undefined (a miss, for whatever reason). */
-export function lookup(source: string, context: Context, readInput: ReadInput, dir = cacheDir()): PolicyIR | undefined {
+/** The cached policy `source` in `context`, or undefined (a miss, for whatever reason). */
+export function lookup(source: string, context: Context, readInput: ReadInput, dir = cacheDir()): Compiled | undefined {
   if (!dir) return undefined;
   let entry: Entry;
   try {
@@ -132,7 +145,7 @@ export function lookup(source: string, context: Context, readInput: ReadInput, d
   } catch {
     return undefined;
   }
-  if (!entry || !Array.isArray(entry.inputs) || !entry.reads || !entry.ir) return undefined;
+  if (!entry || !Array.isArray(entry.inputs) || !entry.reads || !entry.ir || !(entry.filter instanceof Uint8Array)) return undefined;
   const r = entry.reads;
   if ((r.cwd !== undefined && r.cwd !== context.cwd) || (r.home !== undefined && r.home !== context.home)
     || (r.tmp !== undefined && r.tmp !== context.tmp)) return undefined;
@@ -143,7 +156,7 @@ export function lookup(source: string, context: Context, readInput: ReadInput, d
     const text = readInput(name);
     if (text === undefined || sha256(text) !== hash) return undefined;
   }
-  return entry.ir;
+  return { ir: entry.ir, filter: entry.filter };
 }
 
 /**
@@ -183,10 +196,10 @@ export function recordingContext(context: Context): { context: Context; reads: R
 }
 
 /**
- * Store the IR loaded from `sources` (every file the loader read, by its name, with the text
- * it read). Never throws: a cache that cannot be written is no cache.
+ * Store the policy loaded from `sources` (every file the loader read, by its name, with the
+ * text it read). Never throws: a cache that cannot be written is no cache.
  */
-export function store(source: string, sources: ReadonlyMap<string, string>, reads: Reads, ir: PolicyIR,
+export function store(source: string, sources: ReadonlyMap<string, string>, reads: Reads, { ir, filter }: Compiled,
   dir = cacheDir()): boolean {
   if (!dir || reads.unknown) return false;
   const entry: Entry = {
@@ -194,6 +207,7 @@ export function store(source: string, sources: ReadonlyMap<string, string>, read
     reads: { env: reads.env, ...(reads.cwd !== undefined ? { cwd: reads.cwd } : {}),
       ...(reads.home !== undefined ? { home: reads.home } : {}), ...(reads.tmp !== undefined ? { tmp: reads.tmp } : {}) },
     ir,
+    filter,
   };
   let tmp: string | undefined;
   try {
@@ -212,12 +226,12 @@ export function store(source: string, sources: ReadonlyMap<string, string>, read
 }
 
 /**
- * The IR of the policy `source` for `sysvm run`: from the cache when it holds this policy's
- * IR for these files and this context (see the invariant at the top), else loaded (errors
- * printed as `loadOrFail` prints them) and stored.
+ * The policy `source` for `sysvm run`, compiled: from the cache when it holds this policy for
+ * these files and this context (see the invariant at the top), else loaded (errors printed
+ * as `loadOrFail` prints them), compiled and stored.
  */
 export async function loadCached(source: string, stderr: NodeJS.WritableStream, context: Context, exitCode: number,
-  dir = cacheDir()): Promise<PolicyIR> {
+  dir = cacheDir()): Promise<Compiled> {
   const { builtinText, BUILTIN_PREFIX } = await import('@sysvm/policy/evaluate');
   const readInput: ReadInput = (name) => {
     if (name.startsWith(BUILTIN_PREFIX)) return builtinText(name.slice(BUILTIN_PREFIX.length));
@@ -232,8 +246,10 @@ export async function loadCached(source: string, stderr: NodeJS.WritableStream, 
   const { loadResultOrFail } = await import('./commands/policy-arg.js');
   const rec = recordingContext(context);
   const result = loadResultOrFail(source, stderr, { context: rec.context }, exitCode);
+  const { bpf, compileBpf } = await import('@sysvm/policy/compile');
+  const compiled: Compiled = { ir: result.ir, filter: bpf.toSockFilter(compileBpf(result.ir, 'x86_64').program) };
   // `sysvm run` makes a new ${tmp} for every run: an entry that depends on it would never be
   // used again (the built-in default policy names ${tmp}).
-  if (rec.reads.tmp === undefined) store(source, result.sources, rec.reads, result.ir, dir);
-  return result.ir;
+  if (rec.reads.tmp === undefined) store(source, result.sources, rec.reads, compiled, dir);
+  return compiled;
 }

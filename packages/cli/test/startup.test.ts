@@ -34,6 +34,13 @@ function sysvm(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, main: threads.get(0) ?? [], threads };
 }
 
+/** The modules the tracer's worker thread loaded. */
+function tracerModules(threads: Map<number, string[]>): string[] {
+  const mods = [...threads].filter(([id]) => id !== 0).map(([, m]) => m).find((m) => m.includes('packages/runtime/dist/worker.js'));
+  expect(mods).toBeDefined();
+  return mods!;
+}
+
 /** The front end of @sysvm/policy and what only it needs. */
 const FRONT_END = /^(yaml|zod)\/|^packages\/policy\/dist\/(index|front\/load|front\/schema|lint\/\w+|workflow\/index)\.js$/;
 
@@ -56,16 +63,16 @@ describe('sysvm --help and completion load no command implementation', () => {
 });
 
 describe('sysvm run: the tracer thread and a cached policy', () => {
-  test('the tracer thread loads @sysvm/policy/evaluate, never the front end; a second run loads no front end at all', () => {
+  test('the tracer thread loads @sysvm/policy/evaluate, never the front end (nor the compiler, given the prefilter); a second run loads no front end at all', () => {
     const first = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    const workers = [...first.threads].filter(([id]) => id !== 0);
-    expect(workers.length).toBeGreaterThan(0);
-    const tracer = workers.find(([, mods]) => mods.includes('packages/runtime/dist/worker.js'))?.[1] ?? [];
+    const tracer = tracerModules(first.threads);
     expect(tracer).toContain('packages/policy/dist/evaluate-entry.js');
     expect(tracer).toContain('packages/runtime/dist/tracer/tracer.js');
     expect(tracer.filter((m) => FRONT_END.test(m))).toEqual([]);
+    // `sysvm run` hands it the prefilter: it does not load the compiler either
+    expect(tracer.filter((m) => /compile-entry|compile\/bpf|bpf\/optimize/.test(m))).toEqual([]);
     // The first run loaded the policy (a miss) ...
     expect(first.main).toContain('packages/policy/dist/front/load.js');
     // ... and the second finds it in the cache.
@@ -73,6 +80,12 @@ describe('sysvm run: the tracer thread and a cached policy', () => {
     expect(second.code).toBe(0);
     expect(second.main.filter((m) => FRONT_END.test(m))).toEqual([]);
     expect(second.main).toContain('packages/cli/dist/commands/impl/run.js');
+    expect(tracerModules(second.threads).filter((m) => FRONT_END.test(m) || m.includes('compile/bpf'))).toEqual([]);
+    // Audit mode runs another IR: the tracer thread compiles its prefilter, still without the front end.
+    const audit = sysvm(['run', '-q', '--audit', '-p', 'builtin:permissive', '--', 'true']);
+    expect(audit.code).toBe(0);
+    expect(tracerModules(audit.threads)).toContain('packages/policy/dist/compile/bpf.js');
+    expect(tracerModules(audit.threads).filter((m) => FRONT_END.test(m))).toEqual([]);
     // Off: loaded again.
     const off = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_NO_CACHE: '1' });
     expect(off.code).toBe(0);

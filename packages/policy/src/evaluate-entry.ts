@@ -1,14 +1,12 @@
 // @sysvm/policy/evaluate: what it takes to run a compiled policy, and nothing of the front end.
-// The IR types, `evaluate` (the supervisor's decision), the seccomp-BPF compiler and toolkit,
-// the syscall catalogue, audit mode and the built-in policies' names and texts; no zod, no
-// yaml, no linter, no workflow tools. The runtime (its tracer thread above all, which imports
-// this once per run) and `sysvm run` import this entry, not the barrel: loading the front end
-// costs more than everything else a short run does (docs/performance.md). The names here are
-// the barrel's own, so the two entries can be mixed.
+// The IR types, `evaluate` (the supervisor's decision), the syscall catalogue, audit mode and
+// the built-in policies' names and texts; no zod, no yaml, no linter, no workflow tools, and
+// not the BPF compiler (@sysvm/policy/compile). The runtime (its tracer thread above all,
+// which imports this once per run) and `sysvm run` import these entries, not the barrel:
+// loading the front end costs more than everything else a short run does
+// (docs/performance.md). The names are the barrel's own, so the entries can be mixed.
 export * from './ir.js';
 export * as abi from './abi/index.js';
-export * as bpf from './bpf/index.js';
-export { compileBpf, type BpfStats, type CompiledBpf } from './compile/bpf.js';
 export { namedSyscalls } from './compile/safety.js';
 export {
   evaluate, decidedBy, prefilterRet, seccompRetForDecision, ruleForTraceData, intHolds, pathHolds, isDenyLike,

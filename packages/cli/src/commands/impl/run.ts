@@ -23,8 +23,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     const context = { cwd: process.cwd(), home: homedir(), tmp, env: process.env };
     const loaded = await loadCached(String(ctx.values.policy), ctx.stderr, context, 125);
     const audit = ctx.values.audit === true;
-    // Audit mode: every deny/kill is sent to the supervisor, which logs it and lets it run.
-    const ir = audit ? auditPolicy(loaded) : loaded;
+    // Audit mode: every deny/kill is sent to the supervisor, which logs it and lets it run
+    // (another IR, so the tracer thread compiles its prefilter).
+    const ir = audit ? auditPolicy(loaded.ir) : loaded.ir;
     let child;
     try {
       child = spawn({
@@ -33,7 +34,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         env: { ...process.env, TMPDIR: tmp },
         stdio: 'inherit',
         backend,
-        policy: policyFromIR(ir),
+        policy: audit ? policyFromIR(ir) : policyFromIR(ir, loaded.filter),
         ...(typeof ctx.values.log === 'string' ? { log: ctx.values.log } : {}),
         quiet: ctx.values.quiet === true,
         audit,

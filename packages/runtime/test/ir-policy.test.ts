@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { bpf, compileBpf } from '@sysvm/policy';
 import { describe, expect, test } from 'vitest';
 
 import { policyFromIR, run } from '../src/index.js';
@@ -41,5 +42,28 @@ describe.for(BACKENDS)('policyFromIR on the %s backend', (backend) => {
     expect(ok.stdout).toBe('o\n');
     const py = await run({ command: 'python3', args: ['-c', 'import os; print(os.getpid())'], backend, policy: policyFromIR(secretPolicy(path.join(dir, 'secret'))) });
     expect(py.stdout).toBe('99\n');
+  });
+});
+
+// A policy that fails uname in the kernel (no supervisor stop for it).
+const noUname = (): PolicyIR => ({
+  files: ['ir.yaml'], default: { verdict: { kind: 'allow' }, log: false, source: at(2) },
+  rules: [{ index: 0, source: at(4), syscalls: ['uname'], verdict: { kind: 'deny', errno: errnoOf('EPERM'), errnoName: 'EPERM' },
+    log: false, match: null }],
+});
+const filterOf = (ir: PolicyIR): Uint8Array => bpf.toSockFilter(compileBpf(ir, 'x86_64').program);
+
+describe('policyFromIR with the prefilter given (sysvm run\'s cache)', () => {
+  test('the given prefilter is the one the kernel runs, and the same as compiling it there', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-ir-'));
+    const ir = secretPolicy(path.join(dir, 'secret'));
+    const plain = await run({ command: 'uname', backend: 'seccomp', policy: policyFromIR(ir, filterOf(ir)) });
+    expect(plain.stdout).toBe(`${os.type()}\n`);
+    const py = await run({ command: 'python3', args: ['-c', 'import os; print(os.getpid())'], backend: 'seccomp', policy: policyFromIR(ir, filterOf(ir)) });
+    expect(py.stdout).toBe('99\n');
+    // A prefilter compiled from another IR is what runs: the caller must give the IR's own.
+    const other = await run({ command: 'uname', backend: 'seccomp', quiet: true, policy: policyFromIR(ir, filterOf(noUname())) });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/Operation not permitted/);
   });
 });

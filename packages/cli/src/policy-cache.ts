@@ -2,8 +2,8 @@
 // before loads neither the policy front end (yaml, zod, the loader: about half of sysvm's
 // start-up, docs/performance.md) nor compiles the policy again.
 //
-// Security invariant: a cached IR is used only when it is the IR that loading the policy now
-// would give. Loading is a function of (1) the text of every file it reads: the policy, what
+// Security invariant: a cached IR (and the prefilter compiled from it, kept with it) is used
+// only when it is the IR that loading the policy now would give. Loading is a function of (1) the text of every file it reads: the policy, what
 // it extends, the built-in policies; (2) the context values it reads: ${cwd}, ${home}, ${tmp}
 // and each ${env.NAME}; (3) how the policy's name is resolved (the current directory, for a
 // relative path); (4) the loader's code (sysvm's version, the @sysvm/policy build, yaml and
@@ -70,7 +70,7 @@ const MAGIC = Buffer.from('sysvm-policy-cache 1\n');
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/** The cache directory: $XDG_CACHE_HOME/sysvm, or ~/.cache/sysvm; undefined when off. */
+/** The cache directory: $XDG_CACHE_HOME/sysvm/policies, or ~/.cache/sysvm/policies; undefined when off. */
 export function cacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
   if (env.SYSVM_NO_CACHE && env.SYSVM_NO_CACHE !== '0') return undefined;
   const xdg = env.XDG_CACHE_HOME;

@@ -22,7 +22,7 @@ import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
 import type {
   BackendName, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
 } from './types.js';
-import type { WorkerInit, WorkerMessage } from './worker.js';
+import type { DeferredInit, WorkerInit, WorkerMessage } from './worker.js';
 
 export type {
   ArgRewrite, AuditEvent, BackendName, DecideContext, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
@@ -78,6 +78,8 @@ export interface SpawnOptions {
    * terminal's job control (Ctrl-C, Ctrl-Z) reaches only the foreground group.
    */
   newProcessGroup?: boolean;
+  /** A tracer thread started earlier with `startTracer()` (it is used once). */
+  tracer?: TracerThread;
 }
 
 export interface ExitResult extends ExitStatus {
@@ -112,6 +114,55 @@ function distUrl(name: string): URL {
 }
 
 const workerUrl = (): URL => distUrl('worker.js');
+
+/**
+ * A tracer thread started ahead of `spawn`, so that its start (a Node thread, koffi and the
+ * tracer's modules: a good part of a short run's time) overlaps the caller's own work: `sysvm
+ * run` loads the policy meanwhile. It waits, doing nothing, for the one `spawn` given it as
+ * `opts.tracer`; `close()` it when no spawn comes. It does not keep the process alive while
+ * it waits.
+ */
+export class TracerThread {
+  private worker: Worker | undefined;
+  private dead = false;
+
+  constructor() {
+    const w = new Worker(workerUrl(), { workerData: { deferred: true } satisfies DeferredInit });
+    w.unref();
+    // Until a spawn takes it, a failure is only remembered: that spawn starts a new thread
+    // instead, which reports the same failure the usual way.
+    const died = (): void => { this.dead = true; };
+    w.on('error', died);
+    w.on('exit', died);
+    this.worker = w;
+  }
+
+  /** For `spawn`: the thread, waiting for its WorkerInit, or undefined if it died or was used. */
+  take(): Worker | undefined {
+    const w = this.worker;
+    this.worker = undefined;
+    if (!w) return undefined;
+    w.removeAllListeners();
+    if (this.dead) {
+      void w.terminate();
+      return undefined;
+    }
+    w.ref();
+    return w;
+  }
+
+  /** End the thread if no spawn took it. */
+  close(): void {
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) void w.terminate();
+  }
+}
+
+/** Start a tracer thread now, for a `spawn` to come (see TracerThread). */
+export function startTracer(): TracerThread {
+  return new TracerThread();
+}
 
 /** Find the program like execvp(3) would, so that the stub execs exactly one file. */
 export function resolveCommand(command: string, cwd: string, envPath: string | undefined): string {
@@ -222,7 +273,13 @@ export class SandboxProcess extends EventEmitter {
 
     let worker: Worker;
     try {
-      worker = new Worker(workerUrl(), { workerData: init });
+      const early = opts.tracer?.take();
+      if (early) {
+        worker = early;
+        worker.postMessage(init);
+      } else {
+        worker = new Worker(workerUrl(), { workerData: init });
+      }
     } catch (e) {
       this.closeChildEnds();
       throw e;

@@ -2,4 +2,4 @@
 export type {
   ArchName, Decision, Deref, Emulation, FdInfo, Invocation, PolicyIR, RuleIR, SourceRange, UtsField, Verdict,
   VirtualClock, VirtualIdentity,
-} from '@sysvm/policy';
+} from '@sysvm/policy/evaluate';

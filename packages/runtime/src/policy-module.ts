@@ -2,25 +2,39 @@
 // seccomp-BPF prefilter from @sysvm/policy's compiler and its `evaluate` as the decision
 // function. The IR crosses into the worker thread by structured clone (bigints included);
 // the worker imports this module and calls `createSupervisorPolicy`.
-import { bpf, compileBpf, evaluate, namedSyscalls, type PolicyIR } from '@sysvm/policy';
+import { evaluate, namedSyscalls, type PolicyIR } from '@sysvm/policy/evaluate';
 import { vmWorldFromIR } from './emulate/index.js';
 import type { ModulePolicy, SupervisorPolicy } from './types.js';
 
 export interface IrPolicyOptions {
   ir: PolicyIR;
+  /**
+   * The seccomp-BPF prefilter of this very `ir` (struct sock_filter[], as @sysvm/policy's
+   * compileBpf and bpf.toSockFilter make it), when the caller has it already: `sysvm run`
+   * keeps the two together in its cache. The tracer thread then neither loads nor runs the
+   * compiler. Without it the prefilter is compiled here.
+   */
+  filter?: Uint8Array;
+}
+
+/** The prefilter of `ir`, compiled (the compiler is loaded only when needed). */
+async function compileFilter(ir: PolicyIR): Promise<Uint8Array> {
+  const { bpf, compileBpf } = await import('@sysvm/policy/compile');
+  return bpf.toSockFilter(compileBpf(ir, 'x86_64').program);
 }
 
 /**
- * Invariant: the prefilter and `decide` come from the same IR, and the compiler's
- * differential tests hold them to the same decisions; so a call the kernel sends to the
- * supervisor is decided by the same rule order the prefilter followed.
+ * Invariant: the prefilter and `decide` come from the same IR (a given `filter` must be the
+ * compiled `ir`), and the compiler's differential tests hold them to the same decisions; so
+ * a call the kernel sends to the supervisor is decided by the same rule order the prefilter
+ * followed.
  */
-export function createSupervisorPolicy(options: IrPolicyOptions): SupervisorPolicy {
+export async function createSupervisorPolicy(options: IrPolicyOptions): Promise<SupervisorPolicy> {
   const { ir } = options;
-  const compiled = compileBpf(ir, 'x86_64');
+  const filter = options.filter ?? await compileFilter(ir);
   const named = namedSyscalls(ir);
   return {
-    filter: bpf.toSockFilter(compiled.program),
+    filter,
     decide: (inv) => evaluate(ir, inv),
     allowPtrace: named.has('ptrace'),
     allowIoUring: named.has('io_uring_setup'),
@@ -28,10 +42,13 @@ export function createSupervisorPolicy(options: IrPolicyOptions): SupervisorPoli
   };
 }
 
-/** A policy source for `spawn`/`run` from a compiled policy. */
-export function policyFromIR(ir: PolicyIR): ModulePolicy {
+/**
+ * A policy source for `spawn`/`run` from a compiled policy; `filter`, when given, must be the
+ * compiled `ir` (see IrPolicyOptions).
+ */
+export function policyFromIR(ir: PolicyIR, filter?: Uint8Array): ModulePolicy {
   // the worker runs built JavaScript: from the TypeScript source (tests) use dist/
   const here = import.meta.url;
   const module = here.endsWith('.ts') ? new URL('../dist/policy-module.js', here) : new URL('./policy-module.js', here);
-  return { module, options: { ir } satisfies IrPolicyOptions };
+  return { module, options: { ir, ...(filter ? { filter } : {}) } satisfies IrPolicyOptions };
 }

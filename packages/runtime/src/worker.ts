@@ -24,6 +24,11 @@ export interface WorkerInit {
   shared: Int32Array;
 }
 
+/** The workerData of a thread started ahead (index.ts, TracerThread): its WorkerInit comes as a message. */
+export interface DeferredInit {
+  deferred: true;
+}
+
 export type WorkerMessage =
   | { type: 'spawned'; pid: number; backend: BackendName }
   | { type: 'audit'; event: AuditEvent }
@@ -70,8 +75,15 @@ export function humanLine(e: AuditEvent): string {
   return `sysvm: ${what} ${e.syscall}(${args})${res} [pid ${e.pid}] by ${e.rule}${where}\n`;
 }
 
+/** The WorkerInit: the workerData, or, for a thread started ahead, the first message. */
+function receiveInit(): Promise<WorkerInit> {
+  const data = workerData as WorkerInit | DeferredInit;
+  if (!('deferred' in data)) return Promise.resolve(data);
+  return new Promise((resolve) => parentPort!.once('message', (m: WorkerInit) => resolve(m)));
+}
+
 async function main(): Promise<void> {
-  const init = workerData as WorkerInit;
+  const init = await receiveInit();
   let logFd: number | null = null;
   try {
     const { policy, data } = await loadPolicy(init.policy);

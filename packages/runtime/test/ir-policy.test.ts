@@ -1,10 +1,12 @@
 // A compiled policy (PolicyIR) run through @sysvm/policy's compileBpf and evaluate.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { bpf, compileBpf } from '@sysvm/policy';
 import { describe, expect, test } from 'vitest';
 
-import { policyFromIR, run } from '../src/index.js';
+import { policyFromIR, run, startTracer } from '../src/index.js';
 import type { PolicyIR, SourceRange } from '../src/index.js';
 import { BACKENDS, errnoOf } from './helpers.js';
 
@@ -41,5 +43,57 @@ describe.for(BACKENDS)('policyFromIR on the %s backend', (backend) => {
     expect(ok.stdout).toBe('o\n');
     const py = await run({ command: 'python3', args: ['-c', 'import os; print(os.getpid())'], backend, policy: policyFromIR(secretPolicy(path.join(dir, 'secret'))) });
     expect(py.stdout).toBe('99\n');
+  });
+});
+
+// A policy that fails uname in the kernel (no supervisor stop for it).
+const noUname = (): PolicyIR => ({
+  files: ['ir.yaml'], default: { verdict: { kind: 'allow' }, log: false, source: at(2) },
+  rules: [{ index: 0, source: at(4), syscalls: ['uname'], verdict: { kind: 'deny', errno: errnoOf('EPERM'), errnoName: 'EPERM' },
+    log: false, match: null }],
+});
+const filterOf = (ir: PolicyIR): Uint8Array => bpf.toSockFilter(compileBpf(ir, 'x86_64').program);
+
+describe('policyFromIR with the prefilter given (sysvm run\'s cache)', () => {
+  test('the given prefilter is the one the kernel runs, and the same as compiling it there', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-ir-'));
+    const ir = secretPolicy(path.join(dir, 'secret'));
+    const plain = await run({ command: 'uname', backend: 'seccomp', policy: policyFromIR(ir, filterOf(ir)) });
+    expect(plain.stdout).toBe(`${os.type()}\n`);
+    const py = await run({ command: 'python3', args: ['-c', 'import os; print(os.getpid())'], backend: 'seccomp', policy: policyFromIR(ir, filterOf(ir)) });
+    expect(py.stdout).toBe('99\n');
+    // A prefilter compiled from another IR is what runs: the caller must give the IR's own.
+    const other = await run({ command: 'uname', backend: 'seccomp', quiet: true, policy: policyFromIR(ir, filterOf(noUname())) });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/Operation not permitted/);
+  });
+});
+
+describe('startTracer: a tracer thread started ahead of spawn', () => {
+  test.for(BACKENDS)('%s: the run is the same with it', async (backend) => {
+    const tracer = startTracer();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-ir-'));
+    mkdirSync(path.join(dir, 'secret'));
+    writeFileSync(path.join(dir, 'secret/key'), 'k\n');
+    const denied = await run({ command: 'cat', args: ['secret/key'], cwd: dir, backend, quiet: true, tracer,
+      policy: policyFromIR(secretPolicy(path.join(dir, 'secret'))) });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('Permission denied');
+    tracer.close(); // used: nothing to do
+    // used once: a second spawn given it starts a thread of its own
+    const again = await run({ command: 'true', backend, tracer, policy: policyFromIR(secretPolicy(path.join(dir, 'secret'))) });
+    expect(again.code).toBe(0);
+  });
+
+  test.for([
+    ['started and closed', 'm.startTracer().close();'],
+    ['started, never used nor closed', 'm.startTracer();'],
+  ])('%s: the process still ends at once', ([, code]) => {
+    const index = new URL('../dist/index.js', import.meta.url).href;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(index)}); ${code} console.log('end');`],
+      { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('end\n');
+    expect(r.status).toBe(0);
   });
 });

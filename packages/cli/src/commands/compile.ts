@@ -1,9 +1,6 @@
 // sysvm compile FILE [--explain | --bpf | --raw]: what the kernel will decide alone and
 // what the supervisor will decide.
-import { writeFileSync } from 'node:fs';
-import { bpf, compileBpf, disassembleBpf, explainPolicy } from '@sysvm/policy';
-import { type Command, UsageError } from '../command.js';
-import { loadOrFail } from './policy-arg.js';
+import type { Command } from '../command.js';
 
 export const compile: Command = {
   name: 'compile',
@@ -27,33 +24,5 @@ export const compile: Command = {
     ['sysvm compile --explain builtin:default', 'the built-in default policy, rule by rule'],
     ['sysvm compile --bpf examples/read-only.yaml', 'the prefilter the kernel runs'],
   ],
-  async run(ctx) {
-    if (ctx.positionals.length !== 1) throw new UsageError('give exactly one policy file (or builtin:NAME)');
-    if (ctx.values.explain && ctx.values.bpf) throw new UsageError('--explain and --bpf are exclusive');
-    const file = ctx.positionals[0]!;
-    const ir = loadOrFail(file, ctx.stderr);
-    if (ctx.values.explain) {
-      ctx.stdout.write(explainPolicy(ir, 'x86_64'));
-      return 0;
-    }
-    const compiled = compileBpf(ir, 'x86_64');
-    if (typeof ctx.values.output === 'string') {
-      writeFileSync(ctx.values.output, bpf.toSockFilter(compiled.program));
-    }
-    if (ctx.values.bpf) {
-      ctx.stdout.write(disassembleBpf(compiled));
-      return 0;
-    }
-    const s = compiled.stats;
-    ctx.stdout.write(
-      [
-        `${file}: ${s.instructions} BPF instructions (${s.unoptimizedInstructions} before optimizing), ${s.dispatch} dispatch over ${s.syscallsDispatched} syscalls`,
-        `  syscalls decided in the kernel alone: ${s.syscalls.kernel}; by the supervisor: ${s.syscalls.supervisor}; depending on arguments: ${s.syscalls.mixed}`,
-        `  decision points: ${s.decisions.kernel} in the kernel, ${s.decisions.supervisor} in the supervisor`,
-        ...(s.unknownSyscalls.length ? [`  not on x86_64 (ignored there): ${s.unknownSyscalls.join(', ')}`] : []),
-        "  'sysvm compile --explain' shows the table; '--bpf' the program",
-      ].join('\n') + '\n',
-    );
-    return 0;
-  },
+  run: async (ctx) => (await import('./impl/compile.js')).compile(ctx),
 };

@@ -1,11 +1,6 @@
 // sysvm explain POLICY 'CALL': which rule decides a call, where, and why the earlier rules
 // did not match.
-import { relative } from 'node:path';
-import { renderText, workflow } from '@sysvm/policy';
-import { type Command, UsageError, UserError, oneOf } from '../command.js';
-import { loadOrFail } from './policy-arg.js';
-
-const rel = (f: string): string => (f.startsWith('builtin:') ? f : relative(process.cwd(), f) || f);
+import type { Command } from '../command.js';
 
 export const explain: Command = {
   name: 'explain',
@@ -35,30 +30,5 @@ export const explain: Command = {
     ["sysvm explain --fd 3=/home/me/.ssh builtin:default 'openat(3, \"id_rsa\", O_RDONLY)'", 'a path relative to a dirfd'],
     ["sysvm explain --format json examples/no-network.yaml 'socket(AF_INET6, SOCK_DGRAM, 0)'", 'as JSON'],
   ],
-  async run(ctx) {
-    const format = oneOf('format', ctx.values.format, ['text', 'json'] as const);
-    if (ctx.positionals.length !== 2) throw new UsageError("give a policy and one call: sysvm explain POLICY 'openat(AT_FDCWD, \"x\", O_RDONLY)'");
-    const [file, text] = ctx.positionals as [string, string];
-    const cwd = typeof ctx.values.cwd === 'string' ? ctx.values.cwd : process.cwd();
-    if (!cwd.startsWith('/')) throw new UsageError(`--cwd must be an absolute path (got '${cwd}')`);
-    const home = typeof ctx.values.home === 'string' ? ctx.values.home : undefined;
-    if (home !== undefined && !home.startsWith('/')) throw new UsageError(`--home must be an absolute path (got '${home}')`);
-    const fds: Record<number, string> = {};
-    for (const spec of (ctx.values.fd as string[] | undefined) ?? []) {
-      const m = /^([0-9]+)=(\/.*)$/.exec(spec);
-      if (!m) throw new UsageError(`--fd takes N=/absolute/dir (got '${spec}')`);
-      fds[Number(m[1])] = m[2]!;
-    }
-    const arch = oneOf('arch', ctx.values.arch, ['x86_64', 'i386'] as const);
-    const parsed = workflow.parseCall(text, { cwd, fds }, { arch });
-    if (!parsed.ok) {
-      ctx.stderr.write(renderText(parsed.diagnostics, new Map([['<call>', text]])));
-      throw new UserError('the call is malformed', 2);
-    }
-    const ir = loadOrFail(file, ctx.stderr, { context: { cwd, ...(home !== undefined ? { home } : {}) } });
-    const e = workflow.explainCall(ir, parsed.call);
-    if (format === 'json') ctx.stdout.write(JSON.stringify(workflow.explanationJson(e), null, 2) + '\n');
-    else ctx.stdout.write(workflow.renderExplanation(e, rel));
-    return 0;
-  },
+  run: async (ctx) => (await import('./impl/explain.js')).explain(ctx),
 };

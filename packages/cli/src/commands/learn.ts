@@ -1,12 +1,6 @@
 // sysvm learn -o POLICY -- CMD [ARGS...]: run CMD with every call traced and allowed, then
 // write the minimal policy that allows what it did.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type LoggedEvent, learnPolicy, lintPolicy, loadPolicy, renderText } from '@sysvm/policy';
-import { type AuditEvent, SandboxError, policyFromIR, spawn } from '@sysvm/runtime';
-import { type Command, UsageError, UserError, oneOf } from '../command.js';
-import { loadOrFail } from './policy-arg.js';
+import type { Command } from '../command.js';
 
 /** The recording policy: every call stops, runs, and is reported with its decoded arguments. */
 export const RECORDING_POLICY = 'builtin:audit';
@@ -38,75 +32,5 @@ export const learn: Command = {
     ['sysvm learn -o ls.yaml -- ls -l /usr/share && sysvm run -p ls.yaml -- ls -l /usr/share', 'learn, then run under what was learnt'],
     ['sysvm learn -o build.yaml -- make', 'a first policy for a build, to review'],
   ],
-  async run(ctx) {
-    const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
-    const argv = ctx.rest.length ? ctx.rest : ctx.positionals;
-    if (ctx.rest.length && ctx.positionals.length) throw new UsageError(`unexpected argument '${ctx.positionals[0]}' before '--'`);
-    if (argv.length === 0) throw new UsageError('no command given: sysvm learn -o POLICY -- CMD [ARGS...]');
-    if (typeof ctx.values.output !== 'string') throw new UsageError('give the policy file to write: -o POLICY');
-    const out = ctx.values.output;
-    if (existsSync(out) && !ctx.values.force) throw new UserError(`${out} exists; give --force to overwrite it`);
-
-    const tmp = mkdtempSync(join(tmpdir(), 'sysvm-'));
-    const events: LoggedEvent[] = [];
-    const names = new Set<string>();
-    const stderr = ctx.stderr as NodeJS.WriteStream;
-    const showProgress = ctx.values.progress === true || stderr.isTTY === true;
-    let lastDraw = 0;
-    // On a terminal one line redrawn in place; elsewhere (--progress into a file) a line a second.
-    const tty = stderr.isTTY === true;
-    const draw = (final = false): void => {
-      const now = Date.now();
-      if (!showProgress || (!final && now - lastDraw < (tty ? 100 : 1000))) return;
-      lastDraw = now;
-      const line = `sysvm learn: recording ${argv[0]}: ${events.length} calls, ${names.size} syscalls`;
-      stderr.write(tty ? `\r\x1b[K${line}${final ? '\n' : ''}` : `${line}\n`);
-    };
-    try {
-      const ir = loadOrFail(RECORDING_POLICY, ctx.stderr, { context: { tmp } }, 1);
-      let child;
-      try {
-        child = spawn({
-          command: argv[0]!, args: argv.slice(1), env: { ...process.env, TMPDIR: tmp }, stdio: 'inherit', backend,
-          policy: policyFromIR(ir), quiet: true, forwardSignals: ['SIGTERM', 'SIGHUP'],
-        });
-      } catch (e) {
-        if (e instanceof SandboxError) throw new UserError(e.message, 125);
-        throw e;
-      }
-      child.on('decision', (e: AuditEvent) => {
-        events.push(e);
-        names.add(e.syscall);
-        draw();
-      });
-      let result;
-      try {
-        result = await child.exited;
-      } catch (e) {
-        if (e instanceof SandboxError) throw new UserError(e.message, 125);
-        throw e;
-      }
-      draw(true);
-      const learned = learnPolicy(events, {
-        cwd: process.cwd(), home: homedir(), tmp, command: argv, date: new Date().toISOString().slice(0, 10),
-      });
-      writeFileSync(out, learned.yaml);
-      // The policy must stand on its own: lint it as `sysvm lint` would.
-      const loaded = loadPolicy(out);
-      const diags = [...loaded.diagnostics, ...lintPolicy(loaded)].filter((d) => d.severity !== 'info');
-      const status = result.code !== null ? `exit status ${result.code}` : `killed by ${result.signal ?? `signal ${result.signalNumber}`}`;
-      ctx.stderr.write(
-        `sysvm learn: ${argv[0]} ended with ${status}; recorded ${events.length} calls: ${learned.syscalls} syscalls, ${learned.paths} paths\n`
-        + `sysvm learn: wrote ${learned.rules} rules to ${out}`
-        + (diags.length ? `; 'sysvm lint' finds ${diags.length} problem(s):\n${renderText(diags, loaded.sources)}` : "; 'sysvm lint' finds no problems\n"),
-      );
-      if (learned.dangerous.length) {
-        ctx.stderr.write(`sysvm learn: the program called ${learned.dangerous.join(', ')}, which can weaken any sandbox: the policy allows them with an acknowledge; check that it must\n`);
-      }
-      if (result.code !== 0) ctx.stderr.write(`sysvm learn: the program did not succeed: the policy has what this run did, which may not be what a good run does\n`);
-      return diags.some((d) => d.severity === 'error') ? 1 : 0;
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  },
+  run: async (ctx) => (await import('./impl/learn.js')).learn(ctx),
 };

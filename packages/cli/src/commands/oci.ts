@@ -1,22 +1,5 @@
 // sysvm import-oci / export-oci: OCI and Docker seccomp profiles in and out.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { workflow } from '@sysvm/policy';
-import { type Command, UsageError, UserError } from '../command.js';
-import { loadOrFail } from './policy-arg.js';
-
-function readInput(file: string): string {
-  try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-}
-
-function write(ctx: { stdout: NodeJS.WritableStream }, output: unknown, text: string): void {
-  if (typeof output === 'string' && output !== '-') writeFileSync(output, text);
-  else ctx.stdout.write(text);
-}
+import type { Command } from '../command.js';
 
 export const importOci: Command = {
   name: 'import-oci',
@@ -41,27 +24,7 @@ export const importOci: Command = {
     ['sysvm import-oci -o docker-default.yaml docker-default.json', "Docker's default profile as a sysvm policy"],
     ['sysvm import-oci --cap CAP_SYS_ADMIN profile.json | sysvm lint /dev/stdin', 'for a container with CAP_SYS_ADMIN, then lint it'],
   ],
-  async run(ctx) {
-    if (ctx.positionals.length !== 1) throw new UsageError('give exactly one profile (JSON file, or - for stdin)');
-    const file = ctx.positionals[0]!;
-    let json: unknown;
-    try {
-      json = workflow.parseOciJson(readInput(file));
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError(`${file} is not JSON: ${(e as Error).message}`);
-    }
-    const r = workflow.importOci(json, {
-      caps: (ctx.values.cap as string[] | undefined) ?? [],
-      ...(typeof ctx.values.kernel === 'string' ? { kernel: ctx.values.kernel } : {}),
-      name: String(ctx.values.name),
-      source: file,
-    });
-    if (r.error) throw new UserError(`${file}: ${r.error}`);
-    for (const n of r.notes) ctx.stderr.write(`sysvm import-oci: note: ${n}\n`);
-    write(ctx, ctx.values.output, r.yaml);
-    return 0;
-  },
+  run: async (ctx) => (await import('./impl/oci.js')).importOci(ctx),
 };
 
 export const exportOci: Command = {
@@ -85,12 +48,5 @@ export const exportOci: Command = {
     ['sysvm export-oci -o no-network.json examples/no-network.yaml', 'an OCI profile from a sysvm policy'],
     ['docker run --security-opt seccomp=no-network.json debian:12 true', 'use it with Docker'],
   ],
-  async run(ctx) {
-    if (ctx.positionals.length !== 1) throw new UsageError('give exactly one policy file (or builtin:NAME)');
-    const ir = loadOrFail(ctx.positionals[0]!, ctx.stderr);
-    const r = workflow.exportOci(ir);
-    for (const n of r.notes) ctx.stderr.write(`sysvm export-oci: note: ${n}\n`);
-    write(ctx, ctx.values.output, workflow.ociJson(r.profile));
-    return 0;
-  },
+  run: async (ctx) => (await import('./impl/oci.js')).exportOci(ctx),
 };

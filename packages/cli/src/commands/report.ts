@@ -1,7 +1,5 @@
 // sysvm report LOG...: what an audit or run log says, as tables (or JSON).
-import { readFileSync } from 'node:fs';
-import { renderReport, summarize } from '@sysvm/policy';
-import { type Command, UsageError, UserError, oneOf } from '../command.js';
+import type { Command } from '../command.js';
 
 export const report: Command = {
   name: 'report',
@@ -22,27 +20,5 @@ export const report: Command = {
     ['sysvm run --audit --log audit.jsonl -p policy.yaml -- make; sysvm report audit.jsonl', 'what a policy would deny'],
     ['sysvm report --format json --top 5 audit.jsonl', 'the same as JSON, five rows per table'],
   ],
-  async run(ctx) {
-    const format = oneOf('format', ctx.values.format, ['text', 'json'] as const);
-    const topN = Number(ctx.values.top);
-    if (!Number.isInteger(topN) || topN < 1) throw new UsageError(`--top must be a positive integer (got '${String(ctx.values.top)}')`);
-    if (ctx.positionals.length === 0) throw new UsageError('no log file given');
-    let empty = false;
-    const json: unknown[] = [];
-    for (const file of ctx.positionals) {
-      let text: string;
-      try {
-        text = readFileSync(file === '-' ? 0 : file, 'utf8');
-      } catch (e) {
-        throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; give a log written by 'sysvm run --log FILE'`);
-      }
-      const r = summarize(text, topN);
-      if (r.events === 0) empty = true;
-      if (format === 'json') json.push({ file, ...r });
-      else ctx.stdout.write(renderReport(r, file === '-' ? '(stdin)' : file) + (ctx.positionals.length > 1 ? '\n' : ''));
-      if (format === 'json') for (const b of r.bad) ctx.stderr.write(`${file}:${b.line}: ${b.error}\n`);
-    }
-    if (format === 'json') ctx.stdout.write(`${JSON.stringify(json.length === 1 ? json[0] : json, null, 2)}\n`);
-    return empty ? 1 : 0;
-  },
+  run: async (ctx) => (await import('./impl/report.js')).report(ctx),
 };

@@ -1,11 +1,5 @@
 // sysvm run [-p POLICY] -- CMD [ARGS...]: run a program under a policy.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { auditPolicy } from '@sysvm/policy';
-import { SandboxError, policyFromIR, spawn } from '@sysvm/runtime';
-import { type Command, UsageError, UserError, oneOf } from '../command.js';
-import { loadOrFail } from './policy-arg.js';
+import type { Command } from '../command.js';
 
 export const DEFAULT_POLICY = 'builtin:default';
 
@@ -27,6 +21,9 @@ export const run: Command = {
     'deny or kill runs, and is logged ("sysvm: audit: would deny ..." on stderr, `audit: true` in',
     "the --log file). For rolling a policy out on a trusted program; 'sysvm report' summarises the",
     'log. It is not a sandbox; the runtime\'s own safety rules (ptrace, io_uring, clone3) still hold.',
+    'The compiled policy is cached in $XDG_CACHE_HOME/sysvm (~/.cache/sysvm), used only while every',
+    'file it was read from has the same content and every ${var} it uses the same value;',
+    'SYSVM_NO_CACHE=1 turns the cache off.',
   ].join('\n'),
   passthrough: true,
   usageExit: 125,
@@ -47,65 +44,5 @@ export const run: Command = {
     ['sysvm run --backend ptrace --stats -- true', 'the reference backend, with stop counts'],
     ['sysvm run --audit --log audit.jsonl -p policy.yaml -- make && sysvm report audit.jsonl', 'try a policy out without enforcing it'],
   ],
-  async run(ctx) {
-    const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
-    const argv = ctx.rest.length ? ctx.rest : ctx.positionals;
-    if (ctx.rest.length && ctx.positionals.length) {
-      throw new UsageError(`unexpected argument '${ctx.positionals[0]}' before '--'`);
-    }
-    if (argv.length === 0) throw new UsageError('no command given: sysvm run [OPTIONS] -- CMD [ARGS...]');
-    // The sandbox's private temporary directory: ${tmp} in policies, $TMPDIR for the program.
-    const tmp = mkdtempSync(join(tmpdir(), 'sysvm-'));
-    try {
-      const loaded = loadOrFail(String(ctx.values.policy), ctx.stderr, { context: { tmp } }, 125);
-      const audit = ctx.values.audit === true;
-      // Audit mode: every deny/kill is sent to the supervisor, which logs it and lets it run.
-      const ir = audit ? auditPolicy(loaded) : loaded;
-      let child;
-      try {
-        child = spawn({
-          command: argv[0]!,
-          args: argv.slice(1),
-          env: { ...process.env, TMPDIR: tmp },
-          stdio: 'inherit',
-          backend,
-          policy: policyFromIR(ir),
-          ...(typeof ctx.values.log === 'string' ? { log: ctx.values.log } : {}),
-          quiet: ctx.values.quiet === true,
-          audit,
-          ...(ctx.values['no-prefilter'] === true ? { prefilter: false } : {}),
-        });
-      } catch (e) {
-        if (e instanceof SandboxError) throw new UserError(e.message, 125);
-        throw e;
-      }
-      // Signals to sysvm go to the program. A terminal's Ctrl-C already reaches the whole
-      // foreground process group, the program included: do not deliver it twice.
-      const forward = (sig: NodeJS.Signals) => () => {
-        if (sig === 'SIGINT' && process.stdin.isTTY) return;
-        child.kill(sig);
-      };
-      const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const).map((s) => [s, forward(s)] as const);
-      for (const [s, h] of handlers) process.on(s, h);
-      let result;
-      try {
-        result = await child.exited;
-      } catch (e) {
-        if (e instanceof SandboxError) throw new UserError(e.message, 125);
-        throw e;
-      } finally {
-        for (const [s, h] of handlers) process.off(s, h);
-      }
-      if (ctx.values.stats) {
-        const s = result.stats;
-        ctx.stderr.write(
-          `sysvm: backend ${result.backend}; stops: ${s.stops.total} (syscall entry ${s.stops.syscallEntry}, exit ${s.stops.syscallExit}, seccomp ${s.stops.seccomp}, signal ${s.stops.signal}, group ${s.stops.group}, event ${s.stops.event}); ${s.tracees} tracees\n`,
-        );
-      }
-      if (result.code !== null) return result.code;
-      return 128 + (result.signalNumber ?? 0);
-    } finally {
-      if (!ctx.values['keep-tmp']) rmSync(tmp, { recursive: true, force: true });
-    }
-  },
+  run: async (ctx) => (await import('./impl/run.js')).run(ctx),
 };

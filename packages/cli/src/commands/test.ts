@@ -1,10 +1,5 @@
 // sysvm test FILE... : policy unit tests (docs/policy-tests.md).
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { renderJson, renderText, workflow } from '@sysvm/policy';
-import { type Command, UsageError, UserError, oneOf } from '../command.js';
-
-const rel = (f: string): string => (f.startsWith('builtin:') ? f : relative(process.cwd(), f) || f);
+import type { Command } from '../command.js';
 
 export const test: Command = {
   name: 'test',
@@ -28,40 +23,5 @@ export const test: Command = {
     ['sysvm test examples/tests', 'run the tests of the example policies'],
     ['sysvm test --format json examples/tests/no-network.test.yaml', 'the results as JSON, for CI'],
   ],
-  async run(ctx) {
-    const format = oneOf('format', ctx.values.format, ['text', 'json'] as const);
-    if (ctx.positionals.length === 0) throw new UsageError('no test file given');
-    // A directory stands for the *.test.yaml files in it.
-    const files = ctx.positionals.flatMap((f) => {
-      let dir = false;
-      try { dir = statSync(f).isDirectory(); } catch { /* reported by runTestFile */ }
-      if (!dir) return [f];
-      const found = readdirSync(f).filter((n) => n.endsWith('.test.yaml')).sort().map((n) => join(f, n));
-      if (found.length === 0) throw new UserError(`no *.test.yaml files in ${f}`, 2);
-      return found;
-    });
-    const results = files.map((f) => workflow.runTestFile(f));
-    const diags = results.flatMap((r) => r.diagnostics);
-    const counts = workflow.testCounts(results);
-    if (format === 'json') {
-      const out = {
-        passed: counts.passed,
-        failed: counts.failed,
-        files: results.map((r) => ({
-          file: r.file,
-          ...(r.policy ? { policy: r.policy } : {}),
-          diagnostics: JSON.parse(renderJson(r.diagnostics)) as unknown,
-          cases: r.cases,
-        })),
-      };
-      ctx.stdout.write(JSON.stringify(out, null, 2) + '\n');
-    } else {
-      const sources = new Map<string, string>();
-      for (const r of results) for (const [k, v] of r.sources) sources.set(k, v);
-      if (diags.length) ctx.stderr.write(renderText(diags, sources));
-      ctx.stdout.write(workflow.renderTestText(results, rel));
-    }
-    if (counts.broken > 0) return 2;
-    return counts.failed > 0 ? 1 : 0;
-  },
+  run: async (ctx) => (await import('./impl/test.js')).test(ctx),
 };

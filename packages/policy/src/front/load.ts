@@ -6,10 +6,9 @@
 // ancestors, siblings in the order `extends` lists them; a file reached twice (a diamond) is
 // used once. The `default` and each variable come from the first file in that order that
 // defines them: the extending policy overrides.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, relative as relativePath, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Condition, Emulation, FdCondition, IntCondition, PathCondition, PathOp, PolicyIR, RuleIR, SockaddrCondition,
   SockaddrPattern, SockFamily, SourceRange, UtsField, Verdict, VirtualClock } from '../ir.js';
@@ -26,6 +25,7 @@ import { expandAllows, expandWorld, type SectionEnv } from './sections.js';
 import { parseDuration, parseTimestamp } from './time.js';
 import { FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, SOCKADDR_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
 import { pathUnder } from '../compile/pathmatch.js';
+import { BUILTIN_DIR, BUILTIN_PREFIX, builtinNames, builtinText } from './builtin.js';
 import { SourceFile, type YamlPath } from './source.js';
 import { didYouMean } from './suggest.js';
 import { VarScope, type PolicyContext, type VarDef } from './vars.js';
@@ -105,29 +105,9 @@ export interface LoadResult {
   model: PolicyModel;
 }
 
-// --- built-in policies ----------------------------------------------------------------------
+// --- built-in policies: front/builtin.ts ------------------------------------------------------
 
-const BUILTIN_DIR = fileURLToPath(new URL('../../builtin/', import.meta.url));
-export const BUILTIN_PREFIX = 'builtin:';
-
-/** The names of the built-in policies (packages/policy/builtin/NAME.yaml). */
-export function builtinNames(): string[] {
-  try {
-    return readdirSync(BUILTIN_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
-  } catch {
-    return [];
-  }
-}
-
-/** The text of a built-in policy, or undefined. */
-export function builtinText(name: string): string | undefined {
-  if (!/^[a-z0-9-]+$/.test(name)) return undefined;
-  try {
-    return readFileSync(`${BUILTIN_DIR}${name}.yaml`, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
+export { BUILTIN_PREFIX, builtinNames, builtinText } from './builtin.js';
 
 export function defaultContext(): PolicyContext {
   return { cwd: process.cwd(), home: homedir(), tmp: `${tmpdir()}/sysvm-tmp`, env: process.env };
@@ -249,8 +229,10 @@ class Resolver {
 
   constructor(private readonly options: LoadOptions) {
     const given = options.context ?? {};
-    // Only what the caller did not give is read from this process.
-    const need = !given.cwd || !given.home || !given.tmp || !given.env;
+    // Only what the caller did not give is read from this process. Asked with `in`, without
+    // reading the values: `sysvm run` passes a context that records which values the policy
+    // uses (its cache depends on those only).
+    const need = !('cwd' in given && 'home' in given && 'tmp' in given && 'env' in given);
     this.ctx = need ? { ...defaultContext(), ...given } : given as PolicyContext;
   }
 

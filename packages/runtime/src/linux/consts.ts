@@ -2,7 +2,7 @@
 // @sysvm/policy generates from the Linux sources. This is the one place the runtime names
 // them; the few values the catalogue does not hold (not in the kernel's UAPI headers, or
 // glibc's) are written here with where they come from.
-import { abi } from '@sysvm/policy';
+import { abi } from '@sysvm/policy/evaluate';
 
 const c = (name: string): number => abi.constantOf(name);
 const nr = (name: string): number => {

@@ -1,6 +1,6 @@
 // Decoding a call's arguments for the audit stream, by the catalogue's argument names and
 // kinds: paths resolved, sockaddrs decoded, integers by their C width and sign.
-import { abi } from '@sysvm/policy';
+import { abi } from '@sysvm/policy/evaluate';
 import { syscallByName } from '../abi.js';
 import { AT_FDCWD } from '../linux/consts.js';
 import { readCString } from '../linux/mem.js';

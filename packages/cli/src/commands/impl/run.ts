@@ -1,0 +1,86 @@
+// The implementation of `sysvm run` (its options and help are in ../run.ts): imported only
+// when the command runs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { auditPolicy } from '@sysvm/policy/evaluate';
+import { SandboxError, type TracerThread, policyFromIR, spawn, startTracer } from '@sysvm/runtime';
+import { type CommandContext, UsageError, UserError, oneOf } from '../../command.js';
+import { loadCached } from '../../policy-cache.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
+  const argv = ctx.rest.length ? ctx.rest : ctx.positionals;
+  if (ctx.rest.length && ctx.positionals.length) {
+    throw new UsageError(`unexpected argument '${ctx.positionals[0]}' before '--'`);
+  }
+  if (argv.length === 0) throw new UsageError('no command given: sysvm run [OPTIONS] -- CMD [ARGS...]');
+  // The tracer thread starts now, while this thread loads the policy (two cores: about the
+  // time of the shorter of the two is saved).
+  let tracer: TracerThread;
+  try {
+    tracer = startTracer();
+  } catch (e) {
+    if (e instanceof SandboxError) throw new UserError(e.message, 125);
+    throw e;
+  }
+  // The sandbox's private temporary directory: ${tmp} in policies, $TMPDIR for the program.
+  const tmp = mkdtempSync(join(tmpdir(), 'sysvm-'));
+  try {
+    // The whole context, as the loader would complete it (front/load.ts, defaultContext), so
+    // that the cache can see which of its values the policy uses.
+    const context = { cwd: process.cwd(), home: homedir(), tmp, env: process.env };
+    const loaded = await loadCached(String(ctx.values.policy), ctx.stderr, context, 125);
+    const audit = ctx.values.audit === true;
+    // Audit mode: every deny/kill is sent to the supervisor, which logs it and lets it run
+    // (another IR, so the tracer thread compiles its prefilter).
+    const ir = audit ? auditPolicy(loaded.ir) : loaded.ir;
+    let child;
+    try {
+      child = spawn({
+        command: argv[0]!,
+        args: argv.slice(1),
+        env: { ...process.env, TMPDIR: tmp },
+        stdio: 'inherit',
+        backend,
+        policy: audit ? policyFromIR(ir) : policyFromIR(ir, loaded.filter),
+        ...(typeof ctx.values.log === 'string' ? { log: ctx.values.log } : {}),
+        quiet: ctx.values.quiet === true,
+        audit,
+        tracer,
+        ...(ctx.values['no-prefilter'] === true ? { prefilter: false } : {}),
+      });
+    } catch (e) {
+      if (e instanceof SandboxError) throw new UserError(e.message, 125);
+      throw e;
+    }
+    // Signals to sysvm go to the program. A terminal's Ctrl-C already reaches the whole
+    // foreground process group, the program included: do not deliver it twice.
+    const forward = (sig: NodeJS.Signals) => () => {
+      if (sig === 'SIGINT' && process.stdin.isTTY) return;
+      child.kill(sig);
+    };
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const).map((s) => [s, forward(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+    let result;
+    try {
+      result = await child.exited;
+    } catch (e) {
+      if (e instanceof SandboxError) throw new UserError(e.message, 125);
+      throw e;
+    } finally {
+      for (const [s, h] of handlers) process.off(s, h);
+    }
+    if (ctx.values.stats) {
+      const s = result.stats;
+      ctx.stderr.write(
+        `sysvm: backend ${result.backend}; stops: ${s.stops.total} (syscall entry ${s.stops.syscallEntry}, exit ${s.stops.syscallExit}, seccomp ${s.stops.seccomp}, signal ${s.stops.signal}, group ${s.stops.group}, event ${s.stops.event}); ${s.tracees} tracees\n`,
+      );
+    }
+    if (result.code !== null) return result.code;
+    return 128 + (result.signalNumber ?? 0);
+  } finally {
+    tracer.close();
+    if (!ctx.values['keep-tmp']) rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,94 @@
+// What the built `sysvm` loads, thread by thread (run `tsc -b` first). Loading the policy
+// front end (yaml, zod, the loader) costs more than everything else a short run does
+// (docs/performance.md): `--help` loads no command's implementation, the tracer thread never
+// loads the front end, and a run under a policy the cache holds does not load it at all.
+// Node's module loader itself reports what it loads (fixtures/module-log.mjs).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { COMMANDS } from '../src/commands/index.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const CLI = join(ROOT, 'packages/cli/dist/main.js');
+const HOOK = join(import.meta.dirname, 'fixtures/module-log.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'sysvm-startup-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+/** Run the built CLI; the modules each thread loaded: thread id -> URLs (ours relative to the repo). */
+function sysvm(args: string[], env: Record<string, string> = {}) {
+  const log = join(dir, `modules-${n++}.log`);
+  const r = spawnSync(process.execPath, ['--import', HOOK, CLI, ...args], {
+    cwd: ROOT, encoding: 'utf8', input: '', env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache'), ...env, SYSVM_MODULE_LOG: log },
+  });
+  const threads = new Map<number, string[]>();
+  for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
+    const [id, url] = [Number(line.slice(0, line.indexOf(' '))), line.slice(line.indexOf(' ') + 1)];
+    if (url.startsWith('node:')) continue;
+    const list = threads.get(id) ?? [];
+    list.push(url.replace(`file://${ROOT}/`, '').replace(/^.*\/node_modules\/\.pnpm\/[^/]+\/node_modules\//, ''));
+    threads.set(id, list);
+  }
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, main: threads.get(0) ?? [], threads };
+}
+
+/** The modules the tracer's worker thread loaded. */
+function tracerModules(threads: Map<number, string[]>): string[] {
+  const mods = [...threads].filter(([id]) => id !== 0).map(([, m]) => m).find((m) => m.includes('packages/runtime/dist/worker.js'));
+  expect(mods).toBeDefined();
+  return mods!;
+}
+
+/** The front end of @sysvm/policy and what only it needs. */
+const FRONT_END = /^(yaml|zod)\/|^packages\/policy\/dist\/(index|front\/load|front\/schema|lint\/\w+|workflow\/index)\.js$/;
+
+describe('sysvm --help and completion load no command implementation', () => {
+  test('--help lists every command with its summary, and loads neither the policy package nor the runtime', () => {
+    const r = sysvm(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of COMMANDS) expect(r.stdout).toContain(`  ${c.name.padEnd(10)}  ${c.summary}\n`);
+    expect(r.main.filter((m) => /commands\/impl\/|@sysvm|packages\/(policy|runtime)\/|^(yaml|zod|koffi)\//.test(m))).toEqual([]);
+    expect(r.main).toContain('packages/cli/dist/commands/run.js');
+  });
+
+  test('completion lists every command and loads only its own implementation', () => {
+    const r = sysvm(['completion', 'bash']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`compgen -W "${COMMANDS.map((c) => c.name).join(' ')} help --help --version"`);
+    expect(r.main.filter((m) => m.includes('commands/impl/'))).toEqual(['packages/cli/dist/commands/impl/completion.js']);
+    expect(r.main.filter((m) => FRONT_END.test(m))).toEqual([]);
+  });
+});
+
+describe('sysvm run: the tracer thread and a cached policy', () => {
+  test('the tracer thread loads @sysvm/policy/evaluate, never the front end (nor the compiler, given the prefilter); a second run loads no front end at all', () => {
+    const first = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const tracer = tracerModules(first.threads);
+    expect(tracer).toContain('packages/policy/dist/evaluate-entry.js');
+    expect(tracer).toContain('packages/runtime/dist/tracer/tracer.js');
+    expect(tracer.filter((m) => FRONT_END.test(m))).toEqual([]);
+    // `sysvm run` hands it the prefilter: it does not load the compiler either
+    expect(tracer.filter((m) => /compile-entry|compile\/bpf|bpf\/optimize/.test(m))).toEqual([]);
+    // The first run loaded the policy (a miss) ...
+    expect(first.main).toContain('packages/policy/dist/front/load.js');
+    // ... and the second finds it in the cache.
+    const second = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true']);
+    expect(second.code).toBe(0);
+    expect(second.main.filter((m) => FRONT_END.test(m))).toEqual([]);
+    expect(second.main).toContain('packages/cli/dist/commands/impl/run.js');
+    expect(tracerModules(second.threads).filter((m) => FRONT_END.test(m) || m.includes('compile/bpf'))).toEqual([]);
+    // Audit mode runs another IR: the tracer thread compiles its prefilter, still without the front end.
+    const audit = sysvm(['run', '-q', '--audit', '-p', 'builtin:permissive', '--', 'true']);
+    expect(audit.code).toBe(0);
+    expect(tracerModules(audit.threads)).toContain('packages/policy/dist/compile/bpf.js');
+    expect(tracerModules(audit.threads).filter((m) => FRONT_END.test(m))).toEqual([]);
+    // Off: loaded again.
+    const off = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_NO_CACHE: '1' });
+    expect(off.code).toBe(0);
+    expect(off.main).toContain('packages/policy/dist/front/load.js');
+  });
+});

@@ -15,12 +15,16 @@
 // code is identified by its files' size and mtime: that is about rebuilds and upgrades of
 // sysvm itself, not about what a policy says.
 //
-// Trust: the directory is trusted like the policy files themselves: whoever can write in it
-// can choose the policy of the next run, as whoever can write a policy file can. A sandboxed
-// program can write in it only if its policy lets it write in the user's ~/.cache (the
-// built-in default policy does not, unless the program runs from that directory), and a
-// policy that lets it do that also lets it rewrite ~/.bashrc. Entries are written 0600 in a
-// 0700 directory; SYSVM_NO_CACHE=1 turns the cache off.
+// Trust, and why the cache is off unless SYSVM_CACHE=1: whoever can write in the directory
+// chooses the policy of the next run, as whoever can write a policy file does. A sandboxed
+// program can write there whenever its policy lets it write in the user's ~/.cache (a policy
+// that grants a build tool its cache directory does), or when it runs under builtin:default
+// from the home directory (the current directory is writable): it would then pick the policy
+// of every later run, a stricter one included, and nothing the cache could check (content
+// hashes, checksums, ownership, ctime) tells such an entry from one sysvm wrote, since both
+// are written by the same user. So the cache is for machines where no policy lets a program
+// write there; SYSVM_CACHE=1 turns it on (docs/cli.md). Entries are written 0600 in a 0700
+// directory.
 //
 // Entries are checked before use: a file that is truncated, corrupt or from another format
 // is a miss (and is replaced); a directory that cannot be written only means no cache.
@@ -70,9 +74,12 @@ const MAGIC = Buffer.from('sysvm-policy-cache 1\n');
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/** The cache directory: $XDG_CACHE_HOME/sysvm/policies, or ~/.cache/sysvm/policies; undefined when off. */
+/**
+ * The cache directory: $XDG_CACHE_HOME/sysvm/policies, or ~/.cache/sysvm/policies; undefined
+ * when off, which it is unless SYSVM_CACHE=1 (see "Trust" above).
+ */
 export function cacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
-  if (env.SYSVM_NO_CACHE && env.SYSVM_NO_CACHE !== '0') return undefined;
+  if (env.SYSVM_CACHE === undefined || env.SYSVM_CACHE === '' || env.SYSVM_CACHE === '0') return undefined;
   const xdg = env.XDG_CACHE_HOME;
   // The XDG spec: a relative path is invalid and must be ignored.
   const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');

@@ -9,7 +9,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bpf, compileBpf, loadPolicy } from '@sysvm/policy';
 import { afterAll, describe, expect, test } from 'vitest';
-import { type Context, loadCached, lookup, recordingContext, store } from '../src/policy-cache.js';
+import { type Context, cacheDir, loadCached, lookup, recordingContext, store } from '../src/policy-cache.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const CLI = join(ROOT, 'packages/cli/dist/main.js');
@@ -68,6 +68,18 @@ rules:
 `;
 
 describe('policy cache', () => {
+  // Off unless asked for: a program whose policy lets it write in ~/.cache could otherwise
+  // choose the policy of later runs (policy-cache.ts, "Trust").
+  test.for([
+    [{}, undefined],
+    [{ SYSVM_CACHE: '0', XDG_CACHE_HOME: '/x' }, undefined],
+    [{ SYSVM_CACHE: '', XDG_CACHE_HOME: '/x' }, undefined],
+    [{ SYSVM_CACHE: '1', XDG_CACHE_HOME: '/x' }, '/x/sysvm/policies'],
+    [{ SYSVM_CACHE: '1', XDG_CACHE_HOME: 'relative' }, join(homedir(), '.cache/sysvm/policies')],
+  ] as const)('cacheDir(%j) is %s', ([env, want]) => {
+    expect(cacheDir(env)).toBe(want);
+  });
+
   test('a miss stores; a hit gives the IR that loading gives, without loading', async () => {
     const { dir, cache } = setup({ 'base.yaml': BASE, 'p.yaml': policy('base.yaml') });
     const file = join(dir, 'p.yaml');
@@ -195,7 +207,7 @@ describe('sysvm run with the cache', () => {
     const { dir, cache } = setup({ 'p.yaml': BASE });
     const file = join(dir, 'p.yaml');
     const run = () => spawnSync(process.execPath, [CLI, 'run', '-q', '-p', file, '--', 'cat', '/etc/hostname'],
-      { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(cache, 'xdg') } });
+      { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(cache, 'xdg'), SYSVM_CACHE: '1' } });
     const denied = run();
     expect(denied.status).toBe(1);
     expect(denied.stderr).toMatch(/Permission denied/);

@@ -22,6 +22,7 @@ import { EFAULT, ERANGE, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js'
 import { readMem, writeMem } from '../linux/mem.js';
 import type { ArgRewrite } from '../types.js';
 import { PATH_ARGS, resolveAbsolute } from '../tracer/paths.js';
+import { VmDeref } from './fds.js';
 import { cString, type EmuContext, type EmuOutcome, type ExitHandler, scratchLayout } from './context.js';
 
 export interface Bind { from: string; to: string }
@@ -105,7 +106,7 @@ export function verifyBoundOpen(real: string, follow: boolean): ExitHandler {
   };
 }
 
-function openFollows(ctx: EmuContext): boolean | undefined {
+export function openFollows(ctx: EmuContext): boolean | undefined {
   let flags: number;
   if (ctx.name === 'open' || ctx.name === 'openat') flags = Number(ctx.args[ctx.name === 'open' ? 1 : 2]! & 0xffffffffn);
   else if (ctx.name === 'openat2') {
@@ -121,14 +122,16 @@ export function emulateBind(ctx: EmuContext, bind: Bind): EmuOutcome {
   const a = ctx.args;
   if (ctx.name === 'getcwd') return { pass: true, atExit: getcwdExit(binds, a[0]!, a[1]!) };
 
-  // Every path argument under a bind's `from` (not a symlink's target text) is remapped.
+  // Every path argument whose virtual path lies under a bind's `from`, or that the kernel
+  // would resolve to another object than the virtual path (`..` above the bind's top from
+  // inside it, see vpath.ts), is rewritten to that object's absolute host path.
   const rewrites: Array<{ arg: number; real: string }> = [];
   let magic: string | undefined;
   for (const spec of PATH_ARGS[ctx.name] ?? []) {
     if (spec.follow === 'raw') continue;
     const v = ctx.deref.path(spec.arg);
     if (v === undefined) continue;
-    const real = toReal(binds, v);
+    const real = toReal(binds, v) ?? (ctx.deref instanceof VmDeref ? ctx.deref.hostRewrite(spec.arg) : undefined);
     if (real !== undefined) rewrites.push({ arg: spec.arg, real });
     else if (MAGIC_LINK.test(v)) magic = v;
   }
@@ -137,15 +140,22 @@ export function emulateBind(ctx: EmuContext, bind: Bind): EmuOutcome {
   if (magic !== undefined && ctx.name === 'readlinkat') atExit = readlinkExit(binds, magic, a[2]!, a[3]!);
   if (rewrites.length === 0) return atExit === undefined ? { pass: true } : { pass: true, atExit };
 
-  const at = scratchLayout(ctx.sp, rewrites.map((r) => cString(r.real)));
-  const rewrite: ArgRewrite[] = [];
-  for (let i = 0; i < rewrites.length; i++) {
-    if (writeMem(ctx.tid, at[i]!, cString(rewrites[i]!.real)) !== 0) return { skip: -EFAULT };
-    rewrite.push({ arg: rewrites[i]!.arg, value: at[i]! });
-  }
+  const rewrite = writeRewrites(ctx, rewrites);
+  if (rewrite === null) return { skip: -EFAULT };
   const follow = openFollows(ctx);
   if (follow !== undefined) atExit = verifyBoundOpen(rewrites[0]!.real, follow);
   return atExit === undefined ? { pass: true, rewrite } : { pass: true, rewrite, atExit };
+}
+
+/** Write the host paths below the caller's stack; the argument rewrites, or null if unwritable. */
+export function writeRewrites(ctx: EmuContext, reals: ReadonlyArray<{ arg: number; real: string }>): ArgRewrite[] | null {
+  const at = scratchLayout(ctx.sp, reals.map((r) => cString(r.real)));
+  const rewrite: ArgRewrite[] = [];
+  for (let i = 0; i < reals.length; i++) {
+    if (writeMem(ctx.tid, at[i]!, cString(reals[i]!.real)) !== 0) return null;
+    rewrite.push({ arg: reals[i]!.arg, value: at[i]! });
+  }
+  return rewrite;
 }
 
 /**

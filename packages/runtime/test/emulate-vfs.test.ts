@@ -46,6 +46,7 @@ beforeAll(() => {
   symlinkSync('/etc/hostname', path.join(data, 'abs-elsewhere'));   // absolute, elsewhere
   symlinkSync('../outside.txt', path.join(data, 'rel-up'));         // relative, out of the bind's top
   symlinkSync(path.join(home, '.ssh', 'id_rsa'), path.join(cwd, 'to-key'));
+  symlinkSync(path.join(home, '.ssh', 'id_rsa'), path.join(data, 'to-key'));
   symlinkSync(path.join(home, '.ssh'), path.join(cwd, 'to-ssh'));
   policy = compileYaml(cwd, `sysvm: 1
 name: vfs-test
@@ -70,6 +71,8 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     expect({ names: lines.slice(0, -1).sort(), last: lines.at(-1) }).toEqual({ names: ['.', '..', 'docs', 'notes.txt'], last: 'end' });
+    const old = await run({ command: bin.getdents!, args: [home, '32', 'old'], backend, policy });
+    expect(old.stdout.split('\n').filter((l) => l !== '').sort()).toEqual(['.', '..', 'docs', 'end', 'notes.txt']);
     const big = await run({ command: bin.getdents!, args: [path.join(home, 'docs'), '1024'], backend, policy });
     expect(big.stdout.split('\n').filter((l) => l.startsWith('file-'))).toHaveLength(400);
   });
@@ -91,6 +94,8 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     ['/proc/self/root', 'cat /proc/self/rootHOME/.ssh/id_rsa'],
     ['/proc/self/cwd', 'cd HOME && cat /proc/self/cwd/.ssh/id_rsa'],
     ['a dirfd on its parent (openat)', 'BIN openat-in HOME .ssh/id_rsa'],
+    ['a symlink inside a bind target', 'cat /data/to-key'],
+    ['.. from inside a bind', 'cd /data && cat ..HOME/.ssh/id_rsa'],
     ['openat2 RESOLVE_IN_ROOT from its parent', 'BIN in-root HOME /.ssh/id_rsa'],
     ['openat2 RESOLVE_BENEATH from its parent', 'BIN beneath HOME .ssh/id_rsa'],
   ])('a hidden path cannot be reached through %s', async ([, cmd]) => {

@@ -1,5 +1,6 @@
-// List argv[1] with raw getdents64(2) and a buffer of argv[2] bytes: one name a line, then
-// "end" at the end of the directory (a return of 0).
+// List argv[1] with raw getdents64(2) (or the old getdents(2) with argv[3] = "old") and a
+// buffer of argv[2] bytes: one name a line, then "end" at the end of the directory (a
+// return of 0).
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,20 +16,34 @@ struct dirent64_head {
   char d_name[];
 };
 
+struct dirent_head { /* the old getdents: d_type is the record's last byte */
+  unsigned long d_ino;
+  unsigned long d_off;
+  unsigned short d_reclen;
+  char d_name[];
+};
+
 int main(int argc, char **argv) {
-  if (argc != 3) return 2;
+  if (argc != 3 && argc != 4) return 2;
+  int old = argc == 4 && strcmp(argv[3], "old") == 0;
   int fd = open(argv[1], O_RDONLY | O_DIRECTORY);
   if (fd < 0) { perror(argv[1]); return 1; }
   size_t size = (size_t)atoi(argv[2]);
   char *buf = malloc(size);
   for (;;) {
-    long n = syscall(SYS_getdents64, fd, buf, size);
-    if (n < 0) { perror("getdents64"); return 1; }
+    long n = syscall(old ? SYS_getdents : SYS_getdents64, fd, buf, size);
+    if (n < 0) { perror("getdents"); return 1; }
     if (n == 0) break;
     for (long at = 0; at < n;) {
-      struct dirent64_head *d = (struct dirent64_head *)(buf + at);
-      printf("%s\n", d->d_name);
-      at += d->d_reclen;
+      if (old) {
+        struct dirent_head *d = (struct dirent_head *)(buf + at);
+        printf("%s\n", d->d_name);
+        at += d->d_reclen;
+      } else {
+        struct dirent64_head *d = (struct dirent64_head *)(buf + at);
+        printf("%s\n", d->d_name);
+        at += d->d_reclen;
+      }
     }
   }
   printf("end\n");

@@ -2,6 +2,7 @@
 // YAML policy's `filesystem:` section (hide, files, bind): hidden paths are absent from
 // directory listings too and cannot be reached by another name; binds resolve `..`,
 // symlinks and dirfds in the virtual namespace (src/emulate/{dirents,vpath,fds}.ts).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,15 @@ let home: string;
 let cwd: string;
 let bin: Record<string, string>;
 let policy: ReturnType<typeof policyFromIR>;
+/** Unprivileged user namespaces with their own mounts work here (not everywhere: a guest may lack them). */
+const USERNS = (() => {
+  try {
+    execFileSync('unshare', ['-Urm', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** Compile a policy file written to `dir` (relative host paths start there) with ~ = home and ${cwd} = cwd. */
 function compileYaml(dir: string, text: string): ReturnType<typeof policyFromIR> {
@@ -122,6 +132,33 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect([`key-${tag}`, `key2-${tag}`, `ssh-${tag}`].filter((n) => existsSync(path.join(home, n)))).toEqual([]);
     expect(readFileSync(path.join(home, '.aws', 'credentials'), 'utf8')).toBe('SECRET\n');
     expect(existsSync(path.join(home, 'notes.txt'))).toBe(true);
+  });
+
+  test('a directory that holds a hidden path cannot be moved away (EBUSY), and its hidden part stays put', async () => {
+    const tag = `${backend}-${process.pid}`;
+    const r = await run({
+      command: 'sh', args: ['-c', `mv ${home} ${home}-${tag}; mv ${path.dirname(home)} ${path.dirname(home)}-${tag}; cat ${home}-${tag}/.ssh/id_rsa`],
+      backend, policy, quiet: true,
+    });
+    expect(r.stdout).toBe('');
+    expect(r.stderr.match(/Device or resource busy/g)).toHaveLength(2);
+    expect([existsSync(home), existsSync(`${home}-${tag}`)]).toEqual([true, false]);
+  });
+
+  test.skipIf(!USERNS)('no bind mount of a hidden path or of a directory that holds one (in a user namespace)', async () => {
+    const r = await run({
+      command: 'unshare', args: ['-Urm', 'sh', '-c', [
+        `mount --bind ${home} ${cwd}/sandbox && cat ${cwd}/sandbox/.ssh/id_rsa`,
+        `mount --bind ${home}/.ssh ${cwd}/sandbox && cat ${cwd}/sandbox/id_rsa`,
+        `mount --bind ${path.dirname(home)} ${cwd}/sandbox && cat ${cwd}/sandbox/home/.ssh/id_rsa`,
+        'echo done',
+      ].join('; ')], backend, policy, quiet: true,
+    });
+    expect(r.stdout).toBe('done\n');
+    expect(r.stderr).not.toMatch(/SECRET/);
+    // EBUSY twice ("already mounted or mount point busy"), ENOENT once ("does not exist"):
+    // util-linux words them by version, so only the three failures are counted.
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('mount:'))).toHaveLength(3);
   });
 
   test('a virtual file next to hidden ones opens and stats', async () => {

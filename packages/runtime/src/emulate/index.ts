@@ -14,6 +14,7 @@ import { AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linu
 import { syscallNumber } from '../abi.js';
 import type { EmuContext, EmuOutcome, ExitHandler, VmWorld } from './context.js';
 import { DIRENT_CALLS, direntsExit } from './dirents.js';
+import { reachDenial, REACH_CALLS } from './hidden.js';
 import { VmDeref } from './fds.js';
 import { openFollows, verifyBoundOpen } from './bind.js';
 import type { ArgRewrite } from '../types.js';
@@ -73,9 +74,13 @@ export function vmWorldFromIR(ir: PolicyIR): VmWorld {
  *    names a bound path) are rewritten to that object's absolute host path (see vpath.ts);
  *  - results that show paths (getcwd, readlink of /proc links) are mapped back through
  *    the binds at the exit;
- *  - directory listings drop the entries the policy hides (dirents.ts).
+ *  - directory listings drop the entries the policy hides (dirents.ts);
+ *  - moving or bind-mounting a directory that holds a hidden path fails (`deny`, an errno;
+ *    hidden.ts `reachDenial`).
  */
-export function worldPass(ctx: EmuContext): { rewrite?: ArgRewrite[]; atExit?: ExitHandler } {
+export function worldPass(ctx: EmuContext): { deny?: number; rewrite?: ArgRewrite[]; atExit?: ExitHandler } {
+  const reach = reachDenial(ctx);
+  if (reach !== undefined) return { deny: reach };
   if ((DIRENT_CALLS as readonly string[]).includes(ctx.name)) {
     const atExit = direntsExit(ctx);
     return atExit === undefined ? {} : { atExit };
@@ -101,15 +106,21 @@ export function worldPass(ctx: EmuContext): { rewrite?: ArgRewrite[]; atExit?: E
  * A seccomp program the runtime adds (before the policy's) for what the world needs to see
  * beyond the policy's rules: with binds, getcwd, readlink and readlinkat stop (RET_TRACE; the
  * kernel runs the strictest action of all filters, so this never loosens the policy), so
- * that their results can show the virtual paths; with hidden paths, getdents64 and getdents,
- * so that listings drop them. null when nothing is needed.
+ * that their results can show the virtual paths, and every path call (resolved in the
+ * virtual tree); with hidden paths, getdents64 and getdents, so that listings drop them, and
+ * the calls that could move or mount a directory holding one. null when nothing is needed.
  */
 export function worldFilter(world: VmWorld): Uint8Array | null {
+  const hides = (world.hidden ?? []).length > 0;
   const names = [
     ...(world.binds.length > 0 ? PATH_RESULT_CALLS : []),
-    // Listings drop hidden entries at the exit (dirents.ts).
-    ...((world.hidden ?? []).length > 0 ? DIRENT_CALLS : []),
-  ];
+    // With binds every path call is resolved in the virtual tree (its argument rewritten
+    // when the kernel would resolve it elsewhere: `..` above a bind), whatever rule passes it.
+    ...(world.binds.length > 0 ? Object.keys(PATH_ARGS) : []),
+    // Listings drop hidden entries at the exit (dirents.ts); no ancestor of a hidden path
+    // moves or is bind-mounted (hidden.ts).
+    ...(hides ? [...DIRENT_CALLS, ...REACH_CALLS] : []),
+  ].filter((n, i, all) => all.indexOf(n) === i);
   if (names.length === 0) return null;
   const nrs = names.map((n) => syscallNumber(n)).filter((n): n is number => n !== undefined);
   const prog = [ld(SECCOMP_DATA_ARCH), jeq(AUDIT_ARCH_X86_64, 1, 0), ret(SECCOMP_RET_ALLOW), ld(SECCOMP_DATA_NR)];

@@ -90,3 +90,20 @@ export function virtualDir(binds: readonly Bind[], hostDir: string): string {
 export function hostPathFor(binds: readonly Bind[], virtualPath: string): string {
   return toReal(binds, virtualPath) ?? virtualPath;
 }
+
+/**
+ * Resolve a path string the program passed in an argument that PATH_ARGS does not describe
+ * (mount's source, move_mount's from_path), following every symlink, relative to `dirfd`
+ * (AT_FDCWD: the cwd). undefined when unreadable or when the base is not a directory path.
+ */
+export function resolveText(binds: readonly Bind[], pid: number, tid: number, text: string, dirfd: number, atFdcwd: number): string | undefined {
+  if (text.startsWith('/')) return walkVirtual(binds, '/', text, true, pid, tid);
+  let base: string;
+  try {
+    base = readlinkSync(dirfd === atFdcwd ? `/proc/${tid}/cwd` : `/proc/${tid}/fd/${dirfd}`);
+  } catch {
+    return undefined;
+  }
+  if (!base.startsWith('/') || base.endsWith(' (deleted)')) return undefined;
+  return walkVirtual(binds, virtualDir(binds, base), text, true, pid, tid);
+}

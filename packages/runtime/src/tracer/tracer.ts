@@ -653,6 +653,13 @@ export class Tracer {
           pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files,
           hidden: hiddenByPolicy((inv) => this.opts.policy.decide(inv, { pid: t.pid, tid: t.tid, name: 'newfstatat', data: this.opts.data }).verdict),
         });
+        if (world.deny !== undefined) {
+          // The world refuses what no rule may allow (a move or bind mount of a directory
+          // that holds a hidden path).
+          action = { tag: 'skipcall', ret: BigInt(-world.deny) };
+          result = -world.deny;
+          break;
+        }
         if (world.atExit !== undefined) t.atExit = { handler: world.atExit, nr, name };
         action = d.log || v.kind === 'trace' || world.atExit !== undefined ? { tag: 'exit' } : { tag: 'skipexit' };
         if (world.rewrite !== undefined) {

@@ -17,6 +17,8 @@ let home: string;
 let cwd: string;
 let bin: Record<string, string>;
 let policy: ReturnType<typeof policyFromIR>;
+/** Only `filesystem.files`: no bind, nothing hidden. */
+let filesOnly: ReturnType<typeof policyFromIR>;
 /** Unprivileged user namespaces with their own mounts work here (not everywhere: a guest may lack them). */
 const USERNS = (() => {
   try {
@@ -65,6 +67,12 @@ filesystem:
   hide: ["~/.ssh", "~/.aws"]
   files: { "${home}/virtual.conf": "virtual\\n" }
   bind: { /data: ./sandbox/data }
+`);
+  filesOnly = compileYaml(cwd, `sysvm: 1
+name: vfs-files
+default: allow
+filesystem:
+  files: { "${home}/virtual.conf": "virtual\\n" }
 `);
 });
 
@@ -164,6 +172,13 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   test('a virtual file next to hidden ones opens and stats', async () => {
     const r = await run({ command: 'sh', args: ['-c', `cat ${home}/virtual.conf; stat -c %s ${home}/virtual.conf`], backend, policy });
     expect(r.stdout).toBe('virtual\n8\n');
+  });
+
+  test('readlink /proc/self/fd/N of a virtual file shows its virtual path (with and without binds)', async () => {
+    const sh = `exec 3<${home}/virtual.conf; readlink /proc/self/fd/3; ls -l /proc/self/fd/3 | sed "s/.* -> //"`;
+    const want = `${home}/virtual.conf\n${home}/virtual.conf\n`;
+    expect((await run({ command: 'sh', args: ['-c', sh], backend, policy })).stdout).toBe(want);
+    expect((await run({ command: 'sh', args: ['-c', sh], backend, policy: filesOnly })).stdout).toBe(want);
   });
 
   test.for([

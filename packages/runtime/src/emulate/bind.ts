@@ -16,13 +16,14 @@
 // process is killed (a sibling thread swapped the string). For the other calls a racing
 // sibling thread could make the call act on a path of its choosing: as for every pass decided
 // on a path, that is advisory until the argument lives in memory no tracee thread can write.
-import { readlinkSync, realpathSync } from 'node:fs';
+import { readlinkSync, realpathSync, statSync } from 'node:fs';
 
 import { EFAULT, ERANGE, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
 import { readMem, writeMem } from '../linux/mem.js';
 import type { ArgRewrite } from '../types.js';
 import { PATH_ARGS, resolveAbsolute } from '../tracer/paths.js';
 import { VmDeref } from './fds.js';
+import type { FileStore } from './files.js';
 import { cString, type EmuContext, type EmuOutcome, type ExitHandler, scratchLayout } from './context.js';
 
 export interface Bind { from: string; to: string }
@@ -62,7 +63,7 @@ export function toVirtual(binds: readonly Bind[], p: string): string | undefined
 const MAGIC_LINK = /^\/proc\/\d+(?:\/task\/\d+)?\/(?:cwd|exe|root|fd\/\d+)$/;
 
 /** readlink of a /proc magic link: at the exit, show the virtual path. */
-function readlinkExit(binds: readonly Bind[], link: string, buf: bigint, size: bigint): ExitHandler {
+function readlinkExit(binds: readonly Bind[], link: string, buf: bigint, size: bigint, files?: FileStore): ExitHandler {
   return (x) => {
     if (x.rval < 0n) return;
     let real: string;
@@ -71,7 +72,12 @@ function readlinkExit(binds: readonly Bind[], link: string, buf: bigint, size: b
     } catch {
       return;
     }
-    const v = toVirtual(binds, real);
+    // A virtual file's fd names the supervisor's private copy: show the virtual path.
+    let v = toVirtual(binds, real);
+    if (v === undefined && files !== undefined) {
+      const st = statSync(link, { throwIfNoEntry: false });
+      v = st === undefined ? undefined : files.virtualPathOf(st.dev, st.ino);
+    }
     if (v === undefined) return;
     const bytes = Buffer.from(v, 'utf8').subarray(0, Number(size & 0x7fffffffn));
     if (writeMem(x.tid, buf, bytes) === 0) x.setReturn(BigInt(bytes.length));
@@ -136,8 +142,8 @@ export function emulateBind(ctx: EmuContext, bind: Bind): EmuOutcome {
     else if (MAGIC_LINK.test(v)) magic = v;
   }
   let atExit: ExitHandler | undefined;
-  if (magic !== undefined && ctx.name === 'readlink') atExit = readlinkExit(binds, magic, a[1]!, a[2]!);
-  if (magic !== undefined && ctx.name === 'readlinkat') atExit = readlinkExit(binds, magic, a[2]!, a[3]!);
+  if (magic !== undefined && ctx.name === 'readlink') atExit = readlinkExit(binds, magic, a[1]!, a[2]!, ctx.files);
+  if (magic !== undefined && ctx.name === 'readlinkat') atExit = readlinkExit(binds, magic, a[2]!, a[3]!, ctx.files);
   if (rewrites.length === 0) return atExit === undefined ? { pass: true } : { pass: true, atExit };
 
   const rewrite = writeRewrites(ctx, rewrites);
@@ -167,7 +173,15 @@ export const PATH_RESULT_CALLS = ['getcwd', 'readlink', 'readlinkat'] as const;
 
 /** The result mapping of a path-result call the policy passed (allow, trace), or undefined. */
 export function bindResults(ctx: EmuContext): ExitHandler | undefined {
-  if (ctx.world.binds.length === 0 || !(PATH_RESULT_CALLS as readonly string[]).includes(ctx.name)) return undefined;
+  if (!(PATH_RESULT_CALLS as readonly string[]).includes(ctx.name)) return undefined;
+  if (ctx.world.binds.length === 0) {
+    // No binds, virtual files: only readlink of a /proc fd link needs the virtual path.
+    if (ctx.world.files !== true || ctx.name === 'getcwd') return undefined;
+    const link = ctx.deref.path(ctx.name === 'readlink' ? 0 : 1);
+    if (link === undefined || !MAGIC_LINK.test(link)) return undefined;
+    const a = ctx.args;
+    return ctx.name === 'readlink' ? readlinkExit([], link, a[1]!, a[2]!, ctx.files) : readlinkExit([], link, a[2]!, a[3]!, ctx.files);
+  }
   const out = emulateBind({ ...ctx, deref: ctx.deref }, ctx.world.binds[0]!);
   // Only the exit part: a pass decided by another rule keeps its own arguments.
   return 'pass' in out && out.rewrite === undefined ? out.atExit : undefined;

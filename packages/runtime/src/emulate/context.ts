@@ -22,6 +22,8 @@ export interface VmWorld {
    * Optional for hand-written inline policies (none: listings are not filtered).
    */
   hidden?: Array<{ op: 'equals' | 'under' | 'glob'; value: string }>;
+  /** Some rule emulates a file: readlink of /proc/PID/fd/N shows a virtual fd's virtual path. */
+  files?: boolean;
 }
 
 export const EMPTY_WORLD: VmWorld = { time: false, binds: [], hidden: [] };

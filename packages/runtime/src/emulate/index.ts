@@ -63,7 +63,7 @@ export function vmWorldFromIR(ir: PolicyIR): VmWorld {
       for (const value of c.values) if (!hidden.some((h) => h.op === c.op && h.value === value)) hidden.push({ op: c.op, value });
     }
   }
-  return { time: emus.some((e) => e.kind === 'time'), binds, hidden };
+  return { time: emus.some((e) => e.kind === 'time'), binds, hidden, files: emus.some((e) => e.kind === 'file') };
 }
 
 /**
@@ -85,9 +85,9 @@ export function worldPass(ctx: EmuContext): { deny?: number; rewrite?: ArgRewrit
     const atExit = direntsExit(ctx);
     return atExit === undefined ? {} : { atExit };
   }
-  if (ctx.world.binds.length === 0) return {};
   const results = bindResults(ctx);
   if (results !== undefined) return { atExit: results };
+  if (ctx.world.binds.length === 0) return {};
   if (!(ctx.deref instanceof VmDeref)) return {};
   const deref = ctx.deref;
   const reals = (PATH_ARGS[ctx.name] ?? []).flatMap((spec) => {
@@ -114,6 +114,8 @@ export function worldFilter(world: VmWorld): Uint8Array | null {
   const hides = (world.hidden ?? []).length > 0;
   const names = [
     ...(world.binds.length > 0 ? PATH_RESULT_CALLS : []),
+    // readlink of /proc/PID/fd/N of a virtual file shows its virtual path.
+    ...(world.files === true ? ['readlink', 'readlinkat'] : []),
     // With binds every path call is resolved in the virtual tree (its argument rewritten
     // when the kernel would resolve it elsewhere: `..` above a bind), whatever rule passes it.
     ...(world.binds.length > 0 ? Object.keys(PATH_ARGS) : []),

@@ -4,12 +4,19 @@
 // mapped back, so that the program sees `from`: getcwd, and readlink of the /proc magic links
 // (/proc/PID/cwd, /proc/PID/fd/N, /proc/PID/exe, /proc/PID/root) at their exit.
 //
-// What it cannot do: `..` out of the top of a bound directory reached by a relative path
-// goes to the host parent of `to`; a symlink inside `to` is followed on the host, like a real
-// bind mount; a symlink created with a target under `from` keeps that text (and the kernel
-// resolves it on the host); /proc/PID/maps, /proc/PID/mountinfo and AF_UNIX socket names show
-// the real paths; the policy's other rules are not consulted for a remapped call (first
-// matching rule wins: the bind rule decided it).
+// Paths are resolved in the virtual tree (vpath.ts, through VmDeref in fds.ts): `..` above
+// `from` goes to the virtual parent, an absolute symlink text inside `to` names a virtual
+// path, a relative one that climbs above the top climbs in the virtual tree, a cwd or dirfd
+// inside `to` is its virtual directory. Whatever rule passes a path call, the kernel is
+// made to act on the object the virtual path names (`worldPass` in index.ts).
+//
+// What it cannot do: a symlink created with a target under `from` keeps that text (resolved
+// through the bind by the program's calls, not by other host programs); /proc/PID/maps,
+// /proc/PID/mountinfo and AF_UNIX socket names show the real paths; a `from` absent on the
+// host is not listed in its parent directory; openat2's RESOLVE_IN_ROOT with a path that
+// crosses a bind is judged on the virtual path but not remapped for the kernel (it fails or
+// resolves on the host, inside its dirfd); the policy's other rules are not consulted for a remapped
+// call (first matching rule wins: the bind rule decided it).
 //
 // Security: the new path is written below the caller's stack (see `scratchLayout`). For an
 // open, the exit checks that the fd is the file the rewritten path resolves to, else the

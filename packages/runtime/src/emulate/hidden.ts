@@ -60,6 +60,8 @@ function holdsHidden(world: VmWorld, p: string): boolean {
  *     catalogue, so the hide rule never sees them: a hidden source itself is refused too.
  * Such a call fails with EBUSY (a directory that holds a hidden path behaves like one with a
  * mount point in use), or ENOENT for a hidden source itself. Returns the errno, or undefined.
+ * Hidden values are `under`/`equals` paths (what `filesystem.hide` writes); a raw rule that
+ * hides by `glob` is not checked for ancestors (its matches cannot be enumerated).
  */
 export function reachDenial(ctx: EmuContext): number | undefined {
   const world = ctx.world;

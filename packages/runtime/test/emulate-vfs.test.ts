@@ -53,6 +53,7 @@ beforeAll(() => {
   for (let i = 0; i < 400; i++) writeFileSync(path.join(home, 'docs', `file-${String(i).padStart(3, '0')}-${'x'.repeat(60)}`), '');
   const data = path.join(cwd, 'sandbox', 'data');
   writeFileSync(path.join(data, 'a.txt'), 'bound\n');
+  writeFileSync(path.join(data, 'secret.txt'), 'SECRET\n');
   writeFileSync(path.join(cwd, 'sandbox', 'outside.txt'), 'host parent of the bind target\n');
   symlinkSync('/data/a.txt', path.join(data, 'abs-virtual'));       // absolute, back under the virtual path
   symlinkSync('/etc/hostname', path.join(data, 'abs-elsewhere'));   // absolute, elsewhere
@@ -64,7 +65,7 @@ beforeAll(() => {
 name: vfs-test
 default: allow
 filesystem:
-  hide: ["~/.ssh", "~/.aws"]
+  hide: ["~/.ssh", "~/.aws", /data/secret.txt]
   files: { "${home}/virtual.conf": "virtual\\n" }
   bind: { /data: ./sandbox/data }
 `);
@@ -111,6 +112,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     ['a relative path from the parent (cwd)', 'cd HOME && cat .ssh/id_rsa'],
     ['/proc/self/root', 'cat /proc/self/rootHOME/.ssh/id_rsa'],
     ['/proc/self/cwd', 'cd HOME && cat /proc/self/cwd/.ssh/id_rsa'],
+    ['/proc/self/fd/N of a directory fd on its parent', 'exec 3<HOME && cat /proc/self/fd/3/.ssh/id_rsa'],
     ['a dirfd on its parent (openat)', 'BIN openat-in HOME .ssh/id_rsa'],
     ['a symlink inside a bind target', 'cat /data/to-key'],
     ['.. from inside a bind', 'cd /data && cat ..HOME/.ssh/id_rsa'],
@@ -202,6 +204,12 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const r = await run({ command: 'cat', args: ['/data/rel-up'], backend, policy, quiet: true });
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/No such file or directory/);
+  });
+
+  test('bind: a path hidden inside a bind is absent from the bound directory and its listing', async () => {
+    const r = await run({ command: 'sh', args: ['-c', 'ls /data; cd /data && cat secret.txt; cat /data/sub/../secret.txt'], backend, policy, quiet: true });
+    expect(r.stdout).toBe('a.txt\nabs-elsewhere\nabs-virtual\nrel-up\nsub\nto-key\n');
+    expect(r.stderr.match(/No such file or directory/g)).toHaveLength(2);
   });
 
   test('bind: getcwd, /proc/self/cwd and /proc/self/fd/N show the virtual path', async () => {

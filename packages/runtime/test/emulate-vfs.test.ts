@@ -212,6 +212,17 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stderr.match(/No such file or directory/g)).toHaveLength(2);
   });
 
+  test('bind: a rename or hard link between the bind and elsewhere fails with EXDEV, as across mounts (mv copies instead)', async () => {
+    const tag = `${backend}-${process.pid}`;
+    const r = await run({
+      command: 'sh', args: ['-c', `ln /data/a.txt ${cwd}/ln-${tag}; echo moved > /data/m-${tag}; mv /data/m-${tag} ${cwd}/m-${tag} && cat ${cwd}/m-${tag}; ls /data | grep -c m-${tag}`],
+      backend, policy, quiet: true,
+    });
+    expect(r.stderr).toMatch(/Invalid cross-device link/);
+    expect(r.stdout).toBe('moved\n0\n');
+    expect(existsSync(path.join(cwd, `ln-${tag}`))).toBe(false);
+  });
+
   test('bind: getcwd, /proc/self/cwd and /proc/self/fd/N show the virtual path', async () => {
     const r = await run({
       command: 'sh', args: ['-c', 'cd /data/sub && /bin/pwd && readlink /proc/self/cwd && exec 3</data/a.txt && readlink /proc/self/fd/3'],

@@ -25,7 +25,7 @@
 // on a path, that is advisory until the argument lives in memory no tracee thread can write.
 import { readlinkSync, realpathSync, statSync } from 'node:fs';
 
-import { EFAULT, ERANGE, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
+import { EFAULT, ERANGE, EXDEV, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
 import { readMem, writeMem } from '../linux/mem.js';
 import type { ArgRewrite } from '../types.js';
 import { PATH_ARGS, resolveAbsolute } from '../tracer/paths.js';
@@ -55,6 +55,29 @@ export function toReal(binds: readonly Bind[], p: string): string | undefined {
   let best: Bind | undefined;
   for (const b of binds) if (under(b.from, p) && (best === undefined || b.from.length > best.from.length)) best = b;
   return best === undefined ? undefined : join(canonical(best.to), p.slice(best.from.length));
+}
+
+/** The bind (its `from`) a virtual path lies under, or '' for none. */
+function bindOf(binds: readonly Bind[], p: string): string {
+  let best = '';
+  for (const b of binds) if (under(b.from, p) && b.from.length > best.length) best = b.from;
+  return best;
+}
+
+/** The two-path calls that cannot cross a mount: rename and link. */
+const CROSS_CALLS = new Set(['rename', 'renameat', 'renameat2', 'link', 'linkat']);
+
+/**
+ * A rename or link between a bind and elsewhere (or two binds) fails with EXDEV, as across
+ * two real mounts: else the call, remapped for one path, would move a file in or out of the
+ * bind target on the host. Returns the errno, or undefined.
+ */
+export function crossBind(ctx: EmuContext): number | undefined {
+  if (ctx.world.binds.length === 0 || !CROSS_CALLS.has(ctx.name)) return undefined;
+  const specs = PATH_ARGS[ctx.name] ?? [];
+  const paths = specs.map((s) => ctx.deref.path(s.arg));
+  if (paths.length !== 2 || paths.some((p) => p === undefined)) return undefined;
+  return bindOf(ctx.world.binds, paths[0]!) === bindOf(ctx.world.binds, paths[1]!) ? undefined : EXDEV;
 }
 
 /** Real -> virtual: the longest (canonical) `to` that contains `p`. */

@@ -8,7 +8,7 @@ import { emulateUname } from './uname.js';
 import { emulateIdentity } from './identity.js';
 import { emulateTime } from './time.js';
 import { emulateFile } from './files.js';
-import { bindResults, emulateBind, PATH_RESULT_CALLS, writeRewrites } from './bind.js';
+import { bindResults, crossBind, emulateBind, PATH_RESULT_CALLS, writeRewrites } from './bind.js';
 import { assemble, jeq, ld, ret, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from '../linux/bpf.js';
 import { AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linux/consts.js';
 import { syscallNumber } from '../abi.js';
@@ -76,10 +76,11 @@ export function vmWorldFromIR(ir: PolicyIR): VmWorld {
  *    the binds at the exit;
  *  - directory listings drop the entries the policy hides (dirents.ts);
  *  - moving or bind-mounting a directory that holds a hidden path fails (`deny`, an errno;
- *    hidden.ts `reachDenial`).
+ *    hidden.ts `reachDenial`), and so does a rename or link across a bind (EXDEV, bind.ts
+ *    `crossBind`).
  */
 export function worldPass(ctx: EmuContext): { deny?: number; rewrite?: ArgRewrite[]; atExit?: ExitHandler } {
-  const reach = reachDenial(ctx);
+  const reach = reachDenial(ctx) ?? crossBind(ctx);
   if (reach !== undefined) return { deny: reach };
   if ((DIRENT_CALLS as readonly string[]).includes(ctx.name)) {
     const atExit = direntsExit(ctx);

@@ -655,7 +655,7 @@ export class Tracer {
         });
         if (world.deny !== undefined) {
           // The world refuses what no rule may allow (a move or bind mount of a directory
-          // that holds a hidden path).
+          // that holds a hidden path, a rename across a bind).
           action = { tag: 'skipcall', ret: BigInt(-world.deny) };
           result = -world.deny;
           break;

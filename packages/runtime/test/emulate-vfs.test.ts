@@ -78,9 +78,16 @@ filesystem:
 });
 
 describe.for(BACKENDS)('%s backend', (backend) => {
-  test('ls -a ~ does not list the hidden .ssh and .aws (getdents64 filtered)', async () => {
+  test('ls -a ~ does not list the hidden .ssh and .aws (getdents64 filtered), and lists the virtual file', async () => {
     const r = await run({ command: 'ls', args: ['-a', home], backend, policy });
-    expect({ out: r.stdout, err: r.stderr, code: r.code }).toEqual({ out: '.\n..\ndocs\nnotes.txt\n', err: '', code: 0 });
+    expect({ out: r.stdout, err: r.stderr, code: r.code }).toEqual({ out: '.\n..\ndocs\nnotes.txt\nvirtual.conf\n', err: '', code: 0 });
+  });
+
+  test('ls -l lists a virtual file absent on the host with its size, once, with or without hidden paths', async () => {
+    for (const p of [policy, filesOnly]) {
+      const r = await run({ command: 'sh', args: ['-c', `ls -l ${home} | grep -c virtual; ls -l ${home} | grep virtual | tr -s ' ' | cut -d' ' -f1,5,9`], backend, policy: p });
+      expect(r.stdout).toBe('1\n-r--r--r-- 8 virtual.conf\n');
+    }
   });
 
   test('a program that reads a listing in small batches sees every visible entry, none hidden, and the end once', async () => {
@@ -89,9 +96,12 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const r = await run({ command: bin.getdents!, args: [home, '32'], backend, policy });
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n').filter((l) => l !== '');
-    expect({ names: lines.slice(0, -1).sort(), last: lines.at(-1) }).toEqual({ names: ['.', '..', 'docs', 'notes.txt'], last: 'end' });
+    expect({ names: lines.slice(0, -1).sort(), last: lines.at(-1) }).toEqual({ names: ['.', '..', 'docs', 'notes.txt', 'virtual.conf'], last: 'end' });
     const old = await run({ command: bin.getdents!, args: [home, '32', 'old'], backend, policy });
-    expect(old.stdout.split('\n').filter((l) => l !== '').sort()).toEqual(['.', '..', 'docs', 'end', 'notes.txt']);
+    expect(old.stdout.split('\n').filter((l) => l !== '').sort()).toEqual(['.', '..', 'docs', 'end', 'notes.txt', 'virtual.conf']);
+    // rewinddir: the second pass shows the virtual file again, once.
+    const twice = await run({ command: bin.getdents!, args: [home, '4096', 'twice'], backend, policy });
+    expect(twice.stdout.split('\n').filter((l) => l === 'virtual.conf' || l === 'end')).toEqual(['virtual.conf', 'end', 'virtual.conf', 'end']);
     const big = await run({ command: bin.getdents!, args: [path.join(home, 'docs'), '1024'], backend, policy });
     expect(big.stdout.split('\n').filter((l) => l.startsWith('file-'))).toHaveLength(400);
   });
@@ -101,7 +111,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       command: 'sh', args: ['-c', `python3 -c "import os; print(sorted(os.listdir('${home}')))"; find ${home} -maxdepth 1 -name '.*' | wc -l`],
       backend, policy,
     });
-    expect({ out: r.stdout, err: r.stderr }).toEqual({ out: "['docs', 'notes.txt']\n0\n", err: '' });
+    expect({ out: r.stdout, err: r.stderr }).toEqual({ out: "['docs', 'notes.txt', 'virtual.conf']\n0\n", err: '' });
   });
 
   // HOME, WORK and BIN stand for the test's home, work directory and C program (made in beforeAll).

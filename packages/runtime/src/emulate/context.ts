@@ -7,7 +7,7 @@
 // write tracee memory only with process_vm_writev (src/linux/mem.ts).
 import type { ArgRewrite } from '../types.js';
 import { PathDeref } from '../tracer/paths.js';
-import type { FileStore } from './files.js';
+import type { FileContent, FileStore } from './files.js';
 
 /** The partial virtual machine a policy describes, as the runtime needs it (see `vmWorldFromIR`). */
 export interface VmWorld {
@@ -24,6 +24,11 @@ export interface VmWorld {
   hidden?: Array<{ op: 'equals' | 'under' | 'glob'; value: string }>;
   /** Some rule emulates a file: readlink of /proc/PID/fd/N shows a virtual fd's virtual path. */
   files?: boolean;
+  /**
+   * The virtual files (`equals` paths of file rules) absent on the host when the run began:
+   * listings of their directory show them (dirents.ts).
+   */
+  listed?: Array<{ path: string; content: FileContent }>;
 }
 
 export const EMPTY_WORLD: VmWorld = { time: false, binds: [], hidden: [] };

@@ -2,7 +2,10 @@
 // carried out here. Each module's header says what it emulates, what it cannot, and why it
 // is safe. The tracer calls `runEmulation` at the entry (or seccomp) stop and carries out the
 // outcome: skip with a value, or pass (with argument rewrites and an exit handler).
+import { lstatSync } from 'node:fs';
+
 import type { Emulation, PolicyIR } from '../ir.js';
+import { hostPathFor } from './vpath.js';
 import { ENOSYS } from '../linux/consts.js';
 import { emulateUname } from './uname.js';
 import { emulateIdentity } from './identity.js';
@@ -63,7 +66,21 @@ export function vmWorldFromIR(ir: PolicyIR): VmWorld {
       for (const value of c.values) if (!hidden.some((h) => h.op === c.op && h.value === value)) hidden.push({ op: c.op, value });
     }
   }
-  return { time: emus.some((e) => e.kind === 'time'), binds, hidden, files: emus.some((e) => e.kind === 'file') };
+  // Virtual files at paths absent on the host: their directory's listing shows them.
+  const listed: NonNullable<VmWorld['listed']> = [];
+  for (const r of ir.rules) {
+    if (r.verdict.kind !== 'emulate' || r.verdict.emulate.kind !== 'file' || r.match === null) continue;
+    const content = r.verdict.emulate.content;
+    for (const c of r.match.flat()) {
+      if (c.kind !== 'path' || c.op !== 'equals') continue;
+      for (const p of c.values) {
+        if (!listed.some((l) => l.path === p) && lstatSync(hostPathFor(binds, p), { throwIfNoEntry: false }) === undefined) {
+          listed.push({ path: p, content });
+        }
+      }
+    }
+  }
+  return { time: emus.some((e) => e.kind === 'time'), binds, hidden, files: emus.some((e) => e.kind === 'file'), listed };
 }
 
 /**
@@ -123,6 +140,8 @@ export function worldFilter(world: VmWorld): Uint8Array | null {
     // Listings drop hidden entries at the exit (dirents.ts); no ancestor of a hidden path
     // moves or is bind-mounted (hidden.ts).
     ...(hides ? [...DIRENT_CALLS, ...REACH_CALLS] : []),
+    // Listings show the virtual files absent on the host (dirents.ts).
+    ...((world.listed ?? []).length > 0 ? DIRENT_CALLS : []),
   ].filter((n, i, all) => all.indexOf(n) === i);
   if (names.length === 0) return null;
   const nrs = names.map((n) => syscallNumber(n)).filter((n): n is number => n !== undefined);

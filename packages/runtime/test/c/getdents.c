@@ -1,6 +1,6 @@
 // List argv[1] with raw getdents64(2) (or the old getdents(2) with argv[3] = "old") and a
 // buffer of argv[2] bytes: one name a line, then "end" at the end of the directory (a
-// return of 0).
+// return of 0). With argv[3] = "twice": then rewind (lseek to 0) and list it again.
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +26,13 @@ struct dirent_head { /* the old getdents: d_type is the record's last byte */
 int main(int argc, char **argv) {
   if (argc != 3 && argc != 4) return 2;
   int old = argc == 4 && strcmp(argv[3], "old") == 0;
+  int passes = argc == 4 && strcmp(argv[3], "twice") == 0 ? 2 : 1;
   int fd = open(argv[1], O_RDONLY | O_DIRECTORY);
   if (fd < 0) { perror(argv[1]); return 1; }
   size_t size = (size_t)atoi(argv[2]);
   char *buf = malloc(size);
+  for (int pass = 0; pass < passes; pass++) {
+  if (pass > 0) lseek(fd, 0, SEEK_SET);
   for (;;) {
     long n = syscall(old ? SYS_getdents : SYS_getdents64, fd, buf, size);
     if (n < 0) { perror("getdents"); return 1; }
@@ -47,5 +50,6 @@ int main(int argc, char **argv) {
     }
   }
   printf("end\n");
+  }
   return 0;
 }

@@ -58,6 +58,7 @@ beforeAll(() => {
   symlinkSync('/data/a.txt', path.join(data, 'abs-virtual'));       // absolute, back under the virtual path
   symlinkSync('/etc/hostname', path.join(data, 'abs-elsewhere'));   // absolute, elsewhere
   symlinkSync('../outside.txt', path.join(data, 'rel-up'));         // relative, out of the bind's top
+  symlinkSync('/dev/stdin', path.join(data, 'stdin'));              // to a magic link (a pipe in the test)
   symlinkSync(path.join(home, '.ssh', 'id_rsa'), path.join(cwd, 'to-key'));
   symlinkSync(path.join(home, '.ssh', 'id_rsa'), path.join(data, 'to-key'));
   symlinkSync(path.join(home, '.ssh'), path.join(cwd, 'to-ssh'));
@@ -203,6 +204,9 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     ['/proc/self/cwd/.. from the bind\'s top', 'cd /data && cat /proc/self/cwd/../etc/hostname', 'HOSTNAME'],
     ['a dirfd inside the bind (openat)', 'BIN openat-in /data/sub ../a.txt', 'bound\n'],
     ['a dirfd on the bind\'s top, ..', 'BIN openat-in /data ../etc/hostname', 'HOSTNAME'],
+    ['/dev/stdin, a pipe (/proc/self/fd/0 names an object, not a path)', 'cd /data && echo piped | cat /dev/stdin', 'piped\n'],
+    ['a symlink in the bind to /dev/stdin (a pipe)', 'echo piped | cat /data/stdin', 'piped\n'],
+    ['/proc/self/fd/N of a dirfd inside the bind', 'exec 3</data/sub && cat /proc/self/fd/3/../a.txt', 'bound\n'],
   ])('bind: %s', async ([, cmd, want]) => {
     const r = await run({ command: 'sh', args: ['-c', cmd.replace('BIN', bin.vfsescape!)], backend, policy });
     expect({ out: r.stdout, err: r.stderr }).toEqual({ out: want === 'HOSTNAME' ? readFileSync('/etc/hostname', 'utf8') : want, err: '' });
@@ -218,7 +222,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
 
   test('bind: a path hidden inside a bind is absent from the bound directory and its listing', async () => {
     const r = await run({ command: 'sh', args: ['-c', 'ls /data; cd /data && cat secret.txt; cat /data/sub/../secret.txt'], backend, policy, quiet: true });
-    expect(r.stdout).toBe('a.txt\nabs-elsewhere\nabs-virtual\nrel-up\nsub\nto-key\n');
+    expect(r.stdout).toBe('a.txt\nabs-elsewhere\nabs-virtual\nrel-up\nstdin\nsub\nto-key\n');
     expect(r.stderr.match(/No such file or directory/g)).toHaveLength(2);
   });
 

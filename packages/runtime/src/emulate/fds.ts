@@ -106,9 +106,9 @@ export class VmDeref extends PathDeref {
 
   /**
    * The absolute host path to give the kernel instead of argument `arg`, when the kernel's
-   * own resolution of the argument (PathDeref: from its real cwd or dirfd, symlink texts
-   * read on the host) would act on another object than the virtual path the policy judged;
-   * undefined when they agree (or nothing is known).
+   * own resolution of the argument (from its real cwd or dirfd, symlink texts read on the
+   * host) would act on another object than the virtual path the policy judged: when the
+   * virtual walk went through a bind. undefined otherwise (or when nothing is known).
    */
   hostRewrite(arg: number): string | undefined {
     if (this.world.binds.length === 0 || this.inRoot()) return undefined;
@@ -116,11 +116,10 @@ export class VmDeref extends PathDeref {
     if (v === undefined || !v.startsWith('/')) return undefined;
     const host = hostPathFor(this.world.binds, v);
     // Through a bind the kernel's own walk differs (it would look up `/data` on the host,
-    // or take `..` from the target to its host parent); PathDeref's lexical fallback for
-    // an absent component can hide that, so such a path is always given as `host`.
-    if (this.viaBind.has(arg)) return host;
-    const kernel = super.path(arg);
-    return kernel === host ? undefined : host;
+    // or take `..` from the target to its host parent), so such a path is given as `host`.
+    // A walk that touched no bind is the kernel's own walk: the argument stays as it is
+    // (also /proc/self/fd/N of a pipe, which names an object, not a path).
+    return this.viaBind.has(arg) ? host : undefined;
   }
 
   /** openat2 with RESOLVE_IN_ROOT (struct open_how: flags, mode, resolve). */

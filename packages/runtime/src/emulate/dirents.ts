@@ -2,8 +2,8 @@
 // `filesystem.hide` compiles) must not show in its parent's listing either, else `ls ~`
 // shows `.ssh` although opening it says it does not exist.
 //
-// How: getdents64 and getdents (x86_64 has both) stop when the world hides anything (the
-// world filter, index.ts), and at their exit the records the kernel wrote into the
+// How: getdents64 and getdents (x86_64 has both) stop when the world hides anything or
+// lists a virtual file (the world filter, index.ts), and at their exit the records the kernel wrote into the
 // program's buffer are read back, those naming a hidden entry dropped, the rest compacted
 // to the front of the buffer, and the return value set to the bytes kept. The records'
 // own d_off (the directory position after each) are kept as the kernel wrote them, so
@@ -34,8 +34,9 @@
 // many as fit; the rest at the next call), and only the next call sees the 0. Each record's
 // d_ino is the prepared file's inode (what stat shows), d_type DT_REG, and d_off the
 // kernel's end position (a seekdir there goes to the end). A pass starts again whenever the
-// kernel returns records (rewinddir, or the fd reused for another directory: every listing
-// starts with `.` and `..`). The state is per process, fd and directory inode.
+// kernel returns records (rewinddir, or the fd reused for another directory: every pass
+// over a directory returns some, at least `.` and `..`). The state is per process, fd and
+// directory inode.
 //
 // What it does not do: bound directories (`bind`) are not added to their parent's listing
 // when `from` does not exist on the host; a process that shares a directory's open file

@@ -7,7 +7,7 @@
 // write tracee memory only with process_vm_writev (src/linux/mem.ts).
 import type { ArgRewrite } from '../types.js';
 import { PathDeref } from '../tracer/paths.js';
-import type { FileStore } from './files.js';
+import type { FileContent, FileStore } from './files.js';
 
 /** The partial virtual machine a policy describes, as the runtime needs it (see `vmWorldFromIR`). */
 export interface VmWorld {
@@ -15,9 +15,23 @@ export interface VmWorld {
   time: boolean;
   /** Every bind of the policy (longest `from` first), for the reverse mapping of results. */
   binds: Array<{ from: string; to: string }>;
+  /**
+   * The paths some rule denies with ENOENT (`filesystem.hide`): a directory listing drops
+   * the entries the policy hides (emulate/dirents.ts). `under`: the value and what is below
+   * it; `equals`: the value itself; `glob`: any entry may be hidden (each is asked).
+   * Optional for hand-written inline policies (none: listings are not filtered).
+   */
+  hidden?: Array<{ op: 'equals' | 'under' | 'glob'; value: string }>;
+  /** Some rule emulates a file: readlink of /proc/PID/fd/N shows a virtual fd's virtual path. */
+  files?: boolean;
+  /**
+   * The virtual files (`equals` paths of file rules) absent on the host when the run began:
+   * listings of their directory show them (dirents.ts).
+   */
+  listed?: Array<{ path: string; content: FileContent }>;
 }
 
-export const EMPTY_WORLD: VmWorld = { time: false, binds: [] };
+export const EMPTY_WORLD: VmWorld = { time: false, binds: [], hidden: [] };
 
 export interface EmuContext {
   pid: number;
@@ -30,6 +44,11 @@ export interface EmuContext {
   deref: PathDeref;
   world: VmWorld;
   files: FileStore;
+  /**
+   * Would the policy hide this (virtual, absolute) path: an lstat of it denied with ENOENT?
+   * Given by the tracer, which can ask the policy; absent: nothing is hidden.
+   */
+  hidden?: (path: string) => boolean;
 }
 
 export interface ExitContext {
@@ -41,6 +60,12 @@ export interface ExitContext {
   setReturn(v: bigint): void;
   /** The program misbehaved in a way that breaks the emulation's security: kill its process. */
   killProcess(reason: string): void;
+  /**
+   * Make the thread issue the same call again, with the same arguments, when it resumes
+   * (its instruction pointer goes back over the 2-byte `syscall` instruction, rax = the
+   * call's number): the call is stopped and decided afresh. The result of this run is lost.
+   */
+  restart(): void;
 }
 
 export type ExitHandler = (x: ExitContext) => void;

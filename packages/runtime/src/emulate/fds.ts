@@ -22,8 +22,11 @@
 import { readlinkSync, statSync } from 'node:fs';
 
 import type { FdInfo } from '../ir.js';
-import { PathDeref } from '../tracer/paths.js';
+import { AT_FDCWD, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
+import { readCString, readMem } from '../linux/mem.js';
+import { PATH_ARGS, PathDeref } from '../tracer/paths.js';
 import { toVirtual } from './bind.js';
+import { hostPathFor, RESOLVE_IN_ROOT, virtualDir, walkVirtual } from './vpath.js';
 import type { VmWorld } from './context.js';
 import type { FileStore } from './files.js';
 
@@ -47,16 +50,125 @@ export function fdInfo(pid: number, fd: number, world: VmWorld, files: FileStore
   return { virtual: false, path: toVirtual(world.binds, target) ?? target };
 }
 
-/** The tracer's dereferencer: paths as PathDeref resolves them, fds as `fdInfo` knows them. */
+type PathSpec = NonNullable<(typeof PATH_ARGS)[string]>[number];
+
+/** Does the call follow a final symlink (the `follow` of a PATH_ARGS entry, see tracer/paths.ts)? */
+function follows(f: PathSpec['follow'], args: readonly bigint[], how: Buffer | null): boolean {
+  if (f === 'yes') return true;
+  if (f === 'no' || f === 'raw') return false;
+  const openFollows = (flags: number): boolean => (flags & O_NOFOLLOW) === 0 && (flags & (O_CREAT | O_EXCL)) !== (O_CREAT | O_EXCL);
+  if ('openFlags' in f) return openFollows(Number(args[f.openFlags]! & 0xffffffffn));
+  if ('openHow' in f) return how === null ? true : openFollows(Number(how.readBigUInt64LE(0) & 0xffffffffn));
+  const v = Number(args['unless' in f ? f.unless : f.onlyIf]! & 0xffffffffn);
+  return 'unless' in f ? (v & f.mask) === 0 : (v & f.mask) !== 0;
+}
+
+/**
+ * The tracer's dereferencer: paths as the program means them, fds as `fdInfo` knows them.
+ *
+ * Paths: without binds, as the host kernel resolves them (PathDeref). With binds, in the
+ * virtual namespace (emulate/vpath.ts): `..` above a bind's `from`, absolute symlink texts
+ * inside a bind target and the /proc magic links all resolve as the program sees the tree,
+ * and `hostRewrite` says when the kernel must be given another (absolute, host) path to act
+ * on that same object. openat2 with RESOLVE_IN_ROOT resolves from its dirfd as the root,
+ * like the kernel (else `/x` would be judged as the host's /x while the kernel opens
+ * DIRFD/x: a hidden path reached under another name).
+ */
 export class VmDeref extends PathDeref {
-  constructor(private readonly vmPid: number, name: string, tid: number, private readonly vmArgs: readonly bigint[],
-    private readonly world: VmWorld, private readonly files: FileStore, root?: () => string) {
-    super(vmPid, tid, name, vmArgs, root);
+  private readonly vcache = new Map<number, string | undefined>();
+  /** The arguments whose virtual resolution went through a bind (from a bind target, or `from`). */
+  private readonly viaBind = new Set<number>();
+  private how: Buffer | null | undefined;
+
+  constructor(private readonly vmPid: number, private readonly vmName: string, private readonly vmTid: number,
+    private readonly vmArgs: readonly bigint[], private readonly world: VmWorld, private readonly files: FileStore,
+    private readonly vmRoot: () => string = () => '/') {
+    super(vmPid, vmTid, vmName, vmArgs, vmRoot);
   }
 
   fd(arg: number): FdInfo | undefined {
     const raw = this.vmArgs[arg];
     if (raw === undefined) return undefined;
     return fdInfo(this.vmPid, Number(BigInt.asIntN(32, raw)), this.world, this.files);
+  }
+
+  override path(arg: number): string | undefined {
+    if (this.vcache.has(arg)) return this.vcache.get(arg);
+    const v = this.virtualPath(arg);
+    const out = v === null ? super.path(arg) : v;
+    this.vcache.set(arg, out);
+    return out;
+  }
+
+  override resolved(): Map<number, string | undefined> {
+    return this.vcache;
+  }
+
+  /**
+   * The absolute host path to give the kernel instead of argument `arg`, when the kernel's
+   * own resolution of the argument (from its real cwd or dirfd, symlink texts read on the
+   * host) would act on another object than the virtual path the policy judged: when the
+   * virtual walk went through a bind. undefined otherwise (or when nothing is known).
+   */
+  hostRewrite(arg: number): string | undefined {
+    if (this.world.binds.length === 0 || this.inRoot()) return undefined;
+    const v = this.path(arg);
+    if (v === undefined || !v.startsWith('/')) return undefined;
+    const host = hostPathFor(this.world.binds, v);
+    // Through a bind the kernel's own walk differs (it would look up `/data` on the host,
+    // or take `..` from the target to its host parent), so such a path is given as `host`.
+    // A walk that touched no bind is the kernel's own walk: the argument stays as it is
+    // (also /proc/self/fd/N of a pipe, which names an object, not a path).
+    return this.viaBind.has(arg) ? host : undefined;
+  }
+
+  /** openat2 with RESOLVE_IN_ROOT (struct open_how: flags, mode, resolve). */
+  private inRoot(): boolean {
+    if (this.vmName !== 'openat2') return false;
+    const how = this.openHow();
+    return how !== null && how.length >= 24 && (how.readBigUInt64LE(16) & BigInt(RESOLVE_IN_ROOT)) !== 0n;
+  }
+
+  private openHow(): Buffer | null {
+    if (this.how === undefined) {
+      const how = readMem(this.vmTid, this.vmArgs[2]!, 24);
+      this.how = how !== null && how.length >= 24 ? how : null;
+    }
+    return this.how;
+  }
+
+  /** The virtual resolution of argument `arg`; null: resolve as the host kernel does. */
+  private virtualPath(arg: number): string | undefined | null {
+    const inRoot = this.inRoot();
+    if (this.world.binds.length === 0 && !inRoot) return null;
+    if (this.vmRoot() !== '/') return null; // chrooted: the host resolution, from its root
+    const spec = PATH_ARGS[this.vmName]?.find((a) => a.arg === arg);
+    if (spec === undefined || spec.follow === 'raw') return null;
+    const ptr = this.vmArgs[arg]!;
+    if (ptr === 0n) return null;
+    const raw = readCString(this.vmTid, ptr);
+    if (raw === null) return undefined;
+    const utf8 = raw.toString('utf8');
+    const text = Buffer.from(utf8, 'utf8').equals(raw) ? utf8 : raw.toString('latin1');
+    if (text === '') return null; // AT_EMPTY_PATH and friends: the fd itself
+    const follow = follows(spec.follow, this.vmArgs, this.vmName === 'openat2' ? this.openHow() : null);
+    const binds = this.world.binds;
+    const seen = { bind: false };
+    const done = (v: string): string => {
+      if (seen.bind) this.viaBind.add(arg);
+      return v;
+    };
+    if (text.startsWith('/') && !inRoot) return done(walkVirtual(binds, '/', text, follow, this.vmPid, this.vmTid, '/', seen));
+    const fd = spec.dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, this.vmArgs[spec.dirfd]!));
+    let base: string;
+    try {
+      base = readlinkSync(fd === AT_FDCWD ? `/proc/${this.vmTid}/cwd` : `/proc/${this.vmTid}/fd/${fd}`);
+    } catch {
+      return undefined;
+    }
+    if (!base.startsWith('/') || base.endsWith(' (deleted)')) return undefined;
+    const dir = virtualDir(binds, base);
+    if (dir !== base) seen.bind = true; // relative to a directory inside a bind target
+    return done(walkVirtual(binds, dir, text, follow, this.vmPid, this.vmTid, inRoot ? dir : '/', seen));
   }
 }

@@ -8,8 +8,9 @@
 //
 // What it cannot do: a virtual file is read-only (an open for writing, O_TRUNC or O_TMPFILE,
 // and every call that would change it — unlink, rename, chmod, truncate, ... — fail with
-// EROFS); its owner, mode and times are the prepared file's; a directory listing of its
-// parent shows the host's entries; `hostPath` content is copied at the first open.
+// EROFS); its owner, mode and times are the prepared file's; `hostPath` content is copied
+// at the first open. A directory listing shows a virtual file absent on the host after the
+// host's entries (dirents.ts).
 //
 // Security: the kernel opens the prepared file by a path string the supervisor writes below
 // the caller's stack (see `scratchLayout` in context.ts). A sibling thread that overwrites it
@@ -44,6 +45,11 @@ export class FileStore {
   private readonly byKey = new Map<string, string>();
   /** `dev:ino` of each prepared file -> the virtual path it stands for. */
   private readonly byInode = new Map<string, string>();
+  /**
+   * Per open directory (`PID:fd:dev:ino` of the directory), how many of its virtual files
+   * its listing showed in this pass (dirents.ts).
+   */
+  readonly listedIn = new Map<string, number>();
 
   /** The prepared file for `virtualPath` with `content` (made at the first call). */
   prepare(virtualPath: string, content: FileContent): string {

@@ -15,7 +15,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 import { syscallName } from '../abi.js';
-import { bindResults, EMPTY_WORLD, type ExitHandler, FileStore, hideVdso, runEmulation, VmDeref, worldFilter } from '../emulate/index.js';
+import { EMPTY_WORLD, type ExitHandler, FileStore, hiddenByPolicy, hideVdso, runEmulation, VmDeref, worldFilter, worldPass } from '../emulate/index.js';
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
@@ -584,6 +584,13 @@ export class Tracer {
       setReturn: (v) => {
         if (pokeReg(t.tid, REG.rax, v)) result = v;
       },
+      restart: () => {
+        // Run the same call again (vfs: a directory batch whose entries were all hidden).
+        const regs = new Regs().get(t.tid);
+        regs.r[REG.rip] = regs.r[REG.rip]! - 2n;
+        regs.r[REG.rax] = BigInt(nr);
+        regs.set(t.tid);
+      },
       killProcess: (reason) => {
         // The emulation's premise broke (a rewritten argument was swapped under it): the
         // process dies before the call returns to it.
@@ -640,9 +647,25 @@ export class Tracer {
         // SKIPEXIT, unless the decision is logged or traced: then the result is wanted. A
         // call whose result shows a path (getcwd, readlink) is mapped back through the
         // policy's binds whatever rule passed it (the world is the same for every rule).
-        const world = bindResults({ pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files });
-        if (world !== undefined) t.atExit = { handler: world, nr, name };
-        action = d.log || v.kind === 'trace' || world !== undefined ? { tag: 'exit' } : { tag: 'skipexit' };
+        // The world also makes the kernel act on the object the policy judged (vfs: binds)
+        // and drops hidden entries from directory listings (emulate/index.ts `worldPass`).
+        const world = worldPass({
+          pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files,
+          hidden: hiddenByPolicy((inv) => this.opts.policy.decide(inv, { pid: t.pid, tid: t.tid, name: 'newfstatat', data: this.opts.data }).verdict),
+        });
+        if (world.deny !== undefined) {
+          // The world refuses what no rule may allow (a move or bind mount of a directory
+          // that holds a hidden path, a rename across a bind).
+          action = { tag: 'skipcall', ret: BigInt(-world.deny) };
+          result = -world.deny;
+          break;
+        }
+        if (world.atExit !== undefined) t.atExit = { handler: world.atExit, nr, name };
+        action = d.log || v.kind === 'trace' || world.atExit !== undefined ? { tag: 'exit' } : { tag: 'skipexit' };
+        if (world.rewrite !== undefined) {
+          action.rewrite = world.rewrite;
+          if (t.atExit) t.atExit.restore = world.rewrite.map((r) => ({ arg: r.arg, value: args[r.arg]! }));
+        }
         break;
       }
       case 'deny':

@@ -1,0 +1,247 @@
+// The files module's virtual namespace with real programs on both backends, from a real
+// YAML policy's `filesystem:` section (hide, files, bind): hidden paths are absent from
+// directory listings too and cannot be reached by another name; binds resolve `..`,
+// symlinks and dirfds in the virtual namespace (src/emulate/{dirents,vpath,fds}.ts).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadPolicy } from '@sysvm/policy';
+
+import { policyFromIR, run } from '../src/index.js';
+
+import { BACKENDS, compileAll } from './helpers.js';
+
+let home: string;
+let cwd: string;
+let bin: Record<string, string>;
+let policy: ReturnType<typeof policyFromIR>;
+/** Only `filesystem.files`: no bind, nothing hidden. */
+let filesOnly: ReturnType<typeof policyFromIR>;
+/** Unprivileged user namespaces with their own mounts work here (not everywhere: a guest may lack them). */
+const USERNS = (() => {
+  try {
+    execFileSync('unshare', ['-Urm', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Compile a policy file written to `dir` (relative host paths start there) with ~ = home and ${cwd} = cwd. */
+function compileYaml(dir: string, text: string): ReturnType<typeof policyFromIR> {
+  const file = path.join(dir, 'vfs.yaml');
+  writeFileSync(file, text);
+  const r = loadPolicy(file, { context: { cwd, home } });
+  if (r.ir === undefined) throw new Error(JSON.stringify(r.diagnostics));
+  return policyFromIR(r.ir);
+}
+
+beforeAll(() => {
+  bin = compileAll();
+  const top = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sysvm-vfs-')));
+  home = path.join(top, 'home');
+  cwd = path.join(top, 'work');
+  for (const d of [path.join(home, '.ssh'), path.join(home, '.aws'), path.join(home, 'docs'), path.join(cwd, 'sandbox', 'data', 'sub')]) {
+    mkdirSync(d, { recursive: true });
+  }
+  writeFileSync(path.join(home, '.ssh', 'id_rsa'), 'SECRET\n');
+  writeFileSync(path.join(home, '.aws', 'credentials'), 'SECRET\n');
+  writeFileSync(path.join(home, 'notes.txt'), 'notes\n');
+  // Enough names to fill several getdents batches after the hidden ones (which sort first).
+  for (let i = 0; i < 400; i++) writeFileSync(path.join(home, 'docs', `file-${String(i).padStart(3, '0')}-${'x'.repeat(60)}`), '');
+  const data = path.join(cwd, 'sandbox', 'data');
+  writeFileSync(path.join(data, 'a.txt'), 'bound\n');
+  writeFileSync(path.join(data, 'secret.txt'), 'SECRET\n');
+  writeFileSync(path.join(cwd, 'sandbox', 'outside.txt'), 'host parent of the bind target\n');
+  symlinkSync('/data/a.txt', path.join(data, 'abs-virtual'));       // absolute, back under the virtual path
+  symlinkSync('/etc/hostname', path.join(data, 'abs-elsewhere'));   // absolute, elsewhere
+  symlinkSync('../outside.txt', path.join(data, 'rel-up'));         // relative, out of the bind's top
+  symlinkSync('/dev/stdin', path.join(data, 'stdin'));              // to a magic link (a pipe in the test)
+  symlinkSync(path.join(home, '.ssh', 'id_rsa'), path.join(cwd, 'to-key'));
+  symlinkSync(path.join(home, '.ssh', 'id_rsa'), path.join(data, 'to-key'));
+  symlinkSync(path.join(home, '.ssh'), path.join(cwd, 'to-ssh'));
+  policy = compileYaml(cwd, `sysvm: 1
+name: vfs-test
+default: allow
+filesystem:
+  hide: ["~/.ssh", "~/.aws", /data/secret.txt]
+  files: { "${home}/virtual.conf": "virtual\\n" }
+  bind: { /data: ./sandbox/data }
+`);
+  filesOnly = compileYaml(cwd, `sysvm: 1
+name: vfs-files
+default: allow
+filesystem:
+  files: { "${home}/virtual.conf": "virtual\\n" }
+`);
+});
+
+describe.for(BACKENDS)('%s backend', (backend) => {
+  test('ls -a ~ does not list the hidden .ssh and .aws (getdents64 filtered), and lists the virtual file', async () => {
+    const r = await run({ command: 'ls', args: ['-a', home], backend, policy });
+    expect({ out: r.stdout, err: r.stderr, code: r.code }).toEqual({ out: '.\n..\ndocs\nnotes.txt\nvirtual.conf\n', err: '', code: 0 });
+  });
+
+  test('ls -l lists a virtual file absent on the host with its size, once, with or without hidden paths', async () => {
+    for (const p of [policy, filesOnly]) {
+      const r = await run({ command: 'sh', args: ['-c', `ls -l ${home} | grep -c virtual; ls -l ${home} | grep virtual | tr -s ' ' | cut -d' ' -f1,5,9`], backend, policy: p });
+      expect(r.stdout).toBe('1\n-r--r--r-- 8 virtual.conf\n');
+    }
+  });
+
+  test('a program that reads a listing in small batches sees every visible entry, none hidden, and the end once', async () => {
+    // A 32-byte buffer holds one record at a time: the batches that hold only .ssh or .aws
+    // are read on (ExitContext.restart), not mistaken for the end of the directory.
+    const r = await run({ command: bin.getdents!, args: [home, '32'], backend, policy });
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    expect({ names: lines.slice(0, -1).sort(), last: lines.at(-1) }).toEqual({ names: ['.', '..', 'docs', 'notes.txt', 'virtual.conf'], last: 'end' });
+    const old = await run({ command: bin.getdents!, args: [home, '32', 'old'], backend, policy });
+    expect(old.stdout.split('\n').filter((l) => l !== '').sort()).toEqual(['.', '..', 'docs', 'end', 'notes.txt', 'virtual.conf']);
+    // rewinddir: the second pass shows the virtual file again, once.
+    const twice = await run({ command: bin.getdents!, args: [home, '4096', 'twice'], backend, policy });
+    expect(twice.stdout.split('\n').filter((l) => l === 'virtual.conf' || l === 'end')).toEqual(['virtual.conf', 'end', 'virtual.conf', 'end']);
+    const big = await run({ command: bin.getdents!, args: [path.join(home, 'docs'), '1024'], backend, policy });
+    expect(big.stdout.split('\n').filter((l) => l.startsWith('file-'))).toHaveLength(400);
+  });
+
+  test('python os.listdir and find do not see hidden paths either', async () => {
+    const r = await run({
+      command: 'sh', args: ['-c', `python3 -c "import os; print(sorted(os.listdir('${home}')))"; find ${home} -maxdepth 1 -name '.*' | wc -l`],
+      backend, policy,
+    });
+    expect({ out: r.stdout, err: r.stderr }).toEqual({ out: "['docs', 'notes.txt', 'virtual.conf']\n0\n", err: '' });
+  });
+
+  // HOME, WORK and BIN stand for the test's home, work directory and C program (made in beforeAll).
+  test.for([
+    ['a symlink to the hidden file', 'cat WORK/to-key'],
+    ['a symlink to the hidden directory', 'cat WORK/to-ssh/id_rsa'],
+    ['..', 'cat HOME/docs/../.ssh/id_rsa'],
+    ['a relative path from the parent (cwd)', 'cd HOME && cat .ssh/id_rsa'],
+    ['/proc/self/root', 'cat /proc/self/rootHOME/.ssh/id_rsa'],
+    ['/proc/self/cwd', 'cd HOME && cat /proc/self/cwd/.ssh/id_rsa'],
+    ['/proc/self/fd/N of a directory fd on its parent', 'exec 3<HOME && cat /proc/self/fd/3/.ssh/id_rsa'],
+    ['a dirfd on its parent (openat)', 'BIN openat-in HOME .ssh/id_rsa'],
+    ['a symlink inside a bind target', 'cat /data/to-key'],
+    ['.. from inside a bind', 'cd /data && cat ..HOME/.ssh/id_rsa'],
+    ['openat2 RESOLVE_IN_ROOT from its parent', 'BIN in-root HOME /.ssh/id_rsa'],
+    ['openat2 RESOLVE_BENEATH from its parent', 'BIN beneath HOME .ssh/id_rsa'],
+  ])('a hidden path cannot be reached through %s', async ([, cmd]) => {
+    const sh = cmd.replaceAll('HOME', home).replaceAll('WORK', cwd).replace('BIN', bin.vfsescape!);
+    const r = await run({ command: 'sh', args: ['-c', sh], backend, policy, quiet: true });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/No such file or directory/);
+    expect(r.code).not.toBe(0);
+  });
+
+  test('a hidden file cannot be hard-linked, renamed or removed: the calls fail as if it were absent', async () => {
+    const tag = `${backend}-${process.pid}`;
+    const r = await run({
+      command: 'sh', args: ['-c', [
+        `ln ${home}/.ssh/id_rsa ${home}/key-${tag}`,
+        `${bin.vfsescape} linkat-in ${home} .ssh/id_rsa key2-${tag}`,
+        `mv ${home}/.ssh ${home}/ssh-${tag}`,
+        `mv ${home}/notes.txt ${home}/.ssh/notes-${tag}`,
+        `rm ${home}/.aws/credentials`,
+      ].join('; ')], backend, policy, quiet: true,
+    });
+    expect(r.stdout).toBe('');
+    expect(r.stderr.match(/No such file or directory/g)).toHaveLength(5);
+    expect([`key-${tag}`, `key2-${tag}`, `ssh-${tag}`].filter((n) => existsSync(path.join(home, n)))).toEqual([]);
+    expect(readFileSync(path.join(home, '.aws', 'credentials'), 'utf8')).toBe('SECRET\n');
+    expect(existsSync(path.join(home, 'notes.txt'))).toBe(true);
+  });
+
+  test('a directory that holds a hidden path cannot be moved away (EBUSY), and its hidden part stays put', async () => {
+    const tag = `${backend}-${process.pid}`;
+    const r = await run({
+      command: 'sh', args: ['-c', `mv ${home} ${home}-${tag}; mv ${path.dirname(home)} ${path.dirname(home)}-${tag}; cat ${home}-${tag}/.ssh/id_rsa`],
+      backend, policy, quiet: true,
+    });
+    expect(r.stdout).toBe('');
+    expect(r.stderr.match(/Device or resource busy/g)).toHaveLength(2);
+    expect([existsSync(home), existsSync(`${home}-${tag}`)]).toEqual([true, false]);
+  });
+
+  test.skipIf(!USERNS)('no bind mount of a hidden path or of a directory that holds one (in a user namespace)', async () => {
+    const r = await run({
+      command: 'unshare', args: ['-Urm', 'sh', '-c', [
+        `mount --bind ${home} ${cwd}/sandbox && cat ${cwd}/sandbox/.ssh/id_rsa`,
+        `mount --bind ${home}/.ssh ${cwd}/sandbox && cat ${cwd}/sandbox/id_rsa`,
+        `mount --bind ${path.dirname(home)} ${cwd}/sandbox && cat ${cwd}/sandbox/home/.ssh/id_rsa`,
+        'echo done',
+      ].join('; ')], backend, policy, quiet: true,
+    });
+    expect(r.stdout).toBe('done\n');
+    expect(r.stderr).not.toMatch(/SECRET/);
+    // EBUSY twice ("already mounted or mount point busy"), ENOENT once ("does not exist"):
+    // util-linux words them by version, so only the three failures are counted.
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('mount:'))).toHaveLength(3);
+  });
+
+  test('a virtual file next to hidden ones opens and stats', async () => {
+    const r = await run({ command: 'sh', args: ['-c', `cat ${home}/virtual.conf; stat -c %s ${home}/virtual.conf`], backend, policy });
+    expect(r.stdout).toBe('virtual\n8\n');
+  });
+
+  test('readlink /proc/self/fd/N of a virtual file shows its virtual path (with and without binds)', async () => {
+    const sh = `exec 3<${home}/virtual.conf; readlink /proc/self/fd/3; ls -l /proc/self/fd/3 | sed "s/.* -> //"`;
+    const want = `${home}/virtual.conf\n${home}/virtual.conf\n`;
+    expect((await run({ command: 'sh', args: ['-c', sh], backend, policy })).stdout).toBe(want);
+    expect((await run({ command: 'sh', args: ['-c', sh], backend, policy: filesOnly })).stdout).toBe(want);
+  });
+
+  test.for([
+    ['.. above the bind\'s top is the virtual parent', 'cd /data && cat ../etc/hostname', 'HOSTNAME'],
+    ['.. above the bind\'s top from a subdirectory', 'cd /data/sub && cat ../../etc/hostname', 'HOSTNAME'],
+    ['.. on an absolute path', 'cat /data/../etc/hostname', 'HOSTNAME'],
+    ['a relative path inside the bind', 'cd /data/sub && cat ../a.txt', 'bound\n'],
+    ['an absolute symlink back under the virtual path', 'cat /data/abs-virtual', 'bound\n'],
+    ['an absolute symlink elsewhere', 'cat /data/abs-elsewhere', 'HOSTNAME'],
+    ['/proc/self/cwd/.. from the bind\'s top', 'cd /data && cat /proc/self/cwd/../etc/hostname', 'HOSTNAME'],
+    ['a dirfd inside the bind (openat)', 'BIN openat-in /data/sub ../a.txt', 'bound\n'],
+    ['a dirfd on the bind\'s top, ..', 'BIN openat-in /data ../etc/hostname', 'HOSTNAME'],
+    ['/dev/stdin, a pipe (/proc/self/fd/0 names an object, not a path)', 'cd /data && echo piped | cat /dev/stdin', 'piped\n'],
+    ['a symlink in the bind to /dev/stdin (a pipe)', 'echo piped | cat /data/stdin', 'piped\n'],
+    ['/proc/self/fd/N of a dirfd inside the bind', 'exec 3</data/sub && cat /proc/self/fd/3/../a.txt', 'bound\n'],
+  ])('bind: %s', async ([, cmd, want]) => {
+    const r = await run({ command: 'sh', args: ['-c', cmd.replace('BIN', bin.vfsescape!)], backend, policy });
+    expect({ out: r.stdout, err: r.stderr }).toEqual({ out: want === 'HOSTNAME' ? readFileSync('/etc/hostname', 'utf8') : want, err: '' });
+  });
+
+  test('bind: a relative symlink out of the bind\'s top is followed in the virtual namespace', async () => {
+    // /data/rel-up -> ../outside.txt is /outside.txt in the virtual tree (absent), not the
+    // host parent of the bind target.
+    const r = await run({ command: 'cat', args: ['/data/rel-up'], backend, policy, quiet: true });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/No such file or directory/);
+  });
+
+  test('bind: a path hidden inside a bind is absent from the bound directory and its listing', async () => {
+    const r = await run({ command: 'sh', args: ['-c', 'ls /data; cd /data && cat secret.txt; cat /data/sub/../secret.txt'], backend, policy, quiet: true });
+    expect(r.stdout).toBe('a.txt\nabs-elsewhere\nabs-virtual\nrel-up\nstdin\nsub\nto-key\n');
+    expect(r.stderr.match(/No such file or directory/g)).toHaveLength(2);
+  });
+
+  test('bind: a rename or hard link between the bind and elsewhere fails with EXDEV, as across mounts (mv copies instead)', async () => {
+    const tag = `${backend}-${process.pid}`;
+    const r = await run({
+      command: 'sh', args: ['-c', `ln /data/a.txt ${cwd}/ln-${tag}; echo moved > /data/m-${tag}; mv /data/m-${tag} ${cwd}/m-${tag} && cat ${cwd}/m-${tag}; ls /data | grep -c m-${tag}`],
+      backend, policy, quiet: true,
+    });
+    expect(r.stderr).toMatch(/Invalid cross-device link/);
+    expect(r.stdout).toBe('moved\n0\n');
+    expect(existsSync(path.join(cwd, `ln-${tag}`))).toBe(false);
+  });
+
+  test('bind: getcwd, /proc/self/cwd and /proc/self/fd/N show the virtual path', async () => {
+    const r = await run({
+      command: 'sh', args: ['-c', 'cd /data/sub && /bin/pwd && readlink /proc/self/cwd && exec 3</data/a.txt && readlink /proc/self/fd/3'],
+      backend, policy,
+    });
+    expect({ out: r.stdout, err: r.stderr }).toEqual({ out: '/data/sub\n/data/sub\n/data/a.txt\n', err: '' });
+  });
+});

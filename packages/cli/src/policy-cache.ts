@@ -15,7 +15,7 @@
 // code is identified by its files' size and mtime: that is about rebuilds and upgrades of
 // sysvm itself, not about what a policy says.
 //
-// Trust, and why the cache is off unless SYSVM_CACHE=1: whoever can write in the directory
+// Trust, and why the cache is off unless SYSVM_POLICY_CACHE=1: whoever can write in the directory
 // chooses the policy of the next run, as whoever can write a policy file does. A sandboxed
 // program can write there whenever its policy lets it write in the user's ~/.cache (a policy
 // that grants a build tool its cache directory does), or when it runs under builtin:default
@@ -23,7 +23,7 @@
 // of every later run, a stricter one included, and nothing the cache could check (content
 // hashes, checksums, ownership, ctime) tells such an entry from one sysvm wrote, since both
 // are written by the same user. So the cache is for machines where no policy lets a program
-// write there; SYSVM_CACHE=1 turns it on (docs/cli.md). Entries are written 0600 in a 0700
+// write there; SYSVM_POLICY_CACHE=1 turns it on (docs/cli.md). Entries are written 0600 in a 0700
 // directory.
 //
 // Entries are checked before use: a file that is truncated, corrupt or from another format
@@ -76,10 +76,10 @@ const sha256 = (data: string | Buffer): string => createHash('sha256').update(da
 
 /**
  * The cache directory: $XDG_CACHE_HOME/sysvm/policies, or ~/.cache/sysvm/policies; undefined
- * when off, which it is unless SYSVM_CACHE=1 (see "Trust" above).
+ * when off, which it is unless SYSVM_POLICY_CACHE=1 (see "Trust" above).
  */
 export function cacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
-  if (env.SYSVM_CACHE === undefined || env.SYSVM_CACHE === '' || env.SYSVM_CACHE === '0') return undefined;
+  if (env.SYSVM_POLICY_CACHE === undefined || env.SYSVM_POLICY_CACHE === '' || env.SYSVM_POLICY_CACHE === '0') return undefined;
   const xdg = env.XDG_CACHE_HOME;
   // The XDG spec: a relative path is invalid and must be ignored.
   const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');

@@ -72,10 +72,10 @@ describe('policy cache', () => {
   // choose the policy of later runs (policy-cache.ts, "Trust").
   test.for([
     [{}, undefined],
-    [{ SYSVM_CACHE: '0', XDG_CACHE_HOME: '/x' }, undefined],
-    [{ SYSVM_CACHE: '', XDG_CACHE_HOME: '/x' }, undefined],
-    [{ SYSVM_CACHE: '1', XDG_CACHE_HOME: '/x' }, '/x/sysvm/policies'],
-    [{ SYSVM_CACHE: '1', XDG_CACHE_HOME: 'relative' }, join(homedir(), '.cache/sysvm/policies')],
+    [{ SYSVM_POLICY_CACHE: '0', XDG_CACHE_HOME: '/x' }, undefined],
+    [{ SYSVM_POLICY_CACHE: '', XDG_CACHE_HOME: '/x' }, undefined],
+    [{ SYSVM_POLICY_CACHE: '1', XDG_CACHE_HOME: '/x' }, '/x/sysvm/policies'],
+    [{ SYSVM_POLICY_CACHE: '1', XDG_CACHE_HOME: 'relative' }, join(homedir(), '.cache/sysvm/policies')],
   ] as const)('cacheDir(%j) is %s', ([env, want]) => {
     expect(cacheDir(env)).toBe(want);
   });
@@ -207,7 +207,7 @@ describe('sysvm run with the cache', () => {
     const { dir, cache } = setup({ 'p.yaml': BASE });
     const file = join(dir, 'p.yaml');
     const run = () => spawnSync(process.execPath, [CLI, 'run', '-q', '-p', file, '--', 'cat', '/etc/hostname'],
-      { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(cache, 'xdg'), SYSVM_CACHE: '1' } });
+      { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(cache, 'xdg'), SYSVM_POLICY_CACHE: '1' } });
     const denied = run();
     expect(denied.status).toBe(1);
     expect(denied.stderr).toMatch(/Permission denied/);

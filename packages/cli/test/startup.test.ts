@@ -21,7 +21,7 @@ let n = 0;
 function sysvm(args: string[], env: Record<string, string> = {}) {
   const log = join(dir, `modules-${n++}.log`);
   const r = spawnSync(process.execPath, ['--import', HOOK, CLI, ...args], {
-    cwd: ROOT, encoding: 'utf8', input: '', env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache'), SYSVM_CACHE: '1', ...env, SYSVM_MODULE_LOG: log },
+    cwd: ROOT, encoding: 'utf8', input: '', env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache'), SYSVM_POLICY_CACHE: '1', ...env, SYSVM_MODULE_LOG: log },
   });
   const threads = new Map<number, string[]>();
   for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
@@ -87,7 +87,7 @@ describe('sysvm run: the tracer thread and a cached policy', () => {
     expect(tracerModules(audit.threads)).toContain('packages/policy/dist/compile/bpf.js');
     expect(tracerModules(audit.threads).filter((m) => FRONT_END.test(m))).toEqual([]);
     // Off (as it is by default): loaded again.
-    const off = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_CACHE: '0' });
+    const off = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_POLICY_CACHE: '0' });
     expect(off.code).toBe(0);
     expect(off.main).toContain('packages/policy/dist/front/load.js');
   });

@@ -21,7 +21,7 @@ export const run: Command = {
     'deny or kill runs, and is logged ("sysvm: audit: would deny ..." on stderr, `audit: true` in',
     "the --log file). For rolling a policy out on a trusted program; 'sysvm report' summarises the",
     'log. It is not a sandbox; the runtime\'s own safety rules (ptrace, io_uring, clone3) still hold.',
-    'SYSVM_CACHE=1 caches the compiled policy in $XDG_CACHE_HOME/sysvm (~/.cache/sysvm), used only',
+    'SYSVM_POLICY_CACHE=1 caches the compiled policy in $XDG_CACHE_HOME/sysvm (~/.cache/sysvm), used only',
     'while every file it was read from has the same content and every ${var} the same value. It',
     'saves start-up time, but whoever can write there picks later runs\' policies: turn it on only',
     'where no policy you run lets a program write in ~/.cache (see docs/cli.md).',

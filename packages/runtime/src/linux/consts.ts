@@ -152,3 +152,11 @@ export const CLOCK_REALTIME = c('CLOCK_REALTIME');
 export const CLOCK_REALTIME_COARSE = c('CLOCK_REALTIME_COARSE');
 export const CLOCK_REALTIME_ALARM = c('CLOCK_REALTIME_ALARM');
 export const CLOCK_TAI = c('CLOCK_TAI');
+/** Absolute deadlines (<linux/time.h>, <linux/timerfd.h>, <linux/futex.h>) and utimensat's specials. */
+export const TIMER_ABSTIME = c('TIMER_ABSTIME');
+export const TFD_TIMER_ABSTIME = c('TFD_TIMER_ABSTIME');
+export const FUTEX_CMD_MASK = c('FUTEX_CMD_MASK');
+export const FUTEX_CLOCK_REALTIME = c('FUTEX_CLOCK_REALTIME');
+export const FUTEX_LOCK_PI = c('FUTEX_LOCK_PI');
+export const UTIME_NOW = c('UTIME_NOW');
+export const UTIME_OMIT = c('UTIME_OMIT');

@@ -1,0 +1,77 @@
+// Absolute realtime deadlines under virtual time (src/emulate/time.ts, `deadline`): a program
+// that sleeps until "virtual now + 300 ms" must sleep 300 ms, whichever way it waits. The
+// policies are real YAML files with the `time:` section, compiled by @sysvm/policy.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+
+import { loadPolicy } from '@sysvm/policy';
+
+import { policyFromIR, run } from '../src/index.js';
+import type { SupervisorPolicy } from '../src/index.js';
+
+import { BACKENDS, compileAll } from './helpers.js';
+
+let bin: Record<string, string>;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-time-'));
+beforeAll(() => { bin = compileAll(); });
+
+/** A policy file with this `time:` section over the default that allows everything. */
+function timePolicy(time: string): SupervisorPolicy {
+  const file = path.join(dir, `time-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, `sysvm: 1\nname: time-test\ndefault: allow\ntime: ${time}\n`);
+  const r = loadPolicy(file);
+  if (r.ir === undefined) throw new Error(JSON.stringify(r.diagnostics));
+  return policyFromIR(r.ir);
+}
+
+/** The deadline program's lines: name -> [ms really waited, result]. */
+function waits(stdout: string | undefined): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const m of (stdout ?? '').matchAll(/^(\w+)=(\d+):(-?\d+)$/gm)) out[m[1]!] = [Number(m[2]), Number(m[3])];
+  return out;
+}
+
+const WAYS = ['clock_nanosleep', 'clock_nanosleep_tai', 'timerfd', 'timer_realtime', 'timer_monotonic', 'cond_timedwait',
+  'sem_timedwait', 'mutex_pi_timedlock'];
+
+describe.for(BACKENDS)('%s backend', (backend) => {
+  test.for([
+    ['an offset into the past', '{ offset: -365d }'],
+    ['a frozen clock', '{ frozen: 2000-01-01T00:00:00Z }'],
+  ])('%s: a deadline 300 ms ahead on the virtual clock waits 300 ms, every way', async ([, time]) => {
+    // Untranslated, each of these deadlines would lie in the host's past: no wait at all.
+    const r = await run({ command: bin.deadline!, args: ['300'], backend, policy: timePolicy(time) });
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    const w = waits(r.stdout);
+    for (const way of WAYS) {
+      expect.soft(w[way], way).toBeDefined();
+      expect.soft(w[way]![1], `${way} result`).toBe(0);
+      expect.soft(w[way]![0], `${way} waited`).toBeGreaterThanOrEqual(300);
+    }
+    if (w.mq_timedreceive) expect(w.mq_timedreceive[0]).toBeGreaterThanOrEqual(300);
+  });
+
+  test.for([
+    ['an offset into the future', '{ offset: +365d }'],
+    ['a frozen clock', '{ frozen: 2000-01-01T00:00:00Z }'],
+  ])('%s: a deadline 1 s behind the virtual clock returns at once, every way', async ([, time]) => {
+    // Untranslated, +365d puts each of these deadlines a year ahead on the host: the program's
+    // alarm(20) would kill it.
+    const r = await run({ command: bin.deadline!, args: ['-1000'], backend, policy: timePolicy(time) });
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    const w = waits(r.stdout);
+    for (const way of WAYS) {
+      expect.soft(w[way], way).toBeDefined();
+      expect.soft(w[way]![1], `${way} result`).toBe(0);
+      expect.soft(w[way]![0], `${way} waited`).toBeLessThan(1000);
+    }
+  });
+
+  test.skipIf(backend !== 'seccomp')('a relative sleep never stops (the prefilter decides it)', async () => {
+    const r = await run({ command: 'sleep', args: ['0.05'], backend, policy: timePolicy('{ offset: -365d }') });
+    expect(r.code).toBe(0);
+    expect(r.stats.syscalls.clock_nanosleep ?? 0).toBe(0);
+  });
+});

@@ -246,7 +246,7 @@ const HEADERS = [
   ['errno', 'include/uapi/asm-generic/errno.h', /^E[A-Z0-9]+$/],
   ['fcntl', 'include/uapi/asm-generic/fcntl.h', /^(O|F)_[A-Z0-9_]+$/],
   ['fcntl', 'include/uapi/linux/fcntl.h', /^(AT|F|RENAME)_[A-Z0-9_]+$/],
-  ['stat', 'include/uapi/linux/stat.h', /^S_I[A-Z]+$/],
+  ['stat', 'include/uapi/linux/stat.h', /^(S_I[A-Z]+|STATX_[ABCM]TIME)$/],
   ['sched', 'include/uapi/linux/sched.h', /^CLONE_[A-Z0-9_]+$/],
   ['mman', 'include/uapi/asm-generic/hugetlb_encode.h', null],
   ['mman', 'arch/x86/include/uapi/asm/mman.h', /^(MAP|PROT)_[A-Z0-9_]+$/],

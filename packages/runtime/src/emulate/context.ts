@@ -15,6 +15,8 @@ export interface VmWorld {
   time: boolean;
   /** Every bind of the policy (longest `from` first), for the reverse mapping of results. */
   binds: Array<{ from: string; to: string }>;
+  /** File times are shifted by this offset (ns; see filetimes.ts). Absent: real file times. */
+  fileTimeOffsetNs?: bigint;
 }
 
 export const EMPTY_WORLD: VmWorld = { time: false, binds: [] };

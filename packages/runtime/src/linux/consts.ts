@@ -160,3 +160,8 @@ export const FUTEX_CLOCK_REALTIME = c('FUTEX_CLOCK_REALTIME');
 export const FUTEX_LOCK_PI = c('FUTEX_LOCK_PI');
 export const UTIME_NOW = c('UTIME_NOW');
 export const UTIME_OMIT = c('UTIME_OMIT');
+/** <linux/stat.h>: statx's mask bits of the times. */
+export const STATX_ATIME = c('STATX_ATIME');
+export const STATX_BTIME = c('STATX_BTIME');
+export const STATX_CTIME = c('STATX_CTIME');
+export const STATX_MTIME = c('STATX_MTIME');

@@ -15,7 +15,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 import { syscallName } from '../abi.js';
-import { bindResults, EMPTY_WORLD, type ExitHandler, FileStore, hideVdso, runEmulation, VmDeref, worldFilter } from '../emulate/index.js';
+import { EMPTY_WORLD, type ExitHandler, FileStore, hideVdso, runEmulation, VmDeref, worldFilter, worldResults } from '../emulate/index.js';
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
@@ -639,10 +639,15 @@ export class Tracer {
       case 'trace': {
         // SKIPEXIT, unless the decision is logged or traced: then the result is wanted. A
         // call whose result shows a path (getcwd, readlink) is mapped back through the
-        // policy's binds whatever rule passed it (the world is the same for every rule).
-        const world = bindResults({ pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files });
-        if (world !== undefined) t.atExit = { handler: world, nr, name };
+        // policy's binds, and file times are shifted with the virtual clock, whatever rule
+        // passed it (the world is the same for every rule).
+        const world = worldResults({ pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files });
+        if (world !== undefined) {
+          t.atExit = { handler: world.atExit, nr, name };
+          if (world.rewrite) t.atExit.restore = world.rewrite.map((r) => ({ arg: r.arg, value: args[r.arg]! }));
+        }
         action = d.log || v.kind === 'trace' || world !== undefined ? { tag: 'exit' } : { tag: 'skipexit' };
+        if (world?.rewrite) action.rewrite = world.rewrite;
         break;
       }
       case 'deny':

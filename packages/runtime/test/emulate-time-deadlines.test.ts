@@ -11,16 +11,16 @@ import { loadPolicy } from '@sysvm/policy';
 import { policyFromIR, run } from '../src/index.js';
 import type { SupervisorPolicy } from '../src/index.js';
 
-import { BACKENDS, compileAll } from './helpers.js';
+import { BACKENDS, compileAll, errnoOf } from './helpers.js';
 
 let bin: Record<string, string>;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-time-'));
 beforeAll(() => { bin = compileAll(); });
 
 /** A policy file with this `time:` section over the default that allows everything. */
-function timePolicy(time: string): SupervisorPolicy {
+function timePolicy(time: string, rules = ''): SupervisorPolicy {
   const file = path.join(dir, `time-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, `sysvm: 1\nname: time-test\ndefault: allow\ntime: ${time}\n`);
+  writeFileSync(file, `sysvm: 1\nname: time-test\ndefault: allow\ntime: ${time}\n${rules}`);
   const r = loadPolicy(file);
   if (r.ir === undefined) throw new Error(JSON.stringify(r.diagnostics));
   return policyFromIR(r.ir);
@@ -67,6 +67,25 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       expect.soft(w[way]![1], `${way} result`).toBe(0);
       expect.soft(w[way]![0], `${way} waited`).toBeLessThan(1000);
     }
+  });
+
+  test('the world translates what a rule lets run: a rule that denies a deadline call still denies it', async () => {
+    const rules = 'rules:\n  - { syscalls: [clock_nanosleep], action: { deny: EPERM } }\n';
+    const r = await run({ command: bin.deadline!, args: ['300'], backend, policy: timePolicy('{ offset: -365d }', rules) });
+    const w = waits(r.stdout);
+    // clock_nanosleep returns the error number itself.
+    expect(w.clock_nanosleep).toEqual([w.clock_nanosleep![0], errnoOf('EPERM')]);
+    expect(w.timerfd![0]).toBeGreaterThanOrEqual(300);
+  });
+
+  test.for([
+    ['{ offset: -365d }'],
+    ['{ frozen: 2000-01-01T00:00:00Z }'],
+  ])('adjtimex and clock_adjtime report the virtual time too (%s)', async ([time]) => {
+    const r = await run({ command: bin.timex!, backend, policy: timePolicy(time!) });
+    const m = /^time=(\d+) adjtimex=1:(\d+) clock_adjtime=1:(\d+)\n$/.exec(r.stdout ?? '');
+    expect(m, r.stdout).not.toBeNull();
+    for (const t of [m![2]!, m![3]!]) expect(Math.abs(Number(t) - Number(m![1]))).toBeLessThanOrEqual(1);
   });
 
   test.skipIf(backend !== 'seccomp')('a relative sleep never stops (the prefilter decides it)', async () => {

@@ -23,15 +23,8 @@ export const IDENTITY_CALLS = known(['getuid', 'geteuid', 'getgid', 'getegid', '
   'getuid32', 'geteuid32', 'getgid32', 'getegid32', 'getresuid32', 'getresgid32', 'getgroups32', 'setuid32',
   'setgid32', 'setreuid32', 'setregid32', 'setresuid32', 'setresgid32', 'setgroups32', 'setfsuid32', 'setfsgid32']);
 
-/**
- * What `emulate: time` answers: the calls that read the time of day (the vDSO's, which the
- * runtime disables, and adjtimex's struct timex)...
- */
-export const TIME_CALLS = known(['clock_gettime', 'clock_gettime64', 'gettimeofday', 'time', 'adjtimex', 'clock_adjtime']);
-
-/** ...and the calls with an absolute realtime deadline, which it translates to the host's clock. */
-export const DEADLINE_CALLS = known(['clock_nanosleep', 'timerfd_settime', 'timer_settime', 'futex', 'futex_waitv',
-  'mq_timedsend', 'mq_timedreceive']);
+/** What `emulate: time` answers (the vDSO's clocks; the runtime disables the vDSO). */
+export const TIME_CALLS = known(['clock_gettime', 'clock_gettime64', 'gettimeofday', 'time']);
 
 /** The calls that open a file by path (what `emulate: file` answers with a real fd). */
 export const OPEN_CALLS = known(['open', 'openat', 'openat2']);

@@ -23,7 +23,7 @@ import { policyShape, rule as ruleSchema, type ActionSpec, type ClockSpec, type 
   type FilesystemSpec, type IdentitySpec, type IntValueSpec, type NetworkSpec, type RuleSpec } from './schema.js';
 import { expandAllows, expandWorld, type SectionEnv } from './sections.js';
 import { parseDuration, parseTimestamp } from './time.js';
-import { DEADLINE_CALLS, FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
+import { FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
 import { pathUnder } from '../compile/pathmatch.js';
 import { SourceFile, type YamlPath } from './source.js';
 import { didYouMean } from './suggest.js';
@@ -562,7 +562,7 @@ class Resolver {
   checkEmulationFits(e: Emulation, named: readonly string[], layouts: { syscalls: string[]; match: CompiledAlt[] | null }[],
     at: SourceRange): void {
     const fits: Partial<Record<Emulation['kind'], [readonly string[], Code]>> = {
-      uname: [UNAME_CALLS, 'SV3009'], identity: [IDENTITY_CALLS, 'SV3011'], time: [[...TIME_CALLS, ...DEADLINE_CALLS], 'SV3012'],
+      uname: [UNAME_CALLS, 'SV3009'], identity: [IDENTITY_CALLS, 'SV3011'], time: [TIME_CALLS, 'SV3012'],
       file: [FILE_CALLS, 'SV3013'], bind: [FS_PATH_CALLS, 'SV3014'],
     };
     const fit = fits[e.kind];

@@ -17,7 +17,7 @@ import type { Condition, IntCondition, PathCondition, RuleIR, SourceRange, Verdi
 import type { Diagnostic } from '../diagnostics.js';
 import { diag } from './codes.js';
 import { expandGroup } from './groups.js';
-import { ALL_PATH_CALLS, DEADLINE_CALLS, FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, native64, OPEN_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
+import { ALL_PATH_CALLS, FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, native64, OPEN_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
 import type { ModelRule } from './load.js';
 import type { ClockSpec, FilesystemSpec, IdentitySpec, NetworkSpec } from './schema.js';
 import type { SourceFile, YamlPath } from './source.js';
@@ -52,17 +52,6 @@ const HOSTNAME_FILES = ['/etc/hostname', '/proc/sys/kernel/hostname'];
 
 /** The clocks time emulation shifts (include/uapi/linux/time.h): those that tell the time of day. */
 const REALTIME_CLOCKS = ['CLOCK_REALTIME', 'CLOCK_REALTIME_COARSE', 'CLOCK_REALTIME_ALARM', 'CLOCK_TAI'];
-
-/**
- * The futex operations whose timeout is an absolute CLOCK_REALTIME instant
- * (kernel/futex/syscalls.c): FUTEX_LOCK_PI always; FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI
- * and FUTEX_LOCK_PI2 with FUTEX_CLOCK_REALTIME (what pthread_cond_timedwait, sem_timedwait
- * and pthread_mutex_timedlock use); each with and without FUTEX_PRIVATE_FLAG.
- */
-const REALTIME_FUTEX_OPS: bigint[] = [
-  ...['FUTEX_LOCK_PI', 'FUTEX_LOCK_PI_PRIVATE'].map((op) => constant(op) ?? -1n),
-  ...['FUTEX_WAIT_BITSET', 'FUTEX_WAIT_REQUEUE_PI', 'FUTEX_LOCK_PI2'].flatMap((op) => [op, `${op}_PRIVATE`])
-    .map((op) => (constant(op) ?? -1n) | (constant('FUTEX_CLOCK_REALTIME') ?? 0n))];
 
 const pathArgs = (s: SyscallInfo): number[] => (s.args ?? []).flatMap((a, i) => (a.kind === 'path' ? [i] : []));
 const deny = (name: string): Verdict => ({ kind: 'deny', errno: errnoNumber(name) ?? 1, errnoName: name });
@@ -199,35 +188,16 @@ export function expandWorld(env: SectionEnv): ModelRule[] {
   }
   if (env.time !== undefined) {
     const clock = env.compileClock(env.time, ['time']);
+    // Only the clocks that tell the time of day are shifted; on clock_gettime the other ids
+    // (CLOCK_MONOTONIC, the CPU clocks, ...) are left to the other rules, so with the vDSO
+    // disabled a monotonic clock costs a syscall but never a stop (the kernel decides).
     if (clock) {
-      const source = src.range(['time']);
-      const int = (s: SyscallInfo, name: string, op: IntCondition['op'], values: (string | bigint)[]): IntCondition | undefined => {
-        const i = (s.args ?? []).findIndex((a) => a.name === name);
-        if (i < 0) return undefined;
-        const a = s.args![i]!;
-        return { kind: 'int', arg: i, argName: a.name, op, width: a.width, signed: a.signed, source,
-          values: values.map((n) => BigInt.asUintN(a.width, typeof n === 'bigint' ? n : constant(n) ?? -1n)) };
-      };
-      // Only the clocks that tell the time of day are shifted; on clock_gettime the other ids
-      // (CLOCK_MONOTONIC, the CPU clocks, ...) are left to the other rules, so with the vDSO
-      // disabled a monotonic clock costs a syscall but never a stop (the kernel decides).
       out.push(sectionRule(env, 'time.clocks', ['time'], TIME_CALLS, (s) => {
-        const c = int(s, 'which_clock', 'in', REALTIME_CLOCKS);
-        return c === undefined ? null : [[c]];
-      }, { kind: 'emulate', emulate: { kind: 'time', clock } }));
-      // Absolute deadlines on a realtime clock, translated to the host's clock (the runtime
-      // reads the clock of a timerfd or POSIX timer itself). Relative timeouts never stop.
-      out.push(sectionRule(env, 'time.deadlines', ['time'], DEADLINE_CALLS, (s) => {
-        const cond = (c: IntCondition | undefined): Condition[][] | null => (c === undefined ? null : [[c]]);
-        switch (s.name) {
-          case 'clock_nanosleep':
-            return [[int(s, 'which_clock', 'in', REALTIME_CLOCKS)!, int(s, 'flags', 'all', ['TIMER_ABSTIME'])!]];
-          case 'timerfd_settime': return cond(int(s, 'flags', 'all', ['TFD_TIMER_ABSTIME']));
-          case 'timer_settime': return cond(int(s, 'flags', 'all', ['TIMER_ABSTIME']));
-          case 'futex': return cond(int(s, 'op', 'in', REALTIME_FUTEX_OPS));
-          case 'futex_waitv': return cond(int(s, 'clockid', 'eq', ['CLOCK_REALTIME']));
-          default: return null; // mq_timedsend, mq_timedreceive: always CLOCK_REALTIME
-        }
+        const i = (s.args ?? []).findIndex((a) => a.name === 'which_clock');
+        if (i < 0) return null;
+        const a = s.args![i]!;
+        return [[{ kind: 'int', arg: i, argName: a.name, op: 'in', width: a.width, signed: a.signed, source: src.range(['time']),
+          values: REALTIME_CLOCKS.map((n) => BigInt.asUintN(a.width, constant(n) ?? -1n)) }]];
       }, { kind: 'emulate', emulate: { kind: 'time', clock } }));
     }
   }

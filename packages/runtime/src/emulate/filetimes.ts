@@ -28,7 +28,13 @@ import {
 } from '../linux/consts.js';
 import { readMem, writeMem } from '../linux/mem.js';
 import type { ArgRewrite } from '../types.js';
-import { type EmuContext, type ExitHandler, scratchLayout } from './context.js';
+import { type EmuContext, type ExitHandler, scratchLayout, type VmWorld } from './context.js';
+
+/** The offset file times are shifted by in this world, or undefined. */
+export function fileTimeOffset(world: VmWorld): bigint | undefined {
+  const c = world.clock;
+  return c?.kind === 'offset' && c.files === true && c.offsetNs !== 0n ? c.offsetNs : undefined;
+}
 
 /** The calls whose result holds file times (shifted forward at the exit). */
 export const FILE_TIME_RESULT_CALLS = ['stat', 'lstat', 'fstat', 'newfstatat', 'statx'] as const;
@@ -118,8 +124,8 @@ function shiftedTimes(tid: number, ptr: bigint, unit: bigint, offset: bigint): B
  * a restarted call gets its own arguments back) and argument rewrites. undefined: nothing.
  */
 export function fileTimes(ctx: EmuContext): { atExit: ExitHandler; rewrite?: ArgRewrite[] } | undefined {
-  const offset = ctx.world.fileTimeOffsetNs;
-  if (offset === undefined || offset === 0n) return undefined;
+  const offset = fileTimeOffset(ctx.world);
+  if (offset === undefined) return undefined;
   const a = ctx.args;
   switch (ctx.name) {
     case 'stat': case 'lstat': case 'fstat': return { atExit: statExit(a[1]!, false, offset) };

@@ -9,12 +9,14 @@ import { emulateIdentity } from './identity.js';
 import { emulateTime } from './time.js';
 import { emulateFile } from './files.js';
 import { bindResults, emulateBind, PATH_RESULT_CALLS } from './bind.js';
-import { FILE_TIME_ARG_CALLS, FILE_TIME_RESULT_CALLS, fileTimes } from './filetimes.js';
-import { assemble, jeq, ld, ret, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from '../linux/bpf.js';
+import { FILE_TIME_ARG_CALLS, FILE_TIME_RESULT_CALLS, fileTimeOffset, fileTimes } from './filetimes.js';
+import { DEADLINE_STOPS, timeWorld, type WorldOutcome } from './deadlines.js';
+import {
+  assemble, type Insn, jeq, jset, ld, ret, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, seccompDataArgLo,
+} from '../linux/bpf.js';
 import { AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linux/consts.js';
 import { syscallNumber } from '../abi.js';
-import type { ArgRewrite } from '../types.js';
-import type { EmuContext, EmuOutcome, ExitHandler, VmWorld } from './context.js';
+import type { EmuContext, EmuOutcome, VmWorld } from './context.js';
 
 export type { EmuContext, EmuOutcome, ExitContext, ExitHandler, VmWorld } from './context.js';
 export { EMPTY_WORLD } from './context.js';
@@ -30,23 +32,27 @@ export function runEmulation(e: Emulation, ctx: EmuContext): EmuOutcome {
   // A call a module lets run (a bind's stat, utimensat) is still seen through the world.
   const w = fileTimes(ctx);
   if (w === undefined) return out;
-  const first = out.atExit;
-  return {
-    pass: true,
-    rewrite: [...out.rewrite ?? [], ...w.rewrite ?? []],
-    atExit: (x) => { first?.(x); w.atExit(x); },
-  };
+  const both = compose([out.atExit === undefined ? undefined : { atExit: out.atExit, ...out.rewrite ? { rewrite: out.rewrite } : {} }, w])!;
+  return { pass: true, ...both };
 }
 
 /**
  * What the policy's world does to a call that a rule passed (allow, trace), whatever the
- * rule: path results mapped back through the binds, file times shifted. Always with an exit
- * handler (with rewrites, that is what gives a restarted call its own arguments back).
+ * rule: path results mapped back through the binds, absolute deadlines translated to the
+ * host's clock, file times shifted. Always with an exit handler (with rewrites, that is what
+ * gives a call the kernel restarts its own arguments back).
  */
-export function worldResults(ctx: EmuContext): { atExit: ExitHandler; rewrite?: ArgRewrite[] } | undefined {
+export function worldResults(ctx: EmuContext): WorldOutcome | undefined {
   const bind = bindResults(ctx);
-  if (bind !== undefined) return { atExit: bind };
-  return fileTimes(ctx);
+  return compose([bind === undefined ? undefined : { atExit: bind }, timeWorld(ctx), fileTimes(ctx)]);
+}
+
+/** Several world outcomes as one: every rewrite, every exit handler in order. */
+function compose(parts: Array<WorldOutcome | undefined>): WorldOutcome | undefined {
+  const some = parts.filter((p): p is WorldOutcome => p !== undefined);
+  if (some.length <= 1) return some[0];
+  const rewrite = some.flatMap((p) => p.rewrite ?? []);
+  return { atExit: (x) => { for (const p of some) p.atExit(x); }, ...rewrite.length > 0 ? { rewrite } : {} };
 }
 
 function runModule(e: Emulation, ctx: EmuContext): EmuOutcome {
@@ -72,28 +78,56 @@ export function vmWorldFromIR(ir: PolicyIR): VmWorld {
   const binds = emus.flatMap((e) => (e.kind === 'bind' ? [{ from: e.from, to: e.to }] : []))
     .filter((b, i, all) => all.findIndex((x) => x.from === b.from && x.to === b.to) === i)
     .sort((a, b) => b.from.length - a.from.length);
-  // File times follow the first offset clock that asks for it (the time section's, which
-  // comes first); a frozen clock leaves them real.
-  const shifted = emus.flatMap((e) => (e.kind === 'time' && e.clock.kind === 'offset' && e.clock.files === true ? [e.clock.offsetNs] : []));
-  return { time: emus.some((e) => e.kind === 'time'), binds, ...shifted.length > 0 ? { fileTimeOffsetNs: shifted[0]! } : {} };
+  // The world's clock is the first time emulation's (the time section's, which comes first).
+  const clock = emus.flatMap((e) => (e.kind === 'time' ? [e.clock] : []))[0];
+  return { time: clock !== undefined, binds, ...clock !== undefined ? { clock } : {} };
 }
 
 /**
  * A seccomp program the runtime adds (before the policy's) for what the world needs to see
- * beyond the policy's rules: with binds, getcwd, readlink and readlinkat stop; with shifted
- * file times, the stat and utime families (RET_TRACE; the
- * kernel runs the strictest action of all filters, so this never loosens the policy), so
- * that their results can show the virtual paths. null when nothing is needed.
+ * beyond the policy's rules (RET_TRACE; the kernel runs the strictest action of all filters,
+ * so this never loosens the policy): with binds, getcwd, readlink and readlinkat, so that
+ * their results show the virtual paths; with a virtual clock, the calls with an absolute
+ * realtime deadline (decided on their integer arguments, so a relative sleep never stops);
+ * with shifted file times, the stat and utime families. null when nothing is needed.
  */
 export function worldFilter(world: VmWorld): Uint8Array | null {
-  const names: string[] = [
+  const stops: typeof DEADLINE_STOPS = [
     ...world.binds.length > 0 ? PATH_RESULT_CALLS : [],
-    ...world.fileTimeOffsetNs !== undefined ? [...FILE_TIME_RESULT_CALLS, ...FILE_TIME_ARG_CALLS] : [],
-  ];
-  if (names.length === 0) return null;
-  const nrs = names.map((n) => syscallNumber(n)).filter((n): n is number => n !== undefined);
+    ...fileTimeOffset(world) !== undefined ? [...FILE_TIME_RESULT_CALLS, ...FILE_TIME_ARG_CALLS] : [],
+  ].map((name) => ({ name, when: [] }));
+  if (world.clock !== undefined) stops.push(...DEADLINE_STOPS);
+  if (stops.length === 0) return null;
   const prog = [ld(SECCOMP_DATA_ARCH), jeq(AUDIT_ARCH_X86_64, 1, 0), ret(SECCOMP_RET_ALLOW), ld(SECCOMP_DATA_NR)];
-  for (const nr of nrs) prog.push(jeq(nr, 0, 1), ret(SECCOMP_RET_TRACE));
+  for (const s of stops) {
+    const nr = syscallNumber(s.name);
+    if (nr === undefined) continue;
+    const block = guarded(s.when);
+    prog.push(jeq(nr, 0, block.length), ...block);
+  }
   prog.push(ret(SECCOMP_RET_ALLOW));
   return assemble(prog);
+}
+
+/**
+ * RET_TRACE if every condition holds, else RET_ALLOW (each on the low 32 bits of an
+ * argument: the integer arguments these conditions name are all 32-bit).
+ */
+function guarded(when: (typeof DEADLINE_STOPS)[number]['when']): Insn[] {
+  // Each test's jump to the final RET_ALLOW is filled in once the block's length is known.
+  const out: Array<Insn & { fail?: boolean }> = [];
+  for (const c of when) {
+    out.push(ld(seccompDataArgLo(c.arg)));
+    if (c.set !== undefined) out.push({ ...jset(c.set, 0, 0), fail: true });
+    const vals = c.in ?? [];
+    vals.forEach((v, i) => out.push(i === vals.length - 1 ? { ...jeq(v, 0, 0), fail: true } : jeq(v, vals.length - 1 - i, 0)));
+  }
+  out.push(ret(SECCOMP_RET_TRACE));
+  if (when.length > 0) out.push(ret(SECCOMP_RET_ALLOW));
+  const allowAt = out.length - 1;
+  return out.map((insn, i) => {
+    if (insn.fail !== true) return insn;
+    const { fail: _fail, ...plain } = insn;
+    return { ...plain, jf: allowAt - i - 1 };
+  });
 }

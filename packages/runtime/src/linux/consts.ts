@@ -158,6 +158,10 @@ export const TFD_TIMER_ABSTIME = c('TFD_TIMER_ABSTIME');
 export const FUTEX_CMD_MASK = c('FUTEX_CMD_MASK');
 export const FUTEX_CLOCK_REALTIME = c('FUTEX_CLOCK_REALTIME');
 export const FUTEX_LOCK_PI = c('FUTEX_LOCK_PI');
+export const FUTEX_LOCK_PI2 = c('FUTEX_LOCK_PI2');
+export const FUTEX_WAIT_BITSET = c('FUTEX_WAIT_BITSET');
+export const FUTEX_WAIT_REQUEUE_PI = c('FUTEX_WAIT_REQUEUE_PI');
+export const FUTEX_PRIVATE_FLAG = c('FUTEX_PRIVATE_FLAG');
 export const UTIME_NOW = c('UTIME_NOW');
 export const UTIME_OMIT = c('UTIME_OMIT');
 /** <linux/stat.h>: statx's mask bits of the times. */

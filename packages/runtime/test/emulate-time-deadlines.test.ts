@@ -34,7 +34,7 @@ function waits(stdout: string | undefined): Record<string, [number, number]> {
 }
 
 const WAYS = ['clock_nanosleep', 'clock_nanosleep_tai', 'timerfd', 'timer_realtime', 'timer_monotonic', 'cond_timedwait',
-  'sem_timedwait', 'mutex_pi_timedlock'];
+  'cond_timedwait_signals', 'sem_timedwait', 'mutex_pi_timedlock'];
 
 describe.for(BACKENDS)('%s backend', (backend) => {
   test.for([

@@ -17,7 +17,9 @@
 // A frozen clock and absolute deadlines: a deadline is translated as if the clock ran from
 // the frozen instant at the moment of the call, so "frozen now + 2 s" sleeps 2 s and a
 // deadline at or before the frozen instant returns at once. (Never waking up would be the
-// literal reading of a clock that does not advance, and no program could use it.)
+// literal reading of a clock that does not advance, and no program could use it.) A wait
+// restarted after a signal, or retried after EINTR, ends when the first attempt would have
+// (see `interrupted`).
 //
 // What it cannot do: a timer armed before the offset applied (none: the world starts at the
 // sandbox's first exec); a POSIX timer's clock on a kernel without /proc/PID/timers
@@ -32,7 +34,7 @@ import { readFileSync } from 'node:fs';
 
 import type { VirtualClock } from '../ir.js';
 import {
-  CLOCK_REALTIME, FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_PRIVATE_FLAG,
+  CLOCK_REALTIME, EINTR, FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_PRIVATE_FLAG,
   FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, TFD_TIMER_ABSTIME, TIMER_ABSTIME,
 } from '../linux/consts.js';
 import { readMem, writeMem } from '../linux/mem.js';
@@ -88,9 +90,9 @@ const MAX_SEC = 1n << 62n;
  * timespec`), and other threads may read it at the same time (one deadline shared by the
  * waiters of a condition variable), so it is never changed in place: a translated copy is
  * written to scratch memory below the caller's stack and the pointer argument points at it
- * (see `scratchLayout`). The no-op exit handler is what makes the tracer give back the
+ * (see `scratchLayout`). The exit handler is also what makes the tracer give back the
  * program's own pointer when the kernel restarts the call after a signal (the signal frame
- * may have overwritten the scratch copy): the restarted call stops and is translated afresh.
+ * may have overwritten the scratch copy): the restarted call stops and is translated again.
  */
 function deadline(ctx: EmuContext, clock: VirtualClock): WorldOutcome | undefined {
   const a = ctx.args;
@@ -147,7 +149,7 @@ function translate(ctx: EmuContext, clock: VirtualClock, clk: number, arg: numbe
   const sec = buf.readBigInt64LE(at);
   const nsec = buf.readBigInt64LE(at + 8);
   if (sec < 0n || nsec < 0n || nsec >= NS || sec > MAX_SEC || (size === 32 && sec === 0n && nsec === 0n)) return pass;
-  let real = sec * NS + nsec - (virtualNs(clock, clk) - hostNs(clk));
+  let real = hostDeadline(ctx.tid, clock, clk, sec * NS + nsec);
   // Already past on the host: the earliest instant that is not 0 (an it_value of 0 disarms).
   if (real < 1n) real = 1n;
   if (real / NS > MAX_SEC) return pass;
@@ -157,7 +159,36 @@ function translate(ctx: EmuContext, clock: VirtualClock, clk: number, arg: numbe
   const [where] = scratchLayout(ctx.sp, [copy]);
   // A stack too shallow for the copy (never seen): the deadline stays as the program wrote it.
   if (writeMem(ctx.tid, where!, copy) !== 0) return pass;
-  return { rewrite: [{ arg, value: where! }], atExit: () => undefined };
+  // The exit handler runs when the call ends for good (not when the kernel restarts it: then
+  // the tracer gives the program's own pointer back and the restarted call comes here again).
+  return {
+    rewrite: [{ arg, value: where! }],
+    atExit: (x) => { if (x.rval !== BigInt(-EINTR)) interrupted.delete(x.tid); },
+  };
+}
+
+/**
+ * Under a frozen clock, the host instant of a thread's interrupted wait. The mapping depends
+ * on when the call is made, so a wait the kernel restarts after a signal handler (futex,
+ * with SA_RESTART), or that the program retries after EINTR (clock_nanosleep), with the same
+ * deadline gets the host instant of the first attempt, or a thread that receives signals
+ * more often than its timeout would never time out. Any other end of the wait forgets it: a
+ * later wait for the same virtual instant (under a frozen clock, "now + 1 s" is always the
+ * same instant) is a new wait. Bounded: the oldest threads are forgotten first.
+ */
+const interrupted = new Map<number, { clk: number; t: bigint; real: bigint }>();
+const INTERRUPTED_MAX = 4096;
+
+/** The host instant (ns) at which the virtual clock `clk` reads `t`. */
+function hostDeadline(tid: number, clock: VirtualClock, clk: number, t: bigint): bigint {
+  if (clock.kind === 'offset') return t - clock.offsetNs;
+  const prev = interrupted.get(tid);
+  if (prev !== undefined && prev.clk === clk && prev.t === t) return prev.real;
+  const real = t - (virtualNs(clock, clk) - hostNs(clk));
+  interrupted.delete(tid);
+  interrupted.set(tid, { clk, t, real });
+  if (interrupted.size > INTERRUPTED_MAX) interrupted.delete(interrupted.keys().next().value!);
+  return real;
 }
 
 /** The clock of a timerfd, from /proc/TID/fdinfo/FD (`clockid:`); undefined if not a timerfd. */

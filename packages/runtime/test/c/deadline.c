@@ -39,6 +39,12 @@ static void done(const char *name, int rc) {
   fflush(stdout);
 }
 
+static volatile sig_atomic_t ticks_seen;
+static void on_tick(int sig) {
+  (void)sig;
+  ticks_seen++;
+}
+
 static pthread_mutex_t pi;
 static pthread_barrier_t held, release;
 static void *holder(void *arg) {
@@ -106,6 +112,29 @@ int main(int argc, char **argv) {
   rc = pthread_cond_timedwait(&cv, &m, &cd);
   pthread_mutex_unlock(&m);
   done("cond_timedwait", rc == ETIMEDOUT ? 0 : rc);
+
+  // The same while a signal handler (SA_RESTART) runs every 40 ms on this thread's stack: the
+  // kernel restarts the wait, which must still end at the program's deadline.
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_tick;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, NULL);
+  struct sigevent tev;
+  memset(&tev, 0, sizeof tev);
+  tev.sigev_notify = SIGEV_SIGNAL;
+  tev.sigev_signo = SIGUSR1;
+  timer_t tick;
+  timer_create(CLOCK_MONOTONIC, &tev, &tick);
+  struct itimerspec every = {{0, 40 * 1000 * 1000}, {0, 40 * 1000 * 1000}};
+  timer_settime(tick, 0, &every, NULL);
+  start();
+  cd = at(CLOCK_REALTIME);
+  pthread_mutex_lock(&m);
+  do rc = pthread_cond_timedwait(&cv, &m, &cd); while (rc == 0);
+  pthread_mutex_unlock(&m);
+  timer_delete(tick);
+  done("cond_timedwait_signals", rc == ETIMEDOUT && (ahead_ns <= 0 || ticks_seen > 0) ? 0 : rc);
 
   sem_t sem;
   sem_init(&sem, 0, 0);

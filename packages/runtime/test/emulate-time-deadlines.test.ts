@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { loadPolicy } from '@sysvm/policy';
+import { abi, bpf, loadPolicy } from '@sysvm/policy';
 
+import { worldFilter } from '../src/emulate/index.js';
 import { policyFromIR, run } from '../src/index.js';
 import type { SupervisorPolicy } from '../src/index.js';
 
@@ -92,5 +93,52 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const r = await run({ command: 'sleep', args: ['0.05'], backend, policy: timePolicy('{ offset: -365d }') });
     expect(r.code).toBe(0);
     expect(r.stats.syscalls.clock_nanosleep ?? 0).toBe(0);
+  });
+});
+
+// The world's seccomp filter (emulate/index.ts `worldFilter`), run in @sysvm/policy's BPF
+// interpreter: which calls stop (RET_TRACE) for a virtual clock.
+describe('the world filter of a virtual clock', () => {
+  const prog = bpf.fromSockFilter(worldFilter({ time: true, binds: [], clock: { kind: 'frozen', epochNs: 0n } })!);
+  const ret = (name: string, args: bigint[]): string => {
+    const r = bpf.runBpf(prog, { nr: abi.syscallNumber('x86_64', name)!, arch: abi.constantOf('AUDIT_ARCH_X86_64'), args });
+    return bpf.decodeRet(r.ret).action;
+  };
+  const c = (n: string): bigint => BigInt(abi.constantOf(n));
+  test.for([
+    ['clock_nanosleep', [c('CLOCK_REALTIME'), c('TIMER_ABSTIME')], 'trace'],
+    ['clock_nanosleep', [c('CLOCK_TAI'), c('TIMER_ABSTIME')], 'trace'],
+    ['clock_nanosleep', [c('CLOCK_REALTIME'), 0n], 'allow'],
+    ['clock_nanosleep', [c('CLOCK_MONOTONIC'), c('TIMER_ABSTIME')], 'allow'],
+    ['timerfd_settime', [3n, c('TFD_TIMER_ABSTIME') | c('TFD_TIMER_CANCEL_ON_SET')], 'trace'],
+    ['timerfd_settime', [3n, 0n], 'allow'],
+    ['timer_settime', [0n, c('TIMER_ABSTIME')], 'trace'],
+    ['timer_settime', [0n, 0n], 'allow'],
+    ['futex', [0n, c('FUTEX_WAIT_BITSET_PRIVATE') | c('FUTEX_CLOCK_REALTIME')], 'trace'],
+    ['futex', [0n, c('FUTEX_WAIT_BITSET') | c('FUTEX_CLOCK_REALTIME')], 'trace'],
+    ['futex', [0n, c('FUTEX_LOCK_PI_PRIVATE')], 'trace'],
+    ['futex', [0n, c('FUTEX_LOCK_PI2_PRIVATE') | c('FUTEX_CLOCK_REALTIME')], 'trace'],
+    ['futex', [0n, c('FUTEX_WAIT_BITSET_PRIVATE')], 'allow'],
+    ['futex', [0n, c('FUTEX_WAIT_PRIVATE')], 'allow'],
+    ['futex', [0n, c('FUTEX_WAKE_PRIVATE')], 'allow'],
+    ['futex_waitv', [0n, 1n, 0n, 0n, c('CLOCK_REALTIME')], 'trace'],
+    ['futex_waitv', [0n, 1n, 0n, 0n, c('CLOCK_MONOTONIC')], 'allow'],
+    ['mq_timedreceive', [3n], 'trace'],
+    ['adjtimex', [0n], 'trace'],
+    ['clock_adjtime', [c('CLOCK_REALTIME')], 'trace'],
+    ['clock_adjtime', [c('CLOCK_MONOTONIC')], 'allow'],
+    ['nanosleep', [0n], 'allow'],
+    // a frozen clock leaves file times real: no stat stops
+    ['newfstatat', [0n], 'allow'],
+  ] as const)('%s, case %#', ([name, args, action]) => {
+    expect(ret(name, [...args])).toBe(action);
+  });
+
+  test('with an offset the stat and utime families stop too (unless files: false)', () => {
+    const offset = (files: boolean) => bpf.fromSockFilter(worldFilter({ time: true, binds: [], clock: { kind: 'offset', offsetNs: -1n, files } })!);
+    const run = (p: bpf.Program, name: string) => bpf.decodeRet(bpf.runBpf(p, { nr: abi.syscallNumber('x86_64', name)!, arch: abi.constantOf('AUDIT_ARCH_X86_64'), args: [] }).ret).action;
+    for (const name of ['stat', 'lstat', 'fstat', 'newfstatat', 'statx', 'utimensat', 'utimes', 'futimesat', 'utime']) {
+      expect([name, run(offset(true), name), run(offset(false), name)]).toEqual([name, 'trace', 'allow']);
+    }
   });
 });

@@ -64,13 +64,13 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   });
 
   test.for([
-    ['{ offset: -365d, files: false }', -YEAR],
-    ['{ frozen: 2000-01-01T00:00:00Z }', SET - nowS()],
-  ] as const)('%s: file times stay real', async ([time, shift]) => {
+    ['{ offset: -365d, files: false }', () => nowS() - YEAR],
+    ['{ frozen: 2000-01-01T00:00:00Z }', () => SET],
+  ] as const)('%s: file times stay real', async ([time, clock]) => {
     const f = path.join(fresh(), 'f');
     const r = await run({ command: bin.filetimes!, args: [f, String(SET)], backend, policy: timePolicy(time) });
     const l = lines(r.stdout);
-    expect(Math.abs(l.now![0]! - (nowS() + shift))).toBeLessThan(30);
+    expect(Math.abs(l.now![0]! - clock())).toBeLessThan(30);
     expect(Math.abs(l.statx![0]! - nowS())).toBeLessThan(30);
     expect(l.futimesat).toEqual([0, SET + 4]);
     expect(statSync(f).mtimeMs / 1000).toBe(SET + 4);

@@ -50,7 +50,7 @@ const NS = 1_000_000_000n;
 /**
  * The calls of the world's seccomp filter (emulate/index.ts `worldFilter`): name, then the
  * conditions on integer arguments (all must hold; an argument matches if it is one of the
- * values, or, for `set`, if it has every bit of the mask) under which the call stops.
+ * values, or, for `set`, if it has that one bit) under which the call stops.
  */
 export const DEADLINE_STOPS: Array<{ name: string; when: Array<{ arg: number; in?: number[]; set?: number }> }> = [
   { name: 'clock_nanosleep', when: [{ arg: 0, in: [...REALTIME_CLOCKS] }, { arg: 1, set: TIMER_ABSTIME }] },
@@ -96,7 +96,7 @@ const MAX_SEC = 1n << 62n;
  */
 function deadline(ctx: EmuContext, clock: VirtualClock): WorldOutcome | undefined {
   const a = ctx.args;
-  const pass = undefined;
+  const pass = undefined; // the call runs as the program made it
   switch (ctx.name) {
     case 'clock_nanosleep': {
       const clk = int32(a[0]);

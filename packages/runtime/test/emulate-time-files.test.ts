@@ -19,9 +19,9 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-filetimes-'));
 beforeAll(() => { bin = compileAll(); });
 
 let n = 0;
-function timePolicy(time: string): SupervisorPolicy {
+function timePolicy(time: string, more = ''): SupervisorPolicy {
   const file = path.join(dir, `policy-${n++}.yaml`);
-  writeFileSync(file, `sysvm: 1\nname: filetimes-test\ndefault: allow\ntime: ${time}\n`);
+  writeFileSync(file, `sysvm: 1\nname: filetimes-test\ndefault: allow\ntime: ${time}\n${more}`);
   const r = loadPolicy(file);
   if (r.ir === undefined) throw new Error(JSON.stringify(r.diagnostics));
   return policyFromIR(r.ir);
@@ -101,6 +101,15 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const r = await run({ command: 'python3', args: ['-c', py, f], backend, policy: timePolicy('{ offset: +365d }') });
     expect(r.stdout).toBe(`True True\n${SET}.25 ${SET}.0\n`);
     expect(statSync(f).mtimeMs).toBe((SET - YEAR + 0.25) * 1000);
+  });
+
+  test('through a bind (its path rewrite and the times rewrite in one call): touch -d and stat agree', async () => {
+    const host = fresh();
+    const policy = timePolicy('{ offset: -365d }', `filesystem:\n  bind: { /sysvm-bound: ${host} }\n`);
+    const r = await run({ command: 'sh', args: ['-c', `touch -d @${SET} /sysvm-bound/f && stat -c %Y /sysvm-bound/f && python3 -c 'import os; print(int(os.stat("/sysvm-bound/f").st_mtime))'`],
+      backend, policy });
+    expect({ out: r.stdout, err: r.stderr }).toEqual({ out: `${SET}\n${SET}\n`, err: '' });
+    expect(statSync(path.join(host, 'f')).mtimeMs / 1000).toBe(SET + YEAR);
   });
 
   test('make sees no clock skew and find -mmin agrees with the virtual clock', async () => {

@@ -32,7 +32,8 @@ export function runEmulation(e: Emulation, ctx: EmuContext): EmuOutcome {
   // A call a module lets run (a bind's stat, utimensat) is still seen through the world.
   const w = fileTimes(ctx);
   if (w === undefined) return out;
-  const both = compose([out.atExit === undefined ? undefined : { atExit: out.atExit, ...out.rewrite ? { rewrite: out.rewrite } : {} }, w])!;
+  const own: WorldOutcome = { atExit: out.atExit ?? (() => undefined), ...out.rewrite ? { rewrite: out.rewrite } : {} };
+  const both = compose([own, w])!;
   return { pass: true, ...both };
 }
 

@@ -112,6 +112,7 @@ describe('the world filter of a virtual clock', () => {
     ['clock_nanosleep', [c('CLOCK_MONOTONIC'), c('TIMER_ABSTIME')], 'allow'],
     ['timerfd_settime', [3n, c('TFD_TIMER_ABSTIME') | c('TFD_TIMER_CANCEL_ON_SET')], 'trace'],
     ['timerfd_settime', [3n, 0n], 'allow'],
+    ['timer_create', [c('CLOCK_MONOTONIC')], 'trace'], // its clock is remembered
     ['timer_settime', [0n, c('TIMER_ABSTIME')], 'trace'],
     ['timer_settime', [0n, 0n], 'allow'],
     ['futex', [0n, c('FUTEX_WAIT_BITSET_PRIVATE') | c('FUTEX_CLOCK_REALTIME')], 'trace'],

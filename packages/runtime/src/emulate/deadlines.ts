@@ -5,8 +5,8 @@
 // A deadline on a realtime clock is a virtual instant, so it is translated to the host's
 // clock before the kernel reads it: clock_nanosleep(TIMER_ABSTIME) on CLOCK_REALTIME(_ALARM)
 // or CLOCK_TAI; timerfd_settime(TFD_TIMER_ABSTIME) and timer_settime(TIMER_ABSTIME) on a
-// timer of such a clock (the clock is read from /proc, see `timerfdClock` and
-// `posixTimerClock`); futex waits with FUTEX_CLOCK_REALTIME and FUTEX_LOCK_PI, whose timeout
+// timer of such a clock (a timerfd's clock is read from /proc, a POSIX timer's is remembered
+// from its timer_create, see `timerClocks`); futex waits with FUTEX_CLOCK_REALTIME and FUTEX_LOCK_PI, whose timeout
 // is always realtime (pthread_cond_timedwait, sem_timedwait, pthread_mutex_timedlock);
 // futex_waitv on CLOCK_REALTIME; mq_timedsend and mq_timedreceive. Relative timeouts
 // (nanosleep, poll, select, FUTEX_WAIT, timers without the ABSTIME flag) and monotonic
@@ -21,10 +21,7 @@
 // restarted after a signal, or retried after EINTR, ends when the first attempt would have
 // (see `interrupted`).
 //
-// What it cannot do: a timer armed before the offset applied (none: the world starts at the
-// sandbox's first exec); a POSIX timer's clock on a kernel without /proc/PID/timers
-// (CONFIG_CHECKPOINT_RESTORE): its deadline is left as written; io_uring timeouts (io_uring
-// is denied unless the policy allows it).
+// What it cannot do: io_uring timeouts (io_uring is denied unless the policy allows it).
 //
 // Security: the module writes only a translated copy of a deadline below the caller's stack
 // (see `scratchLayout`) and the struct timex the kernel has just filled in the program's own
@@ -55,6 +52,7 @@ const NS = 1_000_000_000n;
 export const DEADLINE_STOPS: Array<{ name: string; when: Array<{ arg: number; in?: number[]; set?: number }> }> = [
   { name: 'clock_nanosleep', when: [{ arg: 0, in: [...REALTIME_CLOCKS] }, { arg: 1, set: TIMER_ABSTIME }] },
   { name: 'timerfd_settime', when: [{ arg: 1, set: TFD_TIMER_ABSTIME }] },
+  { name: 'timer_create', when: [] },
   { name: 'timer_settime', when: [{ arg: 1, set: TIMER_ABSTIME }] },
   // FUTEX_LOCK_PI always; FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI and FUTEX_LOCK_PI2 with
   // FUTEX_CLOCK_REALTIME (kernel/futex/syscalls.c); each with or without FUTEX_PRIVATE_FLAG.
@@ -72,6 +70,7 @@ export function timeWorld(ctx: EmuContext): WorldOutcome | undefined {
   const clock = ctx.world.clock;
   if (clock === undefined) return undefined;
   if (ctx.name === 'adjtimex' || ctx.name === 'clock_adjtime') return timex(ctx, clock);
+  if (ctx.name === 'timer_create') return timerCreated(ctx);
   return deadline(ctx, clock);
 }
 
@@ -110,7 +109,7 @@ function deadline(ctx: EmuContext, clock: VirtualClock): WorldOutcome | undefine
     }
     case 'timer_settime': {
       if ((int32(a[1]) & TIMER_ABSTIME) === 0) return pass;
-      const clk = posixTimerClock(ctx.pid, int32(a[0]));
+      const clk = timerClocks.get(ctx.pid)?.get(int32(a[0])) ?? posixTimerClock(ctx.pid, int32(a[0]));
       return clk !== undefined && isRealtime(clk) ? translate(ctx, clock, clk, 2, 32, 16) : pass;
     }
     case 'futex': {
@@ -202,11 +201,40 @@ function timerfdClock(tid: number, fd: number): number | undefined {
 }
 
 /**
- * The clock of POSIX timer `id` of process `pid`, from /proc/PID/timers (`ID:` ... `ClockID:`,
- * fs/proc/base.c). That file needs CONFIG_CHECKPOINT_RESTORE (Debian's and most distributions'
- * kernels have it); without it the clock is unknown and the deadline is left as the program
- * wrote it (tracking timer_create's clock per process would also need the ids the kernel
- * returns, inherited and dropped across fork and exec: /proc already keeps that table).
+ * The clock of each POSIX timer, per process (timer ids are per thread group), seen at
+ * timer_create's exit. Every id a process can pass to timer_settime came from a timer_create
+ * the sandbox saw (timers are not inherited across fork, and exec deletes them), so an entry
+ * left by an earlier image or an earlier process with the same pid is always replaced by
+ * the timer_create that made the id valid again. Bounded: the oldest processes are
+ * forgotten first (their timers then fall back to /proc, see `posixTimerClock`).
+ */
+const timerClocks = new Map<number, Map<number, number>>();
+const TIMER_PROCESSES_MAX = 4096;
+
+function timerCreated(ctx: EmuContext): WorldOutcome {
+  const clk = int32(ctx.args[0]);
+  const idPtr = ctx.args[2]!;
+  return {
+    atExit: (x) => {
+      if (x.rval !== 0n) return;
+      const b = readMem(x.tid, idPtr, 4);
+      if (b === null || b.length < 4) return;
+      let ids = timerClocks.get(x.pid);
+      if (ids === undefined) {
+        ids = new Map();
+        timerClocks.set(x.pid, ids);
+        if (timerClocks.size > TIMER_PROCESSES_MAX) timerClocks.delete(timerClocks.keys().next().value!);
+      }
+      ids.set(b.readInt32LE(0), clk);
+    },
+  };
+}
+
+/**
+ * The clock of POSIX timer `id` of process `pid` from /proc/PID/timers (`ID:` ... `ClockID:`,
+ * fs/proc/base.c), for a timer whose creation was not seen. That file needs
+ * CONFIG_CHECKPOINT_RESTORE; without it the clock is unknown and the deadline is left as the
+ * program wrote it.
  */
 function posixTimerClock(pid: number, id: number): number | undefined {
   let text: string;

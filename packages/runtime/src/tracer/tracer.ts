@@ -639,8 +639,8 @@ export class Tracer {
       case 'trace': {
         // SKIPEXIT, unless the decision is logged or traced: then the result is wanted. A
         // call whose result shows a path (getcwd, readlink) is mapped back through the
-        // policy's binds, and file times are shifted with the virtual clock, whatever rule
-        // passed it (the world is the same for every rule).
+        // policy's binds, and a virtual clock translates absolute deadlines and shifts file
+        // times, whatever rule passed the call (the world is the same for every rule).
         const world = worldResults({ pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files });
         if (world !== undefined) {
           t.atExit = { handler: world.atExit, nr, name };

@@ -246,7 +246,7 @@ const HEADERS = [
   ['errno', 'include/uapi/asm-generic/errno.h', /^E[A-Z0-9]+$/],
   ['fcntl', 'include/uapi/asm-generic/fcntl.h', /^(O|F)_[A-Z0-9_]+$/],
   ['fcntl', 'include/uapi/linux/fcntl.h', /^(AT|F|RENAME)_[A-Z0-9_]+$/],
-  ['stat', 'include/uapi/linux/stat.h', /^S_I[A-Z]+$/],
+  ['stat', 'include/uapi/linux/stat.h', /^(S_I[A-Z]+|STATX_[ABCM]TIME)$/],
   ['sched', 'include/uapi/linux/sched.h', /^CLONE_[A-Z0-9_]+$/],
   ['mman', 'include/uapi/asm-generic/hugetlb_encode.h', null],
   ['mman', 'arch/x86/include/uapi/asm/mman.h', /^(MAP|PROT)_[A-Z0-9_]+$/],
@@ -266,6 +266,9 @@ const HEADERS = [
   ['prctl', 'include/uapi/linux/prctl.h', /^PR_[A-Z0-9_]+$/],
   ['unistd', 'arch/x86/include/uapi/asm/unistd.h', /^__X32_SYSCALL_BIT$/],
   ['time', 'include/uapi/linux/time.h', /^(CLOCK_[A-Z_]+|TIMER_ABSTIME)$/],
+  ['time', 'include/uapi/linux/timerfd.h', /^TFD_TIMER_[A-Z_]+$/],
+  ['time', 'include/linux/stat.h', /^UTIME_(NOW|OMIT)$/],
+  ['futex', 'include/uapi/linux/futex.h', /^FUTEX_[A-Z0-9_]+$/],
   ['auxv', 'arch/x86/include/uapi/asm/auxvec.h', /^AT_SYSINFO(_EHDR)?$/],
   ['auxv', 'include/uapi/linux/auxvec.h', /^AT_(NULL|PAGESZ|ENTRY|RANDOM|HWCAP)$/],
 ];

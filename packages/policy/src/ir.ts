@@ -66,8 +66,12 @@ export interface VirtualIdentity {
   groups?: number[];
 }
 
-/** Virtual time: the host's clocks shifted, or one frozen instant (nanoseconds). */
-export type VirtualClock = { kind: 'offset'; offsetNs: bigint } | { kind: 'frozen'; epochNs: bigint };
+/**
+ * Virtual time: the host's clocks shifted, or one frozen instant (nanoseconds). `files`: file
+ * times are shifted by the offset too (stat results forward, utimensat arguments back), so
+ * that a file written now looks written now (absent: false).
+ */
+export type VirtualClock = { kind: 'offset'; offsetNs: bigint; files?: boolean } | { kind: 'frozen'; epochNs: bigint };
 
 export type UtsField = 'sysname' | 'nodename' | 'release' | 'version' | 'machine' | 'domainname';
 

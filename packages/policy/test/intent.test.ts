@@ -66,6 +66,16 @@ identity: { uid: 0, gid: 0, groups: [0, 27], hostname: box }
   });
 
   test.for([
+    ['{ offset: -1d }', { kind: 'offset', offsetNs: -86400000000000n, files: true }, 'time {offset: -1d}'],
+    ['{ offset: -1d, files: true }', { kind: 'offset', offsetNs: -86400000000000n, files: true }, 'time {offset: -1d}'],
+    ['{ offset: -1d, files: false }', { kind: 'offset', offsetNs: -86400000000000n, files: false }, 'time {offset: -1d, files: false}'],
+  ])('time: %s (file times follow an offset unless files: false)', ([spec, clock, shown]) => {
+    const ir = load(`sysvm: 1\ndefault: deny\ntime: ${spec as string}\n`);
+    expect(ir.rules[0]!.verdict).toEqual({ kind: 'emulate', emulate: { kind: 'time', clock } });
+    expect(row(ir.rules[0]!)[4]).toBe(`emulate ${shown as string}`);
+  });
+
+  test.for([
     ['none', [['network.families', 3, 'socket socketpair', 'always', 'deny EAFNOSUPPORT']]],
     ['unix', [
       ['network.families', 3, 'socket socketpair', 'family(0) ne 0x1', 'deny EAFNOSUPPORT'],
@@ -407,7 +417,7 @@ rules:
 `);
     expect(ir.rules.map((r) => r.verdict)).toEqual([
       { kind: 'emulate', emulate: { kind: 'identity', identity: { uid: 1000, gid: 100, euid: 0 } } },
-      { kind: 'emulate', emulate: { kind: 'time', clock: { kind: 'offset', offsetNs: 788645000000000n } } },
+      { kind: 'emulate', emulate: { kind: 'time', clock: { kind: 'offset', offsetNs: 788645000000000n, files: true } } },
       { kind: 'emulate', emulate: { kind: 'file', content: { text: '' } } },
       { kind: 'emulate', emulate: { kind: 'file', content: { hostPath: '/etc/hostname' } } },
       { kind: 'emulate', emulate: { kind: 'bind', from: '/home/user/data', to: '/tmp/sysvm/data' } },

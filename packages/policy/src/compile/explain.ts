@@ -85,7 +85,7 @@ export function formatEmulation(e: Emulation): string {
     case 'return': return `return ${e.value}`;
     case 'uname': return `uname {${Object.entries(e.fields).map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
     case 'identity': return `identity {${Object.entries(e.identity).map(([k, x]) => `${k}: ${Array.isArray(x) ? `[${x.join(', ')}]` : x}`).join(', ')}}`;
-    case 'time': return e.clock.kind === 'offset' ? `time {offset: ${formatDuration(e.clock.offsetNs)}}` : `time {frozen: ${new Date(Number(e.clock.epochNs / 1000000n)).toISOString()}}`;
+    case 'time': return e.clock.kind === 'offset' ? `time {offset: ${formatDuration(e.clock.offsetNs)}${e.clock.files === true ? '' : ', files: false'}}` : `time {frozen: ${new Date(Number(e.clock.epochNs / 1000000n)).toISOString()}}`;
     case 'file': return 'text' in e.content ? `file {${JSON.stringify(e.content.text.length > 40 ? `${e.content.text.slice(0, 40)}...` : e.content.text)}}` : `file {from ${e.content.hostPath}}`;
     case 'bind': return `bind ${e.from} -> ${e.to}`;
   }

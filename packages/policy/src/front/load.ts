@@ -820,7 +820,7 @@ class Resolver {
           ? `A duration needs a unit: ${spec.offset}s, ${spec.offset}m, ${spec.offset}h, ${spec.offset}d or ${spec.offset}w.` : undefined));
         return undefined;
       }
-      return { kind: 'offset', offsetNs: ns };
+      return { kind: 'offset', offsetNs: ns, files: spec.files ?? true };
     }
     const range = u.src.range([...path, 'frozen']);
     const r = typeof spec.frozen === 'string' ? parseTimestamp(spec.frozen) : { reason: 'it is a number, not a date and time' };

@@ -113,9 +113,14 @@ const timestamp = z.union([z.string(), z.number()]).meta({
 });
 
 export const clockSpec = z.union([
-  z.strictObject({ offset: duration.meta({ description: 'shift the host clock by this much' }) }),
+  z.strictObject({
+    offset: duration.meta({ description: 'shift the host clock by this much' }),
+    files: z.boolean().optional().meta({
+      description: 'file times (stat results, utimensat arguments) shifted by the offset too (default: true)',
+    }),
+  }),
   z.strictObject({ frozen: timestamp.meta({ description: 'the clock always reads this instant' }) }),
-], { error: 'expected { offset: DURATION } or { frozen: TIMESTAMP }' });
+], { error: 'expected { offset: DURATION, files?: BOOLEAN } or { frozen: TIMESTAMP }' });
 
 const hostPath = z.string().min(1).meta({
   description: 'A host path: relative to the policy file\'s directory, or absolute; ~ and ${vars} are expanded',

@@ -5,6 +5,7 @@
 //            wants to see or change the result, with an exit handler (tag 0: one more stop).
 // Modules never call ptrace themselves except through the exit context (`setReturn`), and
 // write tracee memory only with process_vm_writev (src/linux/mem.ts).
+import type { VirtualClock } from '../ir.js';
 import type { ArgRewrite } from '../types.js';
 import { PathDeref } from '../tracer/paths.js';
 import type { FileContent, FileStore } from './files.js';
@@ -29,6 +30,12 @@ export interface VmWorld {
    * listings of their directory show them (dirents.ts).
    */
   listed?: Array<{ path: string; content: FileContent }>;
+  /**
+   * The virtual clock of the world, if the policy emulates time: absolute deadlines of the
+   * calls a rule lets run are translated to the host's clock (deadlines.ts), and with an
+   * offset whose `files` is true, file times are shifted (filetimes.ts).
+   */
+  clock?: VirtualClock;
 }
 
 export const EMPTY_WORLD: VmWorld = { time: false, binds: [], hidden: [] };

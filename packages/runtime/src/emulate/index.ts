@@ -12,7 +12,11 @@ import { emulateIdentity } from './identity.js';
 import { emulateTime } from './time.js';
 import { emulateFile } from './files.js';
 import { bindResults, crossBind, emulateBind, PATH_RESULT_CALLS, writeRewrites } from './bind.js';
-import { assemble, jeq, ld, ret, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from '../linux/bpf.js';
+import { FILE_TIME_ARG_CALLS, FILE_TIME_RESULT_CALLS, fileTimeOffset, fileTimes } from './filetimes.js';
+import { DEADLINE_STOPS, timeWorld, type WorldOutcome } from './deadlines.js';
+import {
+  assemble, type Insn, jeq, jset, ld, ret, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, seccompDataArgLo,
+} from '../linux/bpf.js';
 import { AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linux/consts.js';
 import { syscallNumber } from '../abi.js';
 import type { EmuContext, EmuOutcome, ExitHandler, VmWorld } from './context.js';
@@ -34,6 +38,25 @@ export { hiddenByPolicy } from './hidden.js';
 export const EMULATION_KINDS = ['return', 'uname', 'identity', 'time', 'file', 'bind'] as const;
 
 export function runEmulation(e: Emulation, ctx: EmuContext): EmuOutcome {
+  const out = runModule(e, ctx);
+  if (!('pass' in out)) return out;
+  // A call a module lets run (a bind's stat, utimensat) is still seen through the world.
+  const w = fileTimes(ctx);
+  if (w === undefined) return out;
+  const own: WorldOutcome = { atExit: out.atExit ?? (() => undefined), ...out.rewrite ? { rewrite: out.rewrite } : {} };
+  const both = compose([own, w])!;
+  return { pass: true, ...both };
+}
+
+/** Several world outcomes as one: every rewrite, every exit handler in order. */
+function compose(parts: Array<WorldOutcome | undefined>): WorldOutcome | undefined {
+  const some = parts.filter((p): p is WorldOutcome => p !== undefined);
+  if (some.length <= 1) return some[0];
+  const rewrite = some.flatMap((p) => p.rewrite ?? []);
+  return { atExit: (x) => { for (const p of some) p.atExit(x); }, ...rewrite.length > 0 ? { rewrite } : {} };
+}
+
+function runModule(e: Emulation, ctx: EmuContext): EmuOutcome {
   switch (e.kind) {
     case 'return': return { skip: e.value };
     case 'uname': return { skip: emulateUname(ctx.tid, ctx.args[0]!, e.fields) };
@@ -80,7 +103,12 @@ export function vmWorldFromIR(ir: PolicyIR): VmWorld {
       }
     }
   }
-  return { time: emus.some((e) => e.kind === 'time'), binds, hidden, files: emus.some((e) => e.kind === 'file'), listed };
+  // The world's clock is the first time emulation's (the time section's, which comes first).
+  const clock = emus.flatMap((e) => (e.kind === 'time' ? [e.clock] : []))[0];
+  return {
+    time: clock !== undefined, binds, hidden, files: emus.some((e) => e.kind === 'file'), listed,
+    ...clock !== undefined ? { clock } : {},
+  };
 }
 
 /**
@@ -94,11 +122,23 @@ export function vmWorldFromIR(ir: PolicyIR): VmWorld {
  *  - directory listings drop the entries the policy hides (dirents.ts);
  *  - moving or bind-mounting a directory that holds a hidden path fails (`deny`, an errno;
  *    hidden.ts `reachDenial`), and so does a rename or link across a bind (EXDEV, bind.ts
- *    `crossBind`).
+ *    `crossBind`);
+ *  - a virtual clock translates absolute deadlines to the host's clock (deadlines.ts) and,
+ *    with an offset, shifts file times (filetimes.ts).
+ * With rewrites there is always an exit handler: that is what gives a call the kernel
+ * restarts its own arguments back.
  */
 export function worldPass(ctx: EmuContext): { deny?: number; rewrite?: ArgRewrite[]; atExit?: ExitHandler } {
   const reach = reachDenial(ctx) ?? crossBind(ctx);
   if (reach !== undefined) return { deny: reach };
+  const vfs = vfsPass(ctx);
+  const own = vfs.atExit === undefined && vfs.rewrite === undefined ? undefined
+    : { atExit: vfs.atExit ?? (() => undefined), ...vfs.rewrite ? { rewrite: vfs.rewrite } : {} };
+  return compose([own, timeWorld(ctx), fileTimes(ctx)]) ?? {};
+}
+
+/** The file-system part of `worldPass`: listings, path results, paths resolved in the binds. */
+function vfsPass(ctx: EmuContext): { rewrite?: ArgRewrite[]; atExit?: ExitHandler } {
   if ((DIRENT_CALLS as readonly string[]).includes(ctx.name)) {
     const atExit = direntsExit(ctx);
     return atExit === undefined ? {} : { atExit };
@@ -122,11 +162,13 @@ export function worldPass(ctx: EmuContext): { deny?: number; rewrite?: ArgRewrit
 
 /**
  * A seccomp program the runtime adds (before the policy's) for what the world needs to see
- * beyond the policy's rules: with binds, getcwd, readlink and readlinkat stop (RET_TRACE; the
- * kernel runs the strictest action of all filters, so this never loosens the policy), so
- * that their results can show the virtual paths, and every path call (resolved in the
- * virtual tree); with hidden paths, getdents64 and getdents, so that listings drop them, and
- * the calls that could move or mount a directory holding one. null when nothing is needed.
+ * beyond the policy's rules (RET_TRACE; the kernel runs the strictest action of all filters,
+ * so this never loosens the policy): with binds, getcwd, readlink and readlinkat, so that
+ * their results show the virtual paths, and every path call (resolved in the virtual tree);
+ * with hidden paths, getdents64 and getdents, so that listings drop them, and the calls that
+ * could move or mount a directory holding one; with a virtual clock, the calls with an
+ * absolute realtime deadline (decided on their integer arguments, so a relative sleep never
+ * stops); with shifted file times, the stat and utime families. null when nothing is needed.
  */
 export function worldFilter(world: VmWorld): Uint8Array | null {
   const hides = (world.hidden ?? []).length > 0;
@@ -142,11 +184,42 @@ export function worldFilter(world: VmWorld): Uint8Array | null {
     ...(hides ? [...DIRENT_CALLS, ...REACH_CALLS] : []),
     // Listings show the virtual files absent on the host (dirents.ts).
     ...((world.listed ?? []).length > 0 ? DIRENT_CALLS : []),
+    ...fileTimeOffset(world) !== undefined ? [...FILE_TIME_RESULT_CALLS, ...FILE_TIME_ARG_CALLS] : [],
   ].filter((n, i, all) => all.indexOf(n) === i);
-  if (names.length === 0) return null;
-  const nrs = names.map((n) => syscallNumber(n)).filter((n): n is number => n !== undefined);
+  const stops: typeof DEADLINE_STOPS = names.map((name) => ({ name, when: [] }));
+  // A deadline call some name above already stops for unconditionally needs no guarded entry.
+  if (world.clock !== undefined) stops.push(...DEADLINE_STOPS.filter((s) => !names.includes(s.name)));
+  if (stops.length === 0) return null;
   const prog = [ld(SECCOMP_DATA_ARCH), jeq(AUDIT_ARCH_X86_64, 1, 0), ret(SECCOMP_RET_ALLOW), ld(SECCOMP_DATA_NR)];
-  for (const nr of nrs) prog.push(jeq(nr, 0, 1), ret(SECCOMP_RET_TRACE));
+  for (const s of stops) {
+    const nr = syscallNumber(s.name);
+    if (nr === undefined) continue;
+    const block = guarded(s.when);
+    prog.push(jeq(nr, 0, block.length), ...block);
+  }
   prog.push(ret(SECCOMP_RET_ALLOW));
   return assemble(prog);
+}
+
+/**
+ * RET_TRACE if every condition holds, else RET_ALLOW (each on the low 32 bits of an
+ * argument: the integer arguments these conditions name are all 32-bit).
+ */
+function guarded(when: (typeof DEADLINE_STOPS)[number]['when']): Insn[] {
+  // Each test's jump to the final RET_ALLOW is filled in once the block's length is known.
+  const out: Array<Insn & { fail?: boolean }> = [];
+  for (const c of when) {
+    out.push(ld(seccompDataArgLo(c.arg)));
+    if (c.set !== undefined) out.push({ ...jset(c.set, 0, 0), fail: true });
+    const vals = c.in ?? [];
+    vals.forEach((v, i) => out.push(i === vals.length - 1 ? { ...jeq(v, 0, 0), fail: true } : jeq(v, vals.length - 1 - i, 0)));
+  }
+  out.push(ret(SECCOMP_RET_TRACE));
+  if (when.length > 0) out.push(ret(SECCOMP_RET_ALLOW));
+  const allowAt = out.length - 1;
+  return out.map((insn, i) => {
+    if (insn.fail !== true) return insn;
+    const { fail: _fail, ...plain } = insn;
+    return { ...plain, jf: allowAt - i - 1 };
+  });
 }

@@ -9,10 +9,14 @@
 // GLRO(dl_sysinfo_dso) is NULL), musl and Go then use real syscalls, which the prefilter
 // sends to the supervisor.
 //
-// What it cannot do: file times (stat), timers and sleeps with an absolute realtime deadline
-// (clock_nanosleep TIMER_ABSTIME, timerfd_settime, timer_settime), SO_TIMESTAMP, and a program
-// that finds the still-mapped vDSO itself (/proc/self/maps) or reads the TSC see real time.
-// A frozen clock makes a realtime sleep loop that waits for the clock to advance spin forever.
+// The rest of the virtual clock is part of the policy's world, applied to every call a rule
+// lets run (like a bind's results): absolute realtime deadlines and adjtimex (deadlines.ts),
+// and, with an offset, file times (filetimes.ts).
+//
+// What it cannot do: SO_TIMESTAMP and SIOCGSTAMP, /proc/stat's btime, the RTC
+// (/dev/rtc, /sys/class/rtc), file times under a frozen clock, and a program that finds the
+// still-mapped vDSO itself (/proc/self/maps) or reads the TSC see real time. A frozen clock
+// makes a realtime sleep loop that waits for the clock to advance spin forever.
 //
 // Security: virtual time is a convenience world, not a boundary: see above. The module only
 // writes the program's own buffers (EFAULT as from the kernel) and the auxv entry of a
@@ -34,7 +38,7 @@ export const REALTIME_CLOCKS = [CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_REA
 const NS = 1_000_000_000n;
 const ts = new BigInt64Array(2);
 
-function hostNs(clk: number): bigint {
+export function hostNs(clk: number): bigint {
   if (clockGettime(clk, ts) !== 0) return hostNs(CLOCK_REALTIME);
   return ts[0]! * NS + ts[1]!;
 }
@@ -48,14 +52,14 @@ export function virtualNs(clock: VirtualClock, clk: number = CLOCK_REALTIME): bi
 }
 
 /** Floor division, so that instants before 1970 get a negative second and a positive fraction. */
-function split(ns: bigint, unit: bigint): [bigint, bigint] {
+export function split(ns: bigint, unit: bigint): [bigint, bigint] {
   let s = ns / NS;
   let f = ns % NS;
   if (f < 0n) { s -= 1n; f += NS; }
   return [s, f / unit];
 }
 
-function pair(a: bigint, b: bigint): Buffer {
+export function pair(a: bigint, b: bigint): Buffer {
   const buf = Buffer.alloc(16);
   buf.writeBigInt64LE(a, 0);
   buf.writeBigInt64LE(b, 8);

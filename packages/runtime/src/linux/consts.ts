@@ -154,3 +154,20 @@ export const CLOCK_REALTIME = c('CLOCK_REALTIME');
 export const CLOCK_REALTIME_COARSE = c('CLOCK_REALTIME_COARSE');
 export const CLOCK_REALTIME_ALARM = c('CLOCK_REALTIME_ALARM');
 export const CLOCK_TAI = c('CLOCK_TAI');
+/** Absolute deadlines (<linux/time.h>, <linux/timerfd.h>, <linux/futex.h>) and utimensat's specials. */
+export const TIMER_ABSTIME = c('TIMER_ABSTIME');
+export const TFD_TIMER_ABSTIME = c('TFD_TIMER_ABSTIME');
+export const FUTEX_CMD_MASK = c('FUTEX_CMD_MASK');
+export const FUTEX_CLOCK_REALTIME = c('FUTEX_CLOCK_REALTIME');
+export const FUTEX_LOCK_PI = c('FUTEX_LOCK_PI');
+export const FUTEX_LOCK_PI2 = c('FUTEX_LOCK_PI2');
+export const FUTEX_WAIT_BITSET = c('FUTEX_WAIT_BITSET');
+export const FUTEX_WAIT_REQUEUE_PI = c('FUTEX_WAIT_REQUEUE_PI');
+export const FUTEX_PRIVATE_FLAG = c('FUTEX_PRIVATE_FLAG');
+export const UTIME_NOW = c('UTIME_NOW');
+export const UTIME_OMIT = c('UTIME_OMIT');
+/** <linux/stat.h>: statx's mask bits of the times. */
+export const STATX_ATIME = c('STATX_ATIME');
+export const STATX_BTIME = c('STATX_BTIME');
+export const STATX_CTIME = c('STATX_CTIME');
+export const STATX_MTIME = c('STATX_MTIME');

@@ -647,8 +647,9 @@ export class Tracer {
         // SKIPEXIT, unless the decision is logged or traced: then the result is wanted. A
         // call whose result shows a path (getcwd, readlink) is mapped back through the
         // policy's binds whatever rule passed it (the world is the same for every rule).
-        // The world also makes the kernel act on the object the policy judged (vfs: binds)
-        // and drops hidden entries from directory listings (emulate/index.ts `worldPass`).
+        // The world also makes the kernel act on the object the policy judged (vfs: binds),
+        // drops hidden entries from directory listings, and with a virtual clock translates
+        // absolute deadlines and shifts file times (emulate/index.ts `worldPass`).
         const world = worldPass({
           pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files,
           hidden: hiddenByPolicy((inv) => this.opts.policy.decide(inv, { pid: t.pid, tid: t.tid, name: 'newfstatat', data: this.opts.data }).verdict),

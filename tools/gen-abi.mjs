@@ -269,6 +269,8 @@ const HEADERS = [
   ['time', 'include/uapi/linux/timerfd.h', /^TFD_TIMER_[A-Z_]+$/],
   ['time', 'include/linux/stat.h', /^UTIME_(NOW|OMIT)$/],
   ['futex', 'include/uapi/linux/futex.h', /^FUTEX_[A-Z0-9_]+$/],
+  ['fcntl', 'include/uapi/linux/openat2.h', /^RESOLVE_[A-Z0-9_]+$/],
+  ['dirent', 'include/linux/fs_types.h', /^DT_[A-Z]+$/],
   ['auxv', 'arch/x86/include/uapi/asm/auxvec.h', /^AT_SYSINFO(_EHDR)?$/],
   ['auxv', 'include/uapi/linux/auxvec.h', /^AT_(NULL|PAGESZ|ENTRY|RANDOM|HWCAP)$/],
 ];

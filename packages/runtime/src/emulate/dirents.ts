@@ -45,7 +45,7 @@
 import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 
-import { EINVAL } from '../linux/consts.js';
+import { DT_REG, EINVAL } from '../linux/consts.js';
 import { readMem, writeMem } from '../linux/mem.js';
 import { under } from './bind.js';
 import type { EmuContext, ExitHandler, VmWorld } from './context.js';
@@ -57,8 +57,6 @@ export const DIRENT_CALLS = ['getdents64', 'getdents'] as const;
 const NAME64 = 19;
 /** linux_dirent (old getdents): ulong d_ino, ulong d_off, u16 d_reclen, char d_name[], ..., u8 d_type. */
 const NAME = 18;
-/** DT_REG of <dirent.h> (not in the generated catalogue): a regular file. */
-const DT_REG = 8;
 
 /** One directory record for `name` (getdents64's layout, or the old getdents'). */
 function record(is64: boolean, ino: bigint, off: bigint, name: string): Buffer {

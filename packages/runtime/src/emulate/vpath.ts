@@ -23,8 +23,7 @@ import { posix } from 'node:path';
 
 import { toReal, toVirtual, type Bind } from './bind.js';
 
-/** RESOLVE_IN_ROOT of openat2(2) (include/uapi/linux/openat2.h; not in the generated catalogue). */
-export const RESOLVE_IN_ROOT = 0x10;
+export { RESOLVE_IN_ROOT } from '../linux/consts.js';
 
 const MAX_LINKS = 40;
 

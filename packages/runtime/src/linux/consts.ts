@@ -165,6 +165,10 @@ export const FUTEX_WAIT_BITSET = c('FUTEX_WAIT_BITSET');
 export const FUTEX_WAIT_REQUEUE_PI = c('FUTEX_WAIT_REQUEUE_PI');
 export const FUTEX_PRIVATE_FLAG = c('FUTEX_PRIVATE_FLAG');
 export const UTIME_NOW = c('UTIME_NOW');
+// <linux/openat2.h>: struct open_how's resolve flags
+export const RESOLVE_IN_ROOT = c('RESOLVE_IN_ROOT');
+// <linux/fs_types.h> (the d_type values of <dirent.h>)
+export const DT_REG = c('DT_REG');
 export const UTIME_OMIT = c('UTIME_OMIT');
 /** <linux/stat.h>: statx's mask bits of the times. */
 export const STATX_ATIME = c('STATX_ATIME');

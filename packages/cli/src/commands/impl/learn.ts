@@ -4,16 +4,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LoggedEvent, learnPolicy, lintPolicy, loadPolicy, renderText } from '@sysvm/policy';
-import { type AuditEvent, SandboxError, policyFromIR, spawn } from '@sysvm/runtime';
+import { type AuditEvent, policyFromIR, spawn } from '@sysvm/runtime';
 import { type CommandContext, UsageError, UserError, oneOf } from '../../command.js';
 import { RECORDING_POLICY } from '../learn.js';
+import { programArgv, sandboxed } from './sandboxed.js';
 import { loadOrFail } from '../policy-arg.js';
 
 export async function learn(ctx: CommandContext): Promise<number> {
   const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
-  const argv = ctx.rest.length ? ctx.rest : ctx.positionals;
-  if (ctx.rest.length && ctx.positionals.length) throw new UsageError(`unexpected argument '${ctx.positionals[0]}' before '--'`);
-  if (argv.length === 0) throw new UsageError('no command given: sysvm learn -o POLICY -- CMD [ARGS...]');
+  const argv = programArgv(ctx, 'sysvm learn -o POLICY -- CMD [ARGS...]');
   if (typeof ctx.values.output !== 'string') throw new UsageError('give the policy file to write: -o POLICY');
   const out = ctx.values.output;
   if (existsSync(out) && !ctx.values.force) throw new UserError(`${out} exists; give --force to overwrite it`);
@@ -35,28 +34,16 @@ export async function learn(ctx: CommandContext): Promise<number> {
   };
   try {
     const ir = loadOrFail(RECORDING_POLICY, ctx.stderr, { context: { tmp } }, 1);
-    let child;
-    try {
-      child = spawn({
-        command: argv[0]!, args: argv.slice(1), env: { ...process.env, TMPDIR: tmp }, stdio: 'inherit', backend,
-        policy: policyFromIR(ir), quiet: true, forwardSignals: ['SIGTERM', 'SIGHUP'],
-      });
-    } catch (e) {
-      if (e instanceof SandboxError) throw new UserError(e.message, 125);
-      throw e;
-    }
+    const child = await sandboxed(() => spawn({
+      command: argv[0], args: argv.slice(1), env: { ...process.env, TMPDIR: tmp }, stdio: 'inherit', backend,
+      policy: policyFromIR(ir), quiet: true, forwardSignals: ['SIGTERM', 'SIGHUP'],
+    }));
     child.on('decision', (e: AuditEvent) => {
       events.push(e);
       names.add(e.syscall);
       draw();
     });
-    let result;
-    try {
-      result = await child.exited;
-    } catch (e) {
-      if (e instanceof SandboxError) throw new UserError(e.message, 125);
-      throw e;
-    }
+    const result = await sandboxed(() => child.exited);
     draw(true);
     const learned = learnPolicy(events, {
       cwd: process.cwd(), home: homedir(), tmp, command: argv, date: new Date().toISOString().slice(0, 10),

@@ -4,26 +4,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditPolicy } from '@sysvm/policy/evaluate';
-import { SandboxError, type TracerThread, policyFromIR, spawn, startTracer } from '@sysvm/runtime';
-import { type CommandContext, UsageError, UserError, oneOf } from '../../command.js';
+import { policyFromIR, spawn, startTracer } from '@sysvm/runtime';
+import { type CommandContext, oneOf } from '../../command.js';
+import { programArgv, sandboxed } from './sandboxed.js';
 import { loadCached } from '../../policy-cache.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
-  const argv = ctx.rest.length ? ctx.rest : ctx.positionals;
-  if (ctx.rest.length && ctx.positionals.length) {
-    throw new UsageError(`unexpected argument '${ctx.positionals[0]}' before '--'`);
-  }
-  if (argv.length === 0) throw new UsageError('no command given: sysvm run [OPTIONS] -- CMD [ARGS...]');
+  const argv = programArgv(ctx, 'sysvm run [OPTIONS] -- CMD [ARGS...]');
   // The tracer thread starts now, while this thread loads the policy (two cores: about the
   // time of the shorter of the two is saved).
-  let tracer: TracerThread;
-  try {
-    tracer = startTracer();
-  } catch (e) {
-    if (e instanceof SandboxError) throw new UserError(e.message, 125);
-    throw e;
-  }
+  const tracer = await sandboxed(() => startTracer());
   // The sandbox's private temporary directory: ${tmp} in policies, $TMPDIR for the program.
   const tmp = mkdtempSync(join(tmpdir(), 'sysvm-'));
   try {
@@ -35,25 +26,19 @@ export async function run(ctx: CommandContext): Promise<number> {
     // Audit mode: every deny/kill is sent to the supervisor, which logs it and lets it run
     // (another IR, so the tracer thread compiles its prefilter).
     const ir = audit ? auditPolicy(loaded.ir) : loaded.ir;
-    let child;
-    try {
-      child = spawn({
-        command: argv[0]!,
-        args: argv.slice(1),
-        env: { ...process.env, TMPDIR: tmp },
-        stdio: 'inherit',
-        backend,
-        policy: audit ? policyFromIR(ir) : policyFromIR(ir, loaded.filter),
-        ...(typeof ctx.values.log === 'string' ? { log: ctx.values.log } : {}),
-        quiet: ctx.values.quiet === true,
-        audit,
-        tracer,
-        ...(ctx.values['no-prefilter'] === true ? { prefilter: false } : {}),
-      });
-    } catch (e) {
-      if (e instanceof SandboxError) throw new UserError(e.message, 125);
-      throw e;
-    }
+    const child = await sandboxed(() => spawn({
+      command: argv[0],
+      args: argv.slice(1),
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: 'inherit',
+      backend,
+      policy: audit ? policyFromIR(ir) : policyFromIR(ir, loaded.filter),
+      ...(typeof ctx.values.log === 'string' ? { log: ctx.values.log } : {}),
+      quiet: ctx.values.quiet === true,
+      audit,
+      tracer,
+      ...(ctx.values['no-prefilter'] === true ? { prefilter: false } : {}),
+    }));
     // Signals to sysvm go to the program. A terminal's Ctrl-C already reaches the whole
     // foreground process group, the program included: do not deliver it twice.
     const forward = (sig: NodeJS.Signals) => () => {
@@ -64,10 +49,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     for (const [s, h] of handlers) process.on(s, h);
     let result;
     try {
-      result = await child.exited;
-    } catch (e) {
-      if (e instanceof SandboxError) throw new UserError(e.message, 125);
-      throw e;
+      result = await sandboxed(() => child.exited);
     } finally {
       for (const [s, h] of handlers) process.off(s, h);
     }

@@ -36,6 +36,8 @@ describe('resolveAbsolute', () => {
     ['a/new/file', true, 'a/new/file'], // missing parents are appended lexically
     ['a/missing/../b', true, 'a/b'],
     ['a/loop1', true, 'a/loop1'], // ELOOP: left as it is
+    ['c/file/x', true, 'c/file/x'], // ENOTDIR: the call fails; the rest is appended lexically
+    ['a/up/x/../y', true, 'c/file/y'],
     ['a/abs/', false, 'c'], // a trailing slash follows even a no-follow final symlink
   ] as const)('%s (follow %s) -> %s', ([p, follow, want]) => {
     // Joined by hand: path.join would fold `..` lexically.

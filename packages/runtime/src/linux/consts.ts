@@ -144,6 +144,7 @@ export const EROFS = c('EROFS');
 export const ERANGE = c('ERANGE');
 export const ENOMEM = c('ENOMEM');
 export const ENOENT = c('ENOENT');
+export const ENOTDIR = c('ENOTDIR');
 /** <linux/auxvec.h>: the vDSO's address in the auxiliary vector, and its end. */
 export const AT_SYSINFO_EHDR = c('AT_SYSINFO_EHDR');
 export const AT_NULL = c('AT_NULL');

@@ -51,6 +51,51 @@ export function readCString(pid: number, addr: bigint, max = 4096): Buffer | nul
   return null;
 }
 
+/** The buffer readCStringText reads into: the longest string it reads (PATH_MAX + its NUL) fits. */
+const STR = Buffer.alloc(2 * PAGE_SIZE);
+const STR_MAX = PAGE_SIZE;
+
+/**
+ * readCString for the per-stop path read: the same bytes and the same null cases, read
+ * into one reused buffer with one process_vm_readv per page the string touches, and
+ * returned as text: UTF-8 when the bytes are valid UTF-8, else byte for byte as latin1
+ * (a file name is bytes, not text).
+ */
+export function readCStringText(pid: number, addr: bigint, max = STR_MAX): string | null {
+  if (max > STR_MAX) {
+    const b = readCString(pid, addr, max);
+    return b === null ? null : bytesToText(b);
+  }
+  const base = addressOf(STR);
+  let total = 0;
+  let at = addr;
+  while (total <= max) {
+    // never across a page in one read: the next page may be unmapped
+    const n = Math.min(PAGE_SIZE - Number(at & PAGE_MASK), max + 1 - total);
+    liov[0] = base + BigInt(total); liov[1] = BigInt(n);
+    riov[0] = at; riov[1] = BigInt(n);
+    const got = processVmReadv(pid, liov, 1, riov, 1, 0);
+    if (got <= 0) return null;
+    // The first NUL at or after `total`; one past this read is an earlier string's byte.
+    const nul = STR.indexOf(0, total);
+    if (nul >= 0 && nul < total + got) return nul <= max ? asciiOrText(nul) : null;
+    total += got;
+    at += BigInt(got);
+  }
+  return null;
+}
+
+function asciiOrText(len: number): string {
+  for (let i = 0; i < len; i++) if (STR[i]! >= 0x80) return bytesToText(Buffer.from(STR.subarray(0, len)));
+  return STR.toString('latin1', 0, len);
+}
+
+/** Bytes as text: UTF-8 if they round-trip through it, else latin1 (one char per byte). */
+export function bytesToText(raw: Buffer): string {
+  const utf8 = raw.toString('utf8');
+  return Buffer.from(utf8, 'utf8').equals(raw) ? utf8 : raw.toString('latin1');
+}
+
 /** Write `data` at `addr`; returns 0 or an errno. */
 export function writeMem(pid: number, addr: bigint, data: Uint8Array): number {
   let done = 0;

@@ -10,14 +10,15 @@
 // Security: a path read at syscall entry can be changed by another thread of the tracee
 // before the kernel reads it (TOCTOU). A pass decided on it is advisory unless the argument
 // is rewritten to memory the tracee cannot change or the call is emulated.
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 
 import {
-  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, FAN_MARK_DONT_FOLLOW, FSPICK_SYMLINK_NOFOLLOW, IN_DONT_FOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW,
-  UMOUNT_NOFOLLOW,
+  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, EINVAL, ENOENT, ENOTDIR, FAN_MARK_DONT_FOLLOW,
+  FSPICK_SYMLINK_NOFOLLOW, IN_DONT_FOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, UMOUNT_NOFOLLOW,
 } from '../linux/consts.js';
-import { readCString, readMem } from '../linux/mem.js';
+import { readlinkOrErrno, readlinkText, realpathText } from '../linux/fsx.js';
+import { readCStringText, readMem } from '../linux/mem.js';
 import { type Sockaddr, sockaddrOfCall } from './sockaddr.js';
 
 /** How the kernel treats the final component of one path argument. */
@@ -105,14 +106,9 @@ function follows(f: Follow, pid: number, args: readonly bigint[]): boolean {
 
 /** The absolute directory a relative path starts from, or undefined. */
 function baseDir(tid: number, dirfd: number | undefined, args: readonly bigint[]): string | undefined {
-  const fd = dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!));
-  try {
-    const link = fd === AT_FDCWD ? readlinkSync(`/proc/${tid}/cwd`) : readlinkSync(`/proc/${tid}/fd/${fd}`);
-    // The kernel prints a removed directory as "PATH (deleted)": no base to resolve from.
-    return link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
-  } catch {
-    return undefined;
-  }
+  const link = fdObject(tid, dirfd, args);
+  // The kernel prints a removed directory as "PATH (deleted)": no base to resolve from.
+  return link !== undefined && link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
 }
 
 /**
@@ -122,11 +118,9 @@ function baseDir(tid: number, dirfd: number | undefined, args: readonly bigint[]
  */
 function fdObject(tid: number, dirfd: number | undefined, args: readonly bigint[]): string | undefined {
   const fd = dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!));
-  try {
-    return fd === AT_FDCWD ? readlinkSync(`/proc/${tid}/cwd`) : readlinkSync(`/proc/${tid}/fd/${fd}`);
-  } catch {
-    return undefined;
-  }
+  // Read afresh at every call: no cache is exact (another thread or a CLONE_FS sibling can
+  // chdir or dup2 without a stop, and a rename of any ancestor changes the name).
+  return readlinkText(fd === AT_FDCWD ? `/proc/${tid}/cwd` : `/proc/${tid}/fd/${fd}`);
 }
 
 /**
@@ -157,15 +151,28 @@ function walk(cur: string, rel: string, follow: boolean, pid: number, tid: numbe
     }
     const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
     if (todo.length === 0 && !follow && !trailingSlash) return next;
-    const st = lstatSync(next, { throwIfNoEntry: false });
-    if (st === undefined) return posix.normalize([next, ...todo].join('/'));
-    if (!st.isSymbolicLink()) { cur = next; continue; }
-    if (++links > 40) return posix.normalize([next, ...todo].join('/')); // ELOOP: the call fails
+    // One readlink(2) tells the three cases apart: a symlink (its target), not a symlink
+    // (EINVAL), nothing there (ENOENT, or ENOTDIR under a non-directory: the call fails
+    // too, and the rest is appended lexically).
+    const link = readlinkOrErrno(next);
+    if (link === EINVAL) { cur = next; continue; }
+    if (link === ENOENT || link === ENOTDIR) return posix.normalize([next, ...todo].join('/'));
     let target: string;
-    try {
-      target = readlinkSync(next);
-    } catch {
-      return posix.normalize([next, ...todo].join('/'));
+    if (typeof link === 'string') {
+      if (++links > 40) return posix.normalize([next, ...todo].join('/')); // ELOOP: the call fails
+      target = link;
+    } else {
+      // Anything else (EACCES, ENAMETOOLONG, EIO): as lstat reports it, which throws for
+      // what it cannot answer (the call is then denied: fail closed).
+      const st = lstatSync(next, { throwIfNoEntry: false });
+      if (st === undefined) return posix.normalize([next, ...todo].join('/'));
+      if (!st.isSymbolicLink()) { cur = next; continue; }
+      if (++links > 40) return posix.normalize([next, ...todo].join('/'));
+      try {
+        target = readlinkSync(next);
+      } catch {
+        return posix.normalize([next, ...todo].join('/'));
+      }
     }
     if (pid !== 0 && root === '/' && cur === '/proc' && (c === 'self' || c === 'thread-self')) {
       target = c === 'self' ? `${pid}` : `${pid}/task/${tid}`;
@@ -185,16 +192,15 @@ export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0,
   if (root !== '/') return walk(root, path, follow, pid, tid, root);
   if (pid !== 0) path = procSelf(path, pid, tid);
   if (!path.startsWith('/proc/')) {
-    // Fast path: realpath(3) does the same walk in C.
-    try {
-      const name = posix.basename(path);
-      if (follow || name === '.' || name === '..') return realpathSync.native(path);
-      if (name !== '' && !path.endsWith('/')) {
-        const dir = realpathSync.native(posix.dirname(path));
-        return dir === '/' ? `/${name}` : `${dir}/${name}`;
-      }
-    } catch {
-      // fall through to the walk: something does not exist, or a loop
+    // Fast path: realpath(3) does the same walk in C. When it fails (something does not
+    // exist, a loop), the walk below.
+    const name = posix.basename(path);
+    if (follow || name === '.' || name === '..') {
+      const real = realpathText(path);
+      if (real !== null) return real;
+    } else if (name !== '' && !path.endsWith('/')) {
+      const dir = realpathText(posix.dirname(path));
+      if (dir !== null) return dir === '/' ? `/${name}` : `${dir}/${name}`;
     }
   }
   return walk('/', path, follow, pid, tid);
@@ -247,11 +253,9 @@ export class PathDeref {
       // utimensat(dirfd, NULL, ...) acts on dirfd itself.
       return this.name === 'utimensat' ? baseDir(this.tid, spec.dirfd, this.args) : undefined;
     }
-    const raw = readCString(this.tid, ptr);
-    if (raw === null) return undefined;
     // Paths are bytes; a name that is not UTF-8 is kept byte for byte as latin1.
-    const utf8 = raw.toString('utf8');
-    const text = Buffer.from(utf8, 'utf8').equals(raw) ? utf8 : raw.toString('latin1');
+    const text = readCStringText(this.tid, ptr);
+    if (text === null) return undefined;
     if (spec.follow === 'raw') return text;
     if (text === '') {
       const empty = spec.emptyPath !== undefined

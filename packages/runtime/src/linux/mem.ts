@@ -53,6 +53,8 @@ export function readCString(pid: number, addr: bigint, max = 4096): Buffer | nul
 
 /** The buffer readCStringText reads into: the longest string it reads (PATH_MAX + its NUL) fits. */
 const STR = Buffer.alloc(2 * PAGE_SIZE);
+/** Its address: a Buffer this large has its own backing store, which never moves. */
+const STR_ADDR = addressOf(STR);
 const STR_MAX = PAGE_SIZE;
 
 /**
@@ -66,7 +68,7 @@ export function readCStringText(pid: number, addr: bigint, max = STR_MAX): strin
     const b = readCString(pid, addr, max);
     return b === null ? null : bytesToText(b);
   }
-  const base = addressOf(STR);
+  const base = STR_ADDR;
   let total = 0;
   let at = addr;
   while (total <= max) {

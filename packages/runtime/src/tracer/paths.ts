@@ -215,9 +215,12 @@ export function resolveRelative(base: string, rel: string, follow: boolean, pid 
   return walk(base, rel, follow, pid, tid, root);
 }
 
+const UNSET = Symbol('unset');
+
 /** Dereferences the path arguments of one stopped call, lazily, each at most once. */
 export class PathDeref {
-  private readonly cache = new Map<number, string | undefined>();
+  /** Resolved paths by argument index; UNSET until asked (a call has at most six arguments). */
+  private readonly cache: (string | undefined | typeof UNSET)[] = [UNSET, UNSET, UNSET, UNSET, UNSET, UNSET];
   /**
    * `root` gives the tracee's root directory as a host path ('/' unless it chrooted); it
    * is asked only when a path is resolved.
@@ -226,9 +229,11 @@ export class PathDeref {
     private readonly args: readonly bigint[], private readonly root: () => string = () => '/') {}
 
   path(arg: number): string | undefined {
-    if (this.cache.has(arg)) return this.cache.get(arg);
+    if (!(arg >= 0 && arg < 6)) return undefined;
+    const hit = this.cache[arg];
+    if (hit !== UNSET) return hit;
     const v = this.resolve(arg);
-    this.cache.set(arg, v);
+    this.cache[arg] = v;
     return v;
   }
 
@@ -242,7 +247,9 @@ export class PathDeref {
 
   /** What was dereferenced so far (for the audit record). */
   resolved(): Map<number, string | undefined> {
-    return this.cache;
+    const m = new Map<number, string | undefined>();
+    this.cache.forEach((v, i) => { if (v !== UNSET) m.set(i, v); });
+    return m;
   }
 
   private resolve(arg: number): string | undefined {

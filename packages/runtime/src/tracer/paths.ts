@@ -140,6 +140,9 @@ function procSelf(path: string, pid: number, tid: number): string {
  * start there.
  */
 function walk(cur: string, rel: string, follow: boolean, pid: number, tid: number, root = '/'): string {
+  // One plain name, its final symlink not followed (fstatat(dirfd, NAME, AT_SYMLINK_NOFOLLOW)
+  // as find and tar call it): nothing to look up. What the loop below returns for it.
+  if (!follow && rel !== '' && rel !== '.' && rel !== '..' && !rel.includes('/')) return cur === '/' ? `/${rel}` : `${cur}/${rel}`;
   const todo = rel.split('/').filter((c) => c !== '' && c !== '.');
   const trailingSlash = rel.endsWith('/');
   let links = 0;
@@ -191,9 +194,14 @@ function walk(cur: string, rel: string, follow: boolean, pid: number, tid: numbe
 export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0, root = '/'): string {
   if (root !== '/') return walk(root, path, follow, pid, tid, root);
   if (pid !== 0) path = procSelf(path, pid, tid);
-  if (!path.startsWith('/proc/')) {
-    // Fast path: realpath(3) does the same walk in C. When it fails (something does not
-    // exist, a loop), the walk below.
+  // Security: for a tracee's path (pid given), never realpath(3): it follows a symlink
+  // into /proc/self (/dev/stdin -> /proc/self/fd/0) as the *supervisor*, so a tracee could
+  // reach a file it holds open under the name of one the supervisor holds. Only the walk
+  // maps /proc/self to the tracee, wherever it appears. (realpath(3) does the same
+  // readlink per component in C, so the walk costs no more system calls.)
+  if (pid === 0 && !path.startsWith('/proc/')) {
+    // Fast path for the supervisor's own paths: realpath(3). When it fails (something does
+    // not exist, a loop), the walk below.
     const name = posix.basename(path);
     if (follow || name === '.' || name === '..') {
       const real = realpathText(path);

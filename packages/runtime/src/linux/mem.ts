@@ -56,6 +56,11 @@ const STR = Buffer.alloc(2 * PAGE_SIZE);
 /** Its address: a Buffer this large has its own backing store, which never moves. */
 const STR_ADDR = addressOf(STR);
 const STR_MAX = PAGE_SIZE;
+// Its own iovecs, written through 32-bit views where it can: no BigInt is made per read.
+const sliov = new BigUint64Array(2);
+const sliov32 = new Uint32Array(sliov.buffer);
+const sriov = new BigUint64Array(2);
+const sriov32 = new Uint32Array(sriov.buffer);
 
 /**
  * readCString for the per-stop path read: the same bytes and the same null cases, read
@@ -68,28 +73,31 @@ export function readCStringText(pid: number, addr: bigint, max = STR_MAX): strin
     const b = readCString(pid, addr, max);
     return b === null ? null : bytesToText(b);
   }
-  const base = STR_ADDR;
   let total = 0;
-  let at = addr;
+  let wide = false;
+  sriov[0] = addr;
   while (total <= max) {
-    // never across a page in one read: the next page may be unmapped
-    const n = Math.min(PAGE_SIZE - Number(at & PAGE_MASK), max + 1 - total);
-    liov[0] = base + BigInt(total); liov[1] = BigInt(n);
-    riov[0] = at; riov[1] = BigInt(n);
-    const got = processVmReadv(pid, liov, 1, riov, 1, 0);
+    // never across a page in one read: the next page may be unmapped (x86_64 is little-endian:
+    // word 0 is the low half of the address, word 2 the low half of the length)
+    const n = Math.min(PAGE_SIZE - (sriov32[0]! & (PAGE_SIZE - 1)), max + 1 - total);
+    sliov[0] = total === 0 ? STR_ADDR : STR_ADDR + BigInt(total);
+    sliov32[2] = n; sliov32[3] = 0;
+    sriov32[2] = n; sriov32[3] = 0;
+    const got = processVmReadv(pid, sliov, 1, sriov, 1, 0);
     if (got <= 0) return null;
-    // The first NUL at or after `total`; one past this read is an earlier string's byte.
-    const nul = STR.indexOf(0, total);
-    if (nul >= 0 && nul < total + got) return nul <= max ? asciiOrText(nul) : null;
-    total += got;
-    at += BigInt(got);
+    // The first NUL of this read (past it are an earlier string's bytes).
+    const end = total + got;
+    let i = total;
+    for (; i < end; i++) {
+      const b = STR[i]!;
+      if (b === 0) break;
+      if (b >= 0x80) wide = true;
+    }
+    if (i < end) return wide ? bytesToText(Buffer.from(STR.subarray(0, i))) : STR.toString('latin1', 0, i);
+    total = end;
+    sriov[0] = sriov[0]! + BigInt(got);
   }
   return null;
-}
-
-function asciiOrText(len: number): string {
-  for (let i = 0; i < len; i++) if (STR[i]! >= 0x80) return bytesToText(Buffer.from(STR.subarray(0, len)));
-  return STR.toString('latin1', 0, len);
 }
 
 /** Bytes as text: UTF-8 if they round-trip through it, else latin1 (one char per byte). */

@@ -82,6 +82,13 @@ export const PATH_ARGS: Record<string, PathArg[]> = {
   uselib: [p(0, 'yes')],
 };
 
+/** PATH_ARGS by name, each call's specs by argument index (the per-stop lookup). */
+const SPECS = new Map<string, (PathArg | undefined)[]>(Object.entries(PATH_ARGS).map(([name, specs]) => {
+  const byArg: (PathArg | undefined)[] = [];
+  for (const a of specs) byArg[a.arg] = a;
+  return [name, byArg];
+}));
+
 /** The indices of the path arguments of a call (empty for none). */
 export function pathArgIndices(name: string): number[] {
   return (PATH_ARGS[name] ?? []).map((a) => a.arg);
@@ -261,7 +268,7 @@ export class PathDeref {
   }
 
   private resolve(arg: number): string | undefined {
-    const spec = PATH_ARGS[this.name]?.find((a) => a.arg === arg);
+    const spec = SPECS.get(this.name)?.[arg];
     if (spec === undefined) return undefined;
     const ptr = this.args[arg]!;
     if (ptr === 0n) {

@@ -157,6 +157,7 @@ export class Tracer {
   };
   /** Decided x86_64 calls by number (a keyed update of `stats.syscalls` per stop is slower); folded in at the end. */
   private readonly callCounts = new Float64Array(1024);
+  private readonly names: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
 
   constructor(private readonly opts: TracerOptions) {}
 
@@ -525,7 +526,7 @@ export class Tracer {
     }
     const arch = info.arch;
     const x86 = arch === AUDIT_ARCH_X86_64;
-    const name = x86 && (nr & X32_SYSCALL_BIT) === 0 ? syscallName(nr) : `${x86 ? 'x32' : 'ia32'}:${nr}`;
+    const name = x86 && (nr & X32_SYSCALL_BIT) === 0 ? this.nameOf(nr) : `${x86 ? 'x32' : 'ia32'}:${nr}`;
     if (x86 && nr >= 0 && nr < this.callCounts.length) this.callCounts[nr]!++;
     else this.stats.syscalls[name] = (this.stats.syscalls[name] ?? 0) + 1;
     const args = info.args();
@@ -578,6 +579,12 @@ export class Tracer {
       return;
     }
     this.carryOut(t, nr, name, args, deref, d, info.sp);
+  }
+
+  /** syscallName, remembered by number. */
+  private nameOf(nr: number): string {
+    if (nr < 0 || nr >= this.names.length) return syscallName(nr);
+    return this.names[nr] ??= syscallName(nr);
   }
 
   private get world(): NonNullable<SupervisorPolicy['vm']> {

@@ -87,6 +87,9 @@ interface Thread extends Tracee {
   rootChange: boolean;
 }
 
+/** The entry action of a silent pass (never modified: the backends only read actions). */
+const SKIPEXIT: EntryAction = Object.freeze({ tag: 'skipexit' });
+
 /** -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK (kernel-internal, include/linux/errno.h). */
 const RESTARTS = new Set([-512n, -513n, -514n, -516n]);
 
@@ -563,6 +566,13 @@ export class Tracer {
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');
     }
 
+    if (this.opts.policy.silentAllow?.[nr] === 1 && this.world.binds.length === 0
+      && nr !== NR.chroot && nr !== NR.pivot_root && nr !== NR.setns) {
+      // The policy allows this call silently whatever its arguments: what carryOut would do
+      // for that decision (no bind maps a result back, no root can change).
+      this.backend.entry(t, SKIPEXIT);
+      return;
+    }
     const deref = new VmDeref(t.pid, name, t.tid, args, this.world, this.files, () => this.rootOf(t));
     const inv: Invocation = { arch: 'x86_64', nr, args, deref };
     const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };

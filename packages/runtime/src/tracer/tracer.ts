@@ -398,6 +398,11 @@ export class Tracer {
     this.stats.stops.syscallExit++;
     if (op === PTRACE_SYSCALL_INFO_EXIT && t.install) return this.installStep(t, op);
     this.backend.exit(t);
+    if (!t.atExit && !t.rootChange && !t.pending) {
+      // The common exit stop (ptrace backend): nothing waits for this result.
+      this.backend.resume(t, 0);
+      return;
+    }
     let rval = op === PTRACE_SYSCALL_INFO_EXIT ? this.info.rval : null;
     if (t.atExit) {
       const h = t.atExit;

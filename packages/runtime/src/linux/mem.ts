@@ -75,11 +75,13 @@ export function readCStringText(pid: number, addr: bigint, max = STR_MAX): strin
   }
   let total = 0;
   let wide = false;
+  let want = 256; // most paths are short: copy a little first, then a page at a time
   sriov[0] = addr;
   while (total <= max) {
     // never across a page in one read: the next page may be unmapped (x86_64 is little-endian:
     // word 0 is the low half of the address, word 2 the low half of the length)
-    const n = Math.min(PAGE_SIZE - (sriov32[0]! & (PAGE_SIZE - 1)), max + 1 - total);
+    const n = Math.min(want, PAGE_SIZE - (sriov32[0]! & (PAGE_SIZE - 1)), max + 1 - total);
+    want = PAGE_SIZE;
     sliov[0] = total === 0 ? STR_ADDR : STR_ADDR + BigInt(total);
     sliov32[2] = n; sliov32[3] = 0;
     sriov32[2] = n; sriov32[3] = 0;

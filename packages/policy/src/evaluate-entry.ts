@@ -7,7 +7,7 @@
 // (docs/performance.md). The names are the barrel's own, so the entries can be mixed.
 export * from './ir.js';
 export * as abi from './abi/index.js';
-export { namedSyscalls } from './compile/safety.js';
+export { namedSyscalls, safetyDefault } from './compile/safety.js';
 export {
   evaluate, decidedBy, prefilterRet, seccompRetForDecision, ruleForTraceData, intHolds, pathHolds, isDenyLike,
   type EvaluateOptions,

@@ -2,7 +2,7 @@
 // seccomp-BPF prefilter from @sysvm/policy's compiler and its `evaluate` as the decision
 // function. The IR crosses into the worker thread by structured clone (bigints included);
 // the worker imports this module and calls `createSupervisorPolicy`.
-import { evaluate, namedSyscalls, type PolicyIR } from '@sysvm/policy/evaluate';
+import { abi, type EvaluateOptions, evaluate, namedSyscalls, type PolicyIR, safetyDefault } from '@sysvm/policy/evaluate';
 import { vmWorldFromIR } from './emulate/index.js';
 import type { ModulePolicy, SupervisorPolicy } from './types.js';
 
@@ -35,11 +35,35 @@ export async function createSupervisorPolicy(options: IrPolicyOptions): Promise<
   const named = namedSyscalls(ir);
   return {
     filter,
-    decide: (inv) => evaluate(ir, inv),
+    decide: (inv) => evaluate(ir, inv, X86_64),
+    silentAllow: silentAllows(ir, named),
     allowPtrace: named.has('ptrace'),
     allowIoUring: named.has('io_uring_setup'),
     vm: vmWorldFromIR(ir),
   };
+}
+
+const X86_64: EvaluateOptions = { native: 'x86_64' };
+
+/**
+ * The x86_64 calls `evaluate` allows silently whatever their arguments: it decides an
+ * x86_64 call (no guard applies: the tracer denies other ABIs and x32 itself) by the
+ * rules naming it, then the io_uring safety default, then the policy's default. With no
+ * rule and no safety default, the default decides: a silent allow when it is an unlogged
+ * allow.
+ */
+function silentAllows(ir: PolicyIR, named: Set<string>): Uint8Array {
+  const out = new Uint8Array(1024);
+  if (ir.default.verdict.kind !== 'allow' || ir.default.log) return out;
+  for (const s of abi.allSyscalls()) {
+    const nr = s.nr.x86_64;
+    if (nr === undefined || nr < 0 || nr >= out.length) continue;
+    if (named.has(s.name) || safetyDefault(ir, s.name) !== undefined) continue;
+    // The name evaluate() will look up for this number must be this one.
+    if (abi.syscallName('x86_64', nr) !== s.name) continue;
+    out[nr] = 1;
+  }
+  return out;
 }
 
 /**

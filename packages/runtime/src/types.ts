@@ -45,6 +45,13 @@ export interface SupervisorPolicy {
   /** A rule names io_uring_setup(2): only then is it not denied. */
   allowIoUring?: boolean;
   /**
+   * x86_64 syscall numbers that `decide` allows, unlogged and unrewritten, whatever the
+   * arguments (no rule names them and the default is a silent allow): the tracer resumes
+   * them without calling `decide` (after its own safety rules). Only a promise the policy
+   * can keep exactly; leave it out otherwise. Indexed by number: 1 for such a call.
+   */
+  silentAllow?: Uint8Array;
+  /**
    * The policy's virtual world beyond single verdicts (emulate/index.ts `vmWorldFromIR`):
    * time emulated (the vDSO is hidden at exec), every bind (for mapping results back).
    */

@@ -3,11 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bpf, compileBpf } from '@sysvm/policy';
+import { abi, bpf, compileBpf } from '@sysvm/policy';
 import { describe, expect, test } from 'vitest';
 
 import { policyFromIR, run, startTracer } from '../src/index.js';
 import type { PolicyIR, SourceRange } from '../src/index.js';
+import { createSupervisorPolicy } from '../src/policy-module.js';
 import { BACKENDS, errnoOf } from './helpers.js';
 
 const at = (line: number): SourceRange => ({ file: 'ir.yaml', line, column: 3, endLine: line, endColumn: 9 });
@@ -95,5 +96,40 @@ describe('startTracer: a tracer thread started ahead of spawn', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('end\n');
     expect(r.status).toBe(0);
+  });
+});
+
+describe('silentAllow: the calls the tracer passes without calling decide', () => {
+  const logged: PolicyIR = { ...secretPolicy('/s'), default: { verdict: { kind: 'allow' }, log: true, source: at(2) } };
+  const denying: PolicyIR = {
+    ...secretPolicy('/s'),
+    default: { verdict: { kind: 'deny', errno: errnoOf('EPERM'), errnoName: 'EPERM' }, log: false, source: at(2) },
+  };
+  const uring: PolicyIR = {
+    ...secretPolicy('/s'),
+    rules: [...secretPolicy('/s').rules, {
+      index: 2, name: 'uring', source: at(9), syscalls: ['io_uring_enter'], verdict: { kind: 'allow' }, log: false, match: null,
+    }],
+  };
+  const nrOf = (name: string): number => abi.syscallNumber('x86_64', name)!;
+
+  test.for([
+    // [policy, calls passed silently, calls decide must see]
+    ['allow by default', secretPolicy('/s'), ['read', 'close', 'fstat', 'execve'], ['open', 'openat', 'getpid', 'io_uring_setup', 'io_uring_enter']],
+    ['a logged default', logged, [], ['read', 'open', 'getpid']],
+    ['deny by default', denying, [], ['read', 'close', 'getpid']],
+    ['a rule for io_uring_enter', uring, ['read'], ['io_uring_enter', 'io_uring_setup', 'io_uring_register']],
+  ] as const)('%s', async ([, ir, silent, decided]) => {
+    const p = await createSupervisorPolicy({ ir });
+    expect(silent.filter((n) => p.silentAllow?.[nrOf(n)] !== 1)).toEqual([]);
+    expect(decided.filter((n) => p.silentAllow?.[nrOf(n)] === 1)).toEqual([]);
+    // Whatever it promises, evaluate keeps: a silent allow for any arguments, paths unread.
+    const deref = { path: (): string => { throw new Error('a silent call read a path'); } };
+    const args = [0n, 0xdeadbeefn, 0xffffffffffffffffn, 1n, 2n, 3n];
+    for (let nr = 0; nr < (p.silentAllow?.length ?? 0); nr++) {
+      if (p.silentAllow![nr] !== 1) continue;
+      expect([nr, p.decide({ arch: 'x86_64', nr, args, deref }, { pid: 1, tid: 1, name: '', data: undefined })])
+        .toEqual([nr, { verdict: { kind: 'allow' }, rule: null, log: false }]);
+    }
   });
 });

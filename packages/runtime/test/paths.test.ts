@@ -1,6 +1,7 @@
 // Path resolution against a real directory tree, and the path-argument table against the
 // syscall catalogue.
-import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { abi } from '@sysvm/policy';
@@ -20,6 +21,7 @@ beforeAll(() => {
   symlinkSync('nowhere', path.join(root, 'a/dangling'));
   symlinkSync('loop2', path.join(root, 'a/loop1'));
   symlinkSync('loop1', path.join(root, 'a/loop2'));
+  symlinkSync('/proc/self/status', path.join(root, 'a/selfstatus'));
 });
 
 describe('resolveAbsolute', () => {
@@ -36,6 +38,8 @@ describe('resolveAbsolute', () => {
     ['a/new/file', true, 'a/new/file'], // missing parents are appended lexically
     ['a/missing/../b', true, 'a/b'],
     ['a/loop1', true, 'a/loop1'], // ELOOP: left as it is
+    ['c/file/x', true, 'c/file/x'], // ENOTDIR: the call fails; the rest is appended lexically
+    ['a/up/x/../y', true, 'c/file/y'],
     ['a/abs/', false, 'c'], // a trailing slash follows even a no-follow final symlink
   ] as const)('%s (follow %s) -> %s', ([p, follow, want]) => {
     // Joined by hand: path.join would fold `..` lexically.
@@ -45,6 +49,25 @@ describe('resolveAbsolute', () => {
   test('/proc/self names the tracee, not the supervisor', () => {
     expect(resolveAbsolute('/proc/self/cwd', false, 4242, 4243)).toBe('/proc/4242/cwd');
     expect(resolveAbsolute('/proc/thread-self/comm', true, 1, 1)).toBe('/proc/1/task/1/comm');
+  });
+
+  test('/proc/self reached through a symlink names the tracee too', () => {
+    expect(resolveAbsolute(`${root}/a/selfstatus`, true, 4242, 4243)).toBe('/proc/4242/status');
+    expect(resolveAbsolute(`${root}/a/selfstatus`, false, 4242, 4243)).toBe(`${root}/a/selfstatus`);
+  });
+
+  test('/dev/stdin is the stdin of the process named, not the resolver\'s', async () => {
+    // A process whose fd 0 is a file this test process does not have open.
+    const fd = openSync(path.join(root, 'c/file'), 'r');
+    const child = spawn('sleep', ['30'], { stdio: [fd, 'ignore', 'ignore'] });
+    closeSync(fd);
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      const pid = child.pid!;
+      expect(resolveAbsolute('/dev/stdin', true, pid, pid)).toBe(path.join(root, 'c/file'));
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
 

@@ -146,6 +146,7 @@ export const ENOMEM = c('ENOMEM');
 export const ENOENT = c('ENOENT');
 export const EBUSY = c('EBUSY');
 export const EXDEV = c('EXDEV');
+export const ENOTDIR = c('ENOTDIR');
 /** <linux/auxvec.h>: the vDSO's address in the auxiliary vector, and its end. */
 export const AT_SYSINFO_EHDR = c('AT_SYSINFO_EHDR');
 export const AT_NULL = c('AT_NULL');

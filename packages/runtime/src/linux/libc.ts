@@ -31,6 +31,18 @@ export const processVmWritev: (pid: number, liov: BigUint64Array, liovcnt: numbe
   riovcnt: number, flags: number) => number =
   libc.func('long process_vm_writev(int pid, void *liov, unsigned long liovcnt, void *riov, unsigned long riovcnt, unsigned long flags)');
 
+/**
+ * readlink(2) and realpath(3) for path resolution at every stop: they return -1 and set
+ * errno instead of throwing (Node's fs throws an Error, with a stack, for every ENOENT),
+ * and write into a caller's buffer. Paths are passed as JS strings, encoded as UTF-8 like
+ * Node's fs does.
+ */
+export const readlinkInto: (path: string, buf: Buffer, len: number) => number =
+  libc.func('long readlink(const char *path, void *buf, size_t len)');
+/** realpath(3) into `resolved` (PATH_MAX bytes at least); the result as a string, or null. */
+export const realpathInto: (path: string, resolved: Buffer) => string | null =
+  libc.func('const char *realpath(const char *path, void *resolved)');
+
 // posix_spawn and its helpers. The opaque glibc types are allocated as Buffers larger than
 // glibc's (80 and 336 bytes on x86_64).
 export const SPAWN_FILE_ACTIONS_SIZE = 256;

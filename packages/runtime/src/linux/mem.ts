@@ -51,6 +51,63 @@ export function readCString(pid: number, addr: bigint, max = 4096): Buffer | nul
   return null;
 }
 
+/** The buffer readCStringText reads into: the longest string it reads (PATH_MAX + its NUL) fits. */
+const STR = Buffer.alloc(2 * PAGE_SIZE);
+/** Its address: a Buffer this large has its own backing store, which never moves. */
+const STR_ADDR = addressOf(STR);
+const STR_MAX = PAGE_SIZE;
+// Its own iovecs, written through 32-bit views where it can: no BigInt is made per read.
+const sliov = new BigUint64Array(2);
+const sliov32 = new Uint32Array(sliov.buffer);
+const sriov = new BigUint64Array(2);
+const sriov32 = new Uint32Array(sriov.buffer);
+
+/**
+ * readCString for the per-stop path read: the same bytes and the same null cases, read
+ * into one reused buffer with one process_vm_readv per page the string touches, and
+ * returned as text: UTF-8 when the bytes are valid UTF-8, else byte for byte as latin1
+ * (a file name is bytes, not text).
+ */
+export function readCStringText(pid: number, addr: bigint, max = STR_MAX): string | null {
+  if (max > STR_MAX) {
+    const b = readCString(pid, addr, max);
+    return b === null ? null : bytesToText(b);
+  }
+  let total = 0;
+  let wide = false;
+  let want = 256; // most paths are short: copy a little first, then a page at a time
+  sriov[0] = addr;
+  while (total <= max) {
+    // never across a page in one read: the next page may be unmapped (x86_64 is little-endian:
+    // word 0 is the low half of the address, word 2 the low half of the length)
+    const n = Math.min(want, PAGE_SIZE - (sriov32[0]! & (PAGE_SIZE - 1)), max + 1 - total);
+    want = PAGE_SIZE;
+    sliov[0] = total === 0 ? STR_ADDR : STR_ADDR + BigInt(total);
+    sliov32[2] = n; sliov32[3] = 0;
+    sriov32[2] = n; sriov32[3] = 0;
+    const got = processVmReadv(pid, sliov, 1, sriov, 1, 0);
+    if (got <= 0) return null;
+    // The first NUL of this read (past it are an earlier string's bytes).
+    const end = total + got;
+    let i = total;
+    for (; i < end; i++) {
+      const b = STR[i]!;
+      if (b === 0) break;
+      if (b >= 0x80) wide = true;
+    }
+    if (i < end) return wide ? bytesToText(Buffer.from(STR.subarray(0, i))) : STR.toString('latin1', 0, i);
+    total = end;
+    sriov[0] = sriov[0]! + BigInt(got);
+  }
+  return null;
+}
+
+/** Bytes as text: UTF-8 if they round-trip through it, else latin1 (one char per byte). */
+export function bytesToText(raw: Buffer): string {
+  const utf8 = raw.toString('utf8');
+  return Buffer.from(utf8, 'utf8').equals(raw) ? utf8 : raw.toString('latin1');
+}
+
 /** Write `data` at `addr`; returns 0 or an errno. */
 export function writeMem(pid: number, addr: bigint, data: Uint8Array): number {
   let done = 0;

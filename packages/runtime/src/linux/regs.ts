@@ -48,22 +48,28 @@ export function pokeReg(tid: number, reg: number, value: bigint): boolean {
 export class SyscallInfo {
   readonly buf = Buffer.alloc(96);
   private readonly u64 = new BigUint64Array(this.buf.buffer, this.buf.byteOffset, 12);
+  /** The same bytes as 32-bit words (x86_64 is little-endian: the low half of u64[i] is word 2i). */
+  private readonly i32 = new Int32Array(this.buf.buffer, this.buf.byteOffset, 24);
   /** Fetch it; returns the op (PTRACE_SYSCALL_INFO_*), or -1 if the tracee is gone. */
   get(tid: number): number {
     if (ptraceBuf(PTRACE_GET_SYSCALL_INFO, tid, this.buf.length, this.buf) < 0) return -1;
     return this.buf[0]!;
   }
   get op(): number { return this.buf[0]!; }
-  get arch(): number { return this.buf.readUInt32LE(4); }
+  get arch(): number { return this.i32[1]! >>> 0; }
   get ip(): bigint { return this.u64[1]!; }
   get sp(): bigint { return this.u64[2]!; }
   /** Syscall number at entry or seccomp stops (a signed 64-bit value: -1 means skipped). */
-  get nr(): number { return Number(BigInt.asIntN(64, this.u64[3]!)); }
+  get nr(): number {
+    const lo = this.i32[6]!;
+    // Every real number (and -1) is a sign-extended 32-bit value: no BigInt needed.
+    return this.i32[7] === lo >> 31 ? lo : Number(BigInt.asIntN(64, this.u64[3]!));
+  }
   arg(i: number): bigint { return this.u64[4 + i]!; }
   args(): bigint[] { return [this.arg(0), this.arg(1), this.arg(2), this.arg(3), this.arg(4), this.arg(5)]; }
   /** Return value at exit stops. */
   get rval(): bigint { return BigInt.asIntN(64, this.u64[3]!); }
   get isError(): boolean { return this.buf[32] !== 0; }
   /** SECCOMP_RET_DATA at seccomp stops. */
-  get retData(): number { return this.buf.readUInt32LE(80); }
+  get retData(): number { return this.i32[20]! >>> 0; }
 }

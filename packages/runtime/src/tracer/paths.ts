@@ -10,15 +10,16 @@
 // Security: a path read at syscall entry can be changed by another thread of the tracee
 // before the kernel reads it (TOCTOU). A pass decided on it is advisory unless the argument
 // is rewritten to memory the tracee cannot change or the call is emulated.
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 
 import {
-  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, FAN_MARK_DONT_FOLLOW, FSPICK_SYMLINK_NOFOLLOW, IN_DONT_FOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW,
-  UMOUNT_NOFOLLOW,
+  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, EINVAL, ENOENT, ENOTDIR, FAN_MARK_DONT_FOLLOW,
+  FSPICK_SYMLINK_NOFOLLOW, IN_DONT_FOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, UMOUNT_NOFOLLOW,
 } from '../linux/consts.js';
-import { readCString, readMem } from '../linux/mem.js';
-import type { SockAddr } from '@sysvm/policy';
+import { readlinkOrErrno, readlinkText, realpathText } from '../linux/fsx.js';
+import { readCStringText, readMem } from '../linux/mem.js';
+import type { SockAddr } from '@sysvm/policy/evaluate';
 import { policySockaddrs, type Sockaddr, sockaddrOfCall } from './sockaddr.js';
 
 /** How the kernel treats the final component of one path argument. */
@@ -82,6 +83,13 @@ export const PATH_ARGS: Record<string, PathArg[]> = {
   uselib: [p(0, 'yes')],
 };
 
+/** PATH_ARGS by name, each call's specs by argument index (the per-stop lookup). */
+const SPECS = new Map<string, (PathArg | undefined)[]>(Object.entries(PATH_ARGS).map(([name, specs]) => {
+  const byArg: (PathArg | undefined)[] = [];
+  for (const a of specs) byArg[a.arg] = a;
+  return [name, byArg];
+}));
+
 /** The indices of the path arguments of a call (empty for none). */
 export function pathArgIndices(name: string): number[] {
   return (PATH_ARGS[name] ?? []).map((a) => a.arg);
@@ -106,14 +114,9 @@ function follows(f: Follow, pid: number, args: readonly bigint[]): boolean {
 
 /** The absolute directory a relative path starts from, or undefined. */
 function baseDir(tid: number, dirfd: number | undefined, args: readonly bigint[]): string | undefined {
-  const fd = dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!));
-  try {
-    const link = fd === AT_FDCWD ? readlinkSync(`/proc/${tid}/cwd`) : readlinkSync(`/proc/${tid}/fd/${fd}`);
-    // The kernel prints a removed directory as "PATH (deleted)": no base to resolve from.
-    return link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
-  } catch {
-    return undefined;
-  }
+  const link = fdObject(tid, dirfd, args);
+  // The kernel prints a removed directory as "PATH (deleted)": no base to resolve from.
+  return link !== undefined && link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
 }
 
 /**
@@ -123,11 +126,9 @@ function baseDir(tid: number, dirfd: number | undefined, args: readonly bigint[]
  */
 function fdObject(tid: number, dirfd: number | undefined, args: readonly bigint[]): string | undefined {
   const fd = dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!));
-  try {
-    return fd === AT_FDCWD ? readlinkSync(`/proc/${tid}/cwd`) : readlinkSync(`/proc/${tid}/fd/${fd}`);
-  } catch {
-    return undefined;
-  }
+  // Read afresh at every call: no cache is exact (another thread or a CLONE_FS sibling can
+  // chdir or dup2 without a stop, and a rename of any ancestor changes the name).
+  return readlinkText(fd === AT_FDCWD ? `/proc/${tid}/cwd` : `/proc/${tid}/fd/${fd}`);
 }
 
 /**
@@ -147,6 +148,9 @@ function procSelf(path: string, pid: number, tid: number): string {
  * start there.
  */
 function walk(cur: string, rel: string, follow: boolean, pid: number, tid: number, root = '/'): string {
+  // One plain name, its final symlink not followed (fstatat(dirfd, NAME, AT_SYMLINK_NOFOLLOW)
+  // as find and tar call it): nothing to look up. What the loop below returns for it.
+  if (!follow && rel !== '' && rel !== '.' && rel !== '..' && !rel.includes('/')) return cur === '/' ? `/${rel}` : `${cur}/${rel}`;
   const todo = rel.split('/').filter((c) => c !== '' && c !== '.');
   const trailingSlash = rel.endsWith('/');
   let links = 0;
@@ -158,15 +162,28 @@ function walk(cur: string, rel: string, follow: boolean, pid: number, tid: numbe
     }
     const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
     if (todo.length === 0 && !follow && !trailingSlash) return next;
-    const st = lstatSync(next, { throwIfNoEntry: false });
-    if (st === undefined) return posix.normalize([next, ...todo].join('/'));
-    if (!st.isSymbolicLink()) { cur = next; continue; }
-    if (++links > 40) return posix.normalize([next, ...todo].join('/')); // ELOOP: the call fails
+    // One readlink(2) tells the three cases apart: a symlink (its target), not a symlink
+    // (EINVAL), nothing there (ENOENT, or ENOTDIR under a non-directory: the call fails
+    // too, and the rest is appended lexically).
+    const link = readlinkOrErrno(next);
+    if (link === EINVAL) { cur = next; continue; }
+    if (link === ENOENT || link === ENOTDIR) return posix.normalize([next, ...todo].join('/'));
     let target: string;
-    try {
-      target = readlinkSync(next);
-    } catch {
-      return posix.normalize([next, ...todo].join('/'));
+    if (typeof link === 'string') {
+      if (++links > 40) return posix.normalize([next, ...todo].join('/')); // ELOOP: the call fails
+      target = link;
+    } else {
+      // Anything else (EACCES, ENAMETOOLONG, EIO): as lstat reports it, which throws for
+      // what it cannot answer (the call is then denied: fail closed).
+      const st = lstatSync(next, { throwIfNoEntry: false });
+      if (st === undefined) return posix.normalize([next, ...todo].join('/'));
+      if (!st.isSymbolicLink()) { cur = next; continue; }
+      if (++links > 40) return posix.normalize([next, ...todo].join('/'));
+      try {
+        target = readlinkSync(next);
+      } catch {
+        return posix.normalize([next, ...todo].join('/'));
+      }
     }
     if (pid !== 0 && root === '/' && cur === '/proc' && (c === 'self' || c === 'thread-self')) {
       target = c === 'self' ? `${pid}` : `${pid}/task/${tid}`;
@@ -185,17 +202,21 @@ function walk(cur: string, rel: string, follow: boolean, pid: number, tid: numbe
 export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0, root = '/'): string {
   if (root !== '/') return walk(root, path, follow, pid, tid, root);
   if (pid !== 0) path = procSelf(path, pid, tid);
-  if (!path.startsWith('/proc/')) {
-    // Fast path: realpath(3) does the same walk in C.
-    try {
-      const name = posix.basename(path);
-      if (follow || name === '.' || name === '..') return realpathSync.native(path);
-      if (name !== '' && !path.endsWith('/')) {
-        const dir = realpathSync.native(posix.dirname(path));
-        return dir === '/' ? `/${name}` : `${dir}/${name}`;
-      }
-    } catch {
-      // fall through to the walk: something does not exist, or a loop
+  // Security: for a tracee's path (pid given), never realpath(3): it follows a symlink
+  // into /proc/self (/dev/stdin -> /proc/self/fd/0) as the *supervisor*, so a tracee could
+  // reach a file it holds open under the name of one the supervisor holds. Only the walk
+  // maps /proc/self to the tracee, wherever it appears. (realpath(3) does the same
+  // readlink per component in C, so the walk costs no more system calls.)
+  if (pid === 0 && !path.startsWith('/proc/')) {
+    // Fast path for the supervisor's own paths: realpath(3). When it fails (something does
+    // not exist, a loop), the walk below.
+    const name = posix.basename(path);
+    if (follow || name === '.' || name === '..') {
+      const real = realpathText(path);
+      if (real !== null) return real;
+    } else if (name !== '' && !path.endsWith('/')) {
+      const dir = realpathText(posix.dirname(path));
+      if (dir !== null) return dir === '/' ? `/${name}` : `${dir}/${name}`;
     }
   }
   return walk('/', path, follow, pid, tid);
@@ -210,9 +231,12 @@ export function resolveRelative(base: string, rel: string, follow: boolean, pid 
   return walk(base, rel, follow, pid, tid, root);
 }
 
+const UNSET = Symbol('unset');
+
 /** Dereferences the path arguments of one stopped call, lazily, each at most once. */
 export class PathDeref {
-  private readonly cache = new Map<number, string | undefined>();
+  /** Resolved paths by argument index; UNSET until asked (a call has at most six arguments). */
+  private readonly cache: (string | undefined | typeof UNSET)[] = [UNSET, UNSET, UNSET, UNSET, UNSET, UNSET];
   /**
    * `root` gives the tracee's root directory as a host path ('/' unless it chrooted); it
    * is asked only when a path is resolved.
@@ -221,9 +245,11 @@ export class PathDeref {
     private readonly args: readonly bigint[], private readonly root: () => string = () => '/') {}
 
   path(arg: number): string | undefined {
-    if (this.cache.has(arg)) return this.cache.get(arg);
+    if (!(arg >= 0 && arg < 6)) return undefined;
+    const hit = this.cache[arg];
+    if (hit !== UNSET) return hit;
     const v = this.resolve(arg);
-    this.cache.set(arg, v);
+    this.cache[arg] = v;
     return v;
   }
 
@@ -248,22 +274,22 @@ export class PathDeref {
 
   /** What was dereferenced so far (for the audit record). */
   resolved(): Map<number, string | undefined> {
-    return this.cache;
+    const m = new Map<number, string | undefined>();
+    this.cache.forEach((v, i) => { if (v !== UNSET) m.set(i, v); });
+    return m;
   }
 
   private resolve(arg: number): string | undefined {
-    const spec = PATH_ARGS[this.name]?.find((a) => a.arg === arg);
+    const spec = SPECS.get(this.name)?.[arg];
     if (spec === undefined) return undefined;
     const ptr = this.args[arg]!;
     if (ptr === 0n) {
       // utimensat(dirfd, NULL, ...) acts on dirfd itself.
       return this.name === 'utimensat' ? baseDir(this.tid, spec.dirfd, this.args) : undefined;
     }
-    const raw = readCString(this.tid, ptr);
-    if (raw === null) return undefined;
     // Paths are bytes; a name that is not UTF-8 is kept byte for byte as latin1.
-    const utf8 = raw.toString('utf8');
-    const text = Buffer.from(utf8, 'utf8').equals(raw) ? utf8 : raw.toString('latin1');
+    const text = readCStringText(this.tid, ptr);
+    if (text === null) return undefined;
     if (spec.follow === 'raw') return text;
     if (text === '') {
       const empty = spec.emptyPath !== undefined

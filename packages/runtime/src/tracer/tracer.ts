@@ -87,6 +87,9 @@ interface Thread extends Tracee {
   rootChange: boolean;
 }
 
+/** The entry action of a silent pass (never modified: the backends only read actions). */
+const SKIPEXIT: EntryAction = Object.freeze({ tag: 'skipexit' });
+
 /** -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK (kernel-internal, include/linux/errno.h). */
 const RESTARTS = new Set([-512n, -513n, -514n, -516n]);
 
@@ -155,6 +158,9 @@ export class Tracer {
     syscalls: {},
     tracees: 0,
   };
+  /** Decided x86_64 calls by number (a keyed update of `stats.syscalls` per stop is slower); folded in at the end. */
+  private readonly callCounts = new Float64Array(1024);
+  private readonly names: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
 
   constructor(private readonly opts: TracerOptions) {}
 
@@ -171,6 +177,11 @@ export class Tracer {
     } finally {
       this.files.dispose();
     }
+    this.callCounts.forEach((n, nr) => {
+      if (n === 0) return;
+      const name = syscallName(nr);
+      this.stats.syscalls[name] = (this.stats.syscalls[name] ?? 0) + n;
+    });
     return { status: this.mainStatus!, stats: this.stats, backend: this.backend.name };
   }
 
@@ -387,6 +398,11 @@ export class Tracer {
     this.stats.stops.syscallExit++;
     if (op === PTRACE_SYSCALL_INFO_EXIT && t.install) return this.installStep(t, op);
     this.backend.exit(t);
+    if (!t.atExit && !t.rootChange && !t.pending) {
+      // The common exit stop (ptrace backend): nothing waits for this result.
+      this.backend.resume(t, 0);
+      return;
+    }
     let rval = op === PTRACE_SYSCALL_INFO_EXIT ? this.info.rval : null;
     if (t.atExit) {
       const h = t.atExit;
@@ -518,8 +534,9 @@ export class Tracer {
     }
     const arch = info.arch;
     const x86 = arch === AUDIT_ARCH_X86_64;
-    const name = x86 && (nr & X32_SYSCALL_BIT) === 0 ? syscallName(nr) : `${x86 ? 'x32' : 'ia32'}:${nr}`;
-    this.stats.syscalls[name] = (this.stats.syscalls[name] ?? 0) + 1;
+    const name = x86 && (nr & X32_SYSCALL_BIT) === 0 ? this.nameOf(nr) : `${x86 ? 'x32' : 'ia32'}:${nr}`;
+    if (x86 && nr >= 0 && nr < this.callCounts.length) this.callCounts[nr]!++;
+    else this.stats.syscalls[name] = (this.stats.syscalls[name] ?? 0) + 1;
     const args = info.args();
 
     // Safety rules, whatever the policy says (the same as the seccomp safety filter).
@@ -554,6 +571,13 @@ export class Tracer {
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:io_uring');
     }
 
+    if (this.opts.policy.silentAllow?.[nr] === 1 && this.plainWorld
+      && nr !== NR.chroot && nr !== NR.pivot_root && nr !== NR.setns) {
+      // The policy allows this call silently whatever its arguments: what carryOut would do
+      // for that decision (the world adds nothing to a passed call, no root can change).
+      this.backend.entry(t, SKIPEXIT);
+      return;
+    }
     const deref = new VmDeref(t.pid, name, t.tid, args, this.world, this.files, () => this.rootOf(t));
     const inv: Invocation = { arch: 'x86_64', nr, args, deref };
     const ctx: DecideContext = { pid: t.pid, tid: t.tid, name, data: this.opts.data };
@@ -572,9 +596,26 @@ export class Tracer {
     this.carryOut(t, nr, name, args, deref, d, info.sp);
   }
 
+  /** syscallName, remembered by number. */
+  private nameOf(nr: number): string {
+    if (nr < 0 || nr >= this.names.length) return syscallName(nr);
+    return this.names[nr] ??= syscallName(nr);
+  }
+
   private get world(): NonNullable<SupervisorPolicy['vm']> {
     return this.opts.policy.vm ?? EMPTY_WORLD;
   }
+
+  /**
+   * The policy's world adds nothing to a passed call: no bind, hidden path, listed or
+   * virtual file, nor virtual clock (exactly when worldFilter asks for no stop of its own,
+   * and worldPass would return nothing).
+   */
+  private get plainWorld(): boolean {
+    return this.plainWorldMemo ??= worldFilter(this.world) === null;
+  }
+
+  private plainWorldMemo: boolean | undefined;
 
   /** Run an emulation module's exit handler; returns the result the program sees. */
   private runExitHandler(t: Thread, h: ExitHandler, rval: bigint, nr: number, name: string): bigint {
@@ -650,7 +691,8 @@ export class Tracer {
         // The world also makes the kernel act on the object the policy judged (vfs: binds),
         // drops hidden entries from directory listings, and with a virtual clock translates
         // absolute deadlines and shifts file times (emulate/index.ts `worldPass`).
-        const world = worldPass({
+        // A world that needs no stop of its own (worldFilter: null) does nothing here either.
+        const world = this.plainWorld ? {} : worldPass({
           pid: t.pid, tid: t.tid, name, args, sp, deref, world: this.world, files: this.files,
           hidden: hiddenByPolicy((inv) => this.opts.policy.decide(inv, { pid: t.pid, tid: t.tid, name: 'newfstatat', data: this.opts.data }).verdict),
         });

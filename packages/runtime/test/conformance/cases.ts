@@ -79,6 +79,13 @@ export const CASES: Case[] = [
     name: 'relative paths with a dirfd', policy: 'paths.yaml', command: ['$bin/dirfd', '$fs/allowed', 'ok.txt', '../secret/key.txt', 'link', 'missing'],
     stdout: 'ok.txt=ok\n../secret/key.txt=EACCES\nlink=EACCES\nmissing=ENOENT\n', audit: deny(2),
   },
+  // A path through a regular file fails with ENOTDIR in the kernel: the supervisor's walk
+  // must let the call say so, not deny it.
+  { name: 'a path below a regular file is ENOTDIR', policy: 'paths.yaml', command: ['cat', '$fs/allowed/ok.txt/x'], stdout: '', code: 1, stderrContains: 'Not a directory', audit: [] },
+  {
+    name: 'a relative path below a regular file, with a dirfd', policy: 'paths.yaml', command: ['$bin/dirfd', '$fs/allowed', 'ok.txt/x', 'link/x'],
+    stdout: 'ok.txt/x=ENOTDIR\nlink/x=EACCES\n', audit: deny(1),
+  },
 
   // The runtime's safety rules, whatever the policy says.
   { name: 'int 0x80 (ia32) is ENOSYS', policy: 'allow-all.yaml', command: ['$bin/int80'], stdout: 'int80=-38\n', requires: 'ia32' },

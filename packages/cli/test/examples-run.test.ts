@@ -1,5 +1,6 @@
 // Every intent-level example, run with the real programs its comment names (issue 5: each
-// example exercised by a test), on both stock-kernel backends.
+// example exercised by a test), on both stock-kernel backends, and on vmtags where the kernel
+// has the ptrace_vm patch (kernel/test/vmtags-runtime runs this file in the patched guest).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,18 @@ function run(backend: string, policy: string, script: string, cwd?: string) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-describe.for(['seccomp', 'ptrace'])('examples under %s', (backend) => {
+// The vmtags backend where the kernel accepts PTRACE_O_VM_TAGS (else `sysvm run` exits 125,
+// ENOVMTAGS). SYSVM_TEST_BACKENDS=vmtags,... restricts the list, as in the runtime's tests.
+// Any other failure is the test's error, not a reason to leave vmtags out.
+const probe = spawnSync(process.execPath, [CLI, 'run', '-q', '--backend', 'vmtags', '--', 'true'], { encoding: 'utf8' });
+if (probe.status !== 0 && !(probe.status === 125 && probe.stderr.includes('ptrace_vm patch'))) {
+  throw new Error(`sysvm run --backend vmtags -- true: exit ${probe.status}: ${probe.stderr}`);
+}
+const vmtags = probe.status === 0;
+const BACKENDS = ['seccomp', 'ptrace', ...(vmtags ? ['vmtags'] : [])]
+  .filter((b) => process.env.SYSVM_TEST_BACKENDS === undefined || process.env.SYSVM_TEST_BACKENDS.split(',').includes(b));
+
+describe.for(BACKENDS)('examples under %s', (backend) => {
   test('identity-time: root on "sandbox", a year ago', () => {
     const r = run(backend, 'identity-time.yaml', 'id -u; id -un; hostname; cat /etc/hostname; date +%Y');
     expect(r.out).toBe(`0\nroot\nsandbox\nsandbox\n${lastYear}\n`);

@@ -12,22 +12,26 @@ const CLI = join(ROOT, 'packages/cli/dist/main.js');
 // the year 365 days ago (not simply this year - 1: on Dec 31 of a leap year they differ)
 const lastYear = String(new Date(Date.now() - 365 * 86_400_000).getFullYear());
 
+/** `backend` is the --backend value, with more `sysvm run` options after a space. */
 function run(backend: string, policy: string, script: string, cwd?: string) {
-  const r = spawnSync(process.execPath, [CLI, 'run', '-q', '--backend', backend, '-p', join(ROOT, 'examples', policy), '--',
+  const r = spawnSync(process.execPath, [CLI, 'run', '-q', '--backend', ...backend.split(' '), '-p', join(ROOT, 'examples', policy), '--',
     'sh', '-c', script], { encoding: 'utf8', cwd: cwd ?? mkdtempSync(join(tmpdir(), 'sysvm-ex-')) });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 // The vmtags backend where the kernel accepts PTRACE_O_VM_TAGS (else `sysvm run` exits 125,
-// ENOVMTAGS). SYSVM_TEST_BACKENDS=vmtags,... restricts the list, as in the runtime's tests.
+// ENOVMTAGS), in both of its modes: decisions at seccomp stops (the prefilter, the default)
+// and at every call's entry stop (--no-prefilter: passes resume with PTRACE_VM_SKIPEXIT, so
+// an emulation that needs the call's exit must ask for it). SYSVM_TEST_BACKENDS=vmtags,...
+// restricts the list by backend name, as in the runtime's tests.
 // Any other failure is the test's error, not a reason to leave vmtags out.
 const probe = spawnSync(process.execPath, [CLI, 'run', '-q', '--backend', 'vmtags', '--', 'true'], { encoding: 'utf8' });
 if (probe.status !== 0 && !(probe.status === 125 && probe.stderr.includes('ptrace_vm patch'))) {
   throw new Error(`sysvm run --backend vmtags -- true: exit ${probe.status}: ${probe.stderr}`);
 }
 const vmtags = probe.status === 0;
-const BACKENDS = ['seccomp', 'ptrace', ...(vmtags ? ['vmtags'] : [])]
-  .filter((b) => process.env.SYSVM_TEST_BACKENDS === undefined || process.env.SYSVM_TEST_BACKENDS.split(',').includes(b));
+const BACKENDS = ['seccomp', 'ptrace', ...(vmtags ? ['vmtags', 'vmtags --no-prefilter'] : [])]
+  .filter((b) => process.env.SYSVM_TEST_BACKENDS === undefined || process.env.SYSVM_TEST_BACKENDS.split(',').includes(b.split(' ')[0]!));
 
 describe.for(BACKENDS)('examples under %s', (backend) => {
   test('identity-time: root on "sandbox", a year ago', () => {

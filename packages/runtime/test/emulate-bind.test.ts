@@ -85,6 +85,13 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     }
   });
 
+  test('a rewritten path argument is given back: after the call the registers are the program\'s own', async () => {
+    const dir = `regs-${backend}-${process.pid}`;
+    const r = await run({ command: bin.argregs!, args: ['/data/a.txt', `/data/${dir}`], backend, policy });
+    rmSync(path.join(to, dir), { recursive: true, force: true });
+    expect(r.stdout).toBe('newfstatat: ok, registers kept\nopenat: ok, registers kept\nmkdirat: ok, registers kept\n');
+  });
+
   test('outside the bind nothing changes', async () => {
     const r = await run({ command: 'sh', args: ['-c', 'cd /tmp && /bin/pwd && ls -d /data 2>/dev/null; readlink /proc/self/cwd'], backend, policy });
     expect(r.stdout).toBe('/tmp\n/data\n/tmp\n');

@@ -54,6 +54,11 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('read-open: 4 two\nwrite-open: Read-only file system\n');
   });
 
+  test('a rewritten path argument is given back: after the call the registers are the program\'s own', async () => {
+    const r = await run({ command: bin.argregs!, args: [VIRTUAL], backend, policy: policy(fileRules(VIRTUAL, { text: 'x' })) });
+    expect(r.stdout).toBe('newfstatat: ok, registers kept\nopenat: ok, registers kept\n');
+  });
+
   test('hide: a path denied with ENOENT is as if absent', async () => {
     const r = await run({
       command: 'sh', args: ['-c', `cat ${hostFile}; ls ${hostFile}; test -e ${hostFile} || echo absent`], backend, quiet: true,

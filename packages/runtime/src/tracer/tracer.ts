@@ -81,8 +81,11 @@ interface PendingAudit {
 interface Thread extends Tracee {
   install: Install | null;
   pending: PendingAudit | null;
-  /** An emulation module's handler for this thread's next syscall exit. */
-  atExit: { handler: ExitHandler; nr: number; name: string; restore?: ArgRewrite[] } | null;
+  /**
+   * An emulation module's handler for this thread's next syscall exit (null: none), and the
+   * program's own values of the argument registers the supervisor rewrote (given back there).
+   */
+  atExit: { handler: ExitHandler | null; nr: number; name: string; restore?: ArgRewrite[] } | null;
   /** In chroot, pivot_root or setns: forget every cached root at its exit. */
   rootChange: boolean;
 }
@@ -407,12 +410,14 @@ export class Tracer {
     if (t.atExit) {
       const h = t.atExit;
       t.atExit = null;
-      if (rval !== null && RESTARTS.has(rval)) {
-        // Interrupted by a signal and about to be restarted with the registers as they are:
-        // give back the program's own arguments (a signal handler may overwrite the scratch
-        // memory below the stack), so the restarted call is stopped and rewritten afresh.
-        for (const r of h.restore ?? []) pokeReg(t.tid, ARG_REGS_X86_64[r.arg]!, r.value);
-      } else if (rval !== null) rval = this.runExitHandler(t, h.handler, rval, h.nr, h.name);
+      if (rval !== null && !RESTARTS.has(rval) && h.handler) rval = this.runExitHandler(t, h.handler, rval, h.nr, h.name);
+      // The program's own arguments back: the x86_64 syscall ABI keeps every register but
+      // rax, rcx and r11, and compiled code relies on it. A call interrupted by a signal is
+      // restarted with the registers as they are, so it is stopped and rewritten afresh (a
+      // signal handler may have overwritten the scratch memory below the stack). Not after
+      // an execve that succeeded: the registers are the new program's then.
+      const exec = h.nr === NR.execve || h.nr === NR.execveat;
+      if (!(exec && rval === 0n)) for (const r of h.restore ?? []) pokeReg(t.tid, ARG_REGS_X86_64[r.arg]!, r.value);
     }
     if (t.rootChange) {
       t.rootChange = false;
@@ -703,12 +708,11 @@ export class Tracer {
           result = -world.deny;
           break;
         }
-        if (world.atExit !== undefined) t.atExit = { handler: world.atExit, nr, name };
+        // Always set (null: nothing to run at the exit), so that no stale handler is used;
+        // the registers a rewrite changes are given back at the exit (below the switch).
+        t.atExit = world.atExit === undefined ? null : { handler: world.atExit, nr, name };
         action = d.log || v.kind === 'trace' || world.atExit !== undefined ? { tag: 'exit' } : { tag: 'skipexit' };
-        if (world.rewrite !== undefined) {
-          action.rewrite = world.rewrite;
-          if (t.atExit) t.atExit.restore = world.rewrite.map((r) => ({ arg: r.arg, value: args[r.arg]! }));
-        }
+        if (world.rewrite !== undefined) action.rewrite = world.rewrite;
         break;
       }
       case 'deny':
@@ -735,8 +739,6 @@ export class Tracer {
           action = out.atExit !== undefined || d.log ? { tag: 'exit' } : { tag: 'skipexit' };
           if (out.rewrite !== undefined && out.rewrite.length > 0) action.rewrite = out.rewrite;
           t.atExit = out.atExit === undefined ? null : { handler: out.atExit, nr, name };
-          // The arguments as the program gave them, for a call the kernel restarts.
-          if (t.atExit && action.rewrite) t.atExit.restore = action.rewrite.map((r) => ({ arg: r.arg, value: args[r.arg]! }));
         }
         break;
       }
@@ -748,6 +750,13 @@ export class Tracer {
     }
     if (d.rewrite !== undefined && d.rewrite.length > 0 && action.tag !== 'skipcall') {
       action.rewrite = [...(action.rewrite ?? []), ...d.rewrite];
+    }
+    if (action.rewrite !== undefined && action.rewrite.length > 0 && action.tag !== 'skipcall') {
+      // A call that runs with rewritten arguments needs its exit (tag 0, never SKIPEXIT):
+      // the exit stop gives the program's own argument registers back (see syscallStop).
+      const restore = action.rewrite.map((r) => ({ arg: r.arg, value: args[r.arg]! }));
+      t.atExit = { handler: t.atExit?.handler ?? null, nr, name, restore };
+      action = { ...action, tag: 'exit' };
     }
     const audited = d.log || v.kind === 'deny' || v.kind === 'trace' || v.kind === 'kill';
     if (audited) {

@@ -13,6 +13,10 @@ import { policyFromIR, run } from '../src/index.js';
 
 import { BACKENDS, compileAll } from './helpers.js';
 
+// /dev/stdin is a symlink to /proc/self/fd/0 that udev or systemd makes; a bare devtmpfs (the
+// patched kernel's test guest) has none: there the magic link itself is used.
+const STDIN = existsSync('/dev/stdin') ? '/dev/stdin' : '/proc/self/fd/0';
+
 let home: string;
 let cwd: string;
 let bin: Record<string, string>;
@@ -58,7 +62,7 @@ beforeAll(() => {
   symlinkSync('/data/a.txt', path.join(data, 'abs-virtual'));       // absolute, back under the virtual path
   symlinkSync('/etc/hostname', path.join(data, 'abs-elsewhere'));   // absolute, elsewhere
   symlinkSync('../outside.txt', path.join(data, 'rel-up'));         // relative, out of the bind's top
-  symlinkSync('/dev/stdin', path.join(data, 'stdin'));              // to a magic link (a pipe in the test)
+  symlinkSync(STDIN, path.join(data, 'stdin'));                     // to a magic link (a pipe in the test)
   symlinkSync(path.join(home, '.ssh', 'id_rsa'), path.join(cwd, 'to-key'));
   symlinkSync(path.join(home, '.ssh', 'id_rsa'), path.join(data, 'to-key'));
   symlinkSync(path.join(home, '.ssh'), path.join(cwd, 'to-ssh'));
@@ -204,7 +208,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     ['/proc/self/cwd/.. from the bind\'s top', 'cd /data && cat /proc/self/cwd/../etc/hostname', 'HOSTNAME'],
     ['a dirfd inside the bind (openat)', 'BIN openat-in /data/sub ../a.txt', 'bound\n'],
     ['a dirfd on the bind\'s top, ..', 'BIN openat-in /data ../etc/hostname', 'HOSTNAME'],
-    ['/dev/stdin, a pipe (/proc/self/fd/0 names an object, not a path)', 'cd /data && echo piped | cat /dev/stdin', 'piped\n'],
+    ['/dev/stdin, a pipe (/proc/self/fd/0 names an object, not a path)', `cd /data && echo piped | cat ${STDIN}`, 'piped\n'],
     ['a symlink in the bind to /dev/stdin (a pipe)', 'echo piped | cat /data/stdin', 'piped\n'],
     ['/proc/self/fd/N of a dirfd inside the bind', 'exec 3</data/sub && cat /proc/self/fd/3/../a.txt', 'bound\n'],
   ])('bind: %s', async ([, cmd, want]) => {

@@ -13,4 +13,5 @@ export {
   type EvaluateOptions,
 } from './evaluate.js';
 export { auditPolicy, isBlocking } from './workflow/audit.js';
+export { joinIPv6Groups } from './compile/addrmatch.js';
 export { BUILTIN_PREFIX, builtinNames, builtinText } from './front/builtin.js';

@@ -62,6 +62,11 @@ export function formatIPv6(v: bigint): string {
   if (v >> 32n === 0xffffn) return `::ffff:${formatIPv4(v & 0xffffffffn)}`;
   const groups: string[] = [];
   for (let i = 7; i >= 0; i--) groups.push(((v >> BigInt(16 * i)) & 0xffffn).toString(16));
+  return joinIPv6Groups(groups);
+}
+
+/** Eight IPv6 groups (lower-case hex, no leading zeros) joined, the longest run of two or more zero groups as `::`. */
+export function joinIPv6Groups(groups: readonly string[]): string {
   let best = -1;
   let bestLen = 0;
   for (let i = 0; i < 8;) {
@@ -74,7 +79,6 @@ export function formatIPv6(v: bigint): string {
   if (best < 0) return groups.join(':');
   return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
-
 
 /** A CIDR (`10.0.0.0/8`, `::1/128`) or a bare address (a /32 or /128); the reason it is not one otherwise. */
 export function parseCidr(text: string): Cidr | { reason: string } {

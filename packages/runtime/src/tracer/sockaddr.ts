@@ -5,7 +5,7 @@
 import { readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 
-import type { SockAddr as PolicySockAddr } from '@sysvm/policy';
+import { joinIPv6Groups, type SockAddr as PolicySockAddr } from '@sysvm/policy/evaluate';
 import { readMem } from '../linux/mem.js';
 
 export type Sockaddr =
@@ -38,17 +38,9 @@ export function decodeSockaddr(b: Buffer): Sockaddr | undefined {
     if (b.length < 24) return undefined;
     const groups: string[] = [];
     for (let i = 0; i < 8; i++) groups.push(b.readUInt16BE(8 + 2 * i).toString(16));
-    // Canonical form: the longest run of zero groups becomes '::'.
-    let best = -1, bestLen = 0;
-    for (let i = 0; i < 8;) {
-      if (groups[i] !== '0') { i++; continue; }
-      let j = i;
-      while (j < 8 && groups[j] === '0') j++;
-      if (j - i > bestLen && j - i > 1) { best = i; bestLen = j - i; }
-      i = j;
-    }
-    const address = best < 0 ? groups.join(':')
-      : `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+    // Canonical form: the longest run of zero groups becomes '::' (an IPv4-mapped address
+    // stays in hex groups here, as the audit stream has always shown it).
+    const address = joinIPv6Groups(groups);
     return { family: 'inet6', address, port: b.readUInt16BE(2), scopeId: b.length >= 28 ? b.readUInt32LE(24) : 0 };
   }
   return { family };

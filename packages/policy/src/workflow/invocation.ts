@@ -193,6 +193,17 @@ class Parser {
   constructor(private readonly toks: Tok[]) {}
 
   peek(): Tok { return this.toks[this.pos]!; }
+
+  /** Values separated by ',' up to `closer` (which is left for the caller to expect); none if it comes first. */
+  values(closer: string): Value[] {
+    const out: Value[] = [];
+    if (this.peek().kind === 'punct' && this.peek().text === closer) return out;
+    for (;;) {
+      out.push(this.value());
+      if (this.peek().kind !== 'punct' || this.peek().text !== ',') return out;
+      this.next();
+    }
+  }
   next(): Tok { return this.toks[this.pos++]!; }
 
   expect(text: string, what: string): Tok {
@@ -257,28 +268,14 @@ class Parser {
   private helper(): Value {
     const name = this.next();
     this.expect('(', "'('");
-    const args: Value[] = [];
-    if (!(this.peek().kind === 'punct' && this.peek().text === ')')) {
-      for (;;) {
-        args.push(this.value());
-        if (this.peek().kind === 'punct' && this.peek().text === ',') { this.next(); continue; }
-        break;
-      }
-    }
+    const args = this.values(')');
     const close = this.expect(')', "',' or ')'");
     return { kind: 'call', name: name.text, args, start: name.start, end: close.end };
   }
 
   private array(): Value {
     const open = this.expect('[', "'['");
-    const items: Value[] = [];
-    if (!(this.peek().kind === 'punct' && this.peek().text === ']')) {
-      for (;;) {
-        items.push(this.value());
-        if (this.peek().kind === 'punct' && this.peek().text === ',') { this.next(); continue; }
-        break;
-      }
-    }
+    const items = this.values(']');
     const close = this.expect(']', "',' or ']'");
     return { kind: 'array', items, start: open.start, end: close.end };
   }
@@ -362,14 +359,7 @@ export function parseCall(text: string, context: CallContext, opts: { arch?: Arc
       return { ok: false, diagnostics: [diag('SV4007', range(nameTok.start, nameTok.end), { name: syscall.name, arch })] };
     }
     const open = p.expect('(', "'(' after the syscall name");
-    const values: Value[] = [];
-    if (!(p.peek().kind === 'punct' && p.peek().text === ')')) {
-      for (;;) {
-        values.push(p.value());
-        if (p.peek().kind === 'punct' && p.peek().text === ',') { p.next(); continue; }
-        break;
-      }
-    }
+    const values = p.values(')');
     const close = p.expect(')', "',' or ')'");
     const trailing = p.next();
     if (trailing.kind !== 'end') {

@@ -6,34 +6,30 @@ import { lstatSync } from 'node:fs';
 
 import type { Emulation, PolicyIR } from '../ir.js';
 import { hostPathFor } from './vpath.js';
-import { ENOSYS } from '../linux/consts.js';
 import { emulateUname } from './uname.js';
 import { emulateIdentity } from './identity.js';
 import { emulateTime } from './time.js';
 import { emulateFile } from './files.js';
-import { bindResults, crossBind, emulateBind, PATH_RESULT_CALLS, writeRewrites } from './bind.js';
+import { bindResults, crossBind, emulateBind, openFollows, PATH_RESULT_CALLS, verifyBoundOpen, writeRewrites } from './bind.js';
 import { FILE_TIME_ARG_CALLS, FILE_TIME_RESULT_CALLS, fileTimeOffset, fileTimes } from './filetimes.js';
 import { DEADLINE_STOPS, timeWorld, type WorldOutcome } from './deadlines.js';
 import {
   assemble, type Insn, jeq, jset, ld, ret, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, seccompDataArgLo,
 } from '../linux/bpf.js';
-import { AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linux/consts.js';
+import { AUDIT_ARCH_X86_64, ENOENT as ENOENT_NR, ENOSYS, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linux/consts.js';
 import { syscallNumber } from '../abi.js';
 import type { EmuContext, EmuOutcome, ExitHandler, VmWorld } from './context.js';
 import { DIRENT_CALLS, direntsExit } from './dirents.js';
 import { reachDenial, REACH_CALLS } from './hidden.js';
 import { VmDeref } from './fds.js';
-import { openFollows, verifyBoundOpen } from './bind.js';
 import type { ArgRewrite } from '../types.js';
 import { PATH_ARGS } from '../tracer/paths.js';
-import { ENOENT as ENOENT_NR } from '../linux/consts.js';
 
 export type { EmuContext, EmuOutcome, ExitContext, ExitHandler, VmWorld } from './context.js';
 export { EMPTY_WORLD } from './context.js';
 export { FileStore } from './files.js';
 export { VmDeref, fdInfo } from './fds.js';
 export { hideVdso } from './time.js';
-export { bindResults } from './bind.js';
 export { hiddenByPolicy } from './hidden.js';
 export const EMULATION_KINDS = ['return', 'uname', 'identity', 'time', 'file', 'bind'] as const;
 

@@ -54,6 +54,13 @@ export interface SpawnOptions {
    * once, at its entry (full tracing with the tags; for measuring them).
    */
   prefilter?: boolean;
+  /**
+   * Where the sandbox runs relative to the supervisor thread. 'auto' (default): on the
+   * supervisor's CPU while it stops often (each stop is a round trip between the two, far
+   * cheaper on one CPU), on all its CPUs otherwise; 'same': on the supervisor's CPU for the
+   * whole run; 'off': wherever the scheduler puts it. See docs/performance.md.
+   */
+  affinity?: 'auto' | 'same' | 'off';
   policy: PolicySource;
   /** Append every audit event to this file, as JSON Lines. */
   log?: string;
@@ -270,6 +277,7 @@ export class SandboxProcess extends EventEmitter {
     if (opts.audit === true) init.audit = true;
     if (opts.log !== undefined) init.log = path.resolve(opts.log);
     if (opts.prefilter !== undefined) init.prefilter = opts.prefilter;
+    if (opts.affinity !== undefined) init.affinity = opts.affinity;
 
     let worker: Worker;
     try {

@@ -126,6 +126,11 @@ export interface Stats {
   syscalls: Record<string, number>;
   /** Processes and threads seen. */
   tracees: number;
+  /**
+   * CPU placement (tracer/placement.ts): the mode in effect ('off' also where the supervisor
+   * has one CPU), and how many times the sandbox was pinned to the supervisor's CPU and freed.
+   */
+  placement?: { mode: 'auto' | 'same' | 'off'; pins: number; frees: number };
 }
 
 export interface ExitStatus {

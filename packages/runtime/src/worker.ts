@@ -21,6 +21,7 @@ export interface WorkerInit {
   /** Audit mode: denials and kills are logged, not carried out. */
   audit?: boolean;
   prefilter?: boolean;
+  affinity?: 'auto' | 'same' | 'off';
   shared: Int32Array;
 }
 
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
     const tracer = new Tracer({
       backend: init.backend, policy, data, shared: init.shared, audit: init.audit === true,
       ...(init.prefilter !== undefined ? { prefilter: init.prefilter } : {}),
+      ...(init.affinity !== undefined ? { affinity: init.affinity } : {}),
       onSpawn: (pid, backend) => post({ type: 'spawned', pid, backend }),
       onAudit: (event) => {
         // Written here, synchronously, so that the log is complete even if the app's

@@ -31,6 +31,10 @@ export const run: Command = {
   options: {
     policy: { type: 'string', short: 'p', value: 'FILE', help: `the policy (a file or builtin:NAME)`, default: DEFAULT_POLICY },
     backend: { type: 'string', short: 'b', value: 'NAME', help: 'auto, seccomp, ptrace or vmtags', default: 'auto' },
+    affinity: {
+      type: 'string', value: 'MODE', default: 'auto',
+      help: "the program's CPUs: auto (the supervisor's CPU while it stops often), same (always) or off",
+    },
     log: { type: 'string', short: 'l', value: 'FILE', help: 'append audited decisions to FILE (JSON Lines)' },
     quiet: { type: 'boolean', short: 'q', help: 'no message on stderr per denial' },
     audit: { type: 'boolean', help: 'block nothing: log every call the policy would deny or kill' },

@@ -22,6 +22,13 @@ export const tgkill: (tgid: number, tid: number, sig: number) => number =
   libc.func('int tgkill(int tgid, int tid, int sig)');
 export const getpid: () => number = libc.func('int getpid(void)');
 export const close: (fd: number) => number = libc.func('int close(int fd)');
+/** CPU placement (tracer/placement.ts): masks are byte buffers of CPU_SET_SIZE bytes. */
+export const CPU_SET_SIZE = 128;
+export const schedSetaffinity: (tid: number, size: number, mask: Uint8Array) => number =
+  libc.func('int sched_setaffinity(int pid, size_t size, const void *mask)');
+export const schedGetaffinity: (tid: number, size: number, mask: Uint8Array) => number =
+  libc.func('int sched_getaffinity(int pid, size_t size, void *mask)');
+export const schedGetcpu: () => number = libc.func('int sched_getcpu(void)');
 export const pipe2: (fds: Int32Array, flags: number) => number = libc.func('int pipe2(int *fds, int flags)');
 
 export const processVmReadv: (pid: number, liov: BigUint64Array, liovcnt: number, riov: BigUint64Array,

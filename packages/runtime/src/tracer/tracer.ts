@@ -35,6 +35,7 @@ import { AUTO_BACKEND, type Backend, type EntryAction, makeBackend, type Tracee,
 import { type LaunchSpec, LaunchError, spawnStub } from './launch.js';
 import { decodeArgs } from './decode.js';
 import { PathDeref } from './paths.js';
+import { type AffinityMode, Placement } from './placement.js';
 
 export interface TracerOptions {
   backend: 'auto' | BackendName;
@@ -58,6 +59,8 @@ export interface TracerOptions {
   shared?: Int32Array;
   /** vmtags: use the policy's seccomp prefilter (default true; false: every call stops once). */
   prefilter?: boolean;
+  /** CPU placement of the sandbox relative to the supervisor thread (placement.ts). Default 'auto'. */
+  affinity?: AffinityMode;
 }
 
 export interface TracerResult {
@@ -164,8 +167,12 @@ export class Tracer {
   /** Decided x86_64 calls by number (a keyed update of `stats.syscalls` per stop is slower); folded in at the end. */
   private readonly callCounts = new Float64Array(1024);
   private readonly names: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
+  private readonly placement: Placement;
 
-  constructor(private readonly opts: TracerOptions) {}
+  constructor(private readonly opts: TracerOptions) {
+    // Here, on the supervisor thread, before any tracee: its mask is what they inherit.
+    this.placement = new Placement(opts.affinity ?? 'auto', () => this.threads.keys());
+  }
 
   /** Launch `spec` under the tracer and trace it to the end. Blocks the calling thread. */
   run(spec: LaunchSpec): TracerResult {
@@ -179,7 +186,9 @@ export class Tracer {
       throw e;
     } finally {
       this.files.dispose();
+      this.placement.finish();
     }
+    this.stats.placement = { mode: this.placement.mode, pins: this.placement.pins, frees: this.placement.frees };
     this.callCounts.forEach((n, nr) => {
       if (n === 0) return;
       const name = syscallName(nr);
@@ -228,6 +237,7 @@ export class Tracer {
       throw new LaunchError('ESEIZE', `PTRACE_SEIZE failed: ${strerror(e)}`);
     }
     this.addThread(pid, pid, true);
+    this.placement.start();
     kill(pid, SIGCONT);
     this.opts.onSpawn?.(pid, this.backend.name);
   }
@@ -283,6 +293,7 @@ export class Tracer {
         continue;
       }
       this.stats.stops.total++;
+      this.placement.tick();
       const t = this.threads.get(tid) ?? this.addThread(tid, this.tgidOf(tid));
       const sig = (s >> 8) & 0xff;
       const event = (s >> 16) & 0xff;

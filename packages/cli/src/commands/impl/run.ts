@@ -11,6 +11,7 @@ import { loadCached } from '../../policy-cache.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
+  const affinity = oneOf('affinity', ctx.values.affinity, ['auto', 'same', 'off'] as const);
   const argv = programArgv(ctx, 'sysvm run [OPTIONS] -- CMD [ARGS...]');
   // The tracer thread starts now, while this thread loads the policy (two cores: about the
   // time of the shorter of the two is saved).
@@ -32,6 +33,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       env: { ...process.env, TMPDIR: tmp },
       stdio: 'inherit',
       backend,
+      affinity,
       policy: audit ? policyFromIR(ir) : policyFromIR(ir, loaded.filter),
       ...(typeof ctx.values.log === 'string' ? { log: ctx.values.log } : {}),
       quiet: ctx.values.quiet === true,
@@ -56,7 +58,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (ctx.values.stats) {
       const s = result.stats;
       ctx.stderr.write(
-        `sysvm: backend ${result.backend}; stops: ${s.stops.total} (syscall entry ${s.stops.syscallEntry}, exit ${s.stops.syscallExit}, seccomp ${s.stops.seccomp}, signal ${s.stops.signal}, group ${s.stops.group}, event ${s.stops.event}); ${s.tracees} tracees\n`,
+        `sysvm: backend ${result.backend}; stops: ${s.stops.total} (syscall entry ${s.stops.syscallEntry}, exit ${s.stops.syscallExit}, seccomp ${s.stops.seccomp}, signal ${s.stops.signal}, group ${s.stops.group}, event ${s.stops.event}); ${s.tracees} tracees`
+        + `${s.placement && s.placement.mode !== 'off' ? `; affinity ${s.placement.mode}: pinned ${s.placement.pins}, freed ${s.placement.frees}` : ''}\n`,
       );
     }
     if (result.code !== null) return result.code;

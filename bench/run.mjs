@@ -8,6 +8,7 @@
 //   find   `find /usr -name '*.h'`: every open and stat checked by a path rule
 //   tar    `tar -cf FILE <tree>` of a source tree (/usr/include/linux)
 //   make   compiling a small generated C project with make
+//   start  `true`: the fixed cost of starting each peer (sysvm: Node, the runtime, the policy)
 // Peers: native; sysvm --backend seccomp; sysvm --backend ptrace; `strace -f`; and
 // `strace -f --seccomp-bpf -e trace=<the syscalls the policy sends to the supervisor>`.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -67,6 +68,8 @@ const WORKLOADS = [
   // Into a file: GNU tar reads nothing when the archive is /dev/null (it checks).
   { name: 'tar', cmd: ['tar', '-cf', join(project, 'out.tar'), tree], prep: () => rmSync(join(project, 'out.tar'), { force: true }) },
   { name: 'make', cmd: ['make', '-s', '-C', project, 'prog'], prep: () => execFileSync('make', ['-s', '-C', project, 'clean']) },
+  // Not a target of issue 3: shows how much of each row above is start-up.
+  { name: 'start', cmd: ['true'], prep: null },
 ];
 
 const strace = which('strace');

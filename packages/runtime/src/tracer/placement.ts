@@ -23,9 +23,11 @@
 // when pinning, the one CPU when freeing): a thread that placed itself with
 // sched_setaffinity keeps its own choice, and so do the children it forks.
 //
-// Invariant: placement is a performance measure only; no decision of the policy or the
+// Invariants: placement is a performance measure only; no decision of the policy or the
 // safety rules depends on it, and a failure (ESRCH from a thread that just died, EINVAL
-// from a CPU taken offline) is ignored.
+// from a CPU taken offline) is ignored. It only ever changes threads of the sandbox: the
+// tids come from the tracer's table, and a traced thread's tid cannot be reused by another
+// process before the tracer has reaped it (which removes it from the table first).
 import { CPU_SET_SIZE, schedGetaffinity, schedGetcpu, schedSetaffinity } from '../linux/libc.js';
 
 export type AffinityMode = 'auto' | 'same' | 'off';

@@ -55,7 +55,7 @@ const table = [
   { code: 'SV2007', name: 'env-unset', severity: 'error', message: "environment variable '{name}' is not set",
     hint: 'Set it, or give a fallback: ${env.{name}:-/some/default}.' },
   { code: 'SV2008', name: 'extends-unreadable', severity: 'error', message: "cannot read '{file}': {reason}",
-    hint: 'Paths in `extends` are relative to the file that names them; built-ins are written builtin:NAME.' },
+    hint: 'Check the name: a policy file given to a command is read from the current directory, a path in `extends` relative to the file that names it; built-ins are written builtin:NAME.' },
   { code: 'SV2009', name: 'unknown-builtin', severity: 'error', message: "no built-in policy '{name}'",
     hint: 'Built-in policies: {known}.' },
   { code: 'SV2010', name: 'variable-cycle', severity: 'error', message: "variable '{name}' refers to itself: {chain}",

@@ -237,6 +237,9 @@ describe('learnPolicy: the written network rules, loaded, linted and evaluated',
     call('socket', { family: '0xa', type: '0x80002', protocol: 0 }),
     call('socket', { family: '0x1', type: '0x80801', protocol: 0 }),
     call('socket', { family: '0x10', type: '0x80003', protocol: 0 }),
+    // the runtime writes the family by name
+    { event: { pid: 1, syscall: 'socket', verdict: 'trace', rule: 'default', args: { family: 'AF_INET6', type: 'SOCK_DGRAM', protocol: 0 } },
+      inv: call('socket', { family: '0xa', type: '0x2', protocol: 0 }).inv },
     net('connect', 'unix:/var/run/nscd/socket', unix('/var/run/nscd/socket')),
     net('bind', 'family:16', { family: 16 }, 12),
     net('sendto', 'family:16', { family: 16 }, 12),
@@ -258,6 +261,7 @@ describe('learnPolicy: the written network rules, loaded, linted and evaluated',
 
   test('the policy loads and lints without errors or warnings', () => {
     expect([...loaded.diagnostics, ...lintPolicy(loaded)].filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(ruleMatch(learned.yaml, 'sockets')).toEqual(['match: { family: { in: [AF_INET, AF_INET6, AF_NETLINK, AF_UNIX] } }']);
     // nscd, netlink (bind and sendto: one), 10.0.0.2:53, two servers, a unix socket, [::]:0, the UDP peer
     expect(learned.endpoints).toBe(8);
   });
@@ -269,7 +273,7 @@ describe('learnPolicy: the written network rules, loaded, linted and evaluated',
       expect(evaluate(loaded.ir!, c.inv).verdict).toMatchObject(nscd ? { kind: 'deny', errnoName: 'ECONNREFUSED' } : { kind: 'allow' });
     });
 
-  const others: Array<[string, 'allow' | 'ECONNREFUSED' | 'EADDRNOTAVAIL', ReturnType<typeof net>]> = [
+  const others: Array<[string, 'allow' | 'ECONNREFUSED' | 'EADDRNOTAVAIL' | 'EPERM', ReturnType<typeof net>]> = [
     ['the same server, another port', 'ECONNREFUSED', net('connect', undefined, v4('127.0.0.1', 8081))],
     ['another loopback address, same port', 'ECONNREFUSED', net('connect', undefined, v4('127.0.0.2', 8080))],
     ['0.0.0.0, which reaches loopback, on the port', 'allow', net('connect', undefined, v4('0.0.0.0', 8080))],
@@ -292,6 +296,7 @@ describe('learnPolicy: the written network rules, loaded, linted and evaluated',
     ['the ephemeral bind again', 'allow', net('bind', undefined, v6('::', 0))],
     ['a bind on a fixed port', 'EADDRNOTAVAIL', net('bind', undefined, v6('::', 8080))],
     ['a bind on every IPv4 interface', 'EADDRNOTAVAIL', net('bind', undefined, v4('0.0.0.0', 0))],
+    ['a packet socket', 'EPERM', call('socket', { family: '0x11', type: '0x3', protocol: 0 })],
   ];
   test.for(others)('%s: %s', ([, want, c]) => {
     expect(evaluate(loaded.ir!, c.inv).verdict).toMatchObject(want === 'allow' ? { kind: 'allow' } : { kind: 'deny', errnoName: want });

@@ -395,7 +395,9 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
       continue;
     }
     if (name === 'socket' || name === 'socketpair') {
-      const fam = toBig(args.family);
+      // The runtime writes the family by its name (AF_INET); a number where it has none.
+      const raw = args.family;
+      const fam = typeof raw === 'string' && /^AF_[A-Z0-9_]+$/.test(raw) ? constant(raw) : toBig(raw);
       const s = families.get(name) ?? new Set<string>();
       s.add(fam === undefined ? '?' : (afNames.get(fam) ?? String(fam)));
       families.set(name, s);

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { type LoggedEvent, learnPolicy, lintPolicy, loadPolicy, renderText } from '@sysvm/policy';
 import { type AuditEvent, policyFromIR, spawn } from '@sysvm/runtime';
 import { type CommandContext, UsageError, UserError, oneOf } from '../../command.js';
-import { RECORDING_POLICY } from '../learn.js';
+import { RECORDING_TEXT } from '../learn.js';
 import { programArgv, sandboxed } from './sandboxed.js';
-import { loadOrFail } from '../policy-arg.js';
 
 export async function learn(ctx: CommandContext): Promise<number> {
   const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
@@ -33,7 +32,13 @@ export async function learn(ctx: CommandContext): Promise<number> {
     stderr.write(tty ? `\r\x1b[K${line}${final ? '\n' : ''}` : `${line}\n`);
   };
   try {
-    const ir = loadOrFail(RECORDING_POLICY, ctx.stderr, { context: { tmp } }, 1);
+    const rec = loadPolicy({ file: '<sysvm learn recording>', text: RECORDING_TEXT }, { context: { tmp } });
+    const recErrors = rec.diagnostics.filter((d) => d.severity === 'error');
+    if (!rec.ir || recErrors.length) {
+      // A bug, not the user's: the recording policy is built in.
+      throw new UserError(`the recording policy does not load (report this):\n${renderText(recErrors, rec.sources)}`);
+    }
+    const ir = rec.ir;
     const child = await sandboxed(() => spawn({
       command: argv[0], args: argv.slice(1), env: { ...process.env, TMPDIR: tmp }, stdio: 'inherit', backend,
       policy: policyFromIR(ir), quiet: true, forwardSignals: ['SIGTERM', 'SIGHUP'],
@@ -54,7 +59,7 @@ export async function learn(ctx: CommandContext): Promise<number> {
     const diags = [...loaded.diagnostics, ...lintPolicy(loaded)].filter((d) => d.severity !== 'info');
     const status = result.code !== null ? `exit status ${result.code}` : `killed by ${result.signal ?? `signal ${result.signalNumber}`}`;
     ctx.stderr.write(
-      `sysvm learn: ${argv[0]} ended with ${status}; recorded ${events.length} calls: ${learned.syscalls} syscalls, ${learned.paths} paths\n`
+      `sysvm learn: ${argv[0]} ended with ${status}; recorded ${events.length} calls: ${learned.syscalls} syscalls, ${learned.paths} paths, ${learned.endpoints} socket address${learned.endpoints === 1 ? '' : 'es'}\n`
       + `sysvm learn: wrote ${learned.rules} rules to ${out}`
       + (diags.length ? `; 'sysvm lint' finds ${diags.length} problem(s):\n${renderText(diags, loaded.sources)}` : "; 'sysvm lint' finds no problems\n"),
     );

@@ -7,7 +7,7 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NSCD_SOCKETS, abi, evaluate, loadPolicy } from '@sysvm/policy';
 import { describe, expect, test } from 'vitest';
-import { RECORDING_TEXT } from '../src/commands/learn.js';
+import { RECORDING_TEXT } from '../src/commands/impl/learn.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const CLI = join(ROOT, 'packages/cli/dist/main.js');

@@ -1,43 +1,25 @@
 // sysvm learn -o POLICY -- CMD [ARGS...]: run CMD with every call traced and allowed, then
 // write the minimal policy that allows what it did.
-import { NSCD_SOCKETS } from '@sysvm/policy';
 import type { Command } from '../command.js';
 
 /** The recording policy: every call stops, runs, and is reported with its decoded arguments. */
 export const RECORDING_POLICY = 'builtin:audit';
-
-/**
- * What the recording runs under: RECORDING_POLICY, but nscd's socket is refused, as the
- * learned policy refuses it (see learnPolicy): glibc then looks names up itself, so the
- * files and DNS servers it needs are in the recording, and the policy works on machines
- * with nscd and without.
- */
-export const RECORDING_TEXT = [
-  'sysvm: 1',
-  'name: sysvm learn recording',
-  `extends: ${RECORDING_POLICY}`,
-  'rules:',
-  '  - name: learn.no-nscd',
-  '    syscalls: connect',
-  `    match: { addr: { equals: [${NSCD_SOCKETS.join(', ')}] } }`,
-  '    action: { deny: ECONNREFUSED }',
-  '',
-].join('\n');
 
 export const learn: Command = {
   name: 'learn',
   summary: 'run a program, record what it does, and write the minimal policy that allows exactly that',
   usage: 'sysvm learn -o POLICY [--force] [--progress] [--backend NAME] -- CMD [ARGS...]',
   description: [
-    `CMD runs under ${RECORDING_POLICY}: nothing is denied (but nscd's socket: glibc then looks names`,
-    'up itself), every call stops in the supervisor and is recorded with its resolved paths and',
-    'decoded arguments. Then POLICY is written: the files read',
-    '(paths generalised: ${cwd}, ${tmp}, ~, many files below one system directory as that',
-    'directory, /proc/PID as /proc/*), the files written (only ${cwd}, ${tmp} and exact paths),',
-    'the socket families used, the endpoints connected, sent to and bound (exactly; DNS as *:53;',
-    'other destinations refused with ECONNREFUSED), the other syscalls by name or systemd group, each rule with a',
-    "comment; `default: { deny: EPERM }`. The policy passes 'sysvm lint', and CMD runs again under",
-    "it ('sysvm run -p POLICY -- CMD'). Review it: one run shows what a program did once.",
+    `CMD runs under ${RECORDING_POLICY}: nothing is denied (but a connect to nscd's socket: glibc`,
+    'then looks names up itself), every call stops in the supervisor and is recorded with its',
+    'resolved paths and decoded arguments. Then POLICY is written: the files read (paths',
+    'generalised: ${cwd}, ${tmp}, ~, many files below one system directory as that directory,',
+    '/proc/PID as /proc/*), the files written (only ${cwd}, ${tmp} and exact paths), the socket',
+    'families used, the endpoints connected, sent to and bound (exactly; DNS as *:53; any other',
+    'refused with ECONNREFUSED or EADDRNOTAVAIL), the other syscalls by name or systemd group,',
+    "each rule with a comment; `default: { deny: EPERM }`. The policy passes 'sysvm lint', and",
+    "CMD runs again under it ('sysvm run -p POLICY -- CMD'). Review it: one run shows what a",
+    'program did once.',
     'A progress line is shown on stderr when it is a terminal (or with --progress).',
     'Exit status: 0 when the policy was written (the program\'s own status is reported), 1 when',
     'not, 125 when the program could not be started.',

@@ -3,11 +3,29 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LoggedEvent, learnPolicy, lintPolicy, loadPolicy, renderText } from '@sysvm/policy';
+import { type LoggedEvent, NSCD_SOCKETS, learnPolicy, lintPolicy, loadPolicy, renderText } from '@sysvm/policy';
 import { type AuditEvent, policyFromIR, spawn } from '@sysvm/runtime';
 import { type CommandContext, UsageError, UserError, oneOf } from '../../command.js';
-import { RECORDING_TEXT } from '../learn.js';
+import { RECORDING_POLICY } from '../learn.js';
 import { programArgv, sandboxed } from './sandboxed.js';
+
+/**
+ * What the recording runs under: RECORDING_POLICY, but nscd's socket is refused, as the
+ * learned policy refuses it (see learnPolicy): glibc then looks names up itself, so the
+ * files and DNS servers it needs are in the recording, and the policy works on machines
+ * with nscd and without.
+ */
+export const RECORDING_TEXT = [
+  'sysvm: 1',
+  'name: sysvm learn recording',
+  `extends: ${RECORDING_POLICY}`,
+  'rules:',
+  '  - name: learn.no-nscd',
+  '    syscalls: connect',
+  `    match: { addr: { equals: [${NSCD_SOCKETS.join(', ')}] } }`,
+  '    action: { deny: ECONNREFUSED }',
+  '',
+].join('\n');
 
 export async function learn(ctx: CommandContext): Promise<number> {
   const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);

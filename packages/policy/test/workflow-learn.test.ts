@@ -215,6 +215,15 @@ describe('learnPolicy: socket addresses, events in, rules out', () => {
     ['binds exactly, port 0 as port 0; a bind on port 53 is not any address',
       [net('bind', 'inet:0.0.0.0:0', v4('0.0.0.0', 0)), net('bind', 'inet6:[::1]:53', v6('::1', 53)), net('bind', 'unix:/tmp/sysvm-abc/srv.sock', unix('/tmp/sysvm-abc/srv.sock'))],
       { binds: ['match:', '- { addr: "0.0.0.0:0" }', '- { addr: "[::1]:53" }', '- { addr: { under: ["${tmp}"] } }'], destinations: undefined }],
+    ['a program that bound port 0 and reached a loopback port in the ephemeral range: that address, the whole range',
+      [net('bind', 'inet:127.0.0.1:0', v4('127.0.0.1', 0)), net('sendto', 'inet:127.0.0.1:41113', v4('127.0.0.1', 41113)),
+        net('connect', 'inet6:[::1]:45000', v6('::1', 45000)), net('connect', 'inet:127.0.0.1:8080', v4('127.0.0.1', 8080)),
+        net('connect', 'inet:192.0.2.1:40000', v4('192.0.2.1', 40000))],
+      { destinations: ['match:', '- { addr: "127.0.0.1:32768-60999" }', '- { addr: "127.0.0.1:8080" }', '- { addr: "192.0.2.1:40000" }',
+        '- { addr: "[::1]:32768-60999" }'], binds: ['match:', '- { addr: "127.0.0.1:0" }'] }],
+    ['without a bind to port 0, an ephemeral loopback port stays exact',
+      [net('connect', 'inet:127.0.0.1:41113', v4('127.0.0.1', 41113)), net('bind', 'inet:127.0.0.1:9000', v4('127.0.0.1', 9000))],
+      { destinations: ['match:', '- { addr: "127.0.0.1:41113" }'] }],
     ['AF_UNSPEC connect: its own rule, on connect alone',
       [net('connect', 'family:0', { family: 'unspec' }), net('sendto', 'inet:127.0.0.1:9', v4('127.0.0.1', 9))],
       { disconnect: ['match: { addr: unspec }'], destinations: ['match:', '- { addr: "127.0.0.1:9" }'] }],
@@ -226,6 +235,23 @@ describe('learnPolicy: socket addresses, events in, rules out', () => {
   test.for(cases)('%s', ([, calls, want]) => {
     const l = learnPolicy(calls.map((c) => c.event), CTX);
     for (const [rule, lines] of Object.entries(want)) expect(ruleMatch(l.yaml, rule), rule).toEqual(lines);
+  });
+});
+
+describe('learnPolicy: a program that talks to itself on a port the kernel picked', () => {
+  const l = learnPolicy([net('bind', 'inet:127.0.0.1:0', v4('127.0.0.1', 0)), net('sendto', 'inet:127.0.0.1:41113', v4('127.0.0.1', 41113))].map((c) => c.event),
+    { ...CTX, ephemeralPorts: [40000, 50000] });
+  const dir = mkdtempSync(join(tmpdir(), 'learn-self-'));
+  writeFileSync(join(dir, 'self.yaml'), l.yaml);
+  const loaded = loadPolicy(join(dir, 'self.yaml'), { context: CTX });
+  test.for([
+    ['the next run\'s port', 'allow', v4('127.0.0.1', 49999)],
+    ['the ephemeral range as this machine has it, not the default', 'ECONNREFUSED', v4('127.0.0.1', 50001)],
+    ['a fixed local port', 'ECONNREFUSED', v4('127.0.0.1', 8080)],
+    ['another host', 'ECONNREFUSED', v4('192.0.2.1', 45000)],
+  ] as const)('sendto %s: %s', ([, want, sa]) => {
+    expect([...loaded.diagnostics, ...lintPolicy(loaded)].filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(evaluate(loaded.ir!, net('sendto', undefined, sa).inv).verdict).toMatchObject(want === 'allow' ? { kind: 'allow' } : { kind: 'deny', errnoName: want });
   });
 });
 

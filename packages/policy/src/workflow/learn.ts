@@ -22,6 +22,10 @@
 //       * IP endpoints exactly, address and port (`127.0.0.1:8080`, `[::1]:8080`), loopback
 //         ones too: a local service lives on a known port, and a policy that let the
 //         program reach every loopback port would reach every local daemon;
+//       * but a program that bound a port 0 itself (the kernel picks the port) and reached
+//         a loopback port in the ephemeral range (ip_local_port_range) most likely talked
+//         to itself, on a port that differs each run: that address is written with the
+//         whole range (`127.0.0.1:32768-60999`);
 //       * DNS: a destination on port 53 is written `*:53`, any address: the resolver's
 //         nameserver comes from /etc/resolv.conf and differs between machines (and the
 //         names the program looks up reach the nameserver's owner in any case);
@@ -54,6 +58,7 @@
 //   - nothing else: `default: { deny: EPERM }`.
 import { constant, constantsWithPrefix, syscallByName } from '../abi/index.js';
 import { posix } from 'node:path';
+import { parseIPv4, parseIPv6 } from '../compile/addrmatch.js';
 import { GROUPS } from '../front/groups.js';
 import { DANGEROUS } from '../lint/checks.js';
 import type { LoggedEvent } from './report.js';
@@ -67,6 +72,11 @@ export interface LearnContext {
   command: string[];
   /** ISO date for the header (default: none). */
   date?: string;
+  /**
+   * The ports the kernel picks for a bind to port 0 (/proc/sys/net/ipv4/ip_local_port_range;
+   * default Linux's, 32768-60999).
+   */
+  ephemeralPorts?: [number, number];
 }
 
 export interface LearnResult {
@@ -228,6 +238,17 @@ const ADDRESS_LEN: Readonly<Record<string, string>> = { connect: 'addrlen', bind
 export const NSCD_SOCKETS = ['/var/run/nscd/socket', '/run/nscd/socket'];
 /** The DNS port: destinations on it are written `*:53` (any nameserver). */
 const DNS_PORT = 53;
+/** Linux's default ip_local_port_range. */
+export const EPHEMERAL_PORTS: [number, number] = [32768, 60999];
+
+/** A destination that reaches this host's loopback: 127.0.0.0/8, ::1, ::ffff:127.x.y.z, 0.0.0.0, ::. */
+function isLoopback(family: 'inet' | 'inet6', address: string): boolean {
+  const v4 = family === 'inet' ? parseIPv4(address) : undefined;
+  if (v4 !== undefined) return v4 >> 24n === 127n || v4 === 0n;
+  const v6 = family === 'inet6' ? parseIPv6(address) : undefined;
+  if (v6 === undefined) return false;
+  return v6 === 1n || v6 === 0n || (v6 >> 32n === 0xffffn && ((v6 & 0xffffffffn) >> 24n === 127n || (v6 & 0xffffffffn) === 0n));
+}
 
 /** A recorded socket address, as the runtime's audit stream shows it (tracer/decode.ts). */
 export type SeenAddress =
@@ -312,6 +333,11 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
   const binds = addressSet();
   /** connect with AF_UNSPEC was seen (a disconnect). */
   let disconnect = false;
+  // A program that binds port 0 and then connects or sends to a loopback port in the
+  // ephemeral range most likely talks to itself, on a port the kernel picks anew each run.
+  const ephemeral = ctx.ephemeralPorts ?? EPHEMERAL_PORTS;
+  let boundEphemeral = false;
+  const selfCandidates = new Map<string, string>(); // exact endpoint -> the range form
   const endpoints = new Set<string>();
   // fstat of an inherited stdio fd (newfstatat(1, "", AT_EMPTY_PATH)): the path is whatever
   // the caller connected to stdout this time, so such calls are matched on the fd instead.
@@ -372,6 +398,10 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
         case 'inet':
         case 'inet6': {
           const host = a.family === 'inet' ? a.address : `[${a.address}]`;
+          if (name === 'bind' && a.port === 0) boundEphemeral = true;
+          if (name !== 'bind' && a.port >= ephemeral[0] && a.port <= ephemeral[1] && isLoopback(a.family, a.address)) {
+            selfCandidates.set(`${host}:${a.port}`, `${host}:${ephemeral[0]}-${ephemeral[1]}`);
+          }
           set.ip.add(name !== 'bind' && a.port === DNS_PORT ? `*:${DNS_PORT}` : `${host}:${a.port}`);
           break;
         }
@@ -404,6 +434,12 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
       continue;
     }
     plain.add(name);
+  }
+  if (boundEphemeral) {
+    for (const [exact, range] of selfCandidates) {
+      destinations.ip.delete(exact);
+      destinations.ip.add(range);
+    }
   }
   for (const n of unresolved) {
     readOpens.delete(n);
@@ -480,7 +516,9 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
       rule(kind === 'destinations'
         ? ['Where the program connected and sent datagrams: these endpoints, exactly (DNS to any',
           'nameserver as *:53; a unix socket path as the file rules write paths; none: a send to',
-          'the connected peer). Connects that failed are kept: the program tried them.']
+          'the connected peer). Connects that failed are kept: the program tried them.',
+          ...(boundEphemeral && selfCandidates.size ? [`A loopback port ${ephemeral[0]}-${ephemeral[1]}: the program bound port 0 and talked to itself`,
+            '(the kernel picks that port anew each run).'] : [])]
         : ['The addresses the program bound, exactly (port 0: the kernel picks an ephemeral port).'],
       kind, calls, ['    match:', ...alts]);
     }

@@ -1,6 +1,6 @@
 // The implementation of `sysvm learn` (its options and help are in ../learn.ts): imported only
 // when the command runs.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LoggedEvent, NSCD_SOCKETS, learnPolicy, lintPolicy, loadPolicy, renderText } from '@sysvm/policy';
@@ -26,6 +26,16 @@ export const RECORDING_TEXT = [
   '    action: { deny: ECONNREFUSED }',
   '',
 ].join('\n');
+
+/** The ports the kernel picks for a bind to port 0 on this machine (undefined: Linux's default). */
+function localPortRange(): [number, number] | undefined {
+  try {
+    const m = /^\s*(\d+)\s+(\d+)\s*$/.exec(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
+    return m && Number(m[1]) <= Number(m[2]) ? [Number(m[1]), Number(m[2])] : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function learn(ctx: CommandContext): Promise<number> {
   const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
@@ -68,8 +78,10 @@ export async function learn(ctx: CommandContext): Promise<number> {
     });
     const result = await sandboxed(() => child.exited);
     draw(true);
+    const ephemeralPorts = localPortRange();
     const learned = learnPolicy(events, {
       cwd: process.cwd(), home: homedir(), tmp, command: argv, date: new Date().toISOString().slice(0, 10),
+      ...(ephemeralPorts ? { ephemeralPorts } : {}),
     });
     writeFileSync(out, learned.yaml);
     // The policy must stand on its own: lint it as `sysvm lint` would.

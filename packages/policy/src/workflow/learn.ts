@@ -541,8 +541,10 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
   addressRules(binds, 'binds');
   const safe = [...plain].filter((s) => !dangerous.includes(s));
   if (safe.length) {
+    const byAddress = [...destinations.otherFamily, ...binds.otherFamily].filter((c) => safe.includes(c)).sort();
     rule(['Everything else the program called, by name (or by systemd group where it used every',
-      'member). These calls name no path; the kernel decides them without a stop.'],
+      'member). These calls name no path; the kernel decides them without a stop.',
+      ...(byAddress.length ? [`(But ${byAddress.join(', ')}: the other addresses of the rules above, netlink or packet.)`] : [])],
     'calls', groupSyscalls(safe), []);
   }
   const risky = [...plain].filter((s) => dangerous.includes(s)).sort();

@@ -9,7 +9,7 @@
 //     O_RDWR, O_CREAT, O_TRUNC, O_APPEND) and look-ups are one rule; writes and calls that
 //     change the file system are another, and are never widened beyond ${cwd}, ${tmp} and
 //     the exact paths written;
-//   - sockets: the address families used;
+//   - sockets: the address families used (the runtime records them by name, AF_INET);
 //   - socket addresses: the endpoints the program reached (connect, and the addresses that
 //     sendto and sendmsg named: datagrams on unconnected sockets) as one `destinations`
 //     rule of `addr:` conditions on the calls it used for that, and the addresses it bound
@@ -409,11 +409,15 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
           if (a.path === '') break; // unnamed (autobind): no condition names it
           if (a.path.startsWith('@')) { set.abstract.add(a.path); break; }
           const p = posix.normalize(a.path.startsWith('/') ? a.path : `${ctx.cwd}/${a.path}`);
+          // nscd is never allowed: refused, glibc looks names up itself (see the header).
           if (name !== 'bind' && NSCD_SOCKETS.includes(p)) break;
           set.unix.add(p);
           break;
         }
         case 'unspec':
+          // Security: only connect's AF_UNSPEC reaches nothing; UDP over IPv4 sends an
+          // AF_UNSPEC sendto to its sin_addr, which the recording does not show, so a
+          // sendto or sendmsg with one is not allowed (it is refused as another destination).
           if (name === 'connect') disconnect = true;
           break;
         case 'other':

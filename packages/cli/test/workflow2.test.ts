@@ -2,9 +2,12 @@
 // report on the log it wrote, doctor on this machine.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, type Server, createServer } from 'node:net';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NSCD_SOCKETS, abi, evaluate, loadPolicy } from '@sysvm/policy';
 import { describe, expect, test } from 'vitest';
+import { RECORDING_TEXT } from '../src/commands/impl/learn.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const CLI = join(ROOT, 'packages/cli/dist/main.js');
@@ -22,6 +25,19 @@ function plain(cmd: string[], cwd: string) {
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
+// Whether this machine has a working IPv4 loopback (a kernel with INET and `lo` up), asked of
+// the machine itself, unsandboxed (the patched kernel's test guest has no usable loopback).
+const INET = spawnSync(PYTHON, ['-c', [
+  'import socket', 's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()', 'socket.create_connection(s.getsockname()).close()',
+].join('\n')]).status === 0;
+
+/** A TCP listener on 127.0.0.1, on a port the kernel picks. */
+const listener = (): Promise<Server> => new Promise((resolve, reject) => {
+  const s = createServer((c) => c.destroy());
+  s.on('error', reject);
+  s.listen(0, '127.0.0.1', () => resolve(s));
+});
+
 describe('sysvm learn', SLOW, () => {
   const programs: Array<[string, string[]]> = [
     ['ls', ['ls', '-l', '/usr/share']],
@@ -37,7 +53,7 @@ describe('sysvm learn', SLOW, () => {
     const l = sysvm(['learn', '-o', policy, '--', ...cmd], { cwd: dir });
     expect(l.code).toBe(0);
     expect(l.stdout).toBe(want.stdout);
-    expect(l.stderr).toMatch(/recorded \d+ calls: \d+ syscalls, \d+ paths\nsysvm learn: wrote \d+ rules to .*; 'sysvm lint' finds no problems/);
+    expect(l.stderr).toMatch(/recorded \d+ calls: \d+ syscalls, \d+ paths, \d+ socket address(es)?\nsysvm learn: wrote \d+ rules to .*; 'sysvm lint' finds no problems/);
     // the progress line only on a terminal or on request
     expect(l.stderr).not.toMatch(/recording/);
     const text = readFileSync(policy, 'utf8');
@@ -53,6 +69,55 @@ describe('sysvm learn', SLOW, () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(want.stdout);
   });
+
+  test.skipIf(!INET)('the endpoint it connected to: the same connect runs again, another port is refused by the policy', async () => {
+    // Two listeners: the second port has a server too, so only the policy can refuse it.
+    // (spawnSync blocks this process's event loop; the kernel completes the handshakes.)
+    const servers = [await listener(), await listener()];
+    try {
+      const [port, other] = servers.map((s) => (s.address() as AddressInfo).port);
+      const dir = mkdtempSync(join(tmpdir(), 'learn-cli-'));
+      const policy = join(dir, 'net.yaml');
+      writeFileSync(join(dir, 'client.py'), [
+        'import socket, sys',
+        'c = socket.socket()',
+        'try:',
+        '    c.connect(("127.0.0.1", int(sys.argv[1]))); print("connected")',
+        'except OSError as e:',
+        '    print(e.errno, c.getsockname()[1])',
+      ].join('\n'));
+      const client = (p: number) => [PYTHON, 'client.py', String(p)];
+
+      const l = sysvm(['learn', '-o', policy, '--', ...client(port!)], { cwd: dir });
+      expect(l.code).toBe(0);
+      expect(l.stdout).toBe('connected\n');
+      expect(l.stderr).toMatch(/ paths, 1 socket address\n.*'sysvm lint' finds no problems/);
+      const text = readFileSync(policy, 'utf8');
+      expect(text).toMatch(/^ {4}match: \{ family: \{ in: \[AF_INET\] \} \}$/m);
+      expect(text).toContain(`\n    syscalls: [connect]\n    match:\n      - { addr: "127.0.0.1:${port}" }\n    action: allow\n`);
+
+      const again = sysvm(['run', '-p', policy, '--', ...client(port!)], { cwd: dir });
+      expect(again).toEqual({ code: 0, stdout: 'connected\n', stderr: '' });
+
+      const refused = sysvm(['run', '-p', policy, '--', ...client(other!)], { cwd: dir });
+      // 111 ECONNREFUSED with local port 0: the kernel never ran the connect (no SYN left)
+      expect(refused.stdout).toBe('111 0\n');
+      expect(refused.stderr).toMatch(new RegExp(
+        `^sysvm: denied connect\\(uservaddr="inet:127\\.0\\.0\\.1:${other}"\\) = -111 \\(ECONNREFUSED\\) \\[pid \\d+\\] by other-destinations at `, 'm'));
+      expect(refused.code).toBe(0);
+    } finally {
+      for (const s of servers) s.close();
+    }
+  });
+
+  test.for([...NSCD_SOCKETS.map((p) => [p, 'deny'] as const), ['/run/other.sock', 'trace'] as const])(
+    'the recording refuses nscd\'s socket (glibc then looks names up itself): connect to %s: %s', ([path, kind]) => {
+      const r = loadPolicy({ file: 'recording.yaml', text: RECORDING_TEXT });
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const d = evaluate(r.ir!, { arch: 'x86_64', nr: abi.syscallNumber('x86_64', 'connect')!, args: [3n, 0x1000n, 110n, 0n, 0n, 0n],
+        deref: { path: () => undefined, sockaddrs: () => [{ family: 'unix', path }] } });
+      expect(d.verdict).toMatchObject(kind === 'deny' ? { kind, errnoName: 'ECONNREFUSED' } : { kind });
+    });
 
   test('--progress shows the progress line; an existing file needs --force', () => {
     const dir = mkdtempSync(join(tmpdir(), 'learn-cli-'));

@@ -32,4 +32,4 @@ export * as workflow from './workflow/index.js';
 // Policy workflow: audit mode, log reports, learning (branch workflow2).
 export { auditPolicy, isBlocking } from './workflow/audit.js';
 export { summarize, parseLog, renderReport, eventPaths, table, type Report, type LoggedEvent, type BadLine } from './workflow/report.js';
-export { learnPolicy, generalisePaths, groupSyscalls, type LearnContext, type LearnResult, type PathSet } from './workflow/learn.js';
+export { learnPolicy, generalisePaths, groupSyscalls, NSCD_SOCKETS, type LearnContext, type LearnResult, type PathSet } from './workflow/learn.js';

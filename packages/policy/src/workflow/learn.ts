@@ -9,10 +9,56 @@
 //     O_RDWR, O_CREAT, O_TRUNC, O_APPEND) and look-ups are one rule; writes and calls that
 //     change the file system are another, and are never widened beyond ${cwd}, ${tmp} and
 //     the exact paths written;
-//   - sockets: the address families used;
+//   - sockets: the address families used (the runtime records them by name, AF_INET);
+//   - socket addresses: the endpoints the program reached (connect, and the addresses that
+//     sendto and sendmsg named: datagrams on unconnected sockets) as one `destinations`
+//     rule of `addr:` conditions on the calls it used for that, and the addresses it bound
+//     as a `binds` rule; every other destination is refused with ECONNREFUSED and every
+//     other bind with EADDRNOTAVAIL (as the `network:` section answers). A raw rule, not
+//     `network: { connect: [...] }`: that section's family rule is a world rule that would
+//     refuse every socket family but unix, inet and inet6 (netlink, which glibc's
+//     getaddrinfo uses) before any rule could allow it, and it says nothing about binds.
+//     What is written, and why:
+//       * IP endpoints exactly, address and port (`127.0.0.1:8080`, `[::1]:8080`), loopback
+//         ones too: a local service lives on a known port, and a policy that let the
+//         program reach every loopback port would reach every local daemon;
+//       * but a program that bound a port 0 itself (the kernel picks the port) and reached
+//         a loopback port in the ephemeral range (ip_local_port_range) most likely talked
+//         to itself, on a port that differs each run: that address is written with the
+//         whole range (`127.0.0.1:32768-60999`);
+//       * DNS: a destination on port 53 is written `*:53`, any address: the resolver's
+//         nameserver comes from /etc/resolv.conf and differs between machines (and the
+//         names the program looks up reach the nameserver's owner in any case);
+//       * nscd: a connect to its socket (/var/run/nscd/socket, /run/nscd/socket) is never
+//         allowed; the policy refuses it, and glibc then does the look-up itself (files,
+//         DNS), as on a machine without nscd. `sysvm learn` refuses it while recording too,
+//         so those look-ups are in the recording and the policy works with nscd and
+//         without. Other service sockets (systemd-resolved's varlink socket, the session
+//         bus) are endpoints like any other: exact; where the socket is missing the
+//         connect fails as it would outside the sandbox (ENOENT);
+//       * unix socket paths as file paths are written (generalisePaths, never widened):
+//         ${cwd} and ${tmp} as subtrees, /proc/PID as a glob, the rest exactly; abstract
+//         names (@name) exactly; a relative path against the run's starting directory;
+//       * connects that failed (ECONNREFUSED, ENOENT, a timeout): the program tried them,
+//         so they stay allowed, and fail or succeed as the world decides;
+//       * sends without an address (send, sendto/sendmsg with none: to the connected peer)
+//         as `addr: none`; one rule for all the calls that send, so each may reach what
+//         any of them reached. sendmmsg's addresses are not in the recording (the runtime
+//         decodes none): it gets that rule, and so works without addresses (on a connected
+//         socket, as glibc's resolver uses it) and to the endpoints the others reached;
+//       * binds exactly, a port of 0 (the kernel picks an ephemeral port) as port 0;
+//       * a connect with AF_UNSPEC (it dissolves a socket's association, reaching nothing)
+//         as its own rule on connect alone: AF_UNSPEC on sendto would send over IPv4;
+//       * addresses no `addr:` condition can name (netlink, packet: `family:16`): the call
+//         is allowed by name after a deny of the unix, inet, inet6 and unspec addresses
+//         not listed (the socket rule keeps their families to those the program used);
+//       * addresses the recording could not read, and unnamed unix addresses (autobind):
+//         not allowed (an `addr:` condition cannot name them; the former fail closed).
 //   - every other syscall used, by name, or by systemd group where every member was used;
 //   - nothing else: `default: { deny: EPERM }`.
 import { constant, constantsWithPrefix, syscallByName } from '../abi/index.js';
+import { posix } from 'node:path';
+import { parseIPv4, parseIPv6 } from '../compile/addrmatch.js';
 import { GROUPS } from '../front/groups.js';
 import { DANGEROUS } from '../lint/checks.js';
 import type { LoggedEvent } from './report.js';
@@ -26,6 +72,11 @@ export interface LearnContext {
   command: string[];
   /** ISO date for the header (default: none). */
   date?: string;
+  /**
+   * The ports the kernel picks for a bind to port 0 (/proc/sys/net/ipv4/ip_local_port_range;
+   * default Linux's, 32768-60999).
+   */
+  ephemeralPorts?: [number, number];
 }
 
 export interface LearnResult {
@@ -37,6 +88,8 @@ export interface LearnResult {
   rules: number;
   /** Dangerous syscalls the program used (the policy allows them with an acknowledge). */
   dangerous: string[];
+  /** Distinct socket addresses the program connected, sent to or bound (as recorded). */
+  endpoints: number;
 }
 
 const OPENS = new Set(['open', 'openat', 'openat2', 'creat']);
@@ -170,6 +223,102 @@ function pathAlternatives(set: PathSet, extra: string): string[] {
   return alts;
 }
 
+// --- socket addresses ------------------------------------------------------------------------
+
+/** The calls that name a socket address, and the argument the audit stream decodes it into. */
+const ADDRESS_CALLS: Readonly<Record<string, string | undefined>> = {
+  connect: 'uservaddr', bind: 'umyaddr', sendto: 'addr',
+  // the runtime adds msg_name, decoded, as `sockaddr`; sendmmsg's are not decoded
+  sendmsg: 'sockaddr', sendmmsg: undefined,
+};
+/** The length argument beside each address argument: a length of 0 names no address. */
+const ADDRESS_LEN: Readonly<Record<string, string>> = { connect: 'addrlen', bind: 'addrlen', sendto: 'addr_len' };
+
+/** nscd's socket, which glibc tries before every passwd, group and hosts look-up. */
+export const NSCD_SOCKETS = ['/var/run/nscd/socket', '/run/nscd/socket'];
+/** The DNS port: destinations on it are written `*:53` (any nameserver). */
+const DNS_PORT = 53;
+/** Linux's default ip_local_port_range. */
+export const EPHEMERAL_PORTS: [number, number] = [32768, 60999];
+
+/** A destination that reaches this host's loopback: 127.0.0.0/8, ::1, ::ffff:127.x.y.z, 0.0.0.0, ::. */
+function isLoopback(family: 'inet' | 'inet6', address: string): boolean {
+  const v4 = family === 'inet' ? parseIPv4(address) : undefined;
+  if (v4 !== undefined) return v4 >> 24n === 127n || v4 === 0n;
+  const v6 = family === 'inet6' ? parseIPv6(address) : undefined;
+  if (v6 === undefined) return false;
+  return v6 === 1n || v6 === 0n || (v6 >> 32n === 0xffffn && ((v6 & 0xffffffffn) >> 24n === 127n || (v6 & 0xffffffffn) === 0n));
+}
+
+/** A recorded socket address, as the runtime's audit stream shows it (tracer/decode.ts). */
+export type SeenAddress =
+  | { family: 'inet' | 'inet6'; address: string; port: number }
+  | { family: 'unix'; path: string }
+  | { family: 'unspec' }
+  | { family: 'none' }
+  | { family: 'other'; number: number }
+  | { family: 'unreadable' };
+
+/**
+ * The address a recorded connect, bind, sendto, sendmsg or sendmmsg named: `inet:1.2.3.4:80`,
+ * `inet6:[::1]:8080`, `unix:/run/x.sock`, `unix:@name`, `family:16`; a hex pointer when the
+ * supervisor did not decode one (NULL or a zero length: none; otherwise unreadable).
+ */
+export function seenAddress(e: LoggedEvent): SeenAddress {
+  const args = e.args ?? {};
+  if (!(e.syscall in ADDRESS_CALLS)) return { family: 'unreadable' };
+  const key = ADDRESS_CALLS[e.syscall];
+  if (key === undefined) return { family: 'none' }; // sendmmsg: see the header
+  const v = args[key];
+  const lenKey = ADDRESS_LEN[e.syscall];
+  const len = lenKey === undefined ? undefined : args[lenKey];
+  // sendmsg: no `sockaddr` when msg_name is NULL (the connected peer)
+  if (v === undefined) return e.syscall === 'sendmsg' ? { family: 'none' } : { family: 'unreadable' };
+  if (typeof v === 'number' || /^0x[0-9a-f]+$/i.test(v)) {
+    return toBig(v) === 0n || len === 0 ? { family: 'none' } : { family: 'unreadable' };
+  }
+  let m = /^inet:(\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/.exec(v);
+  if (m) return { family: 'inet', address: m[1]!, port: Number(m[2]) };
+  m = /^inet6:\[([0-9a-f:.]+)\]:(\d+)$/i.exec(v);
+  if (m) return { family: 'inet6', address: m[1]!.toLowerCase(), port: Number(m[2]) };
+  if (v.startsWith('unix:')) return { family: 'unix', path: v.slice(5) };
+  m = /^family:(\d+)$/.exec(v);
+  if (m) return Number(m[1]) === 0 ? { family: 'unspec' } : { family: 'other', number: Number(m[1]) };
+  return { family: 'unreadable' };
+}
+
+/** What the learned policy lets a set of calls name: endpoint strings, unix paths, families. */
+interface AddressSet {
+  /** `addr:` endpoint strings: `127.0.0.1:8080`, `[::1]:8080`, `*:53`. */
+  ip: Set<string>;
+  /** Absolute unix socket paths (generalised when written). */
+  unix: Set<string>;
+  /** Abstract unix socket names, `@name`. */
+  abstract: Set<string>;
+  /** Sends without an address (to the connected peer). */
+  none: boolean;
+  /** Calls that named an address of a family no condition names (netlink, ...). */
+  otherFamily: Set<string>;
+  /** The calls, of ADDRESS_CALLS, the program used. */
+  calls: Set<string>;
+}
+
+const addressSet = (): AddressSet => ({ ip: new Set(), unix: new Set(), abstract: new Set(), none: false, otherFamily: new Set(), calls: new Set() });
+
+/** `addr:` alternatives (one `match:` list entry each) for an address set. */
+function addressAlternatives(a: AddressSet, ctx: LearnContext): string[] {
+  const alts: string[] = [];
+  if (a.none) alts.push('      - { addr: none }');
+  const ipSorted = [...a.ip].sort((x, y) => (x.startsWith('*') === y.startsWith('*') ? (x < y ? -1 : x > y ? 1 : 0) : x.startsWith('*') ? -1 : 1));
+  for (const ep of ipSorted) alts.push(`      - { addr: ${q(ep)} }`);
+  const paths = generalisePaths(a.unix, ctx, false);
+  paths.equals = [...paths.equals, ...[...a.abstract].sort()];
+  for (const op of ['under', 'equals', 'glob'] as const) {
+    if (paths[op].length) alts.push(`      - { addr: { ${op}: ${list(paths[op], 10)} } }`);
+  }
+  return alts;
+}
+
 export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): LearnResult {
   const readPaths = new Set<string>();
   const writePaths = new Set<string>();
@@ -180,6 +329,16 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
   const plain = new Set<string>();
   const families = new Map<string, Set<string>>(); // syscall -> AF_ names
   const all = new Set<string>();
+  const destinations = addressSet();
+  const binds = addressSet();
+  /** connect with AF_UNSPEC was seen (a disconnect). */
+  let disconnect = false;
+  // A program that binds port 0 and then connects or sends to a loopback port in the
+  // ephemeral range most likely talks to itself, on a port the kernel picks anew each run.
+  const ephemeral = ctx.ephemeralPorts ?? EPHEMERAL_PORTS;
+  let boundEphemeral = false;
+  const selfCandidates = new Map<string, string>(); // exact endpoint -> the range form
+  const endpoints = new Set<string>();
   // fstat of an inherited stdio fd (newfstatat(1, "", AT_EMPTY_PATH)): the path is whatever
   // the caller connected to stdout this time, so such calls are matched on the fd instead.
   const stdioMeta = new Map<string, { dirfd: string; flags: string }>();
@@ -227,14 +386,64 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
       }
       continue;
     }
+    if (name in ADDRESS_CALLS) {
+      const a = seenAddress(e);
+      const set = name === 'bind' ? binds : destinations;
+      set.calls.add(name);
+      if (a.family !== 'none' && a.family !== 'unreadable') endpoints.add(JSON.stringify(a));
+      switch (a.family) {
+        case 'none':
+          if (name !== 'bind') set.none = true;
+          break;
+        case 'inet':
+        case 'inet6': {
+          const host = a.family === 'inet' ? a.address : `[${a.address}]`;
+          if (name === 'bind' && a.port === 0) boundEphemeral = true;
+          if (name !== 'bind' && a.port >= ephemeral[0] && a.port <= ephemeral[1] && isLoopback(a.family, a.address)) {
+            selfCandidates.set(`${host}:${a.port}`, `${host}:${ephemeral[0]}-${ephemeral[1]}`);
+          }
+          set.ip.add(name !== 'bind' && a.port === DNS_PORT ? `*:${DNS_PORT}` : `${host}:${a.port}`);
+          break;
+        }
+        case 'unix': {
+          if (a.path === '') break; // unnamed (autobind): no condition names it
+          if (a.path.startsWith('@')) { set.abstract.add(a.path); break; }
+          const p = posix.normalize(a.path.startsWith('/') ? a.path : `${ctx.cwd}/${a.path}`);
+          // nscd is never allowed: refused, glibc looks names up itself (see the header).
+          if (name !== 'bind' && NSCD_SOCKETS.includes(p)) break;
+          set.unix.add(p);
+          break;
+        }
+        case 'unspec':
+          // Security: only connect's AF_UNSPEC reaches nothing; UDP over IPv4 sends an
+          // AF_UNSPEC sendto to its sin_addr, which the recording does not show, so a
+          // sendto or sendmsg with one is not allowed (it is refused as another destination).
+          if (name === 'connect') disconnect = true;
+          break;
+        case 'other':
+          set.otherFamily.add(name);
+          break;
+        default:
+          break; // unreadable: fails closed (see the header)
+      }
+      continue;
+    }
     if (name === 'socket' || name === 'socketpair') {
-      const fam = toBig(args.family);
+      // The runtime writes the family by its name (AF_INET); a number where it has none.
+      const raw = args.family;
+      const fam = typeof raw === 'string' && /^AF_[A-Z0-9_]+$/.test(raw) ? constant(raw) : toBig(raw);
       const s = families.get(name) ?? new Set<string>();
       s.add(fam === undefined ? '?' : (afNames.get(fam) ?? String(fam)));
       families.set(name, s);
       continue;
     }
     plain.add(name);
+  }
+  if (boundEphemeral) {
+    for (const [exact, range] of selfCandidates) {
+      destinations.ip.delete(exact);
+      destinations.ip.add(range);
+    }
   }
   for (const n of unresolved) {
     readOpens.delete(n);
@@ -267,9 +476,10 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
     'rules:',
   );
   let rules = 0;
-  const rule = (comment: string[], name: string, syscalls: readonly string[], body: string[], extra: string[] = []): void => {
+  const rule = (comment: string[], name: string, syscalls: readonly string[], body: string[], extra: string[] = [], deny?: string): void => {
     rules++;
-    out.push(...comment.map((c) => `  # ${c}`), `  - name: ${name}`, `    syscalls: ${list(syscalls)}`, ...body, '    action: allow', ...extra);
+    out.push(...comment.map((c) => `  # ${c}`), `  - name: ${name}`, `    syscalls: ${list(syscalls)}`, ...body,
+      deny === undefined ? '    action: allow' : `    action: { deny: ${deny} }`, ...extra);
   };
 
   const readSet = generalisePaths(readPaths, ctx, true);
@@ -302,10 +512,43 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
     rule([`Sockets of the address families the program used (${[...fams].sort().join(', ')}).`],
       call === 'socket' ? 'sockets' : 'socket-pairs', [call], [`    match: { family: { in: ${list([...fams].sort())} } }`]);
   }
+  const addressRules = (set: AddressSet, kind: 'destinations' | 'binds'): void => {
+    if (set.calls.size === 0) return;
+    const calls = [...set.calls].sort();
+    const alts = addressAlternatives(set, ctx);
+    if (alts.length) {
+      rule(kind === 'destinations'
+        ? ['Where the program connected and sent datagrams: these endpoints, exactly (DNS to any',
+          'nameserver as *:53; a unix socket path as the file rules write paths; none: a send to',
+          'the connected peer). Connects that failed are kept: the program tried them.',
+          ...(boundEphemeral && selfCandidates.size ? [`A loopback port ${ephemeral[0]}-${ephemeral[1]}: the program bound port 0 and talked to itself`,
+            '(the kernel picks that port anew each run).'] : [])]
+        : ['The addresses the program bound, exactly (port 0: the kernel picks an ephemeral port).'],
+      kind, calls, ['    match:', ...alts]);
+    }
+    if (kind === 'destinations' && disconnect) {
+      rule(['connect with AF_UNSPEC: dissolves a socket\'s association (reaches nothing).'],
+        'disconnect', ['connect'], ['    match: { addr: unspec }']);
+    }
+    const other = [...set.otherFamily].sort();
+    const named = other.length ? ['    match: { addr: { family: [unix, inet, inet6, unspec] } }'] : [];
+    const byName = other.length ? [`(${other.join(', ')} also named netlink or packet addresses, which no condition names:`,
+      'those calls are allowed below by name)'] : [];
+    rule(kind === 'destinations'
+      ? ['Every other destination: refused as by a host with nothing listening. So is nscd\'s socket:',
+        'glibc then looks names up itself (files, DNS), as it did while sysvm learn recorded.', ...byName]
+      : ['Every other bind: refused as an address this machine does not have.', ...byName],
+    `other-${kind}`, calls, named, [], kind === 'destinations' ? 'ECONNREFUSED' : 'EADDRNOTAVAIL');
+    for (const c of other) plain.add(c);
+  };
+  addressRules(destinations, 'destinations');
+  addressRules(binds, 'binds');
   const safe = [...plain].filter((s) => !dangerous.includes(s));
   if (safe.length) {
+    const byAddress = [...destinations.otherFamily, ...binds.otherFamily].filter((c) => safe.includes(c)).sort();
     rule(['Everything else the program called, by name (or by systemd group where it used every',
-      'member). These calls name no path; the kernel decides them without a stop.'],
+      'member). These calls name no path; the kernel decides them without a stop.',
+      ...(byAddress.length ? [`(But ${byAddress.join(', ')}: the other addresses of the rules above, netlink or packet.)`] : [])],
     'calls', groupSyscalls(safe), []);
   }
   const risky = [...plain].filter((s) => dangerous.includes(s)).sort();
@@ -314,5 +557,5 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
       'dangerous-calls', risky, [], [`    acknowledge: ${q(`sysvm learn saw the program call ${risky.join(', ')}; review`)}`]);
   }
   const distinctPaths = new Set([...readPaths, ...writePaths]).size;
-  return { yaml: out.join('\n') + '\n', syscalls: all.size, paths: distinctPaths, rules, dangerous };
+  return { yaml: out.join('\n') + '\n', syscalls: all.size, paths: distinctPaths, rules, dangerous, endpoints: endpoints.size };
 }

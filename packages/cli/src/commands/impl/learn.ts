@@ -1,14 +1,41 @@
 // The implementation of `sysvm learn` (its options and help are in ../learn.ts): imported only
 // when the command runs.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LoggedEvent, learnPolicy, lintPolicy, loadPolicy, renderText } from '@sysvm/policy';
+import { type LoggedEvent, NSCD_SOCKETS, learnPolicy, lintPolicy, loadPolicy, renderText } from '@sysvm/policy';
 import { type AuditEvent, policyFromIR, spawn } from '@sysvm/runtime';
 import { type CommandContext, UsageError, UserError, oneOf } from '../../command.js';
 import { RECORDING_POLICY } from '../learn.js';
 import { programArgv, sandboxed } from './sandboxed.js';
-import { loadOrFail } from '../policy-arg.js';
+
+/**
+ * What the recording runs under: RECORDING_POLICY, but nscd's socket is refused, as the
+ * learned policy refuses it (see learnPolicy): glibc then looks names up itself, so the
+ * files and DNS servers it needs are in the recording, and the policy works on machines
+ * with nscd and without.
+ */
+export const RECORDING_TEXT = [
+  'sysvm: 1',
+  'name: sysvm learn recording',
+  `extends: ${RECORDING_POLICY}`,
+  'rules:',
+  '  - name: learn.no-nscd',
+  '    syscalls: connect',
+  `    match: { addr: { equals: [${NSCD_SOCKETS.join(', ')}] } }`,
+  '    action: { deny: ECONNREFUSED }',
+  '',
+].join('\n');
+
+/** The ports the kernel picks for a bind to port 0 on this machine (undefined: Linux's default). */
+function localPortRange(): [number, number] | undefined {
+  try {
+    const m = /^\s*(\d+)\s+(\d+)\s*$/.exec(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
+    return m && Number(m[1]) <= Number(m[2]) ? [Number(m[1]), Number(m[2])] : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function learn(ctx: CommandContext): Promise<number> {
   const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
@@ -33,7 +60,13 @@ export async function learn(ctx: CommandContext): Promise<number> {
     stderr.write(tty ? `\r\x1b[K${line}${final ? '\n' : ''}` : `${line}\n`);
   };
   try {
-    const ir = loadOrFail(RECORDING_POLICY, ctx.stderr, { context: { tmp } }, 1);
+    const rec = loadPolicy({ file: '<sysvm learn recording>', text: RECORDING_TEXT }, { context: { tmp } });
+    const recErrors = rec.diagnostics.filter((d) => d.severity === 'error');
+    if (!rec.ir || recErrors.length) {
+      // A bug, not the user's: the recording policy is built in.
+      throw new UserError(`the recording policy does not load (report this):\n${renderText(recErrors, rec.sources)}`);
+    }
+    const ir = rec.ir;
     const child = await sandboxed(() => spawn({
       command: argv[0], args: argv.slice(1), env: { ...process.env, TMPDIR: tmp }, stdio: 'inherit', backend,
       policy: policyFromIR(ir), quiet: true, forwardSignals: ['SIGTERM', 'SIGHUP'],
@@ -45,8 +78,10 @@ export async function learn(ctx: CommandContext): Promise<number> {
     });
     const result = await sandboxed(() => child.exited);
     draw(true);
+    const ephemeralPorts = localPortRange();
     const learned = learnPolicy(events, {
       cwd: process.cwd(), home: homedir(), tmp, command: argv, date: new Date().toISOString().slice(0, 10),
+      ...(ephemeralPorts ? { ephemeralPorts } : {}),
     });
     writeFileSync(out, learned.yaml);
     // The policy must stand on its own: lint it as `sysvm lint` would.
@@ -54,7 +89,7 @@ export async function learn(ctx: CommandContext): Promise<number> {
     const diags = [...loaded.diagnostics, ...lintPolicy(loaded)].filter((d) => d.severity !== 'info');
     const status = result.code !== null ? `exit status ${result.code}` : `killed by ${result.signal ?? `signal ${result.signalNumber}`}`;
     ctx.stderr.write(
-      `sysvm learn: ${argv[0]} ended with ${status}; recorded ${events.length} calls: ${learned.syscalls} syscalls, ${learned.paths} paths\n`
+      `sysvm learn: ${argv[0]} ended with ${status}; recorded ${events.length} calls: ${learned.syscalls} syscalls, ${learned.paths} paths, ${learned.endpoints} socket address${learned.endpoints === 1 ? '' : 'es'}\n`
       + `sysvm learn: wrote ${learned.rules} rules to ${out}`
       + (diags.length ? `; 'sysvm lint' finds ${diags.length} problem(s):\n${renderText(diags, loaded.sources)}` : "; 'sysvm lint' finds no problems\n"),
     );

@@ -224,6 +224,18 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stderr).toMatch(/No such file or directory/);
   });
 
+  test('bind: a path below a regular file fails with ENOTDIR, inside the bind and out of it, as on the host', async () => {
+    // The virtual walk used Node's lstat, which throws ENOTDIR: the call was denied with
+    // EPERM (sysvm:policy-error) instead of failing as the kernel fails it.
+    const r = await run({
+      command: 'sh', args: ['-c', `cat /data/a.txt/x; cd /data && cat a.txt/x; cat /etc/hostname/x; ${bin.vfsescape} openat-in /data/sub ../a.txt/x`],
+      backend, policy, quiet: true,
+    });
+    expect(r.stdout).toBe('');
+    expect(r.stderr.match(/Not a directory/g)).toHaveLength(4);
+    expect(r.stderr).not.toMatch(/not permitted/);
+  });
+
   test('bind: a path hidden inside a bind is absent from the bound directory and its listing', async () => {
     const r = await run({ command: 'sh', args: ['-c', 'ls /data; cd /data && cat secret.txt; cat /data/sub/../secret.txt'], backend, policy, quiet: true });
     expect(r.stdout).toBe('a.txt\nabs-elsewhere\nabs-virtual\nrel-up\nstdin\nsub\nto-key\n');

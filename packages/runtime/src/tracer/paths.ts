@@ -182,12 +182,19 @@ const OBJECT = /^[a-z_]+:\[/;
  *    other failure (EACCES, EIO, ...) is answered by lstat, which throws what it cannot
  *    answer: the caller's decision then denies the call (fail closed).
  *  - /proc/self and /proc/thread-self name the *caller*: read by the supervisor they name
- *    the supervisor, so their text is the tracee's pid (and tid) instead.
- *  - The other /proc links with an absolute text are magic links (cwd, root, exe, fd/N):
- *    their text is a host path the kernel printed, read back into the namespace
- *    (`space.fromHost`). One whose text names an object (a pipe, a socket) is not a path:
- *    the result is the link's own name (with the rest appended; the call acts on the
- *    object, or fails with ENOTDIR), which the kernel can be given to act on that object.
+ *    the supervisor, so their text is the tracee's pid (and tid) instead. They are told
+ *    by the host path of the lookup: in a virtual namespace that binds /proc elsewhere
+ *    they are the same links (and the kernel is given the host path: resolved as the
+ *    supervisor, the tracee would read the supervisor's environ, fds and memory maps).
+ *  - The other links under the host's /proc with an absolute text are magic links (cwd,
+ *    root, exe, fd/N): their text is a host path the kernel printed, read back into the
+ *    namespace (`space.fromHost`). One whose text names an object (a pipe, a socket) is
+ *    not a path: the result is the link's own name (with the rest appended; the call acts
+ *    on the object, or fails with ENOTDIR), which the kernel can be given to act on it.
+ *  - Known limit: procfs is recognised at /proc (the host path) only. A procfs mounted
+ *    elsewhere (a chroot's ROOT/proc, a mount the tracee made in a user namespace) is read
+ *    as the supervisor: `self` there names the supervisor, and magic-link texts are
+ *    walked as paths from the tracee's root.
  */
 export function walkPath(cur: string, rel: string, follow: boolean, pid: number, tid: number, root = '/', space?: WalkSpace): string {
   // One plain name, its final symlink not followed (fstatat(dirfd, NAME, AT_SYMLINK_NOFOLLOW)
@@ -228,9 +235,11 @@ export function walkPath(cur: string, rel: string, follow: boolean, pid: number,
         return posix.normalize([next, ...todo].join('/'));
       }
     }
-    if (pid !== 0 && cur === '/proc' && (c === 'self' || c === 'thread-self')) {
-      target = c === 'self' ? `${pid}` : `${pid}/task/${tid}`;
-    } else if (next.startsWith('/proc/')) {
+    // Told by the host path looked up, not the namespace's: a bind of /proc elsewhere
+    // (/myproc -> /proc) has these links too, and a bind over /proc has none.
+    if (pid !== 0 && (host === '/proc/self' || host === '/proc/thread-self')) {
+      target = host === '/proc/self' ? `${pid}` : `${pid}/task/${tid}`;
+    } else if (host.startsWith('/proc/')) {
       if (target.startsWith('/')) {
         if (space !== undefined) target = space.fromHost(target);
       } else if (OBJECT.test(target)) {

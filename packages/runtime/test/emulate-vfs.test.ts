@@ -23,6 +23,10 @@ let bin: Record<string, string>;
 let policy: ReturnType<typeof policyFromIR>;
 /** Only `filesystem.files`: no bind, nothing hidden. */
 let filesOnly: ReturnType<typeof policyFromIR>;
+/** The /data bind and hidden file of `policy`, and /proc bound at /myproc. */
+let procBind: ReturnType<typeof policyFromIR>;
+/** A plain directory bound over /proc. */
+let overProc: ReturnType<typeof policyFromIR>;
 /** Unprivileged user namespaces with their own mounts work here (not everywhere: a guest may lack them). */
 const USERNS = (() => {
   try {
@@ -73,6 +77,22 @@ filesystem:
   hide: ["~/.ssh", "~/.aws", /data/secret.txt]
   files: { "${home}/virtual.conf": "virtual\\n" }
   bind: { /data: ./sandbox/data }
+`);
+  procBind = compileYaml(cwd, `sysvm: 1
+name: vfs-procbind
+default: allow
+filesystem:
+  hide: [/data/secret.txt]
+  bind: { /data: ./sandbox/data, /myproc: /proc }
+`);
+  mkdirSync(path.join(cwd, 'fakeproc', 'me'), { recursive: true });
+  writeFileSync(path.join(cwd, 'fakeproc', 'me', 'status'), 'fake\n');
+  symlinkSync('me', path.join(cwd, 'fakeproc', 'self'));
+  overProc = compileYaml(cwd, `sysvm: 1
+name: vfs-overproc
+default: allow
+filesystem:
+  bind: { /proc: ./fakeproc }
 `);
   filesOnly = compileYaml(cwd, `sysvm: 1
 name: vfs-files
@@ -222,6 +242,32 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const r = await run({ command: 'cat', args: ['/data/rel-up'], backend, policy, quiet: true });
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/No such file or directory/);
+  });
+
+  test('bind: a path below a regular file fails with ENOTDIR, inside the bind and out of it, as on the host', async () => {
+    // The virtual walk used Node's lstat, which throws ENOTDIR: the call was denied with
+    // EPERM (sysvm:policy-error) instead of failing as the kernel fails it.
+    const r = await run({
+      command: 'sh', args: ['-c', `cat /data/a.txt/x; cd /data && cat a.txt/x; cat /etc/hostname/x; ${bin.vfsescape} openat-in /data/sub ../a.txt/x`],
+      backend, policy, quiet: true,
+    });
+    expect(r.stdout).toBe('');
+    expect(r.stderr.match(/Not a directory/g)).toHaveLength(4);
+    expect(r.stderr).not.toMatch(/not permitted/);
+  });
+
+  test('bind: /proc bound elsewhere still names the tracee in self and thread-self, never the supervisor', async () => {
+    // The walk told /proc/self by the virtual path (/proc/self): /myproc/self was read on
+    // the host as the supervisor's own link, and the kernel was given /proc/SUPERVISOR/...
+    const r = await run({
+      command: 'sh', args: ['-c', 'head -1 /myproc/self/status; cat /myproc/thread-self/comm; cd /data && cat /myproc/self/cwd/a.txt; cat /myproc/self/cwd/secret.txt'],
+      backend, policy: procBind, quiet: true,
+    });
+    expect(r.stdout).toBe('Name:\thead\ncat\nbound\n');
+    expect(r.stderr.match(/No such file or directory/g)).toHaveLength(1);
+    // A plain directory bound over /proc has no magic links: its `self` is its own symlink.
+    const over = await run({ command: 'cat', args: ['/proc/self/status'], backend, policy: overProc, quiet: true });
+    expect({ out: over.stdout, err: over.stderr }).toEqual({ out: 'fake\n', err: '' });
   });
 
   test('bind: a path hidden inside a bind is absent from the bound directory and its listing', async () => {

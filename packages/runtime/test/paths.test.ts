@@ -1,14 +1,18 @@
 // Path resolution against a real directory tree, and the path-argument table against the
-// syscall catalogue.
+// syscall catalogue. Then the one walk in its two namespaces with real programs: a policy
+// with a bind resolves every path in the virtual namespace (emulate/vpath.ts), one without
+// on the host (tracer/paths.ts); outside the bind both must name the same objects.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { abi } from '@sysvm/policy';
+import { abi, loadPolicy } from '@sysvm/policy';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { decodeSockaddr, resolveAbsolute } from '../src/index.js';
+import { type AuditEvent, decodeSockaddr, policyFromIR, resolveAbsolute, spawn as sandbox } from '../src/index.js';
 import { PATH_ARGS } from '../src/tracer/paths.js';
+
+import { BACKENDS, compileAll } from './helpers.js';
 
 let root: string;
 beforeAll(() => {
@@ -22,6 +26,7 @@ beforeAll(() => {
   symlinkSync('loop2', path.join(root, 'a/loop1'));
   symlinkSync('loop1', path.join(root, 'a/loop2'));
   symlinkSync('/proc/self/status', path.join(root, 'a/selfstatus'));
+  symlinkSync('/proc/self/fd/0', path.join(root, 'a/stdin'));
 });
 
 describe('resolveAbsolute', () => {
@@ -54,6 +59,22 @@ describe('resolveAbsolute', () => {
   test('/proc/self reached through a symlink names the tracee too', () => {
     expect(resolveAbsolute(`${root}/a/selfstatus`, true, 4242, 4243)).toBe('/proc/4242/status');
     expect(resolveAbsolute(`${root}/a/selfstatus`, false, 4242, 4243)).toBe(`${root}/a/selfstatus`);
+  });
+
+  test('/proc/PID/fd/N of a pipe names the link itself, with the rest appended (not the pipe\'s name as a path)', async () => {
+    // The host walk used to append the link's text (`/proc/PID/fd/pipe:[N]`, a path that
+    // does not exist); the virtual walk returned the link and dropped the rest. One walk now:
+    // the link's own name, which the kernel can be given to act on the same pipe.
+    const child = spawn('sleep', ['30'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      const pid = child.pid!;
+      expect(resolveAbsolute('/proc/self/fd/0', true, pid, pid)).toBe(`/proc/${pid}/fd/0`);
+      expect(resolveAbsolute('/proc/self/fd/0/x', true, pid, pid)).toBe(`/proc/${pid}/fd/0/x`);
+      expect(resolveAbsolute(`${root}/a/stdin`, true, pid, pid)).toBe(`/proc/${pid}/fd/0`);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   test('/dev/stdin is the stdin of the process named, not the resolver\'s', async () => {
@@ -106,5 +127,69 @@ describe('decodeSockaddr', () => {
     ['1000' + '0000', { family: 16 }],
   ] as const)('%s', ([bytes, want]) => {
     expect(decodeSockaddr(Buffer.from(bytes, 'hex'))).toEqual(want);
+  });
+});
+
+describe('one walk, two namespaces: a policy with a bind resolves paths outside it as the host does', () => {
+  let top: string;
+  let bin: Record<string, string>;
+  let hostOnly: ReturnType<typeof policyFromIR>;
+  let withBind: ReturnType<typeof policyFromIR>;
+  beforeAll(() => {
+    bin = compileAll();
+    top = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sysvm-walk2-')));
+    mkdirSync(path.join(top, 'bound'));
+    writeFileSync(path.join(top, 'bound', 'a.txt'), 'bound\n');
+    const yaml = (bind: boolean): ReturnType<typeof policyFromIR> => {
+      const file = path.join(top, bind ? 'bind.yaml' : 'host.yaml');
+      writeFileSync(file, [
+        'sysvm: 1', 'name: walk2', 'default: allow',
+        ...(bind ? ['filesystem:', '  bind: { /data: ./bound }'] : []),
+        'rules:', '  - name: seen', '    syscalls: [openat]', '    match: { path: { under: ["/"] } }', '    action: allow', '    log: true', '',
+      ].join('\n'));
+      const r = loadPolicy(file);
+      if (r.ir === undefined) throw new Error(JSON.stringify(r.diagnostics));
+      return policyFromIR(r.ir);
+    };
+    hostOnly = yaml(false);
+    withBind = yaml(true);
+  });
+
+  /** The paths of the program's openat calls as the policy saw them, pids and pipe numbers made stable. */
+  async function openedPaths(backend: typeof BACKENDS[number], policy: ReturnType<typeof policyFromIR>, sh: string): Promise<{ paths: string[]; err: string }> {
+    const events: AuditEvent[] = [];
+    const p = sandbox({ command: 'sh', args: ['-c', sh], backend, policy, quiet: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    p.on('decision', (e: AuditEvent) => events.push(e));
+    const r = await p.exited;
+    const paths = events.filter((e) => e.syscall === 'openat').map((e) => `${e.rule} ${String(e.args.filename)}`
+      .replace(/\/proc\/\d+(\/task\/\d+)?/, (_m, t?: string) => (t === undefined ? '/proc/P' : '/proc/P/task/T'))
+      .replace(/:\[\d+\]/, ':[N]'));
+    return { paths, err: r.stderr };
+  }
+
+  // R is the fixture of the resolveAbsolute tests above, BIN the dirfd program.
+  test.for(BACKENDS.flatMap((b) => [
+    ['symlinks and ..', 'cat R/a/up R/a/abs/../a/up R/a/abs/file R/a/up/x/../y R/a/abs/'],
+    ['dangling, a loop, below a regular file', 'cat R/a/dangling R/a/loop1 R/c/file/x R/a/new/file'],
+    ['a symlink into /proc/self, /proc/thread-self, /proc/mounts (self/mounts)', 'cat R/a/selfstatus /proc/thread-self/comm /proc/mounts'],
+    ['the cwd and a dirfd through /proc/self', 'cd R/a && cat /proc/self/cwd/../c/file; exec 3<R/a; cat /proc/self/fd/3/../c/file /proc/self/fd/3/up'],
+    ['/proc/self/fd/0 of a file, of a pipe, and below a pipe', 'cat /proc/self/fd/0 < R/c/file; echo x | cat /proc/self/fd/0; echo x | cat /proc/self/fd/0/x R/a/stdin'],
+    ['relative paths with a dirfd', 'BIN openat-in R/a ../c/file; BIN openat-in R/a up; BIN openat-in R/a abs/../c/file/x'],
+  ].map(([what, sh]) => [b, what!, sh!] as const)))('%s: %s', async ([backend, , cmd]) => {
+    const sh = cmd.replaceAll('R/', `${root}/`).replaceAll('BIN', bin.vfsescape!);
+    const host = await openedPaths(backend, hostOnly, sh);
+    const virtual = await openedPaths(backend, withBind, sh);
+    // No decision failed (a walk that throws denies the call as sysvm:policy-error).
+    expect(host.paths.filter((p) => !p.startsWith('seen '))).toEqual([]);
+    expect(virtual.paths).toEqual(host.paths);
+    expect(virtual.err).toBe(host.err);
+    expect(host.paths.length).toBeGreaterThan(0);
+  });
+
+  test.for(BACKENDS)('%s: the pipe of /proc/self/fd/0 is judged as the link, in both namespaces', async (backend) => {
+    for (const policy of [hostOnly, withBind]) {
+      const { paths } = await openedPaths(backend, policy, 'echo x | cat /proc/self/fd/0; echo x | cat /proc/self/fd/0/x');
+      expect(paths.filter((p) => p.includes('/fd/'))).toEqual(['seen /proc/P/fd/0', 'seen /proc/P/fd/0/x']);
+    }
   });
 });

@@ -26,6 +26,7 @@
 import { readlinkSync, realpathSync, statSync } from 'node:fs';
 
 import { EFAULT, ERANGE, EXDEV, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
+import { readlinkText } from '../linux/fsx.js';
 import { readMem, writeMem } from '../linux/mem.js';
 import type { ArgRewrite } from '../types.js';
 import { PATH_ARGS, resolveAbsolute } from '../tracer/paths.js';
@@ -140,8 +141,8 @@ export function verifyBoundOpen(real: string, follow: boolean): ExitHandler {
     }
     const want = resolveAbsolute(real, follow);
     // A /proc fd link to a pipe or socket opens that object (the kernel names it
-    // `pipe:[N]`); the resolution appends that name to the link's directory.
-    const object = got !== undefined && !got.startsWith('/') && want.endsWith(`/${got}`);
+    // `pipe:[N]`); the resolution is the link's own name, which must name that same object.
+    const object = got !== undefined && !got.startsWith('/') && readlinkText(want) === got;
     if (got !== want && !object) x.killProcess('sysvm:bind-tamper');
   };
 }

@@ -23,6 +23,7 @@ import { readlinkSync, statSync } from 'node:fs';
 
 import type { FdInfo } from '../ir.js';
 import { AT_FDCWD, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
+import { readlinkText } from '../linux/fsx.js';
 import { readCString, readMem } from '../linux/mem.js';
 import { PATH_ARGS, PathDeref } from '../tracer/paths.js';
 import { toVirtual } from './bind.js';
@@ -160,13 +161,8 @@ export class VmDeref extends PathDeref {
     };
     if (text.startsWith('/') && !inRoot) return done(walkVirtual(binds, '/', text, follow, this.vmPid, this.vmTid, '/', seen));
     const fd = spec.dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, this.vmArgs[spec.dirfd]!));
-    let base: string;
-    try {
-      base = readlinkSync(fd === AT_FDCWD ? `/proc/${this.vmTid}/cwd` : `/proc/${this.vmTid}/fd/${fd}`);
-    } catch {
-      return undefined;
-    }
-    if (!base.startsWith('/') || base.endsWith(' (deleted)')) return undefined;
+    const base = readlinkText(fd === AT_FDCWD ? `/proc/${this.vmTid}/cwd` : `/proc/${this.vmTid}/fd/${fd}`);
+    if (base === undefined || !base.startsWith('/') || base.endsWith(' (deleted)')) return undefined;
     const dir = virtualDir(binds, base);
     if (dir !== base) seen.bind = true; // relative to a directory inside a bind target
     return done(walkVirtual(binds, dir, text, follow, this.vmPid, this.vmTid, inRoot ? dir : '/', seen));

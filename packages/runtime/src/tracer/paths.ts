@@ -141,13 +141,62 @@ function procSelf(path: string, pid: number, tid: number): string {
 }
 
 /**
- * Resolve `rel` from the canonical directory `cur` as the kernel would, component by
- * component (lstat, readlink), appending what does not exist lexically.
- * `follow`: follow a final symlink. A trailing slash always follows. `root` is the
- * tracee's root directory (a host path): `..` stops there and absolute symlink targets
- * start there.
+ * The namespace a walk resolves in: the host's own (no WalkSpace), or a virtual tree laid
+ * over it (the policy's binds, emulate/vpath.ts). Paths of the walk (`cur`, `root`, the
+ * result) are paths of that namespace; only the file system is read on the host.
  */
-function walk(cur: string, rel: string, follow: boolean, pid: number, tid: number, root = '/'): string {
+export interface WalkSpace {
+  /** The host path a lookup of `p` (a path of this namespace) reads. */
+  host(p: string): string;
+  /** A magic link's text (an absolute path the kernel printed, a host path) as a path of this namespace. */
+  fromHost(hostPath: string): string;
+}
+
+/** The kernel's MAXSYMLINKS: the 41st symlink of one resolution fails with ELOOP. */
+const MAX_LINKS = 40;
+
+/** The text of a /proc link that names an object, not a path: pipe:[N], socket:[N], anon_inode:[eventfd], mnt:[N]. */
+const OBJECT = /^[a-z_]+:\[/;
+
+/**
+ * Resolve `rel` from the canonical directory `cur` as the kernel would, component by
+ * component (readlink, lstat where readlink cannot tell), appending what does not exist
+ * lexically. The one walk of the runtime: the host's (`space` undefined) and the virtual
+ * namespace's (`space` maps each lookup to its host path, emulate/vpath.ts).
+ * `follow`: follow a final symlink. A trailing slash always follows. `root` is the
+ * caller's root directory (a path of the namespace): `..` stops there and absolute symlink
+ * texts start there. `pid`/`tid` (when not 0) are the tracee's, for /proc/self.
+ *
+ * Invariants (a wrong resolution lets a rule judge another object than the call acts on):
+ *  - `..` is lexical on the path walked so far, which is canonical (every symlink on it was
+ *    replaced by its target): so `..` after a symlink goes up from the target, as in the
+ *    kernel; in a virtual namespace it stays in that namespace (the virtual parent of a
+ *    bind's top, never the host parent of its target). It never climbs above `root`.
+ *  - Every component but the last is followed; the last only with `follow` or a trailing
+ *    slash. Symlink texts are read on the host path of the component (`space.host`) and
+ *    name paths of the namespace (an absolute text starts at `root`).
+ *  - At most MAX_LINKS symlinks are followed; past that the call fails (ELOOP) and the
+ *    path so far, with the rest appended, is returned.
+ *  - A component that does not exist (ENOENT) or lies below a non-directory (ENOTDIR)
+ *    ends the walk: the call creates it or fails, so the rest is appended lexically. Any
+ *    other failure (EACCES, EIO, ...) is answered by lstat, which throws what it cannot
+ *    answer: the caller's decision then denies the call (fail closed).
+ *  - /proc/self and /proc/thread-self name the *caller*: read by the supervisor they name
+ *    the supervisor, so their text is the tracee's pid (and tid) instead. They are told
+ *    by the host path of the lookup: in a virtual namespace that binds /proc elsewhere
+ *    they are the same links (and the kernel is given the host path: resolved as the
+ *    supervisor, the tracee would read the supervisor's environ, fds and memory maps).
+ *  - The other links under the host's /proc with an absolute text are magic links (cwd,
+ *    root, exe, fd/N): their text is a host path the kernel printed, read back into the
+ *    namespace (`space.fromHost`). One whose text names an object (a pipe, a socket) is
+ *    not a path: the result is the link's own name (with the rest appended; the call acts
+ *    on the object, or fails with ENOTDIR), which the kernel can be given to act on it.
+ *  - Known limit: procfs is recognised at /proc (the host path) only. A procfs mounted
+ *    elsewhere (a chroot's ROOT/proc, a mount the tracee made in a user namespace) is read
+ *    as the supervisor: `self` there names the supervisor, and magic-link texts are
+ *    walked as paths from the tracee's root.
+ */
+export function walkPath(cur: string, rel: string, follow: boolean, pid: number, tid: number, root = '/', space?: WalkSpace): string {
   // One plain name, its final symlink not followed (fstatat(dirfd, NAME, AT_SYMLINK_NOFOLLOW)
   // as find and tar call it): nothing to look up. What the loop below returns for it.
   if (!follow && rel !== '' && rel !== '.' && rel !== '..' && !rel.includes('/')) return cur === '/' ? `/${rel}` : `${cur}/${rel}`;
@@ -162,31 +211,40 @@ function walk(cur: string, rel: string, follow: boolean, pid: number, tid: numbe
     }
     const next = cur === '/' ? `/${c}` : `${cur}/${c}`;
     if (todo.length === 0 && !follow && !trailingSlash) return next;
+    const host = space === undefined ? next : space.host(next);
     // One readlink(2) tells the three cases apart: a symlink (its target), not a symlink
     // (EINVAL), nothing there (ENOENT, or ENOTDIR under a non-directory: the call fails
     // too, and the rest is appended lexically).
-    const link = readlinkOrErrno(next);
+    const link = readlinkOrErrno(host);
     if (link === EINVAL) { cur = next; continue; }
     if (link === ENOENT || link === ENOTDIR) return posix.normalize([next, ...todo].join('/'));
     let target: string;
     if (typeof link === 'string') {
-      if (++links > 40) return posix.normalize([next, ...todo].join('/')); // ELOOP: the call fails
+      if (++links > MAX_LINKS) return posix.normalize([next, ...todo].join('/')); // ELOOP: the call fails
       target = link;
     } else {
       // Anything else (EACCES, ENAMETOOLONG, EIO): as lstat reports it, which throws for
       // what it cannot answer (the call is then denied: fail closed).
-      const st = lstatSync(next, { throwIfNoEntry: false });
+      const st = lstatSync(host, { throwIfNoEntry: false });
       if (st === undefined) return posix.normalize([next, ...todo].join('/'));
       if (!st.isSymbolicLink()) { cur = next; continue; }
-      if (++links > 40) return posix.normalize([next, ...todo].join('/'));
+      if (++links > MAX_LINKS) return posix.normalize([next, ...todo].join('/'));
       try {
-        target = readlinkSync(next);
+        target = readlinkSync(host);
       } catch {
         return posix.normalize([next, ...todo].join('/'));
       }
     }
-    if (pid !== 0 && root === '/' && cur === '/proc' && (c === 'self' || c === 'thread-self')) {
-      target = c === 'self' ? `${pid}` : `${pid}/task/${tid}`;
+    // Told by the host path looked up, not the namespace's: a bind of /proc elsewhere
+    // (/myproc -> /proc) has these links too, and a bind over /proc has none.
+    if (pid !== 0 && (host === '/proc/self' || host === '/proc/thread-self')) {
+      target = host === '/proc/self' ? `${pid}` : `${pid}/task/${tid}`;
+    } else if (host.startsWith('/proc/')) {
+      if (target.startsWith('/')) {
+        if (space !== undefined) target = space.fromHost(target);
+      } else if (OBJECT.test(target)) {
+        return posix.normalize([next, ...todo].join('/'));
+      }
     }
     if (target.startsWith('/')) cur = root;
     todo.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
@@ -200,7 +258,7 @@ function walk(cur: string, rel: string, follow: boolean, pid: number, tid: numbe
  * `root` is its root directory as a host path ('/' unless it chrooted).
  */
 export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0, root = '/'): string {
-  if (root !== '/') return walk(root, path, follow, pid, tid, root);
+  if (root !== '/') return walkPath(root, path, follow, pid, tid, root);
   if (pid !== 0) path = procSelf(path, pid, tid);
   // Security: for a tracee's path (pid given), never realpath(3): it follows a symlink
   // into /proc/self (/dev/stdin -> /proc/self/fd/0) as the *supervisor*, so a tracee could
@@ -219,7 +277,7 @@ export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0,
       if (dir !== null) return dir === '/' ? `/${name}` : `${dir}/${name}`;
     }
   }
-  return walk('/', path, follow, pid, tid);
+  return walkPath('/', path, follow, pid, tid);
 }
 
 /**
@@ -228,7 +286,7 @@ export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0,
  */
 export function resolveRelative(base: string, rel: string, follow: boolean, pid = 0, tid = 0, root = '/'): string {
   if (root === '/' && base.startsWith('/proc')) return resolveAbsolute(`${base}/${rel}`, follow, pid, tid);
-  return walk(base, rel, follow, pid, tid, root);
+  return walkPath(base, rel, follow, pid, tid, root);
 }
 
 const UNSET = Symbol('unset');

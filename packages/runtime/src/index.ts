@@ -16,6 +16,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
+import { freshBundle } from './bundle.js';
 import { close, errno, pipe2, strerror } from './linux/libc.js';
 import { O_CLOEXEC } from './linux/consts.js';
 import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
@@ -101,19 +102,26 @@ export class SandboxError extends Error {
   }
 }
 
-/** A built module of this package (dist/), from dist/index.js or from src/index.ts. */
-function distUrl(name: string): URL {
+/** A file of this package's dist/, from dist/index.js or from src/index.ts. */
+function distFile(name: string): string {
   const here = fileURLToPath(import.meta.url);
-  const file = here.endsWith('.ts')
-    ? path.join(path.dirname(here), '..', 'dist', name)
-    : path.join(path.dirname(here), name);
+  return here.endsWith('.ts') ? path.join(path.dirname(here), '..', 'dist', name) : path.join(path.dirname(here), name);
+}
+
+/**
+ * The tracer thread's script: dist/worker.bundle.js (the same modules in one file, for
+ * start-up: tools/bundle.mjs) while it is as new as what it was made from and SYSVM_BUNDLE
+ * is not 0, else dist/worker.js.
+ */
+function workerUrl(): URL {
+  const bundle = process.env.SYSVM_BUNDLE === '0' ? undefined : freshBundle(distFile('worker.bundle.js'));
+  if (bundle !== undefined) return pathToFileURL(bundle);
+  const file = distFile('worker.js');
   if (!existsSync(file)) {
     throw new SandboxError('ENOWORKER', `${file} is missing: build @sysvm/runtime first (tsc -b)`);
   }
   return pathToFileURL(file);
 }
-
-const workerUrl = (): URL => distUrl('worker.js');
 
 /**
  * A tracer thread started ahead of `spawn`, so that its start (a Node thread, koffi and the

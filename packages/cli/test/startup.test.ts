@@ -126,7 +126,16 @@ describe('the bundles (tools/bundle.mjs)', () => {
     const off = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_POLICY_CACHE: '0' });
     expect(off.code).toBe(0);
     expect(off.main).toContain('packages/cli/dist/cli.js');
-    expect(off.main.filter((m) => m.includes('bundle.js') && !m.endsWith('runtime/dist/bundle.js'))).toEqual([]);
+    expect(off.main.filter((m) => m.endsWith('.bundle.js'))).toEqual([]);
+  });
+
+  test('--version and --help need no bundle: fewer bytes to parse than it', () => {
+    for (const args of [['--version'], ['--help'], ['help', 'run']]) {
+      const r = sysvm(args, { SYSVM_BUNDLE: '1' });
+      expect(r.code).toBe(0);
+      expect(r.main.filter((m) => m.endsWith('.bundle.js'))).toEqual([]);
+      expect(r.main).toContain('packages/cli/dist/cli.js');
+    }
   });
 
   test('the same diagnostics and exit status from the bundle as from the modules', () => {

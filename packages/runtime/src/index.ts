@@ -7,7 +7,9 @@
 // The tracer runs in its own worker thread (all ptrace calls there), so the app's event
 // loop stays free. The worker script is the built `dist/worker.js` of this package: from
 // `dist/index.js` it sits next to this file; when this module is run from its TypeScript
-// source (tests), it is taken from `../dist/` (build first: `tsc -b`).
+// source (tests), it is taken from `../dist/` (build first: `tsc -b`). Where tools/bundle.mjs
+// made `dist/worker.bundle.js` (the same modules in one file) and it is not stale, that runs
+// instead (see workerUrl).
 import { EventEmitter } from 'node:events';
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import net from 'node:net';

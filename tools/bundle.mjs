@@ -34,7 +34,8 @@ const bundles = [
   { pkg: 'runtime', entry: 'packages/runtime/dist/worker.js', out: 'packages/runtime/dist/worker.bundle.js', format: 'esm' },
 ];
 
-// `node tools/bundle.mjs --warm FILE`: the child process that makes FILE's code cache (below).
+// `node tools/bundle.mjs --warm BUNDLE CACHE ARGS...`: the child process that runs `sysvm ARGS`
+// from BUNDLE (as dist/main.js would) and writes the code cache V8 then has for it to CACHE.
 if (process.argv[2] === '--warm') {
   const [file, cacheOut, ...args] = process.argv.slice(3);
   const { compileBundle } = await import(pathToFileURL(path.join(root, 'packages/runtime/dist/bundle.js')).href);

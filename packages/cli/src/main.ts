@@ -1,9 +1,22 @@
 #!/usr/bin/env node
 // The `sysvm` executable: everything is in cli.ts, so that tests and embedders can import
-// `main` without running it.
-import { main } from './cli.js';
+// `main` without running it. It runs dist/main.bundle.cjs, the same modules in one file
+// compiled from V8's code cache (tools/bundle.mjs: `sysvm run` starts with one file to read
+// instead of ~200 modules to resolve and link; docs/performance.md), while that bundle is as
+// new as every file it was made from and SYSVM_BUNDLE is not 0; else, after a `tsc -b` that
+// changed any of them or before the first bundle, dist/'s modules themselves. Either way the
+// same code runs.
+import { fileURLToPath } from 'node:url';
+import { runBundle } from '@sysvm/runtime/bundle';
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+// The help and the version need a dozen small modules: less than even a cached bundle.
+const light = argv[0] === undefined || ['-h', '--help', 'help', '-V', '--version'].includes(argv[0]);
+const bundled = light || process.env.SYSVM_BUNDLE === '0' ? undefined
+  : runBundle(fileURLToPath(new URL('main.bundle.cjs', import.meta.url)));
+const { main } = (bundled ?? await import('./cli.js')) as typeof import('./cli.js');
+
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,13 +1,20 @@
-// What the built `sysvm` loads, thread by thread (run `tsc -b` first). Loading the policy
-// front end (yaml, zod, the loader) costs more than everything else a short run does
-// (docs/performance.md): `--help` loads no command's implementation, the tracer thread never
-// loads the front end, and a run under a policy the cache holds does not load it at all.
+// What the built `sysvm` loads, thread by thread (run `tsc -b` first). Two setups:
+// - dist/'s modules (SYSVM_BUNDLE=0, and whenever a bundle is stale), what the API runs too.
+//   Loading the policy front end (yaml, zod, the loader) costs more than everything else a
+//   short run does (docs/performance.md): `--help` loads no command's implementation, the
+//   tracer thread never loads the front end, and a run under a policy the cache holds does
+//   not load it at all.
+// - the bundles of tools/bundle.mjs (made here when they are missing or stale): the CLI's is
+//   run from V8's code cache through node:vm (so Node's loader sees only dist/main.js and the
+//   freshness check), the tracer thread's is one ES module, plus koffi; a bundle older than
+//   any of its inputs is never run.
 // Node's module loader itself reports what it loads (fixtures/module-log.mjs).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { freshBundle } from '@sysvm/runtime/bundle';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { COMMANDS } from '../src/commands/index.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -21,7 +28,7 @@ let n = 0;
 function sysvm(args: string[], env: Record<string, string> = {}) {
   const log = join(dir, `modules-${n++}.log`);
   const r = spawnSync(process.execPath, ['--import', HOOK, CLI, ...args], {
-    cwd: ROOT, encoding: 'utf8', input: '', env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache'), SYSVM_POLICY_CACHE: '1', ...env, SYSVM_MODULE_LOG: log },
+    cwd: ROOT, encoding: 'utf8', input: '', env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache'), SYSVM_POLICY_CACHE: '1', SYSVM_BUNDLE: '0', ...env, SYSVM_MODULE_LOG: log },
   });
   const threads = new Map<number, string[]>();
   for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
@@ -44,12 +51,13 @@ function tracerModules(threads: Map<number, string[]>): string[] {
 /** The front end of @sysvm/policy and what only it needs. */
 const FRONT_END = /^(yaml|zod)\/|^packages\/policy\/dist\/(index|front\/load|front\/schema|lint\/\w+|workflow\/index)\.js$/;
 
-describe('sysvm --help and completion load no command implementation', () => {
-  test('--help lists every command with its summary, and loads neither the policy package nor the runtime', () => {
+describe('dist/ modules (SYSVM_BUNDLE=0): sysvm --help and completion load no command implementation', () => {
+  test('--help lists every command with its summary, and loads neither the policy package nor the runtime (but its bundle check)', () => {
     const r = sysvm(['--help']);
     expect(r.code).toBe(0);
     for (const c of COMMANDS) expect(r.stdout).toContain(`  ${c.name.padEnd(10)}  ${c.summary}\n`);
-    expect(r.main.filter((m) => /commands\/impl\/|@sysvm|packages\/(policy|runtime)\/|^(yaml|zod|koffi)\//.test(m))).toEqual([]);
+    expect(r.main.filter((m) => /commands\/impl\/|@sysvm|packages\/(policy|runtime)\/|^(yaml|zod|koffi)\//.test(m)))
+      .toEqual(['packages/runtime/dist/bundle.js']);
     expect(r.main).toContain('packages/cli/dist/commands/run.js');
   });
 
@@ -62,7 +70,7 @@ describe('sysvm --help and completion load no command implementation', () => {
   });
 });
 
-describe('sysvm run: the tracer thread and a cached policy', () => {
+describe('dist/ modules (SYSVM_BUNDLE=0), sysvm run: the tracer thread and a cached policy', () => {
   test('the tracer thread loads @sysvm/policy/evaluate, never the front end (nor the compiler, given the prefilter); a second run loads no front end at all', () => {
     const first = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true']);
     expect(first.stderr).toBe('');
@@ -90,5 +98,77 @@ describe('sysvm run: the tracer thread and a cached policy', () => {
     const off = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_POLICY_CACHE: '0' });
     expect(off.code).toBe(0);
     expect(off.main).toContain('packages/policy/dist/front/load.js');
+  });
+});
+
+const CLI_BUNDLE = join(ROOT, 'packages/cli/dist/main.bundle.cjs');
+const WORKER_BUNDLE = join(ROOT, 'packages/runtime/dist/worker.bundle.js');
+const KOFFI = /(^|\/)koffi\/index\.c?js$/;
+const bundle = (): void => {
+  const r = spawnSync(process.execPath, [join(ROOT, 'tools/bundle.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+};
+
+describe('the bundles (tools/bundle.mjs)', () => {
+  beforeAll(() => {
+    if (freshBundle(CLI_BUNDLE) === undefined || freshBundle(WORKER_BUNDLE) === undefined) bundle();
+  });
+
+  test('sysvm run runs one bundle per thread, and koffi; SYSVM_BUNDLE=0 the modules', () => {
+    const r = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'sh', '-c', 'echo ok'], { SYSVM_BUNDLE: '1', SYSVM_POLICY_CACHE: '0' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('ok\n');
+    expect(r.code).toBe(0);
+    // (the CLI's bundle and what it requires are not ES modules: Node's loader does not see them)
+    expect(r.main.filter((m) => !KOFFI.test(m))).toEqual(['packages/cli/dist/main.js', 'packages/runtime/dist/bundle.js']);
+    const tracer = [...r.threads].filter(([id]) => id !== 0).map(([, m]) => m);
+    expect(tracer).toEqual([['packages/runtime/dist/worker.bundle.js', expect.stringMatching(KOFFI)]]);
+    const off = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_POLICY_CACHE: '0' });
+    expect(off.code).toBe(0);
+    expect(off.main).toContain('packages/cli/dist/cli.js');
+    expect(off.main.filter((m) => m.endsWith('.bundle.js'))).toEqual([]);
+    expect(tracerModules(off.threads)).toContain('packages/runtime/dist/tracer/tracer.js');
+  });
+
+  test('--version and --help need no bundle: fewer bytes to parse than it', () => {
+    for (const args of [['--version'], ['--help'], ['help', 'run']]) {
+      const r = sysvm(args, { SYSVM_BUNDLE: '1' });
+      expect(r.code).toBe(0);
+      expect(r.main.filter((m) => m.endsWith('.bundle.js'))).toEqual([]);
+      expect(r.main).toContain('packages/cli/dist/cli.js');
+    }
+  });
+
+  test('the same diagnostics and exit status from the bundle as from the modules', () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'sysvm: 1\nname: bad\ndefault: allow\nrules:\n  - name: r\n    syscalls: [opn]\n    action: { deny: EPERM }\n');
+    for (const args of [['run', '-p', bad, '--', 'true'], ['run', '--', '/nonexistent/program'], ['run', '--backend', 'x', '--', 'true'],
+      ['lint', bad], ['compile', '--explain', 'builtin:permissive']]) {
+      const b = sysvm(args, { SYSVM_BUNDLE: '1', SYSVM_POLICY_CACHE: '0' });
+      const m = sysvm(args, { SYSVM_POLICY_CACHE: '0' });
+      expect(b.main).not.toContain('packages/cli/dist/cli.js');
+      expect([b.code, b.stdout, b.stderr]).toEqual([m.code, m.stdout, m.stderr]);
+    }
+  });
+
+  test('a bundle older than one of its inputs is not run: after a rebuilt module, dist/ runs until the next bundle', () => {
+    // tsc -b rewriting a module changes its mtime; the bundle's manifest no longer matches.
+    const input = join(ROOT, 'packages/cli/dist/version.js');
+    const workerInput = join(ROOT, 'packages/runtime/dist/worker.js');
+    try {
+      const later = new Date(statSync(input).mtimeMs + 5000);
+      utimesSync(input, later, later);
+      utimesSync(workerInput, later, later);
+      expect(freshBundle(CLI_BUNDLE)).toBeUndefined();
+      const r = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_BUNDLE: '1', SYSVM_POLICY_CACHE: '0' });
+      expect(r.code).toBe(0);
+      expect(r.main).toContain('packages/cli/dist/cli.js');
+
+      expect(tracerModules(r.threads)).not.toContain('packages/runtime/dist/worker.bundle.js');
+    } finally {
+      bundle();
+    }
+    expect(freshBundle(CLI_BUNDLE)).toBe(CLI_BUNDLE);
   });
 });

@@ -7,7 +7,9 @@
 // The tracer runs in its own worker thread (all ptrace calls there), so the app's event
 // loop stays free. The worker script is the built `dist/worker.js` of this package: from
 // `dist/index.js` it sits next to this file; when this module is run from its TypeScript
-// source (tests), it is taken from `../dist/` (build first: `tsc -b`).
+// source (tests), it is taken from `../dist/` (build first: `tsc -b`). Where tools/bundle.mjs
+// made `dist/worker.bundle.js` (the same modules in one file) and it is not stale, that runs
+// instead (see workerUrl).
 import { EventEmitter } from 'node:events';
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -16,6 +18,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
+import { freshBundle } from './bundle.js';
 import { close, errno, pipe2, strerror } from './linux/libc.js';
 import { O_CLOEXEC } from './linux/consts.js';
 import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
@@ -108,19 +111,26 @@ export class SandboxError extends Error {
   }
 }
 
-/** A built module of this package (dist/), from dist/index.js or from src/index.ts. */
-function distUrl(name: string): URL {
+/** A file of this package's dist/, from dist/index.js or from src/index.ts. */
+function distFile(name: string): string {
   const here = fileURLToPath(import.meta.url);
-  const file = here.endsWith('.ts')
-    ? path.join(path.dirname(here), '..', 'dist', name)
-    : path.join(path.dirname(here), name);
+  return here.endsWith('.ts') ? path.join(path.dirname(here), '..', 'dist', name) : path.join(path.dirname(here), name);
+}
+
+/**
+ * The tracer thread's script: dist/worker.bundle.js (the same modules in one file, for
+ * start-up: tools/bundle.mjs) while it is as new as what it was made from and SYSVM_BUNDLE
+ * is not 0, else dist/worker.js.
+ */
+function workerUrl(): URL {
+  const bundle = process.env.SYSVM_BUNDLE === '0' ? undefined : freshBundle(distFile('worker.bundle.js'));
+  if (bundle !== undefined) return pathToFileURL(bundle);
+  const file = distFile('worker.js');
   if (!existsSync(file)) {
     throw new SandboxError('ENOWORKER', `${file} is missing: build @sysvm/runtime first (tsc -b)`);
   }
   return pathToFileURL(file);
 }
-
-const workerUrl = (): URL => distUrl('worker.js');
 
 /**
  * A tracer thread started ahead of `spawn`, so that its start (a Node thread, koffi and the

@@ -52,7 +52,11 @@ async function loadPolicy(p: WorkerInit['policy']): Promise<{ policy: Supervisor
     if (p.vm !== undefined) policy.vm = p.vm;
     return { policy, data: p.data };
   }
-  const m = (await import(p.module)) as Record<string, unknown>;
+  // The runtime's own bridge (policyFromIR) by name, so that a bundled tracer thread
+  // (tools/bundle.mjs) runs the copy it carries instead of loading dist/'s modules; the same
+  // module either way. Any other module by its URL.
+  const m = (p.module === new URL('./policy-module.js', import.meta.url).href
+    ? await import('./policy-module.js') : await import(p.module)) as Record<string, unknown>;
   const make = (m[p.exportName ?? 'createSupervisorPolicy'] ?? m.default) as ((o: unknown) => SupervisorPolicy | Promise<SupervisorPolicy>) | undefined;
   if (typeof make !== 'function') {
     throw new LaunchError('EPOLICY', `policy module ${p.module} exports no ${p.exportName ?? 'createSupervisorPolicy'} function`);

@@ -1,0 +1,103 @@
+// Whether a bundle made by tools/bundle.mjs may run, and running the CLI's. A bundle is a copy
+// of dist/'s modules (and of yaml's and zod's) in one file, for start-up; its manifest,
+// FILE.inputs.json, holds the size and mtime of every file it was made from (`inputs`) and of
+// what tools/bundle.mjs wrote (`outputs`: the bundle, and V8's code cache of it where there is
+// one). A bundle is used only while every one of them is unchanged: after an edit and a
+// `tsc -b` (which rewrites the edited modules) the loaders run dist/'s modules again, so an
+// old bundle never runs in place of newer code. Kept to node:fs, node:vm and node:module, so
+// that checking costs a read of the manifest and one stat per input (≈ 1 ms).
+import { closeSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+
+type Entry = [rel: string, size: number, mtimeMs: number];
+
+const isEntry = (e: unknown): e is Entry =>
+  Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' && typeof e[2] === 'number';
+
+const matches = (s: Stats | undefined, e: Entry): boolean => s !== undefined && s.size === e[1] && s.mtimeMs === e[2];
+
+/** The manifest of `file`, if every input it names is unchanged; else undefined. */
+function freshManifest(file: string): { outputs: Map<string, Entry> } | undefined {
+  let m: { inputs?: unknown; outputs?: unknown };
+  try {
+    m = JSON.parse(readFileSync(`${file}.inputs.json`, 'utf8')) as typeof m;
+  } catch {
+    return undefined;
+  }
+  const { inputs, outputs } = m;
+  if (!Array.isArray(inputs) || inputs.length === 0 || !Array.isArray(outputs)) return undefined;
+  const dir = path.dirname(file);
+  for (const e of inputs as unknown[]) {
+    if (!isEntry(e) || !matches(statSync(path.resolve(dir, e[0]), { throwIfNoEntry: false }), e)) return undefined;
+  }
+  const out = new Map<string, Entry>();
+  for (const e of outputs as unknown[]) {
+    if (!isEntry(e)) return undefined;
+    out.set(path.resolve(dir, e[0]), e);
+  }
+  return { outputs: out };
+}
+
+/** `file` (an absolute path), if it is a bundle whose inputs and itself are as its manifest says. */
+export function freshBundle(file: string): string | undefined {
+  const m = freshManifest(file);
+  const e = m?.outputs.get(file);
+  return e !== undefined && matches(statSync(file, { throwIfNoEntry: false }), e) ? file : undefined;
+}
+
+/**
+ * The content of `file` if the file read is the one `e` describes. Read through one open
+ * file, so that a bundle renamed into place meanwhile (tools/bundle.mjs) is never taken for
+ * the one the manifest vouched for.
+ */
+function readVouched(file: string, e: Entry | undefined): Buffer | undefined {
+  if (e === undefined) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!matches(fstatSync(fd), e)) return undefined;
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Run the CommonJS bundle `file` (tools/bundle.mjs) and return its exports, or undefined when
+ * it is stale or missing (the caller then imports dist/'s modules). V8 compiles it from its
+ * code cache, FILE.v8cache, which tools/bundle.mjs made with this bundle: the manifest vouches
+ * for the two together. (V8 checks a cache against a source's length only: a cache of another
+ * bundle must never be given, and is not, since both files must be the ones the manifest
+ * describes.) A cache that V8 rejects (another Node) costs only the compile it would have saved.
+ */
+export function runBundle(file: string): Record<string, unknown> | undefined {
+  const m = freshManifest(file);
+  if (m === undefined) return undefined;
+  const source = readVouched(file, m.outputs.get(file));
+  if (source === undefined) return undefined;
+  const cache = `${file}.v8cache`;
+  const cachedData = m.outputs.has(cache) ? readVouched(cache, m.outputs.get(cache)) : undefined;
+  if (m.outputs.has(cache) && cachedData === undefined) return undefined;
+  const script = compileBundle(file, source.toString('utf8'), cachedData);
+  const module = { exports: {} as Record<string, unknown> };
+  (script.runInThisContext() as (...a: unknown[]) => void)
+    .call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  return module.exports;
+}
+
+/**
+ * The bundle as a script: Node's CommonJS wrapper, strict as the ES modules it was made from,
+ * on the first line so that line numbers are the file's.
+ */
+export function compileBundle(file: string, source: string, cachedData?: Buffer): vm.Script {
+  return new vm.Script(`(function (exports, require, module, __filename, __dirname) { 'use strict'; ${source}\n})`, {
+    filename: file,
+    ...(cachedData !== undefined ? { cachedData } : {}),
+  });
+}

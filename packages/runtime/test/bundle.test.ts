@@ -1,0 +1,88 @@
+// freshBundle and runBundle: a bundle runs only while every file it was made from, and the
+// files tools/bundle.mjs wrote (the bundle, its V8 code cache), are as its manifest says (the
+// CLI's and the tracer thread's loaders ask these). Real files in a temporary directory; the
+// CLI's bundles end to end are in packages/cli/test/startup.test.ts.
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+
+import { compileBundle, freshBundle, runBundle } from '../src/bundle.js';
+
+let dir: string;
+let bundle: string;
+let cache: string;
+let inputs: string[];
+
+/** A CommonJS bundle in dir/out/ of two inputs (one beside it, one in a sibling directory), with its code cache. */
+const SOURCE = 'exports.answer = () => 40 + 2;\n';
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-bundle-test-'));
+  mkdirSync(path.join(dir, 'out'));
+  mkdirSync(path.join(dir, 'src'));
+  bundle = path.join(dir, 'out', 'main.bundle.cjs');
+  cache = `${bundle}.v8cache`;
+  inputs = [path.join(dir, 'out', 'a.js'), path.join(dir, 'src', 'b.js')];
+  writeFileSync(inputs[0]!, 'export const a = 40;\n');
+  writeFileSync(inputs[1]!, 'export const b = 2;\n');
+  writeFileSync(bundle, SOURCE);
+  writeFileSync(cache, makeCache(SOURCE));
+  writeManifest();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function makeCache(source: string): Buffer {
+  const script = compileBundle(bundle, source);
+  script.runInThisContext();
+  return script.createCachedData();
+}
+
+function entries(files: string[]): unknown[] {
+  return files.map((f) => {
+    const s = statSync(f);
+    return [path.relative(path.dirname(bundle), f), s.size, s.mtimeMs];
+  });
+}
+
+function writeManifest(extra: unknown[] = []): void {
+  writeFileSync(`${bundle}.inputs.json`, JSON.stringify({ inputs: [...entries(inputs), ...extra], outputs: entries([bundle, cache]) }));
+}
+
+const later = (f: string): void => {
+  const t = new Date(statSync(f).mtimeMs + 2000);
+  utimesSync(f, t, t);
+};
+
+test('a bundle whose inputs and outputs are as its manifest says is fresh, and runs from its code cache', () => {
+  expect(freshBundle(bundle)).toBe(bundle);
+  const exports = runBundle(bundle);
+  expect((exports?.answer as () => number)()).toBe(42);
+  expect(compileBundle(bundle, SOURCE, makeCache(SOURCE)).cachedDataRejected).toBe(false);
+});
+
+test('the bundle runs strict, as the ES modules it was made from', () => {
+  writeFileSync(bundle, 'exports.sloppy = (() => { try { undeclared = 1; return true; } catch { return false; } })();\n');
+  writeFileSync(cache, makeCache('exports.sloppy = (() => { try { undeclared = 1; return true; } catch { return false; } })();\n'));
+  writeManifest();
+  expect(runBundle(bundle)?.sloppy).toBe(false);
+});
+
+test.for([
+  ['an input rewritten with other content', () => writeFileSync(inputs[1]!, 'export const b = 22;\n')],
+  ['an input rewritten with the same size', () => writeFileSync(inputs[1]!, 'export const b = 3;\n')],
+  ['an input touched (tsc -b rewriting it as it was)', () => later(inputs[0]!)],
+  ['an input removed', () => rmSync(inputs[0]!)],
+  ['the bundle rewritten (with the same length: V8 would take the old cache for it)', () => writeFileSync(bundle, SOURCE.replace('40', '41'))],
+  ['the code cache replaced by one of another source of the same length', () => writeFileSync(cache, makeCache(SOURCE.replace('40', '39')))],
+  ['the code cache touched', () => later(cache)],
+  ['no manifest', () => rmSync(`${bundle}.inputs.json`)],
+  ['a manifest that is not JSON', () => writeFileSync(`${bundle}.inputs.json`, '{"inputs": [')],
+  ['a manifest with no inputs', () => writeFileSync(`${bundle}.inputs.json`, '{"inputs": [], "outputs": []}')],
+  ['a manifest of another shape', () => writeFileSync(`${bundle}.inputs.json`, '{"inputs": [{"path": "a.js"}], "outputs": []}')],
+  ['a manifest naming a missing input', () => writeManifest([['../src/gone.js', 1, 1]])],
+  ['no bundle beside its manifest', () => rmSync(bundle)],
+] as const)('stale or unusable: %s', ([what, change]) => {
+  change();
+  if (!what.startsWith('the code cache')) expect(freshBundle(bundle)).toBeUndefined();
+  expect(runBundle(bundle)).toBeUndefined();
+});

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// Bundles tsc's output (dist/) for start-up: the `sysvm` command into
+// packages/cli/dist/main.bundle.cjs and the tracer thread into
+// packages/runtime/dist/worker.bundle.js, one file each instead of ~200 and ~50 ES modules
+// that Node resolves, reads and links one by one (docs/performance.md, "Start-up"). Run after
+// `tsc -b`: the root `build`, `prepare`, `test` and `bench` scripts do.
+//
+// Each bundle gets a manifest, FILE.inputs.json: the size and mtime of every file it was made
+// from, and of the files written here. The loaders (cli/src/main.ts, runtime/src/index.ts,
+// through runtime/src/bundle.ts) use a bundle only while all of them are unchanged, so a
+// `tsc -b` after an edit makes them run dist/'s modules again until the next bundle: a stale
+// bundle never runs.
+//
+// The bundles are plain, unminified JavaScript with the same code as dist/ (no source maps:
+// what users see, diagnostics and messages, is the same either way). The CLI's is CommonJS,
+// so that it can be compiled from V8's code cache (Node 20 has none for ES modules): its
+// FILE.v8cache is made here by a run of `sysvm compile builtin:default` in a child process
+// (the code that loads and compiles a policy, compiled once, ahead). The tracer thread's
+// stays an ES module (it imports policy modules by URL). koffi stays external (a native
+// addon, loaded by Node as before). `import.meta.url` in a bundled module is rewritten to the
+// URL of the file it came from, so that the files a module finds next to itself (the built-in
+// policies, the tracer thread's script, package.json) are the same.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const bundles = [
+  { pkg: 'cli', entry: 'packages/cli/dist/cli.js', out: 'packages/cli/dist/main.bundle.cjs', format: 'cjs', warm: ['compile', 'builtin:default'] },
+  { pkg: 'runtime', entry: 'packages/runtime/dist/worker.js', out: 'packages/runtime/dist/worker.bundle.js', format: 'esm' },
+];
+
+// `node tools/bundle.mjs --warm BUNDLE CACHE ARGS...`: the child process that runs `sysvm ARGS`
+// from BUNDLE (as dist/main.js would) and writes the code cache V8 then has for it to CACHE.
+if (process.argv[2] === '--warm') {
+  const [file, cacheOut, ...args] = process.argv.slice(3);
+  const { compileBundle } = await import(pathToFileURL(path.join(root, 'packages/runtime/dist/bundle.js')).href);
+  const script = compileBundle(file, readFileSync(file, 'utf8'));
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  await module.exports.main(args);
+  writeFileSync(cacheOut, script.createCachedData());
+  process.exit(0);
+}
+
+/** `import.meta.url` of a module of packages/PKG/dist/, as an expression valid in the bundle of `self`. */
+function urlOf(file, self, format) {
+  const m = /^packages\/([^/]+)\/dist\/(.+)$/.exec(path.relative(root, file).split(path.sep).join('/'));
+  if (!m) throw new Error(`bundle: import.meta.url in ${file}, outside a package's dist/`);
+  const [, pkg, rel] = m;
+  // The bundle of `self` sits at the top of self's dist/; another package's dist/ is found
+  // as Node finds it from there (its "." export is dist/index.js, so dist/ is its base).
+  const url = 'require("node:url").pathToFileURL';
+  const name = JSON.stringify(`@sysvm/${pkg}`);
+  const base = format === 'esm'
+    ? (pkg === self ? 'import.meta.url' : `import.meta.resolve(${name})`)
+    : (pkg === self ? `${url}(__filename)` : `${url}(require("node:module").createRequire(__filename).resolve(${name}))`);
+  return `new URL(${JSON.stringify(rel)}, ${base}).href`;
+}
+
+const metaUrl = (self, format) => ({
+  name: 'sysvm-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]dist[\\/].*\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      return { contents: text.replaceAll('import.meta.url', urlOf(args.path, self, format)), loader: 'js' };
+    });
+  },
+});
+
+// koffi, a native addon, stays a module of its own, imported by the path Node resolves for
+// the package that depends on it (the CLI's bundle sits where a bare 'koffi' does not
+// resolve); its entry joins the bundle's inputs, so that a moved or updated koffi makes
+// the bundle stale.
+const koffi = (out, entries) => ({
+  name: 'sysvm-koffi',
+  setup(b) {
+    b.onResolve({ filter: /^koffi$/ }, (args) => {
+      const file = createRequire(args.importer).resolve('koffi');
+      entries.add(file);
+      let rel = path.relative(path.dirname(path.join(root, out)), file).split(path.sep).join('/');
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      return { path: rel, external: true };
+    });
+  },
+});
+
+for (const { pkg, entry, out, format, warm } of bundles) {
+  const external = new Set();
+  const started = Date.now();
+  const r = await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: out,
+    write: false,
+    bundle: true,
+    platform: 'node',
+    format,
+    target: 'node20',
+    // tsc's own source maps point at dist/; the bundle has none (see the top).
+    sourcemap: false,
+    legalComments: 'inline',
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [metaUrl(pkg, format), koffi(out, external)],
+    banner: {
+      js: [
+        `// Generated by tools/bundle.mjs from ${entry} and what it imports: do not edit (see ${path.basename(out)}.inputs.json).`,
+        // yaml's build for Node is CommonJS and requires Node's built-ins (as it does unbundled).
+        ...(format === 'esm' ? [
+          "import { createRequire as __sysvmCreateRequire } from 'node:module';",
+          'const require = __sysvmCreateRequire(import.meta.url);',
+        ] : []),
+      ].join('\n'),
+    },
+  });
+  if (r.errors.length > 0) process.exit(1);
+  const [code] = r.outputFiles;
+  const dir = path.dirname(path.join(root, out));
+  const inputs = [...Object.keys(r.metafile.inputs).map((f) => path.resolve(root, f)), ...external].sort().map((abs) => {
+    const s = statSync(abs);
+    // An input written while esbuild read it may be in the bundle as it was before: no manifest
+    // may vouch for it.
+    if (s.mtimeMs > started) throw new Error(`bundle: ${abs} changed while ${out} was being made; run it again`);
+    return [path.relative(dir, abs).split(path.sep).join('/'), s.size, s.mtimeMs];
+  });
+  // Each file written whole, then renamed over the old one: a sysvm starting meanwhile reads
+  // the old bundle or the new one, never half of one. Until the new manifest is in place the
+  // old one decides, and it names the old bundle's size and mtime: the new one is stale to it
+  // (dist/'s modules run).
+  const put = (file, data) => {
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  };
+  put(code.path, code.contents);
+  const written = [code.path];
+  if (warm) {
+    // A child process with Node's default flags, as `sysvm` runs (V8 takes a cache only
+    // under the flags it was made with); its output is the command's, not wanted here.
+    const cache = `${code.path}.v8cache`;
+    const tmp = `${cache}.${process.pid}.tmp`;
+    const w = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--warm', code.path, tmp, ...warm],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (w.status !== 0) throw new Error(`bundle: the warm-up run of ${out} failed (${w.status ?? w.signal})`);
+    renameSync(tmp, cache);
+    written.push(cache);
+  }
+  const outputs = written.map((f) => {
+    const s = statSync(f);
+    return [path.relative(dir, f).split(path.sep).join('/'), s.size, s.mtimeMs];
+  });
+  put(path.join(root, `${out}.inputs.json`), `${JSON.stringify({ inputs, outputs })}\n`);
+  const kb = (statSync(path.join(root, out)).size / 1024).toFixed(0);
+  process.stdout.write(`bundle: ${out} (${inputs.length} modules, ${kb} KiB)\n`);
+}

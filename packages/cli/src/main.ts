@@ -7,9 +7,13 @@
 // changed any of them or before the first bundle, dist/'s modules themselves. Either way the
 // same code runs.
 import { fileURLToPath } from 'node:url';
-import { runBundle } from '@sysvm/runtime/bundle';
+import { runBundle, startTracerEarly } from '@sysvm/runtime/bundle';
 
 const argv = process.argv.slice(2);
+// `sysvm run`: the tracer thread starts first, so that its start overlaps everything else
+// (startTracer in `run` adopts it).
+const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+if (argv[0] === 'run' && !own.includes('--help') && !own.includes('-h')) startTracerEarly();
 // The help and the version need a dozen small modules: less than even a cached bundle.
 const light = argv[0] === undefined || ['-h', '--help', 'help', '-V', '--version'].includes(argv[0]);
 const bundled = light || process.env.SYSVM_BUNDLE === '0' ? undefined

@@ -6,10 +6,15 @@
 // `tsc -b` (which rewrites the edited modules) the loaders run dist/'s modules again, so an
 // old bundle never runs in place of newer code. Kept to node:fs, node:vm and node:module, so
 // that checking costs a read of the manifest and one stat per input (≈ 1 ms).
-import { closeSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+//
+// Also here, for the same reason (the executable imports this module before anything else):
+// where the tracer thread's script is, and starting that thread before the CLI is loaded.
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
+import { Worker } from 'node:worker_threads';
 
 type Entry = [rel: string, size: number, mtimeMs: number];
 
@@ -100,4 +105,62 @@ export function compileBundle(file: string, source: string, cachedData?: Buffer)
     filename: file,
     ...(cachedData !== undefined ? { cachedData } : {}),
   });
+}
+
+/** A file of this package's dist/, from dist/bundle.js (bundled or not) or from src/bundle.ts. */
+export function distFile(name: string): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? path.join(path.dirname(here), '..', 'dist', name) : path.join(path.dirname(here), name);
+}
+
+/**
+ * The tracer thread's script: dist/worker.bundle.js (the same modules in one file, for
+ * start-up: tools/bundle.mjs) while it is as new as what it was made from and SYSVM_BUNDLE
+ * is not 0, else dist/worker.js; undefined when that is missing (not built).
+ */
+export function workerScript(): string | undefined {
+  const bundle = process.env.SYSVM_BUNDLE === '0' ? undefined : freshBundle(distFile('worker.bundle.js'));
+  if (bundle !== undefined) return bundle;
+  const file = distFile('worker.js');
+  return existsSync(file) ? file : undefined;
+}
+
+/** A tracer thread started by startTracerEarly, until a TracerThread adopts it. */
+export interface EarlyTracer {
+  worker: Worker;
+  /** It failed or ended before being adopted. */
+  dead: boolean;
+}
+
+/** Shared through the global object: the executable's copy of this module and the CLI bundle's are two. */
+const EARLY = Symbol.for('sysvm.runtime.early-tracer');
+type WithEarly = typeof globalThis & { [EARLY]?: EarlyTracer };
+
+/**
+ * Start the tracer thread now, before the CLI's code is even loaded (`sysvm run`: the
+ * thread's start, ≈ 0.2 s here, is the longest part of a short run's start-up, and it
+ * overlaps all of the main thread's work this way). The next TracerThread (startTracer in
+ * the runtime) adopts it; if none does, it does not keep the process alive.
+ */
+export function startTracerEarly(): void {
+  const file = workerScript();
+  if (file === undefined || (globalThis as WithEarly)[EARLY] !== undefined) return;
+  // The same workerData as TracerThread's (worker.ts, DeferredInit): it waits for its WorkerInit.
+  const worker = new Worker(pathToFileURL(file), { workerData: { deferred: true } });
+  worker.unref();
+  const early: EarlyTracer = { worker, dead: false };
+  const died = (): void => { early.dead = true; };
+  worker.on('error', died);
+  worker.on('exit', died);
+  (globalThis as WithEarly)[EARLY] = early;
+}
+
+/** The thread startTracerEarly started, once (its listeners removed), or undefined. */
+export function takeEarlyTracer(): EarlyTracer | undefined {
+  const g = globalThis as WithEarly;
+  const early = g[EARLY];
+  if (early === undefined) return undefined;
+  delete g[EARLY];
+  early.worker.removeAllListeners();
+  return early;
 }

@@ -11,14 +11,14 @@
 // made `dist/worker.bundle.js` (the same modules in one file) and it is not stale, that runs
 // instead (see workerUrl).
 import { EventEmitter } from 'node:events';
-import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-import { freshBundle } from './bundle.js';
+import { distFile, takeEarlyTracer, workerScript } from './bundle.js';
 import { close, errno, pipe2, strerror } from './linux/libc.js';
 import { O_CLOEXEC } from './linux/consts.js';
 import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
@@ -111,23 +111,11 @@ export class SandboxError extends Error {
   }
 }
 
-/** A file of this package's dist/, from dist/index.js or from src/index.ts. */
-function distFile(name: string): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? path.join(path.dirname(here), '..', 'dist', name) : path.join(path.dirname(here), name);
-}
-
-/**
- * The tracer thread's script: dist/worker.bundle.js (the same modules in one file, for
- * start-up: tools/bundle.mjs) while it is as new as what it was made from and SYSVM_BUNDLE
- * is not 0, else dist/worker.js.
- */
+/** The tracer thread's script (bundle.ts, workerScript), or a clear error when the package is not built. */
 function workerUrl(): URL {
-  const bundle = process.env.SYSVM_BUNDLE === '0' ? undefined : freshBundle(distFile('worker.bundle.js'));
-  if (bundle !== undefined) return pathToFileURL(bundle);
-  const file = distFile('worker.js');
-  if (!existsSync(file)) {
-    throw new SandboxError('ENOWORKER', `${file} is missing: build @sysvm/runtime first (tsc -b)`);
+  const file = workerScript();
+  if (file === undefined) {
+    throw new SandboxError('ENOWORKER', `${distFile('worker.js')} is missing: build @sysvm/runtime first (tsc -b)`);
   }
   return pathToFileURL(file);
 }
@@ -144,8 +132,11 @@ export class TracerThread {
   private dead = false;
 
   constructor() {
-    const w = new Worker(workerUrl(), { workerData: { deferred: true } satisfies DeferredInit });
+    // The thread the executable started before loading the CLI (bundle.ts), if any.
+    const early = takeEarlyTracer();
+    const w = early?.worker ?? new Worker(workerUrl(), { workerData: { deferred: true } satisfies DeferredInit });
     w.unref();
+    if (early?.dead === true) this.dead = true;
     // Until a spawn takes it, a failure is only remembered: that spawn starts a new thread
     // instead, which reports the same failure the usual way.
     const died = (): void => { this.dead = true; };

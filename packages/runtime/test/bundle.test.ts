@@ -86,3 +86,17 @@ test.for([
   if (!what.startsWith('the code cache')) expect(freshBundle(bundle)).toBeUndefined();
   expect(runBundle(bundle)).toBeUndefined();
 });
+
+// startTracerEarly (the executable, for `sysvm run`): the thread it starts is the one the
+// next startTracer adopts, and a spawn given it runs the program.
+test('an early tracer thread is adopted by startTracer and runs the program', async () => {
+  const { startTracerEarly, takeEarlyTracer } = await import('../src/bundle.js');
+  const { run, startTracer } = await import('../src/index.js');
+  const { allowAll } = await import('./helpers.js');
+  startTracerEarly();
+  const tracer = startTracer();
+  expect(takeEarlyTracer()).toBeUndefined(); // adopted, not left for another
+  const r = await run({ command: 'echo', args: ['early'], policy: allowAll, tracer });
+  expect(r.stdout).toBe('early\n');
+  expect(r.code).toBe(0);
+});

@@ -73,6 +73,10 @@ const WORKLOADS = [
 ];
 
 const strace = which('strace');
+// strace again, on one CPU (taskset -c 0): sysvm places the sandbox on its supervisor's CPU
+// while it stops often (--affinity auto, docs/performance.md#cpu-placement); these rows show
+// what strace gains from the same placement, so that the mechanisms compare on equal terms.
+const taskset = cpus().length > 1 ? which('taskset') : null;
 const PEERS = [
   { name: 'native', wrap: (c) => c },
   { name: 'sysvm seccomp', wrap: (c) => [process.execPath, SYSVM, 'run', '--quiet', '--backend', 'seccomp', '-p', policy, '--', ...c] },
@@ -80,6 +84,10 @@ const PEERS = [
   ...(strace ? [
     { name: 'strace -f', wrap: (c) => [strace, '-f', '-qq', '-o', '/dev/null', ...c] },
     { name: 'strace --seccomp-bpf', wrap: (c) => [strace, '-f', '-qq', '--seccomp-bpf', `-e`, `trace=${POLICY_SYSCALLS.join(',')}`, '-o', '/dev/null', ...c] },
+  ] : []),
+  ...(strace && taskset ? [
+    { name: 'strace -f, 1 CPU', wrap: (c) => [taskset, '-c', '0', strace, '-f', '-qq', '-o', '/dev/null', ...c] },
+    { name: 'strace --seccomp-bpf, 1 CPU', wrap: (c) => [taskset, '-c', '0', strace, '-f', '-qq', '--seccomp-bpf', `-e`, `trace=${POLICY_SYSCALLS.join(',')}`, '-o', '/dev/null', ...c] },
   ] : []),
 ];
 
@@ -112,7 +120,7 @@ for (const w of WORKLOADS) {
   for (const p of PEERS) {
     const m = median(times.get(p.name));
     results.push({ workload: w.name, peer: p.name, ms: m, ratio: m / native });
-    process.stderr.write(`${w.name.padEnd(5)} ${p.name.padEnd(22)} ${m.toFixed(1).padStart(9)} ms  ${(m / native).toFixed(2)}x\n`);
+    process.stderr.write(`${w.name.padEnd(5)} ${p.name.padEnd(28)} ${m.toFixed(1).padStart(9)} ms  ${(m / native).toFixed(2)}x\n`);
   }
 }
 

@@ -16,6 +16,16 @@ const one = cpus < 2;
 /** getppid goes to the supervisor (a stop each), everything else runs unstopped. */
 const getppidStops: InlinePolicy = { ...allowAll, filter: traceOnly(['getppid']) };
 
+/**
+ * auto pinned at least once and ended freed. Once, on an idle machine; a loaded one can pause
+ * the program for 100 ms inside the burst, which frees and (at the next window) pins again.
+ */
+function freedAsOftenAsPinned(p: { mode: string; pins: number; frees: number } | undefined): void {
+  expect(p?.mode).toBe('auto');
+  expect(p!.pins).toBeGreaterThanOrEqual(1);
+  expect(p!.frees).toBe(p!.pins);
+}
+
 const counts = (out: string | undefined): string[] => [...(out ?? '').matchAll(/(?:child )?count=\d+/g)].map((m) => m[0]);
 
 describe('CPU placement', () => {
@@ -41,7 +51,7 @@ describe('CPU placement', () => {
     });
     expect(r.code).toBe(0);
     expect(counts(r.stdout)).toEqual([`count=${cpus}`, 'count=1', 'child count=1', `count=${cpus}`, `child count=${cpus}`]);
-    expect(r.stats.placement).toEqual({ mode: 'auto', pins: 1, frees: 1 });
+    freedAsOftenAsPinned(r.stats.placement);
   });
 
   test('auto never stops a program that does not stop', async () => {
@@ -58,6 +68,6 @@ describe('CPU placement', () => {
       args: ['burst', '20000', 'count', 'other', 'sleep', '300', 'burst', '1', 'count'],
     });
     expect(counts(r.stdout)).toEqual(['count=1', 'count=1']);
-    expect(r.stats.placement).toEqual({ mode: 'auto', pins: 1, frees: 1 });
+    freedAsOftenAsPinned(r.stats.placement);
   });
 });

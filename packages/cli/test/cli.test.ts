@@ -25,6 +25,7 @@ describe('sysvm (no command, help, version)', () => {
     [['lint', '--bogus', 'x'], 2, /Unknown option '--bogus'/],
     [['lint'], 2, /no policy file given/],
     [['lint', '--format', 'xml', 'examples/no-network.yaml'], 2, /--format must be one of text, json, sarif/],
+    [['run', '--affinity', 'most', '--', 'true'], 125, /--affinity must be one of auto, same, off \(got 'most'\)/],
   ] as const)('sysvm %j exits %i', ([args, code, re]) => {
     const r = sysvm([...args]);
     expect(r.code).toBe(code);

@@ -223,6 +223,17 @@ export function sockaddrMatches(c: SockaddrCondition, sa: SockAddr | null, desti
   return c.negate ? !any : any;
 }
 
+/** This host's loopback blocks (`network: { allow: loopback }`). A destination 0.0.0.0 or :: reaches them too (forms). */
+export const LOOPBACK_CIDRS: readonly Cidr[] = [
+  { family: 'inet', address: '127.0.0.0', prefix: 8 },
+  { family: 'inet6', address: '::1', prefix: 128 },
+];
+
+/** Whether a destination reaches this host's loopback (127.0.0.0/8, ::1, an IPv4-mapped one, 0.0.0.0, ::). */
+export function reachesLoopback(sa: SockAddr): boolean {
+  return patternMatches({ cidrs: [...LOOPBACK_CIDRS] }, sa, true);
+}
+
 /** Whether one address meets every part of a pattern. */
 export function patternMatches(c: SockaddrPattern, sa: SockAddr | null, destination: boolean): boolean {
   const family = familyOf(sa);

@@ -15,7 +15,7 @@
 import { constant, errnoNumber, syscallByName } from '../abi/index.js';
 import type { Condition, IntCondition, PathCondition, RuleIR, SockaddrCondition, SockaddrPattern, SourceRange, Verdict,
   VirtualClock } from '../ir.js';
-import { parseCidr } from '../compile/addrmatch.js';
+import { LOOPBACK_CIDRS } from '../compile/addrmatch.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { diag } from './codes.js';
 import { expandGroup } from './groups.js';
@@ -267,8 +267,6 @@ interface NetworkPlan {
   families?: string[];
 }
 
-/** The loopback blocks `allow: loopback` reaches (a destination 0.0.0.0 or :: is loopback too: see addrmatch.ts). */
-const LOOPBACK = ['127.0.0.0/8', '::1/128'].map((c) => parseCidr(c)).filter((c) => !('reason' in c)) as NonNullable<SockaddrPattern['cidrs']>;
 
 function networkPlan(env: SectionEnv, n: NetworkSpec, report: boolean): NetworkPlan {
   const mode = typeof n === 'string' ? n : n.allow ?? 'none';
@@ -321,7 +319,7 @@ function networkWorld(env: SectionEnv, n: NetworkSpec): ModelRule[] {
   // What stays reachable. `none`: the call names no address (a connected socket's peer,
   // which its connect was checked against, or a socket the program was given).
   const anyUnix: SockaddrPattern[] = plan.mode === 'unix' || plan.mode === 'loopback' ? [{ families: ['unix'] }] : [];
-  const loop: SockaddrPattern[] = plan.mode === 'loopback' ? [{ cidrs: LOOPBACK }] : [];
+  const loop: SockaddrPattern[] = plan.mode === 'loopback' ? [{ cidrs: [...LOOPBACK_CIDRS] }] : [];
   const dest: SockaddrPattern[] = [{ families: ['none'] }, ...anyUnix, ...loop, ...plan.entries];
   const local: SockaddrPattern[] = [...anyUnix, ...loop, ...plan.entries.filter((e) => e.families?.includes('unix'))];
   const negated = (arg: number, patterns: SockaddrPattern[]): SockaddrCondition =>

@@ -58,7 +58,7 @@
 //   - nothing else: `default: { deny: EPERM }`.
 import { constant, constantsWithPrefix, syscallByName } from '../abi/index.js';
 import { posix } from 'node:path';
-import { parseIPv4, parseIPv6 } from '../compile/addrmatch.js';
+import { reachesLoopback } from '../compile/addrmatch.js';
 import { GROUPS } from '../front/groups.js';
 import { DANGEROUS } from '../lint/checks.js';
 import type { LoggedEvent } from './report.js';
@@ -241,15 +241,6 @@ const DNS_PORT = 53;
 /** Linux's default ip_local_port_range. */
 export const EPHEMERAL_PORTS: [number, number] = [32768, 60999];
 
-/** A destination that reaches this host's loopback: 127.0.0.0/8, ::1, ::ffff:127.x.y.z, 0.0.0.0, ::. */
-function isLoopback(family: 'inet' | 'inet6', address: string): boolean {
-  const v4 = family === 'inet' ? parseIPv4(address) : undefined;
-  if (v4 !== undefined) return v4 >> 24n === 127n || v4 === 0n;
-  const v6 = family === 'inet6' ? parseIPv6(address) : undefined;
-  if (v6 === undefined) return false;
-  return v6 === 1n || v6 === 0n || (v6 >> 32n === 0xffffn && ((v6 & 0xffffffffn) >> 24n === 127n || (v6 & 0xffffffffn) === 0n));
-}
-
 /** A recorded socket address, as the runtime's audit stream shows it (tracer/decode.ts). */
 export type SeenAddress =
   | { family: 'inet' | 'inet6'; address: string; port: number }
@@ -399,7 +390,7 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
         case 'inet6': {
           const host = a.family === 'inet' ? a.address : `[${a.address}]`;
           if (name === 'bind' && a.port === 0) boundEphemeral = true;
-          if (name !== 'bind' && a.port >= ephemeral[0] && a.port <= ephemeral[1] && isLoopback(a.family, a.address)) {
+          if (name !== 'bind' && a.port >= ephemeral[0] && a.port <= ephemeral[1] && reachesLoopback(a)) {
             selfCandidates.set(`${host}:${a.port}`, `${host}:${ephemeral[0]}-${ephemeral[1]}`);
           }
           set.ip.add(name !== 'bind' && a.port === DNS_PORT ? `*:${DNS_PORT}` : `${host}:${a.port}`);

@@ -22,6 +22,7 @@ import { distFile, takeEarlyTracer, workerScript } from './bundle.js';
 import { close, errno, pipe2, strerror } from './linux/libc.js';
 import { O_CLOEXEC } from './linux/consts.js';
 import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
+import type { AffinityMode } from './tracer/placement.js';
 import type {
   BackendName, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
 } from './types.js';
@@ -35,6 +36,7 @@ export type { ArchName, Decision, Deref, Emulation, Invocation, PolicyIR, RuleIR
 export { assemble, ld, jeq, jge, ret, safetyFilter, traceAllFilter, seccompDataArgLo, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from './linux/bpf.js';
 export type { Insn } from './linux/bpf.js';
 export { resolveAbsolute } from './tracer/paths.js';
+export { AFFINITY_MODES, type AffinityMode } from './tracer/placement.js';
 export { buildUtsname } from './emulate/uname.js';
 export { decodeSockaddr } from './tracer/sockaddr.js';
 export type { Sockaddr } from './tracer/sockaddr.js';
@@ -63,7 +65,7 @@ export interface SpawnOptions {
    * cheaper on one CPU), on all its CPUs otherwise; 'same': on the supervisor's CPU for the
    * whole run; 'off': wherever the scheduler puts it. See docs/performance.md.
    */
-  affinity?: 'auto' | 'same' | 'off';
+  affinity?: AffinityMode;
   policy: PolicySource;
   /** Append every audit event to this file, as JSON Lines. */
   log?: string;

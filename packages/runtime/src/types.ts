@@ -1,5 +1,6 @@
 // Public types of the runtime: the policy the supervisor runs, audit events, statistics.
 import type { VmWorld } from './emulate/context.js';
+import type { AffinityMode } from './tracer/placement.js';
 import type { Decision, Invocation, SourceRange, Verdict } from './ir.js';
 
 /** What the supervisor knows about the thread stopped at a syscall. */
@@ -130,7 +131,7 @@ export interface Stats {
    * CPU placement (tracer/placement.ts): the mode in effect ('off' also where the supervisor
    * has one CPU), and how many times the sandbox was pinned to the supervisor's CPU and freed.
    */
-  placement?: { mode: 'auto' | 'same' | 'off'; pins: number; frees: number };
+  placement?: { mode: AffinityMode; pins: number; frees: number };
 }
 
 export interface ExitStatus {

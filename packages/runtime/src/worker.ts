@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { LaunchError } from './tracer/launch.js';
 import type { LaunchSpec } from './tracer/launch.js';
+import type { AffinityMode } from './tracer/placement.js';
 import { Tracer } from './tracer/tracer.js';
 import type { AuditEvent, BackendName, SupervisorPolicy } from './types.js';
 
@@ -21,7 +22,7 @@ export interface WorkerInit {
   /** Audit mode: denials and kills are logged, not carried out. */
   audit?: boolean;
   prefilter?: boolean;
-  affinity?: 'auto' | 'same' | 'off';
+  affinity?: AffinityMode;
   shared: Int32Array;
 }
 

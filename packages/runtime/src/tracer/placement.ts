@@ -99,10 +99,6 @@ export class Placement {
     this.since = now;
   }
 
-  get isPinned(): boolean {
-    return this.pinned;
-  }
-
   /** At the end of the run: the supervisor thread's own mask back (the worker may serve again). */
   finish(): void {
     if (this.pinned) schedSetaffinity(0, CPU_SET_SIZE, this.original);

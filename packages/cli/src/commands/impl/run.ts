@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditPolicy } from '@sysvm/policy/evaluate';
-import { policyFromIR, spawn, startTracer } from '@sysvm/runtime';
+import { AFFINITY_MODES, policyFromIR, spawn, startTracer } from '@sysvm/runtime';
 import { type CommandContext, oneOf } from '../../command.js';
 import { programArgv, sandboxed } from './sandboxed.js';
 import { loadCached } from '../../policy-cache.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
-  const affinity = oneOf('affinity', ctx.values.affinity, ['auto', 'same', 'off'] as const);
+  const affinity = oneOf('affinity', ctx.values.affinity, AFFINITY_MODES);
   const argv = programArgv(ctx, 'sysvm run [OPTIONS] -- CMD [ARGS...]');
   // The tracer thread starts now, while this thread loads the policy (two cores: about the
   // time of the shorter of the two is saved).

@@ -77,18 +77,17 @@ const strace = which('strace');
 // while it stops often (--affinity auto, docs/performance.md#cpu-placement); these rows show
 // what strace gains from the same placement, so that the mechanisms compare on equal terms.
 const taskset = cpus().length > 1 ? which('taskset') : null;
+const STRACE = strace ? [
+  { name: 'strace -f', argv: [strace, '-f', '-qq', '-o', '/dev/null'] },
+  { name: 'strace --seccomp-bpf', argv: [strace, '-f', '-qq', '--seccomp-bpf', '-e', `trace=${POLICY_SYSCALLS.join(',')}`, '-o', '/dev/null'] },
+] : [];
+const sysvm = (backend) => [process.execPath, SYSVM, 'run', '--quiet', '--backend', backend, '-p', policy, '--'];
 const PEERS = [
   { name: 'native', wrap: (c) => c },
-  { name: 'sysvm seccomp', wrap: (c) => [process.execPath, SYSVM, 'run', '--quiet', '--backend', 'seccomp', '-p', policy, '--', ...c] },
-  { name: 'sysvm ptrace', wrap: (c) => [process.execPath, SYSVM, 'run', '--quiet', '--backend', 'ptrace', '-p', policy, '--', ...c] },
-  ...(strace ? [
-    { name: 'strace -f', wrap: (c) => [strace, '-f', '-qq', '-o', '/dev/null', ...c] },
-    { name: 'strace --seccomp-bpf', wrap: (c) => [strace, '-f', '-qq', '--seccomp-bpf', `-e`, `trace=${POLICY_SYSCALLS.join(',')}`, '-o', '/dev/null', ...c] },
-  ] : []),
-  ...(strace && taskset ? [
-    { name: 'strace -f, 1 CPU', wrap: (c) => [taskset, '-c', '0', strace, '-f', '-qq', '-o', '/dev/null', ...c] },
-    { name: 'strace --seccomp-bpf, 1 CPU', wrap: (c) => [taskset, '-c', '0', strace, '-f', '-qq', '--seccomp-bpf', `-e`, `trace=${POLICY_SYSCALLS.join(',')}`, '-o', '/dev/null', ...c] },
-  ] : []),
+  { name: 'sysvm seccomp', wrap: (c) => [...sysvm('seccomp'), ...c] },
+  { name: 'sysvm ptrace', wrap: (c) => [...sysvm('ptrace'), ...c] },
+  ...STRACE.map((s) => ({ name: s.name, wrap: (c) => [...s.argv, ...c] })),
+  ...(taskset ? STRACE.map((s) => ({ name: `${s.name}, 1 CPU`, wrap: (c) => [taskset, '-c', '0', ...s.argv, ...c] })) : []),
 ];
 
 function timeOnce(argv) {

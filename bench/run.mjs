@@ -10,7 +10,10 @@
 //   make   compiling a small generated C project with make
 //   start  `true`: the fixed cost of starting each peer (sysvm: Node, the runtime, the policy)
 // Peers: native; sysvm --backend seccomp; sysvm --backend ptrace; `strace -f`; and
-// `strace -f --seccomp-bpf -e trace=<the syscalls the policy sends to the supervisor>`.
+// `strace -f --seccomp-bpf -e trace=<the syscalls the policy sends to the supervisor>`; and
+// bench/peers/minisup.c, a supervisor in C that stops the same calls and makes the same
+// system calls per stop as sysvm but decides nothing: the cost of the mechanism alone, by
+// ptrace (seccomp RET_TRACE, as sysvm's seccomp backend) and by seccomp user notification.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus, release } from 'node:os';
@@ -81,6 +84,31 @@ const STRACE = strace ? [
   { name: 'strace -f', argv: [strace, '-f', '-qq', '-o', '/dev/null'] },
   { name: 'strace --seccomp-bpf', argv: [strace, '-f', '-qq', '--seccomp-bpf', '-e', `trace=${POLICY_SYSCALLS.join(',')}`, '-o', '/dev/null'] },
 ] : [];
+// The C peers, compiled here (`cc`, as the tests compile theirs); left out without a compiler.
+function buildMinisup() {
+  const cc = which('cc');
+  if (!cc) return null;
+  const out = join(mkdtempSync(join(tmpdir(), 'sysvm-bench-minisup-')), 'minisup');
+  const r = spawnSync(cc, ['-O2', '-o', out, join(ROOT, 'bench/peers/minisup.c')], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    process.stderr.write(`bench: minisup.c did not compile, its peers are left out:\n${r.stderr}`);
+    return null;
+  }
+  return out;
+}
+const minisup = buildMinisup();
+// The ptrace one on one CPU, as sysvm places itself; user notification without placement:
+// its wake-ups are synchronous (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP), the supervisor runs on
+// the caller's CPU.
+// A mechanism this kernel lacks (user notification: Linux 5.0) leaves its peer out.
+const MINISUP = (minisup ? [
+  { name: 'C ptrace, 1 CPU', wrap: (c) => [...(taskset ? [taskset, '-c', '0'] : []), minisup, 'ptrace', '--', ...c] },
+  { name: 'C user-notif', wrap: (c) => [minisup, 'unotify', '--', ...c] },
+] : []).filter((p) => {
+  const r = spawnSync(p.wrap(['true'])[0], p.wrap(['true']).slice(1), { encoding: 'utf8' });
+  if (r.status !== 0) process.stderr.write(`bench: ${p.name} does not run here, left out: ${r.stderr}`);
+  return r.status === 0;
+});
 const sysvm = (backend) => [process.execPath, SYSVM, 'run', '--quiet', '--backend', backend, '-p', policy, '--'];
 const PEERS = [
   { name: 'native', wrap: (c) => c },
@@ -88,6 +116,7 @@ const PEERS = [
   { name: 'sysvm ptrace', wrap: (c) => [...sysvm('ptrace'), ...c] },
   ...STRACE.map((s) => ({ name: s.name, wrap: (c) => [...s.argv, ...c] })),
   ...(taskset ? STRACE.map((s) => ({ name: `${s.name}, 1 CPU`, wrap: (c) => [taskset, '-c', '0', ...s.argv, ...c] })) : []),
+  ...MINISUP,
 ];
 
 function timeOnce(argv) {
@@ -150,3 +179,4 @@ if (WRITE) {
 }
 rmSync(project, { recursive: true, force: true });
 rmSync(policyDir, { recursive: true, force: true });
+if (minisup) rmSync(dirname(minisup), { recursive: true, force: true });

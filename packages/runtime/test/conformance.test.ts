@@ -33,6 +33,15 @@ beforeAll(() => {
   writeFileSync(path.join(fs, 'secret', 'key.txt'), 'hidden\n');
   symlinkSync('../secret/key.txt', path.join(fs, 'allowed', 'link'));
   symlinkSync(path.join(fs, 'secret'), path.join(fs, 'allowed', 'dirlink'));
+  // Names that are not UTF-8 (made as bytes: a string path would be UTF-8): raw/\xff and
+  // raw/\xfe -> ../secret, raw/t -> \xfe (a link text that is not UTF-8); sécret/\xff.
+  const raw = (dir: string, ...bytes: number[]): Buffer => Buffer.concat([Buffer.from(`${path.join(fs, dir)}/`), Buffer.from(bytes)]);
+  mkdirSync(path.join(fs, 'raw'));
+  symlinkSync('../secret', raw('raw', 0xff));
+  symlinkSync('../secret', raw('raw', 0xfe));
+  symlinkSync(Buffer.from([0xfe]), path.join(fs, 'raw', 't'));
+  mkdirSync(path.join(fs, 's\u00e9cret'));
+  writeFileSync(raw('s\u00e9cret', 0xff), 'below\n');
 });
 
 function policy(name: string): PolicyIR {

@@ -36,13 +36,13 @@ describe('readCStringText', () => {
     ['no NUL before the unreadable page', 2 * PAGE_SIZE - 12, Buffer.from('/edge/path12'), false, 4096, null],
     ['NUL on the last readable byte', 2 * PAGE_SIZE - 11, Buffer.from('/edge/path'), true, 4096, '/edge/path'],
     ['UTF-8', 5, utf8, true, 4096, utf8.toString('utf8')],
-    ['not UTF-8: byte for byte', PAGE_SIZE - 2, notUtf8, true, 4096, notUtf8.toString('latin1')],
+    ['not UTF-8: each invalid byte escaped (linux/pathtext.ts)', PAGE_SIZE - 2, notUtf8, true, 4096, '/t\udce9\udcffx'],
     ['exactly max bytes', 0, Buffer.alloc(64, 0x62), true, 64, 'b'.repeat(64)],
     ['one more than max', 0, Buffer.alloc(65, 0x62), true, 64, null],
     ['longer than a page', 3, long, true, 8192, 'a'.repeat(long.length)],
     ['longer than the first read', 10, Buffer.alloc(300, 0x63), true, 4096, 'c'.repeat(300)],
     ['max bytes over three reads', 0, Buffer.alloc(4096, 0x64), true, 4096, 'd'.repeat(4096)],
-    ['non-ASCII after the first read', 100, Buffer.concat([Buffer.alloc(290, 0x65), Buffer.from([0xff])]), true, 4096, 'e'.repeat(290) + '\u00ff'],
+    ['non-ASCII after the first read', 100, Buffer.concat([Buffer.alloc(290, 0x65), Buffer.from([0xff])]), true, 4096, 'e'.repeat(290) + '\udcff'],
   ] as const)('%s', ([, off, bytes, nul, max, want]) => {
     const at = base + BigInt(off);
     // Fill what follows with non-NUL bytes so that nothing stops the string early.

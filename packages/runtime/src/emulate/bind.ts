@@ -23,10 +23,11 @@
 // process is killed (a sibling thread swapped the string). For the other calls a racing
 // sibling thread could make the call act on a path of its choosing: as for every pass decided
 // on a path, that is advisory until the argument lives in memory no tracee thread can write.
-import { readlinkSync, realpathSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 
 import { EFAULT, ERANGE, EXDEV, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
-import { readlinkText } from '../linux/fsx.js';
+import { readlinkText, realpathText } from '../linux/fsx.js';
+import { decodePath, encodePath } from '../linux/pathtext.js';
 import { readMem, writeMem } from '../linux/mem.js';
 import type { ArgRewrite } from '../types.js';
 import { PATH_ARGS, resolveAbsolute } from '../tracer/paths.js';
@@ -44,11 +45,7 @@ const join = (dir: string, rest: string): string => (rest === '' ? dir : dir ===
 
 /** The bind target as the kernel prints it (canonical), or the text as given if absent. */
 function canonical(p: string): string {
-  try {
-    return realpathSync.native(p);
-  } catch {
-    return p;
-  }
+  return realpathText(p) ?? p;
 }
 
 /** Virtual -> real: the longest `from` that contains `p`. */
@@ -97,12 +94,8 @@ const MAGIC_LINK = /^\/proc\/\d+(?:\/task\/\d+)?\/(?:cwd|exe|root|fd\/\d+)$/;
 function readlinkExit(binds: readonly Bind[], link: string, buf: bigint, size: bigint, files?: FileStore): ExitHandler {
   return (x) => {
     if (x.rval < 0n) return;
-    let real: string;
-    try {
-      real = readlinkSync(link);
-    } catch {
-      return;
-    }
+    const real = readlinkText(link);
+    if (real === undefined) return;
     // A virtual file's fd names the supervisor's private copy: show the virtual path.
     let v = toVirtual(binds, real);
     if (v === undefined && files !== undefined) {
@@ -110,7 +103,7 @@ function readlinkExit(binds: readonly Bind[], link: string, buf: bigint, size: b
       v = st === undefined ? undefined : files.virtualPathOf(st.dev, st.ino);
     }
     if (v === undefined) return;
-    const bytes = Buffer.from(v, 'utf8').subarray(0, Number(size & 0x7fffffffn));
+    const bytes = encodePath(v).subarray(0, Number(size & 0x7fffffffn));
     if (writeMem(x.tid, buf, bytes) === 0) x.setReturn(BigInt(bytes.length));
   };
 }
@@ -121,7 +114,7 @@ function getcwdExit(binds: readonly Bind[], buf: bigint, size: bigint): ExitHand
     if (x.rval <= 0n) return;
     const raw = readMem(x.tid, buf, Number(x.rval));
     if (raw === null) return;
-    const v = toVirtual(binds, raw.subarray(0, raw.indexOf(0) < 0 ? raw.length : raw.indexOf(0)).toString('utf8'));
+    const v = toVirtual(binds, decodePath(raw, 0, raw.indexOf(0) < 0 ? raw.length : raw.indexOf(0)));
     if (v === undefined) return;
     const bytes = cString(v);
     if (BigInt(bytes.length) > size) return x.setReturn(BigInt(-ERANGE));
@@ -133,12 +126,7 @@ function getcwdExit(binds: readonly Bind[], buf: bigint, size: bigint): ExitHand
 export function verifyBoundOpen(real: string, follow: boolean): ExitHandler {
   return (x) => {
     if (x.rval < 0n) return;
-    let got: string | undefined;
-    try {
-      got = readlinkSync(`/proc/${x.pid}/fd/${x.rval}`);
-    } catch {
-      got = undefined;
-    }
+    const got = readlinkText(`/proc/${x.pid}/fd/${x.rval}`);
     const want = resolveAbsolute(real, follow);
     // A /proc fd link to a pipe or socket opens that object (the kernel names it
     // `pipe:[N]`); the resolution is the link's own name, which must name that same object.

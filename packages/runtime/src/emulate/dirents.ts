@@ -42,11 +42,13 @@
 // when `from` does not exist on the host; a process that shares a directory's open file
 // description with another (fork) and takes over its listing halfway may see the virtual
 // records twice or not at all.
-import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 
 import { DT_REG, EINVAL } from '../linux/consts.js';
+import { readlinkText } from '../linux/fsx.js';
 import { readMem, writeMem } from '../linux/mem.js';
+import { decodePath, encodePath } from '../linux/pathtext.js';
 import { under } from './bind.js';
 import type { EmuContext, ExitHandler, VmWorld } from './context.js';
 import { hostPathFor, virtualDir } from './vpath.js';
@@ -60,7 +62,7 @@ const NAME = 18;
 
 /** One directory record for `name` (getdents64's layout, or the old getdents'). */
 function record(is64: boolean, ino: bigint, off: bigint, name: string): Buffer {
-  const bytes = Buffer.from(name, 'utf8');
+  const bytes = encodePath(name);
   const len = ((is64 ? NAME64 + bytes.length + 1 : NAME + bytes.length + 2) + 7) & ~7;
   const rec = Buffer.alloc(len);
   rec.writeBigUInt64LE(ino, 0);
@@ -75,8 +77,8 @@ function record(is64: boolean, ino: bigint, off: bigint, name: string): Buffer {
 /** The directory an fd names: its virtual path, and `dev:ino` (undefined: not a directory path). */
 function dirOf(world: VmWorld, tid: number, fd: number): { path: string; id: string } | undefined {
   try {
-    const link = readlinkSync(`/proc/${tid}/fd/${fd}`);
-    if (!link.startsWith('/') || link.endsWith(' (deleted)')) return undefined;
+    const link = readlinkText(`/proc/${tid}/fd/${fd}`);
+    if (link === undefined || !link.startsWith('/') || link.endsWith(' (deleted)')) return undefined;
     const st = statSync(`/proc/${tid}/fd/${fd}`);
     return { path: virtualDir(world.binds, link), id: `${st.dev}:${st.ino}` };
   } catch {
@@ -179,7 +181,7 @@ export function direntsExit(ctx: EmuContext): ExitHandler | undefined {
       at += reclen;
       const nameBytes = rec.subarray(is64 ? NAME64 : NAME);
       const nul = nameBytes.indexOf(0);
-      const name = nameBytes.subarray(0, nul < 0 ? nameBytes.length : nul).toString('utf8');
+      const name = decodePath(nameBytes, 0, nul < 0 ? nameBytes.length : nul);
       if (name !== '.' && name !== '..') {
         if (inodes.get(name)?.has(rec.readBigUInt64LE(0)) === true) continue;
         if (dir !== undefined) {

@@ -19,11 +19,13 @@
 // onto that number before the call runs. An fd rule is as advisory as a path rule against a
 // racing sibling thread. An fd the process does not have is `{ virtual: false }` (the call
 // fails with EBADF whatever the verdict).
-import { readlinkSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 
 import type { FdInfo } from '../ir.js';
 import { AT_FDCWD, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
-import { readlinkText } from '../linux/fsx.js';
+import { ENOENT } from '../linux/consts.js';
+import { readlinkOrErrno, readlinkText } from '../linux/fsx.js';
+import { decodePath } from '../linux/pathtext.js';
 import { readCString, readMem } from '../linux/mem.js';
 import { PATH_ARGS, PathDeref } from '../tracer/paths.js';
 import { toVirtual } from './bind.js';
@@ -34,12 +36,8 @@ import type { FileStore } from './files.js';
 export function fdInfo(pid: number, fd: number, world: VmWorld, files: FileStore): FdInfo | undefined {
   if (!Number.isInteger(fd) || fd < 0) return { virtual: false };
   const link = `/proc/${pid}/fd/${fd}`;
-  let target: string;
-  try {
-    target = readlinkSync(link);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? { virtual: false } : undefined;
-  }
+  const target = readlinkOrErrno(link);
+  if (typeof target !== 'string') return target === ENOENT ? { virtual: false } : undefined;
   try {
     const st = statSync(link);
     const v = files.virtualPathOf(st.dev, st.ino);
@@ -149,8 +147,7 @@ export class VmDeref extends PathDeref {
     if (ptr === 0n) return null;
     const raw = readCString(this.vmTid, ptr);
     if (raw === null) return undefined;
-    const utf8 = raw.toString('utf8');
-    const text = Buffer.from(utf8, 'utf8').equals(raw) ? utf8 : raw.toString('latin1');
+    const text = decodePath(raw);
     if (text === '') return null; // AT_EMPTY_PATH and friends: the fd itself
     const follow = follows(spec.follow, this.vmArgs, this.vmName === 'openat2' ? this.openHow() : null);
     const binds = this.world.binds;

@@ -8,6 +8,7 @@ import { syscallNumber } from '../abi.js';
 import type { Invocation, Verdict } from '../ir.js';
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, EBUSY, ENOENT } from '../linux/consts.js';
 import { readCString } from '../linux/mem.js';
+import { decodePath } from '../linux/pathtext.js';
 import { PATH_ARGS } from '../tracer/paths.js';
 import { under } from './bind.js';
 import type { EmuContext, VmWorld } from './context.js';
@@ -71,7 +72,7 @@ export function reachDenial(ctx: EmuContext): number | undefined {
     const at = ctx.name === 'mount' ? 0 : 1;
     const ptr = ctx.args[at]!;
     const raw = ptr === 0n ? null : readCString(ctx.tid, ptr);
-    const text = raw?.toString('utf8') ?? '';
+    const text = raw === null ? '' : decodePath(raw);
     if (text !== '') {
       const dirfd = ctx.name === 'mount' ? AT_FDCWD : Number(BigInt.asIntN(32, ctx.args[0]!));
       const p = resolveText(world.binds, ctx.pid, ctx.tid, text, dirfd, AT_FDCWD);

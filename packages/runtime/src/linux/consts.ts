@@ -147,6 +147,7 @@ export const ENOENT = c('ENOENT');
 export const EBUSY = c('EBUSY');
 export const EXDEV = c('EXDEV');
 export const ENOTDIR = c('ENOTDIR');
+export const ENAMETOOLONG = c('ENAMETOOLONG');
 /** <linux/auxvec.h>: the vDSO's address in the auxiliary vector, and its end. */
 export const AT_SYSINFO_EHDR = c('AT_SYSINFO_EHDR');
 export const AT_NULL = c('AT_NULL');

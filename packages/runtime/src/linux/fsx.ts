@@ -2,32 +2,46 @@
 // readlink(2) and realpath(3) through koffi into preallocated buffers. Unlike Node's fs,
 // a failure is an errno, not a thrown Error with a stack (an ENOENT per call is routine:
 // compilers probe include directories), and nothing is allocated but the result string.
+// Names go in and come out through linux/pathtext.ts, byte for byte (see its invariant):
+// what is looked up is the name the tracee gave, and a link's text is its bytes.
 //
 // Precondition: one thread (the tracer's); the buffers are shared by every call.
-import { readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 
+import { ENAMETOOLONG } from './consts.js';
 import { errno, readlinkInto, realpathInto } from './libc.js';
+import { decodePath, encodePath, encodePathInto, PATH_MAX } from './pathtext.js';
 
 /** Larger than PATH_MAX (4096, the NUL included): a full buffer means a truncated link. */
 const LINK = Buffer.alloc(8192);
 /** realpath(3) writes at most PATH_MAX bytes. */
-const REAL = Buffer.alloc(4096);
+const REAL = Buffer.alloc(PATH_MAX);
+/** The name passed in (encodePathInto's precondition). */
+const NAME = Buffer.alloc(3 * PATH_MAX + 1);
 
 /**
  * The target of the symlink `path`, or the errno of readlink(2) (EINVAL: `path` exists
- * and is not a symlink; ENOENT, ENOTDIR: it does not exist). Decoded as UTF-8, like
- * Node's `readlinkSync`.
+ * and is not a symlink; ENOENT, ENOTDIR: it does not exist; ENAMETOOLONG).
  */
 export function readlinkOrErrno(path: string): string | number {
-  const n = readlinkInto(path, LINK, LINK.length);
+  if (encodePathInto(path, NAME) < 0) return ENAMETOOLONG;
+  const n = readlinkInto(NAME, LINK, LINK.length);
   if (n < 0) return errno();
-  if (n < LINK.length) return LINK.toString('utf8', 0, n);
+  if (n < LINK.length) return decodePath(LINK, 0, n);
   // Longer than any path the kernel resolves: let Node's fs size it (never in practice).
   try {
-    return readlinkSync(path);
+    return decodePath(readlinkSync(encodePath(path), { encoding: 'buffer' }));
   } catch (e) {
     return -((e as { errno?: number }).errno ?? -1);
   }
+}
+
+/**
+ * lstat(2) of `path` by its bytes, as Node's lstatSync answers (undefined when nothing is
+ * there; throws for other failures).
+ */
+export function lstatPath(path: string): Stats | undefined {
+  return lstatSync(encodePath(path), { throwIfNoEntry: false });
 }
 
 /** The target of a symlink (a /proc/PID/{cwd,root,fd/N} link), or undefined. */
@@ -38,5 +52,9 @@ export function readlinkText(path: string): string | undefined {
 
 /** realpath(3): the canonical path, or null when it fails (a missing component, a loop, EACCES). */
 export function realpathText(path: string): string | null {
-  return realpathInto(path, REAL);
+  if (encodePathInto(path, NAME) < 0) return null;
+  const r = realpathInto(NAME, REAL);
+  if (r === 0 || r === 0n) return null;
+  const end = REAL.indexOf(0);
+  return decodePath(REAL, 0, end < 0 ? REAL.length : end);
 }

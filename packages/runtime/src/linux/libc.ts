@@ -41,14 +41,15 @@ export const processVmWritev: (pid: number, liov: BigUint64Array, liovcnt: numbe
 /**
  * readlink(2) and realpath(3) for path resolution at every stop: they return -1 and set
  * errno instead of throwing (Node's fs throws an Error, with a stack, for every ENOENT),
- * and write into a caller's buffer. Paths are passed as JS strings, encoded as UTF-8 like
- * Node's fs does.
+ * and write into a caller's buffer. Paths are passed as bytes (a NUL-terminated Buffer,
+ * linux/pathtext.ts), never as JS strings: koffi would encode a string as UTF-8, which is
+ * not the name a tracee gave when that name is not UTF-8.
  */
-export const readlinkInto: (path: string, buf: Buffer, len: number) => number =
-  libc.func('long readlink(const char *path, void *buf, size_t len)');
-/** realpath(3) into `resolved` (PATH_MAX bytes at least); the result as a string, or null. */
-export const realpathInto: (path: string, resolved: Buffer) => string | null =
-  libc.func('const char *realpath(const char *path, void *resolved)');
+export const readlinkInto: (path: Buffer, buf: Buffer, len: number) => number =
+  libc.func('long readlink(const void *path, void *buf, size_t len)');
+/** realpath(3) into `resolved` (PATH_MAX bytes at least): the address of `resolved`, or 0 when it fails. */
+export const realpathInto: (path: Buffer, resolved: Buffer) => number | bigint =
+  libc.func('long realpath(const void *path, void *resolved)');
 
 // posix_spawn and its helpers. The opaque glibc types are allocated as Buffers larger than
 // glibc's (80 and 336 bytes on x86_64).

@@ -2,6 +2,7 @@
 // process_vm_readv fails a whole iovec element that crosses into an unmapped page, so every
 // remote range is split at page boundaries: a path string may end just before one.
 import { addressOf, errno, processVmReadv, processVmWritev } from './libc.js';
+import { decodePath } from './pathtext.js';
 
 export const PAGE_SIZE = 4096;
 const PAGE_MASK = BigInt(PAGE_SIZE - 1);
@@ -65,8 +66,7 @@ const sriov32 = new Uint32Array(sriov.buffer);
 /**
  * readCString for the per-stop path read: the same bytes and the same null cases, read
  * into one reused buffer with one process_vm_readv per page the string touches, and
- * returned as text: UTF-8 when the bytes are valid UTF-8, else byte for byte as latin1
- * (a file name is bytes, not text).
+ * returned as text by linux/pathtext.ts's exact mapping (a file name is bytes, not text).
  */
 export function readCStringText(pid: number, addr: bigint, max = STR_MAX): string | null {
   if (max > STR_MAX) {
@@ -95,17 +95,16 @@ export function readCStringText(pid: number, addr: bigint, max = STR_MAX): strin
       if (b === 0) break;
       if (b >= 0x80) wide = true;
     }
-    if (i < end) return wide ? bytesToText(Buffer.from(STR.subarray(0, i))) : STR.toString('latin1', 0, i);
+    if (i < end) return wide ? decodePath(STR, 0, i) : STR.toString('latin1', 0, i);
     total = end;
     sriov[0] = sriov[0]! + BigInt(got);
   }
   return null;
 }
 
-/** Bytes as text: UTF-8 if they round-trip through it, else latin1 (one char per byte). */
+/** Bytes (a name) as text: linux/pathtext.ts's exact mapping. */
 export function bytesToText(raw: Buffer): string {
-  const utf8 = raw.toString('utf8');
-  return Buffer.from(utf8, 'utf8').equals(raw) ? utf8 : raw.toString('latin1');
+  return decodePath(raw);
 }
 
 /** Write `data` at `addr`; returns 0 or an errno. */

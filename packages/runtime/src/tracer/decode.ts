@@ -4,6 +4,7 @@ import { abi } from '@sysvm/policy/evaluate';
 import { syscallByName } from '../abi.js';
 import { AT_FDCWD } from '../linux/consts.js';
 import { readCString } from '../linux/mem.js';
+import { decodePath } from '../linux/pathtext.js';
 import type { PathDeref } from './paths.js';
 import { type Sockaddr, sockaddrOfCall } from './sockaddr.js';
 
@@ -35,7 +36,7 @@ export function decodeArgs(tid: number, name: string, args: readonly bigint[], d
       }
       case 'string': {
         const s = raw === 0n ? null : readCString(tid, raw, 256);
-        out[a.name] = s === null ? hex(raw) : s.toString('utf8');
+        out[a.name] = s === null ? hex(raw) : decodePath(s);
         break;
       }
       case 'sockaddr': {

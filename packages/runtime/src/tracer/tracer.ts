@@ -11,7 +11,7 @@
 //          group-stop (parked with PTRACE_LISTEN), signal-delivery stop (re-injected);
 //   decide at an entry (ptrace, vmtags) or a seccomp stop: safety rules, then the policy;
 //   carry  the verdict as a ptrace_vm tag through the backend; at the exit, the result.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 import { syscallName } from '../abi.js';
@@ -25,6 +25,7 @@ import {
   PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
   SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, WUNTRACED, __WALL, __WNOTHREAD, X32_SYSCALL_BIT,
 } from '../linux/consts.js';
+import { readlinkText } from '../linux/fsx.js';
 import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
 import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
@@ -665,11 +666,7 @@ export class Tracer {
   private rootOf(t: Thread): string {
     let root = this.roots.get(t.pid);
     if (root === undefined) {
-      try {
-        root = readlinkSync(`/proc/${t.tid}/root`);
-      } catch {
-        root = '/';
-      }
+      root = readlinkText(`/proc/${t.tid}/root`) ?? '/';
       if (!root.startsWith('/')) root = '/';
       this.roots.set(t.pid, root);
     }

@@ -6,8 +6,9 @@
 //
 // In `command`, `cwd` and `stdout`: `$fs` is the fixture directory (also ${tmp} in the
 // policies): $fs/allowed/ok.txt ("fine"), $fs/secret/key.txt, $fs/allowed/link ->
-// ../secret/key.txt, $fs/allowed/dirlink -> $fs/secret. `$bin/NAME` is the program
-// compiled from test/c/NAME.c.
+// ../secret/key.txt, $fs/allowed/dirlink -> $fs/secret; names that are not UTF-8:
+// $fs/raw/\xff and $fs/raw/\xfe -> ../secret, $fs/raw/t -> \xfe, $fs/sécret/\xff (a file).
+// `$bin/NAME` is the program compiled from test/c/NAME.c.
 import type { BackendName } from '../../src/index.js';
 
 export interface Case {
@@ -78,6 +79,14 @@ export const CASES: Case[] = [
   {
     name: 'relative paths with a dirfd', policy: 'paths.yaml', command: ['$bin/dirfd', '$fs/allowed', 'ok.txt', '../secret/key.txt', 'link', 'missing'],
     stdout: 'ok.txt=ok\n../secret/key.txt=EACCES\nlink=EACCES\nmissing=ENOENT\n', audit: deny(2),
+  },
+  // File names are bytes: a name that is not UTF-8 is looked up and judged as those bytes
+  // (a lossy decoding looked up another name, got ENOENT and judged the unresolved path:
+  // raw/\xff/key.txt was opened). rawname opens and reads, with no other call.
+  {
+    name: 'names that are not UTF-8: a symlink, a link text, a file below a UTF-8 directory', policy: 'paths.yaml',
+    command: ['$bin/rawname', '$fs', 'raw/\\xff/key.txt', 'raw/t/key.txt', 's\u00e9cret/\\xff', 'allowed/ok.txt'],
+    stdout: 'raw/\\xff/key.txt=EACCES\nraw/t/key.txt=EACCES\ns\u00e9cret/\\xff=EACCES\nallowed/ok.txt=fine\n', audit: deny(3),
   },
   // A path through a regular file fails with ENOTDIR in the kernel: the supervisor's walk
   // must let the call say so, not deny it.

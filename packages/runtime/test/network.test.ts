@@ -100,7 +100,7 @@ rules:
 // Unix sockets by path: `connect:` entries name the sockets a program may reach (relative
 // paths resolve against its cwd, as the kernel resolves them); the others are refused.
 const UNIX_PROBE = `
-import errno, socket
+import errno, os, socket
 def res(f):
     try:
         f(); return 'ok'
@@ -112,6 +112,8 @@ ok = server('ok.sock')
 print('bind-other', res(lambda: server('other.sock')))
 print('connect-ok-relative', res(lambda: socket.socket(socket.AF_UNIX).connect('ok.sock')))
 print('connect-ok-absolute', res(lambda: socket.socket(socket.AF_UNIX).connect(ok.getsockname())))
+os.symlink('ok.sock', 'link.sock')
+print('connect-ok-by-symlink', res(lambda: socket.socket(socket.AF_UNIX).connect('link.sock')))
 print('connect-abstract', res(lambda: socket.socket(socket.AF_UNIX).connect('\\0sysvm-nothing-here')))
 print('inet-socket', res(lambda: socket.socket(socket.AF_INET)))
 `;
@@ -138,8 +140,63 @@ describe.for(BACKENDS)('network connect: unix paths on the %s backend', (backend
       'bind-other EADDRNOTAVAIL',
       'connect-ok-relative ok',
       'connect-ok-absolute ok',
+      'connect-ok-by-symlink ok',
       'connect-abstract ECONNREFUSED',
       'inet-socket EAFNOSUPPORT',
+      '',
+    ].join('\n'));
+  });
+});
+
+// A unix socket path is judged as the socket the kernel reaches: connect and sendto follow
+// symlinks (on Debian, /var/run/docker.sock is /run/docker.sock through /var/run -> /run);
+// bind follows the directories above the name it creates, not a symlink in its place.
+const SYMLINK_PROBE = `
+import errno, os, socket
+def res(f):
+    try:
+        f(); return 'ok'
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+os.mkdir('real'); os.mkdir('nobind')
+srv = socket.socket(socket.AF_UNIX); srv.bind('real/s.sock'); srv.listen()
+dg = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); dg.bind('real/d.sock')
+os.symlink('real', 'alias'); os.symlink('real/s.sock', 'alias.sock')
+os.symlink('nobind', 'nb'); os.symlink('nobind/y.sock', 'nbfile')
+print('direct', res(lambda: socket.socket(socket.AF_UNIX).connect('real/s.sock')))
+print('dir-symlink', res(lambda: socket.socket(socket.AF_UNIX).connect('alias/s.sock')))
+print('file-symlink', res(lambda: socket.socket(socket.AF_UNIX).connect('alias.sock')))
+print('absolute', res(lambda: socket.socket(socket.AF_UNIX).connect(os.getcwd() + '/alias/../alias.sock')))
+print('sendto', res(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'x', 'alias/d.sock')))
+print('bind-below-symlink', res(lambda: socket.socket(socket.AF_UNIX).bind('nb/x.sock')))
+print('bind-over-symlink', res(lambda: socket.socket(socket.AF_UNIX).bind('nbfile')))
+`;
+
+describe.for(BACKENDS)('network: unix paths through symlinks on the %s backend', (backend) => {
+  test('a rule on a socket holds for every path that reaches it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-net-'));
+    const policy = `sysvm: 1
+default: allow
+rules:
+  - name: no-real-sockets
+    syscalls: [connect, sendto, sendmsg]
+    match: { addr: { under: "\${cwd}/real" } }
+    action: { deny: EACCES }
+  - name: no-binds-there
+    syscalls: [bind]
+    match: { addr: { under: "\${cwd}/nobind" } }
+    action: { deny: EACCES }
+`;
+    const p = spawn({ command: 'python3', args: ['-c', SYMLINK_PROBE], cwd: dir, backend, quiet: true, stdio: ['ignore', 'pipe', 'pipe'],
+      policy: policyFromIR(ir(policy, dir)) });
+    let out = '';
+    p.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
+    expect((await p.exited).code).toBe(0);
+    expect(out).toBe([
+      'direct EACCES', 'dir-symlink EACCES', 'file-symlink EACCES', 'absolute EACCES', 'sendto EACCES',
+      'bind-below-symlink EACCES',
+      // the name is taken (by the symlink): the kernel refuses, and the rule judged the name itself
+      'bind-over-symlink EADDRINUSE',
       '',
     ].join('\n'));
   });

@@ -10,14 +10,13 @@
 // Security: a path read at syscall entry can be changed by another thread of the tracee
 // before the kernel reads it (TOCTOU). A pass decided on it is advisory unless the argument
 // is rewritten to memory the tracee cannot change or the call is emulated.
-import { lstatSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, EINVAL, ENOENT, ENOTDIR, FAN_MARK_DONT_FOLLOW,
   FSPICK_SYMLINK_NOFOLLOW, IN_DONT_FOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, UMOUNT_NOFOLLOW,
 } from '../linux/consts.js';
-import { readlinkOrErrno, readlinkText, realpathText } from '../linux/fsx.js';
+import { lstatPath, readlinkOrErrno, readlinkText, realpathText } from '../linux/fsx.js';
 import { readCStringText, readMem } from '../linux/mem.js';
 import type { SockAddr } from '@sysvm/policy/evaluate';
 import { policySockaddrs, type Sockaddr, sockaddrOfCall } from './sockaddr.js';
@@ -114,7 +113,12 @@ function follows(f: Follow, pid: number, args: readonly bigint[]): boolean {
 
 /** The absolute directory a relative path starts from, or undefined. */
 function baseDir(tid: number, dirfd: number | undefined, args: readonly bigint[]): string | undefined {
-  const link = fdObject(tid, dirfd, args);
+  return dirPath(tid, dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!)));
+}
+
+/** The absolute directory of fd `fd` (AT_FDCWD: the cwd), read afresh (see fdObject), or undefined. */
+function dirPath(tid: number, fd: number): string | undefined {
+  const link = readlinkText(fd === AT_FDCWD ? `/proc/${tid}/cwd` : `/proc/${tid}/fd/${fd}`);
   // The kernel prints a removed directory as "PATH (deleted)": no base to resolve from.
   return link !== undefined && link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
 }
@@ -225,15 +229,13 @@ export function walkPath(cur: string, rel: string, follow: boolean, pid: number,
     } else {
       // Anything else (EACCES, ENAMETOOLONG, EIO): as lstat reports it, which throws for
       // what it cannot answer (the call is then denied: fail closed).
-      const st = lstatSync(host, { throwIfNoEntry: false });
+      const st = lstatPath(host);
       if (st === undefined) return posix.normalize([next, ...todo].join('/'));
       if (!st.isSymbolicLink()) { cur = next; continue; }
       if (++links > MAX_LINKS) return posix.normalize([next, ...todo].join('/'));
-      try {
-        target = readlinkSync(host);
-      } catch {
-        return posix.normalize([next, ...todo].join('/'));
-      }
+      const again = readlinkOrErrno(host);
+      if (typeof again !== 'string') return posix.normalize([next, ...todo].join('/'));
+      target = again;
     }
     // Told by the host path looked up, not the namespace's: a bind of /proc elsewhere
     // (/myproc -> /proc) has these links too, and a bind over /proc has none.
@@ -324,7 +326,7 @@ export class PathDeref {
    * as above). Read once per stop, so every rule of one decision sees the same addresses.
    */
   sockaddrs(_arg: number): (SockAddr | null)[] | undefined {
-    if (this.addrs === 0) this.addrs = policySockaddrs(this.tid, this.name, this.args);
+    if (this.addrs === 0) this.addrs = policySockaddrs(this.tid, this.name, this.args, (path, follow) => this.resolveText(path, follow, AT_FDCWD));
     return this.addrs;
   }
 
@@ -345,7 +347,7 @@ export class PathDeref {
       // utimensat(dirfd, NULL, ...) acts on dirfd itself.
       return this.name === 'utimensat' ? baseDir(this.tid, spec.dirfd, this.args) : undefined;
     }
-    // Paths are bytes; a name that is not UTF-8 is kept byte for byte as latin1.
+    // Paths are bytes, kept exactly as text (linux/pathtext.ts).
     const text = readCStringText(this.tid, ptr);
     if (text === null) return undefined;
     if (spec.follow === 'raw') return text;
@@ -358,9 +360,14 @@ export class PathDeref {
       return empty ? fdObject(this.tid, spec.dirfd, this.args) : undefined;
     }
     const follow = follows(spec.follow, this.tid, this.args);
+    return this.resolveText(text, follow, spec.dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, this.args[spec.dirfd]!)));
+  }
+
+  /** A non-empty path the call names, resolved from `dirfd` (or the cwd) as the kernel would. */
+  private resolveText(text: string, follow: boolean, dirfd: number): string | undefined {
     const root = this.root();
     if (text.startsWith('/')) return resolveAbsolute(text, follow, this.pid, this.tid, root);
-    const base = baseDir(this.tid, spec.dirfd, this.args);
+    const base = dirPath(this.tid, dirfd);
     return base === undefined ? undefined : resolveRelative(base, text, follow, this.pid, this.tid, root);
   }
 }

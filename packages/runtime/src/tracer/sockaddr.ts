@@ -2,11 +2,10 @@
 // address and port, or a unix socket path (abstract names start with '@').
 // Security: like paths, a sockaddr read at entry is advisory for a pass verdict unless the
 // argument is copied to memory the tracee cannot change.
-import { readlinkSync } from 'node:fs';
-import { posix } from 'node:path';
 
 import { joinIPv6Groups, type SockAddr as PolicySockAddr } from '@sysvm/policy/evaluate';
 import { readMem } from '../linux/mem.js';
+import { decodePath } from '../linux/pathtext.js';
 
 export type Sockaddr =
   | { family: 'unix'; path: string; abstract: boolean }
@@ -26,9 +25,9 @@ export function decodeSockaddr(b: Buffer): Sockaddr | undefined {
   if (family === AF_UNIX) {
     const raw = b.subarray(2);
     if (raw.length === 0) return { family: 'unix', path: '', abstract: false };
-    if (raw[0] === 0) return { family: 'unix', path: `@${raw.subarray(1).toString('latin1')}`, abstract: true };
+    if (raw[0] === 0) return { family: 'unix', path: `@${decodePath(raw, 1)}`, abstract: true };
     const nul = raw.indexOf(0);
-    return { family: 'unix', path: raw.subarray(0, nul < 0 ? raw.length : nul).toString('utf8'), abstract: false };
+    return { family: 'unix', path: decodePath(raw, 0, nul < 0 ? raw.length : nul), abstract: false };
   }
   if (family === AF_INET) {
     if (b.length < 8) return undefined;
@@ -83,12 +82,25 @@ const MSGHDR_SIZE = 56;
 const MMSGHDR_SIZE = 64;
 
 /**
+ * Resolves a unix socket path as the kernel does for the call (paths.ts): relative to the
+ * thread's cwd, `..` folded, symlinks followed (the last one too when `follow`); undefined
+ * when it cannot.
+ */
+export type UnixPathResolver = (path: string, follow: boolean) => string | undefined;
+
+/**
  * One address as the policy sees it (IR `SockAddr`): null when the call names none (a NULL
  * pointer or a zero length: the kernel then uses the socket's peer); undefined when it
- * cannot be read or the kernel would refuse its length. A relative unix path is made
- * absolute against the thread's cwd, as the kernel resolves it.
+ * cannot be read or the kernel would refuse its length.
+ *
+ * Security: a unix socket path is judged as the object the kernel reaches, like a file path:
+ * connect, sendto and sendmsg look the path up following every symlink (unix_find_bsd:
+ * LOOKUP_FOLLOW), bind creates its last component (only the directories above it are
+ * followed). Judged as written, `connect("/var/run/docker.sock")` (on Debian /var/run is a
+ * symlink to /run) or a symlink the program made to a socket would pass a rule on
+ * /run/docker.sock.
  */
-function policyAddr(tid: number, ptr: bigint, len: number): PolicySockAddr | null | undefined {
+function policyAddr(tid: number, ptr: bigint, len: number, follow: boolean, resolve: UnixPathResolver): PolicySockAddr | null | undefined {
   if (ptr === 0n || len === 0) return null;
   if (len < 2 || len > SOCKADDR_MAX) return undefined;
   const b = readMem(tid, ptr, len);
@@ -102,12 +114,9 @@ function policyAddr(tid: number, ptr: bigint, len: number): PolicySockAddr | nul
   if (sa === undefined) return undefined;
   if (sa.family === 'unix') {
     const u = sa as { path: string; abstract: boolean };
-    if (u.abstract || u.path === '' || u.path.startsWith('/')) return { family: 'unix', path: u.path };
-    try {
-      return { family: 'unix', path: posix.normalize(`${readlinkSync(`/proc/${tid}/cwd`)}/${u.path}`) };
-    } catch {
-      return undefined;
-    }
+    if (u.abstract || u.path === '') return { family: 'unix', path: u.path };
+    const path = resolve(u.path, follow);
+    return path === undefined ? undefined : { family: 'unix', path };
   }
   if (sa.family === 'inet') return { family: 'inet', address: (sa as { address: string }).address, port: (sa as { port: number }).port };
   if (sa.family === 'inet6') return { family: 'inet6', address: (sa as { address: string }).address, port: (sa as { port: number }).port };
@@ -115,12 +124,12 @@ function policyAddr(tid: number, ptr: bigint, len: number): PolicySockAddr | nul
 }
 
 /** msg_name and msg_namelen of the struct user_msghdr at `b[off..]`, as the kernel reads them. */
-function msgName(tid: number, b: Buffer, off: number): PolicySockAddr | null | undefined {
+function msgName(tid: number, b: Buffer, off: number, resolve: UnixPathResolver): PolicySockAddr | null | undefined {
   const ptr = b.readBigUInt64LE(off);
   const len = b.readInt32LE(off + 8);
   if (ptr === 0n) return null;
   if (len < 0) return undefined;
-  return policyAddr(tid, ptr, Math.min(len, SOCKADDR_MAX));
+  return policyAddr(tid, ptr, Math.min(len, SOCKADDR_MAX), true, resolve);
 }
 
 /**
@@ -128,17 +137,17 @@ function msgName(tid: number, b: Buffer, off: number): PolicySockAddr | null | u
  * msg_name, up to vlen) name, for the policy's sockaddr conditions; undefined if any cannot
  * be read (the condition then fails closed).
  */
-export function policySockaddrs(tid: number, name: string, args: readonly bigint[]): (PolicySockAddr | null)[] | undefined {
+export function policySockaddrs(tid: number, name: string, args: readonly bigint[], resolve: UnixPathResolver): (PolicySockAddr | null)[] | undefined {
   const one = (a: PolicySockAddr | null | undefined): (PolicySockAddr | null)[] | undefined => (a === undefined ? undefined : [a]);
   switch (name) {
     case 'connect':
     case 'bind':
-      return one(policyAddr(tid, args[1]!, Number(BigInt.asIntN(32, args[2]!))));
+      return one(policyAddr(tid, args[1]!, Number(BigInt.asIntN(32, args[2]!)), name !== 'bind', resolve));
     case 'sendto':
-      return one(policyAddr(tid, args[4]!, Number(BigInt.asIntN(32, args[5]!))));
+      return one(policyAddr(tid, args[4]!, Number(BigInt.asIntN(32, args[5]!)), true, resolve));
     case 'sendmsg': {
       const h = readMem(tid, args[1]!, MSGHDR_SIZE);
-      return h === null || h.length < MSGHDR_SIZE ? undefined : one(msgName(tid, h, 0));
+      return h === null || h.length < MSGHDR_SIZE ? undefined : one(msgName(tid, h, 0, resolve));
     }
     case 'sendmmsg': {
       const vlen = Math.min(Number(args[2]! & 0xffffffffn), UIO_MAXIOV);
@@ -147,7 +156,7 @@ export function policySockaddrs(tid: number, name: string, args: readonly bigint
       if (v === null || v.length < vlen * MMSGHDR_SIZE) return undefined;
       const out: (PolicySockAddr | null)[] = [];
       for (let i = 0; i < vlen; i++) {
-        const a = msgName(tid, v, i * MMSGHDR_SIZE);
+        const a = msgName(tid, v, i * MMSGHDR_SIZE, resolve);
         if (a === undefined) return undefined;
         out.push(a);
       }

@@ -6,12 +6,14 @@
 // Precondition: one thread (the tracer's); the buffers are shared by every call.
 import { readlinkSync } from 'node:fs';
 
-import { errno, readlinkInto, realpathInto } from './libc.js';
+import { errno, readlinkInto, realpathInto, statfsInto } from './libc.js';
 
 /** Larger than PATH_MAX (4096, the NUL included): a full buffer means a truncated link. */
 const LINK = Buffer.alloc(8192);
 /** realpath(3) writes at most PATH_MAX bytes. */
 const REAL = Buffer.alloc(4096);
+/** A struct statfs (120 bytes on x86_64). */
+const STATFS = Buffer.alloc(128);
 
 /**
  * The target of the symlink `path`, or the errno of readlink(2) (EINVAL: `path` exists
@@ -39,4 +41,13 @@ export function readlinkText(path: string): string | undefined {
 /** realpath(3): the canonical path, or null when it fails (a missing component, a loop, EACCES). */
 export function realpathText(path: string): string | null {
   return realpathInto(path, REAL);
+}
+
+/**
+ * The f_type of statfs(2) of `path` (the magic number of the file system it is on, a
+ * symlink followed: give a directory), or the negated errno.
+ */
+export function fsTypeOrErrno(path: string): number {
+  if (statfsInto(path, STATFS) < 0) return -errno();
+  return Number(STATFS.readBigInt64LE(0));
 }

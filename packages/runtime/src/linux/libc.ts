@@ -49,6 +49,12 @@ export const readlinkInto: (path: string, buf: Buffer, len: number) => number =
 /** realpath(3) into `resolved` (PATH_MAX bytes at least); the result as a string, or null. */
 export const realpathInto: (path: string, resolved: Buffer) => string | null =
   libc.func('const char *realpath(const char *path, void *resolved)');
+/**
+ * statfs(2) into `buf` (a struct statfs: 120 bytes on x86_64, its first field f_type a long),
+ * read from the Buffer: no koffi struct (see DESIGN.md on struct out-parameters).
+ */
+export const statfsInto: (path: string, buf: Buffer) => number =
+  libc.func('int statfs(const char *path, void *buf)');
 
 // posix_spawn and its helpers. The opaque glibc types are allocated as Buffers larger than
 // glibc's (80 and 336 bytes on x86_64).

@@ -6,14 +6,15 @@
 // Precondition: one thread (the tracer's); the buffers are shared by every call.
 import { readlinkSync } from 'node:fs';
 
-import { errno, readlinkInto, realpathInto, statfsInto } from './libc.js';
+import { errno, readlinkInto, realpathInto, statfsInto, statInto } from './libc.js';
 
 /** Larger than PATH_MAX (4096, the NUL included): a full buffer means a truncated link. */
 const LINK = Buffer.alloc(8192);
 /** realpath(3) writes at most PATH_MAX bytes. */
 const REAL = Buffer.alloc(4096);
-/** A struct statfs (120 bytes on x86_64). */
+/** A struct statfs (120 bytes on x86_64), a struct stat (144). */
 const STATFS = Buffer.alloc(128);
+const STAT = Buffer.alloc(160);
 
 /**
  * The target of the symlink `path`, or the errno of readlink(2) (EINVAL: `path` exists
@@ -50,4 +51,10 @@ export function realpathText(path: string): string | null {
 export function fsTypeOrErrno(path: string): number {
   if (statfsInto(path, STATFS) < 0) return -errno();
   return Number(STATFS.readBigInt64LE(0));
+}
+
+/** The inode number of `path` (stat(2), a symlink followed), or the negated errno. */
+export function inodeOrErrno(path: string): number {
+  if (statInto(path, STAT) < 0) return -errno();
+  return Number(STAT.readBigUInt64LE(8));
 }

@@ -55,6 +55,9 @@ export const realpathInto: (path: string, resolved: Buffer) => string | null =
  */
 export const statfsInto: (path: string, buf: Buffer) => number =
   libc.func('int statfs(const char *path, void *buf)');
+/** stat(2) into `buf` (a struct stat: 144 bytes on x86_64, st_ino the u64 at offset 8). glibc ≥ 2.33 exports it. */
+export const statInto: (path: string, buf: Buffer) => number =
+  libc.func('int stat(const char *path, void *buf)');
 
 // posix_spawn and its helpers. The opaque glibc types are allocated as Buffers larger than
 // glibc's (80 and 336 bytes on x86_64).

@@ -10,14 +10,14 @@
 // Security: a path read at syscall entry can be changed by another thread of the tracee
 // before the kernel reads it (TOCTOU). A pass decided on it is advisory unless the argument
 // is rewritten to memory the tracee cannot change or the call is emulated.
-import { lstatSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, EINVAL, ENOENT, ENOTDIR, FAN_MARK_DONT_FOLLOW,
   FSPICK_SYMLINK_NOFOLLOW, IN_DONT_FOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, PROC_ROOT_INO, PROC_SUPER_MAGIC, UMOUNT_NOFOLLOW,
 } from '../linux/consts.js';
-import { fsTypeOrErrno, readlinkOrErrno, readlinkText, realpathText } from '../linux/fsx.js';
+import { fsTypeOrErrno, inodeOrErrno, readlinkOrErrno, readlinkText, realpathText } from '../linux/fsx.js';
 import { readCStringText, readMem } from '../linux/mem.js';
 import type { SockAddr } from '@sysvm/policy/evaluate';
 import { policySockaddrs, type Sockaddr, sockaddrOfCall } from './sockaddr.js';
@@ -162,10 +162,10 @@ function onProcfs(dir: string): boolean {
 
 /**
  * Is `dir` (a host path) the root directory of a procfs, the one that holds `self` and
- * `thread-self` (also with subset=pid)? A stat that fails throws: the call is denied.
+ * `thread-self` (also with subset=pid)? One statfs(2), and a stat(2) on a procfs.
  */
 function isProcRoot(dir: string): boolean {
-  return onProcfs(dir) && statSync(dir).ino === PROC_ROOT_INO;
+  return onProcfs(dir) && inodeOrErrno(dir) === PROC_ROOT_INO;
 }
 
 /**
@@ -209,9 +209,11 @@ function selfText(c: string, seen: string | undefined, pid: number, tid: number,
  *    answer: the caller's decision then denies the call (fail closed).
  *  - A procfs is told by the file system, wherever it is mounted (the host's /proc, a bind
  *    of it, a chroot's ROOT/proc, a policy's bind of any of these), never by a name: a
- *    link is on a procfs when statfs(2) of its directory says PROC_SUPER_MAGIC, asked only
- *    for a link named `self`/`thread-self` or with an absolute or object text (no other
- *    link needs it; `self/mounts` and the like read the same for anyone).
+ *    link is on a procfs when statfs(2) of its directory says PROC_SUPER_MAGIC. Asked only
+ *    for a link named `self`/`thread-self`, one with an object text, and one with an
+ *    absolute text when `root` is not `/` or there is a `space` (else a magic link's text
+ *    is walked exactly like any absolute text); no other link needs it (`self/mounts` and
+ *    the like read the same for anyone). The common walk makes no more system calls.
  *  - A procfs root's (inode PROC_ROOT_INO) `self` and `thread-self` name the *caller*:
  *    read by the supervisor they name the supervisor, so their text is the tracee's pid
  *    (pid/task/tid) instead, relative, as the kernel gives it to the caller (and, in a
@@ -280,11 +282,14 @@ export function walkPath(cur: string, rel: string, follow: boolean, pid: number,
     }
     // Told by the file system the link is on, not by its name: a procfs can be mounted
     // anywhere (a bind of /proc, a chroot's ROOT/proc, a bind of the policy), and a
-    // directory bound over /proc has none of these links. Asked only for the links where it
-    // matters (a `self` name, an absolute or object text), so other symlinks cost nothing more.
+    // directory bound over /proc has none of these links. Asked only where the answer
+    // changes the walk: a `self` name, an object text, and an absolute text when the walk
+    // has a root or a namespace of its own (on the host from `/`, a magic link's text is
+    // walked as any absolute text is: /usr/bin/cc -> /etc/alternatives/cc costs nothing more).
     if (isSelfName(c)) {
       if (pid !== 0 && isProcRoot(posix.dirname(host))) target = selfText(c, target, pid, tid, host);
-    } else if ((target.startsWith('/') || OBJECT.test(target)) && onProcfs(posix.dirname(host))) {
+    } else if ((OBJECT.test(target) || (target.startsWith('/') && (root !== '/' || space !== undefined)))
+      && onProcfs(posix.dirname(host))) {
       // A magic link (cwd, root, exe, fd/N, map_files/...): the kernel jumps to the object
       // itself, whatever the caller's root. Its text names it as a host path the kernel
       // printed (relative to the supervisor's root); an object is not a path at all.

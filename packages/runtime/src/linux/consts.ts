@@ -137,6 +137,11 @@ export const UMOUNT_NOFOLLOW = 0x8;
 export const FAN_MARK_DONT_FOLLOW = 0x4;
 export const FSPICK_SYMLINK_NOFOLLOW = 0x2;
 
+// Not in the catalogue's tables: procfs. PROC_SUPER_MAGIC is include/uapi/linux/magic.h;
+// PROC_ROOT_INO (include/linux/proc_ns.h) is the inode number of every procfs's root directory.
+export const PROC_SUPER_MAGIC = 0x9fa0;
+export const PROC_ROOT_INO = 1;
+
 // The emulation modules (src/emulate/).
 export const O_ACCMODE = c('O_ACCMODE');
 export const O_TMPFILE = c('O_TMPFILE');

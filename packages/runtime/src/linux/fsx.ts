@@ -9,7 +9,7 @@
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 
 import { ENAMETOOLONG } from './consts.js';
-import { errno, readlinkInto, realpathInto } from './libc.js';
+import { errno, readlinkInto, realpathInto, statfsInto, statInto } from './libc.js';
 import { decodePath, encodePath, encodePathInto, PATH_MAX } from './pathtext.js';
 
 /** Larger than PATH_MAX (4096, the NUL included): a full buffer means a truncated link. */
@@ -18,6 +18,9 @@ const LINK = Buffer.alloc(8192);
 const REAL = Buffer.alloc(PATH_MAX);
 /** The name passed in (encodePathInto's precondition). */
 const NAME = Buffer.alloc(3 * PATH_MAX + 1);
+/** A struct statfs (120 bytes on x86_64), a struct stat (144). */
+const STATFS = Buffer.alloc(128);
+const STAT = Buffer.alloc(160);
 
 /**
  * The target of the symlink `path`, or the errno of readlink(2) (EINVAL: `path` exists
@@ -57,4 +60,21 @@ export function realpathText(path: string): string | null {
   if (r === 0 || r === 0n) return null;
   const end = REAL.indexOf(0);
   return decodePath(REAL, 0, end < 0 ? REAL.length : end);
+}
+
+/**
+ * The f_type of statfs(2) of `path` (the magic number of the file system it is on, a
+ * symlink followed: give a directory), or the negated errno.
+ */
+export function fsTypeOrErrno(path: string): number {
+  if (encodePathInto(path, NAME) < 0) return -ENAMETOOLONG;
+  if (statfsInto(NAME, STATFS) < 0) return -errno();
+  return Number(STATFS.readBigInt64LE(0));
+}
+
+/** The inode number of `path` (stat(2), a symlink followed), or the negated errno. */
+export function inodeOrErrno(path: string): number {
+  if (encodePathInto(path, NAME) < 0) return -ENAMETOOLONG;
+  if (statInto(NAME, STAT) < 0) return -errno();
+  return Number(STAT.readBigUInt64LE(8));
 }

@@ -50,6 +50,16 @@ export const readlinkInto: (path: Buffer, buf: Buffer, len: number) => number =
 /** realpath(3) into `resolved` (PATH_MAX bytes at least): the address of `resolved`, or 0 when it fails. */
 export const realpathInto: (path: Buffer, resolved: Buffer) => number | bigint =
   libc.func('long realpath(const void *path, void *resolved)');
+/**
+ * statfs(2) into `buf` (a struct statfs: 120 bytes on x86_64, its first field f_type a long),
+ * read from the Buffer: no koffi struct (see DESIGN.md on struct out-parameters). The path as
+ * bytes, like readlink's.
+ */
+export const statfsInto: (path: Buffer, buf: Buffer) => number =
+  libc.func('int statfs(const void *path, void *buf)');
+/** stat(2) into `buf` (a struct stat: 144 bytes on x86_64, st_ino the u64 at offset 8). glibc ≥ 2.33 exports it. */
+export const statInto: (path: Buffer, buf: Buffer) => number =
+  libc.func('int stat(const void *path, void *buf)');
 
 // posix_spawn and its helpers. The opaque glibc types are allocated as Buffers larger than
 // glibc's (80 and 336 bytes on x86_64).

@@ -14,9 +14,9 @@ import { posix } from 'node:path';
 
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, EINVAL, ENOENT, ENOTDIR, FAN_MARK_DONT_FOLLOW,
-  FSPICK_SYMLINK_NOFOLLOW, IN_DONT_FOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, UMOUNT_NOFOLLOW,
+  FSPICK_SYMLINK_NOFOLLOW, IN_DONT_FOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, PROC_ROOT_INO, PROC_SUPER_MAGIC, UMOUNT_NOFOLLOW,
 } from '../linux/consts.js';
-import { lstatPath, readlinkOrErrno, readlinkText, realpathText } from '../linux/fsx.js';
+import { fsTypeOrErrno, inodeOrErrno, lstatPath, readlinkOrErrno, readlinkText, realpathText } from '../linux/fsx.js';
 import { readCStringText, readMem } from '../linux/mem.js';
 import type { SockAddr } from '@sysvm/policy/evaluate';
 import { policySockaddrs, type Sockaddr, sockaddrOfCall } from './sockaddr.js';
@@ -136,15 +136,6 @@ function fdObject(tid: number, dirfd: number | undefined, args: readonly bigint[
 }
 
 /**
- * /proc/self and /proc/thread-self name the *caller*: resolved in the supervisor they would
- * name the supervisor, so they are rewritten to the tracee's own ids first.
- */
-function procSelf(path: string, pid: number, tid: number): string {
-  if (!path.startsWith('/proc/')) return path;
-  return path.replace(/^\/proc\/self(?=\/|$)/, `/proc/${pid}`).replace(/^\/proc\/thread-self(?=\/|$)/, `/proc/${pid}/task/${tid}`);
-}
-
-/**
  * The namespace a walk resolves in: the host's own (no WalkSpace), or a virtual tree laid
  * over it (the policy's binds, emulate/vpath.ts). Paths of the walk (`cur`, `root`, the
  * result) are paths of that namespace; only the file system is read on the host.
@@ -159,8 +150,43 @@ export interface WalkSpace {
 /** The kernel's MAXSYMLINKS: the 41st symlink of one resolution fails with ELOOP. */
 const MAX_LINKS = 40;
 
-/** The text of a /proc link that names an object, not a path: pipe:[N], socket:[N], anon_inode:[eventfd], mnt:[N]. */
-const OBJECT = /^[a-z_]+:\[/;
+/**
+ * The text of a procfs link that names an object, not a path: pipe:[N], socket:[N],
+ * anon_inode:[eventfd], anon_inode:inotify, mnt:[N]. (A file's text is absolute; the only
+ * other relative texts on a procfs are its own links, `self/mounts` and the like.)
+ */
+const OBJECT = /^[a-z_]+:/;
+
+const isSelfName = (c: string): boolean => c === 'self' || c === 'thread-self';
+
+/** Is the directory `dir` (a host path) on a procfs? One statfs(2). */
+function onProcfs(dir: string): boolean {
+  return fsTypeOrErrno(dir) === PROC_SUPER_MAGIC;
+}
+
+/**
+ * Is `dir` (a host path) the root directory of a procfs, the one that holds `self` and
+ * `thread-self` (also with subset=pid)? One statfs(2), and a stat(2) on a procfs.
+ */
+function isProcRoot(dir: string): boolean {
+  return onProcfs(dir) && inodeOrErrno(dir) === PROC_ROOT_INO;
+}
+
+/**
+ * The text a procfs root's `self` (`thread-self`) link has for the tracee: its pid (its
+ * pid/task/tid), relative, as the kernel gives it to the caller. `seen` is what the
+ * supervisor read there: the supervisor's own pid in that procfs's pid namespace, or
+ * undefined (ENOENT: the supervisor is not in it). The tracee's pid is known in the
+ * supervisor's pid namespace only; a procfs of another one (the tracee's own, an
+ * ancestor's) fails closed: this throws, and the call is denied.
+ */
+function selfText(c: string, seen: string | undefined, pid: number, tid: number, host: string): string {
+  const own = String(process.pid);
+  if (seen === undefined || !(seen === own || seen.startsWith(`${own}/`))) {
+    throw new Error(`${host} is the ${c} link of a procfs of another pid namespace: the tracee's pid there is unknown`);
+  }
+  return c === 'self' ? `${pid}` : `${pid}/task/${tid}`;
+}
 
 /**
  * Resolve `rel` from the canonical directory `cur` as the kernel would, component by
@@ -169,7 +195,7 @@ const OBJECT = /^[a-z_]+:\[/;
  * namespace's (`space` maps each lookup to its host path, emulate/vpath.ts).
  * `follow`: follow a final symlink. A trailing slash always follows. `root` is the
  * caller's root directory (a path of the namespace): `..` stops there and absolute symlink
- * texts start there. `pid`/`tid` (when not 0) are the tracee's, for /proc/self.
+ * texts start there. `pid`/`tid` (when not 0) are the tracee's, for a procfs's `self`.
  *
  * Invariants (a wrong resolution lets a rule judge another object than the call acts on):
  *  - `..` is lexical on the path walked so far, which is canonical (every symlink on it was
@@ -185,20 +211,34 @@ const OBJECT = /^[a-z_]+:\[/;
  *    ends the walk: the call creates it or fails, so the rest is appended lexically. Any
  *    other failure (EACCES, EIO, ...) is answered by lstat, which throws what it cannot
  *    answer: the caller's decision then denies the call (fail closed).
- *  - /proc/self and /proc/thread-self name the *caller*: read by the supervisor they name
- *    the supervisor, so their text is the tracee's pid (and tid) instead. They are told
- *    by the host path of the lookup: in a virtual namespace that binds /proc elsewhere
- *    they are the same links (and the kernel is given the host path: resolved as the
- *    supervisor, the tracee would read the supervisor's environ, fds and memory maps).
- *  - The other links under the host's /proc with an absolute text are magic links (cwd,
- *    root, exe, fd/N): their text is a host path the kernel printed, read back into the
- *    namespace (`space.fromHost`). One whose text names an object (a pipe, a socket) is
- *    not a path: the result is the link's own name (with the rest appended; the call acts
- *    on the object, or fails with ENOTDIR), which the kernel can be given to act on it.
- *  - Known limit: procfs is recognised at /proc (the host path) only. A procfs mounted
- *    elsewhere (a chroot's ROOT/proc, a mount the tracee made in a user namespace) is read
- *    as the supervisor: `self` there names the supervisor, and magic-link texts are
- *    walked as paths from the tracee's root.
+ *  - A procfs is told by the file system, wherever it is mounted (the host's /proc, a bind
+ *    of it, a chroot's ROOT/proc, a policy's bind of any of these), never by a name: a
+ *    link is on a procfs when statfs(2) of its directory says PROC_SUPER_MAGIC. Asked only
+ *    for a link named `self`/`thread-self`, one with an object text, and one with an
+ *    absolute text when `root` is not `/` or there is a `space` (else a magic link's text
+ *    is walked exactly like any absolute text); no other link needs it (`self/mounts` and
+ *    the like read the same for anyone). The common walk makes no more system calls.
+ *  - A procfs root's (inode PROC_ROOT_INO) `self` and `thread-self` name the *caller*:
+ *    read by the supervisor they name the supervisor, so their text is the tracee's pid
+ *    (pid/task/tid) instead, relative, as the kernel gives it to the caller (and, in a
+ *    virtual namespace, the kernel is given the host path: resolved as the supervisor, the
+ *    tracee would read the supervisor's environ, fds and memory maps). The tracee's pid is
+ *    known in the supervisor's pid namespace only: on a procfs of another pid namespace
+ *    (where the supervisor reads another pid, or ENOENT) the walk throws (fail closed).
+ *  - A procfs link with an absolute text is a magic link (cwd, root, exe, fd/N,
+ *    map_files/...): the kernel jumps to the object whatever the caller's root, and its
+ *    text is a host path the kernel printed (relative to the supervisor's root). The walk
+ *    goes on from that path (read back into the namespace, `space.fromHost`), from `/`,
+ *    not from `root`. One whose text names an object (a pipe, a socket) is not a path: the
+ *    result is the link's own name (with the rest appended; the call acts on the object,
+ *    or fails with ENOTDIR), which the kernel can be given to act on it. A link named
+ *    `self` elsewhere (a directory bound over /proc) is an ordinary symlink.
+ *  - Not covered: the walk reads the file system in the supervisor's mount namespace. A
+ *    tracee in another one (unshare(CLONE_NEWNS), setns, or a path through
+ *    /proc/PID/root of a process in another one) acts on mounts and symlinks the walk does
+ *    not see: its paths are judged by the supervisor's tree. Rules name paths, not
+ *    objects: a mount (a procfs or a bind at another path) gives an object another name
+ *    that a rule on the first name does not match (deny mount, as builtin:default does).
  */
 export function walkPath(cur: string, rel: string, follow: boolean, pid: number, tid: number, root = '/', space?: WalkSpace): string {
   // One plain name, its final symlink not followed (fstatat(dirfd, NAME, AT_SYMLINK_NOFOLLOW)
@@ -221,7 +261,12 @@ export function walkPath(cur: string, rel: string, follow: boolean, pid: number,
     // too, and the rest is appended lexically).
     const link = readlinkOrErrno(host);
     if (link === EINVAL) { cur = next; continue; }
-    if (link === ENOENT || link === ENOTDIR) return posix.normalize([next, ...todo].join('/'));
+    if (link === ENOENT || link === ENOTDIR) {
+      // A procfs's `self` is ENOENT for a reader outside its pid namespace (the supervisor),
+      // never for the tracee that may be inside: fail closed (selfText throws).
+      if (link === ENOENT && pid !== 0 && isSelfName(c) && isProcRoot(posix.dirname(host))) selfText(c, undefined, pid, tid, host);
+      return posix.normalize([next, ...todo].join('/'));
+    }
     let target: string;
     if (typeof link === 'string') {
       if (++links > MAX_LINKS) return posix.normalize([next, ...todo].join('/')); // ELOOP: the call fails
@@ -237,16 +282,23 @@ export function walkPath(cur: string, rel: string, follow: boolean, pid: number,
       if (typeof again !== 'string') return posix.normalize([next, ...todo].join('/'));
       target = again;
     }
-    // Told by the host path looked up, not the namespace's: a bind of /proc elsewhere
-    // (/myproc -> /proc) has these links too, and a bind over /proc has none.
-    if (pid !== 0 && (host === '/proc/self' || host === '/proc/thread-self')) {
-      target = host === '/proc/self' ? `${pid}` : `${pid}/task/${tid}`;
-    } else if (host.startsWith('/proc/')) {
-      if (target.startsWith('/')) {
-        if (space !== undefined) target = space.fromHost(target);
-      } else if (OBJECT.test(target)) {
-        return posix.normalize([next, ...todo].join('/'));
-      }
+    // Told by the file system the link is on, not by its name: a procfs can be mounted
+    // anywhere (a bind of /proc, a chroot's ROOT/proc, a bind of the policy), and a
+    // directory bound over /proc has none of these links. Asked only where the answer
+    // changes the walk: a `self` name, an object text, and an absolute text when the walk
+    // has a root or a namespace of its own (on the host from `/`, a magic link's text is
+    // walked as any absolute text is: /usr/bin/cc -> /etc/alternatives/cc costs nothing more).
+    if (isSelfName(c)) {
+      if (pid !== 0 && isProcRoot(posix.dirname(host))) target = selfText(c, target, pid, tid, host);
+    } else if ((OBJECT.test(target) || (target.startsWith('/') && (root !== '/' || space !== undefined)))
+      && onProcfs(posix.dirname(host))) {
+      // A magic link (cwd, root, exe, fd/N, map_files/...): the kernel jumps to the object
+      // itself, whatever the caller's root. Its text names it as a host path the kernel
+      // printed (relative to the supervisor's root); an object is not a path at all.
+      if (!target.startsWith('/')) return posix.normalize([next, ...todo].join('/'));
+      cur = '/';
+      todo.unshift(...(space === undefined ? target : space.fromHost(target)).split('/').filter((x) => x !== '' && x !== '.'));
+      continue;
     }
     if (target.startsWith('/')) cur = root;
     todo.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
@@ -256,18 +308,18 @@ export function walkPath(cur: string, rel: string, follow: boolean, pid: number,
 
 /**
  * Resolve an absolute path as the kernel would. `follow`: follow a final symlink.
- * `pid`/`tid` (when not 0) are the tracee's, for /proc/self and /proc/thread-self;
+ * `pid`/`tid` (when not 0) are the tracee's, for a procfs's self and thread-self;
  * `root` is its root directory as a host path ('/' unless it chrooted).
  */
 export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0, root = '/'): string {
   if (root !== '/') return walkPath(root, path, follow, pid, tid, root);
-  if (pid !== 0) path = procSelf(path, pid, tid);
   // Security: for a tracee's path (pid given), never realpath(3): it follows a symlink
-  // into /proc/self (/dev/stdin -> /proc/self/fd/0) as the *supervisor*, so a tracee could
-  // reach a file it holds open under the name of one the supervisor holds. Only the walk
-  // maps /proc/self to the tracee, wherever it appears. (realpath(3) does the same
-  // readlink per component in C, so the walk costs no more system calls.)
-  if (pid === 0 && !path.startsWith('/proc/')) {
+  // into a procfs's self (/dev/stdin -> /proc/self/fd/0) as the *supervisor*, so a tracee
+  // could reach a file it holds open under the name of one the supervisor holds. Only the
+  // walk maps self to the tracee, on whatever procfs it is. (realpath(3) does the same
+  // readlink per component in C, so the walk costs no more system calls.) For the
+  // supervisor's own paths (pid 0) both read every link as the supervisor: the same result.
+  if (pid === 0) {
     // Fast path for the supervisor's own paths: realpath(3). When it fails (something does
     // not exist, a loop), the walk below.
     const name = posix.basename(path);
@@ -287,7 +339,6 @@ export function resolveAbsolute(path: string, follow: boolean, pid = 0, tid = 0,
  * the cwd (so already canonical): only the relative part is walked.
  */
 export function resolveRelative(base: string, rel: string, follow: boolean, pid = 0, tid = 0, root = '/'): string {
-  if (root === '/' && base.startsWith('/proc')) return resolveAbsolute(`${base}/${rel}`, follow, pid, tid);
   return walkPath(base, rel, follow, pid, tid, root);
 }
 

@@ -20,6 +20,7 @@ import { Worker } from 'node:worker_threads';
 
 import { distFile, takeEarlyTracer, workerScript } from './bundle.js';
 import { close, errno, pipe2, strerror } from './linux/libc.js';
+import { encodePath } from './linux/pathtext.js';
 import { O_CLOEXEC } from './linux/consts.js';
 import type { LaunchSpec, StdioTarget } from './tracer/launch.js';
 import type { AffinityMode } from './tracer/placement.js';
@@ -39,10 +40,17 @@ export { resolveAbsolute } from './tracer/paths.js';
 export { AFFINITY_MODES, type AffinityMode } from './tracer/placement.js';
 export { buildUtsname } from './emulate/uname.js';
 export { decodeSockaddr } from './tracer/sockaddr.js';
+export { decodePath, encodePath } from './linux/pathtext.js';
 export type { Sockaddr } from './tracer/sockaddr.js';
 
 export type StdioOption = 'inherit' | 'pipe' | 'ignore' | { file: string };
 
+/**
+ * Names and arguments are bytes to the kernel. The strings of SpawnOptions (command, args,
+ * cwd, a stdio file) are passed as the bytes `encodePath` gives: UTF-8, except that
+ * U+DC80..U+DCFF stands for the single byte 0x80..0xFF (what `decodePath` makes of bytes
+ * that are not UTF-8, and what audit events show), so any byte string can be given.
+ */
 export interface SpawnOptions {
   /** The program: a path, or a name searched in PATH (of `env`, else of this process). */
   command: string;
@@ -178,8 +186,9 @@ export function startTracer(): TracerThread {
 export function resolveCommand(command: string, cwd: string, envPath: string | undefined): string {
   const isExec = (f: string): boolean => {
     try {
-      accessSync(f, fsConstants.X_OK);
-      return statSync(f).isFile();
+      // by the name's bytes (a name that is not UTF-8 is given as linux/pathtext.ts writes it)
+      accessSync(encodePath(f), fsConstants.X_OK);
+      return statSync(encodePath(f)).isFile();
     } catch {
       return false;
     }

@@ -219,6 +219,17 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(readFileSync(out, 'utf8')).toBe('PIPED TEXT\n');
   });
 
+  test('arguments and a program name that are not UTF-8 reach the program as their bytes', async () => {
+    // The API takes byte strings as linux/pathtext.ts writes them: U+DC80 + b for a byte b
+    // that is not part of valid UTF-8.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-rawargv-'));
+    symlinkSync('/usr/bin/printf', Buffer.concat([Buffer.from(`${dir}/`), Buffer.from([0xfe])]));
+    const out = path.join(dir, 'out');
+    const p = spawn({ command: `${dir}/\udcfe`, args: ['%s|%s', 'caf\udce9', '\u00e9'], backend, policy: allowAll, stdio: ['ignore', { file: out }, 'inherit'] });
+    expect((await p.exited).code).toBe(0);
+    expect([...readFileSync(out)]).toEqual([0x63, 0x61, 0x66, 0xe9, 0x7c, 0xc3, 0xa9]);
+  });
+
   test('kill verdict kills the whole process', async () => {
     const r = await run({
       command: bin.emul!, backend, quiet: true,

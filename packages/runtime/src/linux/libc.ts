@@ -66,17 +66,19 @@ export const statInto: (path: Buffer, buf: Buffer) => number =
 export const SPAWN_FILE_ACTIONS_SIZE = 256;
 export const SPAWNATTR_SIZE = 512;
 export const SIGSET_SIZE = 128;
-export const posixSpawnp: (pid: Int32Array, file: string, fa: Buffer, attr: Buffer, argv: (string | null)[],
-  envp: (string | null)[]) => number =
-  libc.func('int posix_spawnp(int *pid, const char *file, void *fa, void *attr, const char **argv, const char **envp)');
+/** argv and envp are NULL-terminated arrays of the addresses of NUL-terminated byte strings (bytes, not JS strings: see readlinkInto). */
+export const posixSpawnp: (pid: Int32Array, file: string, fa: Buffer, attr: Buffer, argv: BigUint64Array,
+  envp: BigUint64Array) => number =
+  libc.func('int posix_spawnp(int *pid, const char *file, void *fa, void *attr, void *argv, void *envp)');
 export const fileActionsInit: (fa: Buffer) => number = libc.func('int posix_spawn_file_actions_init(void *fa)');
 export const fileActionsDestroy: (fa: Buffer) => number = libc.func('int posix_spawn_file_actions_destroy(void *fa)');
 export const fileActionsAddDup2: (fa: Buffer, fd: number, newfd: number) => number =
   libc.func('int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)');
-export const fileActionsAddOpen: (fa: Buffer, fd: number, path: string, oflag: number, mode: number) => number =
-  libc.func('int posix_spawn_file_actions_addopen(void *fa, int fd, const char *path, int oflag, unsigned int mode)');
-export const fileActionsAddChdir: (fa: Buffer, path: string) => number =
-  libc.func('int posix_spawn_file_actions_addchdir_np(void *fa, const char *path)');
+/** Paths as NUL-terminated bytes (see posixSpawnp). */
+export const fileActionsAddOpen: (fa: Buffer, fd: number, path: Buffer, oflag: number, mode: number) => number =
+  libc.func('int posix_spawn_file_actions_addopen(void *fa, int fd, const void *path, int oflag, unsigned int mode)');
+export const fileActionsAddChdir: (fa: Buffer, path: Buffer) => number =
+  libc.func('int posix_spawn_file_actions_addchdir_np(void *fa, const void *path)');
 export const spawnattrInit: (attr: Buffer) => number = libc.func('int posix_spawnattr_init(void *attr)');
 export const spawnattrDestroy: (attr: Buffer) => number = libc.func('int posix_spawnattr_destroy(void *attr)');
 export const spawnattrSetflags: (attr: Buffer, flags: number) => number =

@@ -11,10 +11,11 @@ import {
   SIGKILL, SIGSTOP,
 } from '../linux/consts.js';
 import {
-  fileActionsAddChdir, fileActionsAddDup2, fileActionsAddOpen, fileActionsDestroy, fileActionsInit, posixSpawnp,
+  addressOf, fileActionsAddChdir, fileActionsAddDup2, fileActionsAddOpen, fileActionsDestroy, fileActionsInit, posixSpawnp,
   sigdelset, sigemptyset, sigfillset, SIGSET_SIZE, SPAWN_FILE_ACTIONS_SIZE, spawnattrDestroy, spawnattrInit,
   SPAWNATTR_SIZE, spawnattrSetflags, spawnattrSetpgroup, spawnattrSetsigdefault, spawnattrSetsigmask, strerror,
 } from '../linux/libc.js';
+import { encodePath } from '../linux/pathtext.js';
 
 /** Where a standard fd of the tracee comes from. */
 export type StdioTarget =
@@ -23,6 +24,11 @@ export type StdioTarget =
   | { kind: 'file'; path: string }
   | { kind: 'ignore' };
 
+/**
+ * Strings here are byte strings as linux/pathtext.ts writes them (a byte that is not part of
+ * valid UTF-8 is U+DC80 + its value): each is passed to the program as exactly those bytes,
+ * so an argument or file name that is not UTF-8 reaches it unchanged.
+ */
 export interface LaunchSpec {
   /** Absolute path of the target executable (already searched in PATH). */
   file: string;
@@ -44,6 +50,20 @@ export class LaunchError extends Error {
   }
 }
 
+/** A NULL-terminated array of the addresses of the strings' bytes, and the Buffers that hold them. */
+const cString = (s: string): Buffer => Buffer.concat([encodePath(s), Buffer.alloc(1)]);
+
+function cStrings(list: readonly string[]): { array: BigUint64Array; strings: Buffer[] } {
+  const strings = list.map(cString);
+  const array = new BigUint64Array(strings.length + 1);
+  strings.forEach((b, i) => { array[i] = addressOf(b); });
+  return { array, strings };
+}
+
+function keepAlive(..._values: unknown[]): void {
+  // referenced after the call, so the Buffers cannot be collected during it
+}
+
 /** Spawn the stopped stub. Returns its pid. The caller must wait for its stop. */
 export function spawnStub(spec: LaunchSpec): number {
   const fa = Buffer.alloc(SPAWN_FILE_ACTIONS_SIZE);
@@ -58,14 +78,14 @@ export function spawnStub(spec: LaunchSpec): number {
         // Node marks fds 0-2 close-on-exec: dup2 onto themselves clears the flag.
         case 'inherit': r = fileActionsAddDup2(fa, fd, fd); break;
         case 'fd': r = fileActionsAddDup2(fa, s.fd, fd); break;
-        case 'ignore': r = fileActionsAddOpen(fa, fd, '/dev/null', fd === 0 ? O_RDONLY : O_WRONLY, 0); break;
+        case 'ignore': r = fileActionsAddOpen(fa, fd, cString('/dev/null'), fd === 0 ? O_RDONLY : O_WRONLY, 0); break;
         case 'file':
-          r = fileActionsAddOpen(fa, fd, s.path, fd === 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+          r = fileActionsAddOpen(fa, fd, cString(s.path), fd === 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC, 0o644);
           break;
       }
       if (r !== 0) throw new LaunchError('ESPAWN', `posix_spawn_file_actions for fd ${fd}: ${strerror(r)}`);
     });
-    if (spec.cwd !== undefined && fileActionsAddChdir(fa, spec.cwd) !== 0) {
+    if (spec.cwd !== undefined && fileActionsAddChdir(fa, cString(spec.cwd)) !== 0) {
       throw new LaunchError('ESPAWN', `posix_spawn_file_actions_addchdir_np(${spec.cwd}) failed`);
     }
     // Node ignores SIGPIPE and SIGXFSZ, and that survives exec: reset every signal to its
@@ -80,8 +100,11 @@ export function spawnStub(spec: LaunchSpec): number {
     sigemptyset(sigs);
     spawnattrSetsigmask(attr, sigs);
     const pid = new Int32Array(1);
-    const argv = ['/bin/sh', '-c', STUB_SCRIPT, spec.file, ...spec.args, null];
-    const r = posixSpawnp(pid, '/bin/sh', fa, attr, argv, [...spec.env, null]);
+    const argv = cStrings(['/bin/sh', '-c', STUB_SCRIPT, spec.file, ...spec.args]);
+    const envp = cStrings(spec.env);
+    const r = posixSpawnp(pid, '/bin/sh', fa, attr, argv.array, envp.array);
+    // The strings must live until posix_spawnp has returned (it has copied them by then).
+    keepAlive(argv.strings, envp.strings);
     if (r !== 0) {
       const msg = r === 2 && spec.cwd !== undefined ? `cannot enter ${spec.cwd}` : strerror(r);
       throw new LaunchError('ESPAWN', `cannot start /bin/sh for ${spec.file}: ${msg}`);

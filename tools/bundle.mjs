@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Bundles tsc's output (dist/) for start-up: the `sysvm` command into
 // packages/cli/dist/main.bundle.cjs and the tracer thread into
-// packages/runtime/dist/worker.bundle.js, one file each instead of ~200 and ~50 ES modules
+// packages/runtime/dist/worker.bundle.cjs, one file each instead of ~200 and ~50 ES modules
 // that Node resolves, reads and links one by one (docs/performance.md, "Start-up"). Run after
 // `tsc -b`: the root `build`, `prepare`, `test` and `bench` scripts do.
 //
 // Each bundle gets a manifest, FILE.inputs.json: the size and mtime of every file it was made
-// from, and of the files written here. The loaders (cli/src/main.ts, runtime/src/index.ts,
-// through runtime/src/bundle.ts) use a bundle only while all of them are unchanged, so a
+// from, and of the files written here. The loaders (cli/src/sysvm.cts, runtime/src/worker-boot.cts,
+// through runtime/src/bundle.cts) use a bundle only while all of them are unchanged, so a
 // `tsc -b` after an edit makes them run dist/'s modules again until the next bundle: a stale
 // bundle never runs.
 //
@@ -15,8 +15,11 @@
 // what users see, diagnostics and messages, is the same either way). The CLI's is CommonJS,
 // so that it can be compiled from V8's code cache (Node 20 has none for ES modules): its
 // FILE.v8cache is made here by a run of `sysvm compile builtin:default` in a child process
-// (the code that loads and compiles a policy, compiled once, ahead). The tracer thread's
-// stays an ES module (it imports policy modules by URL). koffi stays external (a native
+// (the code that loads and compiles a policy, compiled once, ahead). The tracer thread's is
+// CommonJS too, for the same reason (and so that its thread never starts Node's ES module
+// loader): its cache is made by a run of `sysvm run -p builtin:default -- true`, whose tracer
+// thread runs the bundle (its `import()` of a policy module by URL goes to Node's loader:
+// runtime/src/bundle.cts). koffi stays external (a native
 // addon, loaded by Node as before). `import.meta.url` in a bundled module is rewritten to the
 // URL of the file it came from, so that the files a module finds next to itself (the built-in
 // policies, the tracer thread's script, package.json) are the same.
@@ -31,20 +34,53 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const bundles = [
   { pkg: 'cli', entry: 'packages/cli/dist/cli.js', out: 'packages/cli/dist/main.bundle.cjs', format: 'cjs', warm: ['compile', 'builtin:default'] },
-  { pkg: 'runtime', entry: 'packages/runtime/dist/worker.js', out: 'packages/runtime/dist/worker.bundle.js', format: 'esm' },
+  { pkg: 'runtime', entry: 'packages/runtime/dist/worker.js', out: 'packages/runtime/dist/worker.bundle.cjs', format: 'cjs', warmWorker: ['run', '-q', '-p', 'builtin:default', '--', 'true'] },
 ];
+
+const bundleCjs = path.join(root, 'packages/runtime/dist/bundle.cjs');
 
 // `node tools/bundle.mjs --warm BUNDLE CACHE ARGS...`: the child process that runs `sysvm ARGS`
 // from BUNDLE (as dist/main.js would) and writes the code cache V8 then has for it to CACHE.
 if (process.argv[2] === '--warm') {
   const [file, cacheOut, ...args] = process.argv.slice(3);
-  const { compileBundle } = await import(pathToFileURL(path.join(root, 'packages/runtime/dist/bundle.js')).href);
+  const { compileBundle } = createRequire(import.meta.url)(bundleCjs);
   const script = compileBundle(file, readFileSync(file, 'utf8'));
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   await module.exports.main(args);
   writeFileSync(cacheOut, script.createCachedData());
   process.exit(0);
+}
+
+// `node tools/bundle.mjs --warm-worker BUNDLE CACHE ARGS...`: the child process that runs
+// `sysvm ARGS` (dist/'s modules) with a tracer thread that runs BUNDLE (as
+// dist/worker-boot.cjs would), adopted as the executable's early thread is, and writes the
+// code cache V8 has for BUNDLE when that thread ends. Whether the run itself succeeds (a
+// machine where ptrace is not allowed) only changes how much of the bundle the cache holds.
+if (process.argv[2] === '--warm-worker') {
+  const [file, cacheOut, ...args] = process.argv.slice(3);
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(`
+    const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+    const { createRequire } = require('node:module');
+    const path = require('node:path');
+    const { compileBundle } = require(${JSON.stringify(bundleCjs)});
+    const file = ${JSON.stringify(file)};
+    const script = compileBundle(file, readFileSync(file, 'utf8'));
+    process.on('exit', () => {
+      writeFileSync(${JSON.stringify(`${cacheOut}.part`)}, script.createCachedData());
+      renameSync(${JSON.stringify(`${cacheOut}.part`)}, ${JSON.stringify(cacheOut)});
+    });
+    const module = { exports: {} };
+    script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  `, { eval: true, workerData: { deferred: true } });
+  globalThis[Symbol.for('sysvm.runtime.early-tracer')] = { worker, dead: false };
+  const { main } = await import(pathToFileURL(path.join(root, 'packages/cli/dist/cli.js')).href);
+  await main(args);
+  // The run adopted the thread (and its listeners): wait for the cache it writes as it ends.
+  const { existsSync } = await import('node:fs');
+  for (let i = 0; i < 1000 && !existsSync(cacheOut); i++) await new Promise((r) => setTimeout(r, 10));
+  process.exit(existsSync(cacheOut) ? 0 : 1);
 }
 
 /** `import.meta.url` of a module of packages/PKG/dist/, as an expression valid in the bundle of `self`. */
@@ -91,7 +127,7 @@ const koffi = (out, entries) => ({
   },
 });
 
-for (const { pkg, entry, out, format, warm } of bundles) {
+for (const { pkg, entry, out, format, warm, warmWorker } of bundles) {
   const external = new Set();
   const started = Date.now();
   const r = await build({
@@ -141,12 +177,12 @@ for (const { pkg, entry, out, format, warm } of bundles) {
   };
   put(code.path, code.contents);
   const written = [code.path];
-  if (warm) {
+  if (warm || warmWorker) {
     // A child process with Node's default flags, as `sysvm` runs (V8 takes a cache only
     // under the flags it was made with); its output is the command's, not wanted here.
     const cache = `${code.path}.v8cache`;
     const tmp = `${cache}.${process.pid}.tmp`;
-    const w = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--warm', code.path, tmp, ...warm],
+    const w = spawnSync(process.execPath, [fileURLToPath(import.meta.url), warm ? '--warm' : '--warm-worker', code.path, tmp, ...(warm ?? warmWorker)],
       { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     if (w.status !== 0) throw new Error(`bundle: the warm-up run of ${out} failed (${w.status ?? w.signal})`);
     renameSync(tmp, cache);

@@ -1,13 +1,18 @@
 // freshBundle and runBundle: a bundle runs only while every file it was made from, and the
 // files tools/bundle.mjs wrote (the bundle, its V8 code cache), are as its manifest says (the
 // CLI's and the tracer thread's loaders ask these). Real files in a temporary directory; the
-// CLI's bundles end to end are in packages/cli/test/startup.test.ts.
+// CLI's bundles end to end are in packages/cli/test/startup.test.ts. bundle.cts is CommonJS
+// (the executable's first module), tested as built: dist/bundle.cjs (build first: tsc -b).
 import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 
-import { compileBundle, freshBundle, runBundle } from '../src/bundle.js';
+type BundleCjs = typeof import('../src/bundle.cjs');
+const { compileBundle, freshBundle, runBundle, startTracerEarly, takeEarlyTracer, workerScript } =
+  createRequire(import.meta.url)('../dist/bundle.cjs') as BundleCjs;
 
 let dir: string;
 let bundle: string;
@@ -60,6 +65,28 @@ test('a bundle whose inputs and outputs are as its manifest says is fresh, and r
   expect(compileBundle(bundle, SOURCE, makeCache(SOURCE)).cachedDataRejected).toBe(false);
 });
 
+test('a code cache that V8 rejects (another Node made it) costs only the compile: the bundle runs', () => {
+  // (a source this process never compiled: V8 would take the one it holds, and no cache at all)
+  const source = `exports.answer = () => 40 + 2; // ${Math.random()}\n`;
+  const junk = Buffer.alloc(4096, 7);
+  writeFileSync(bundle, source);
+  writeFileSync(cache, junk);
+  writeManifest();
+  expect((runBundle(bundle)?.answer as () => number)()).toBe(42);
+  expect(compileBundle(`${bundle}.again`, `${source} `, junk).cachedDataRejected).toBe(true);
+});
+
+test('import() in a bundle goes to Node\'s loader, as from a module (the tracer thread\'s policy module by URL)', async () => {
+  const mod = path.join(dir, 'src', 'policy.mjs');
+  writeFileSync(mod, 'export const createSupervisorPolicy = () => "made";\n');
+  const source = 'exports.load = (url) => import(url);\n';
+  writeFileSync(bundle, source);
+  writeFileSync(cache, makeCache(source));
+  writeManifest();
+  const load = runBundle(bundle)?.load as (url: string) => Promise<{ createSupervisorPolicy: () => string }>;
+  expect((await load(pathToFileURL(mod).href)).createSupervisorPolicy()).toBe('made');
+});
+
 test('the bundle runs strict, as the ES modules it was made from', () => {
   writeFileSync(bundle, 'exports.sloppy = (() => { try { undeclared = 1; return true; } catch { return false; } })();\n');
   writeFileSync(cache, makeCache('exports.sloppy = (() => { try { undeclared = 1; return true; } catch { return false; } })();\n'));
@@ -90,8 +117,9 @@ test.for([
 // startTracerEarly (the executable, for `sysvm run`): the thread it starts is the one the
 // next startTracer adopts, and a spawn given it runs the program.
 test('an early tracer thread is adopted by startTracer and runs the program', async () => {
-  const { startTracerEarly, takeEarlyTracer } = await import('../src/bundle.js');
   const { run, startTracer } = await import('../src/index.js');
+  // The thread's entry, which runs the tracer thread's bundle or dist/worker.js (worker-boot.cts).
+  expect(workerScript()).toBe(path.resolve(import.meta.dirname, '../dist/worker-boot.cjs'));
   const { allowAll } = await import('./helpers.js');
   startTracerEarly();
   const tracer = startTracer();

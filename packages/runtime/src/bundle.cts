@@ -7,12 +7,16 @@
 // old bundle never runs in place of newer code. Kept to node:fs, node:vm and node:module, so
 // that checking costs a read of the manifest and one stat per input (≈ 1 ms).
 //
-// Also here, for the same reason (the executable imports this module before anything else):
+// Also here, for the same reason (the executable loads this module before anything else):
 // where the tracer thread's script is, and starting that thread before the CLI is loaded.
+//
+// CommonJS (dist/bundle.cjs), as are the executable (cli/src/sysvm.cts) and the tracer
+// thread's entry (worker-boot.cts): a thread that loads only CommonJS never starts Node's ES
+// module loader, ≈ 15 ms of a thread's start here (docs/performance.md, "Start-up"). The
+// runtime's ES modules load it with require (index.ts).
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 
@@ -75,7 +79,7 @@ function readVouched(file: string, e: Entry | undefined): Buffer | undefined {
 
 /**
  * Run the CommonJS bundle `file` (tools/bundle.mjs) and return its exports, or undefined when
- * it is stale or missing (the caller then imports dist/'s modules). V8 compiles it from its
+ * it is stale or missing (the caller then loads dist/'s modules). V8 compiles it from its
  * code cache, FILE.v8cache, which tools/bundle.mjs made with this bundle: the manifest vouches
  * for the two together. (V8 checks a cache against a source's length only: a cache of another
  * bundle must never be given, and is not, since both files must be the ones the manifest
@@ -98,31 +102,34 @@ export function runBundle(file: string): Record<string, unknown> | undefined {
 
 /**
  * The bundle as a script: Node's CommonJS wrapper, strict as the ES modules it was made from,
- * on the first line so that line numbers are the file's.
+ * on the first line so that line numbers are the file's. An `import()` left in it (the
+ * tracer thread's, of a policy module by URL) goes to Node's loader, as from a module.
  */
 export function compileBundle(file: string, source: string, cachedData?: Buffer): vm.Script {
   return new vm.Script(`(function (exports, require, module, __filename, __dirname) { 'use strict'; ${source}\n})`, {
     filename: file,
     ...(cachedData !== undefined ? { cachedData } : {}),
+    ...(IMPORT !== undefined ? { importModuleDynamically: IMPORT } : {}),
   });
 }
 
-/** A file of this package's dist/, from dist/bundle.js (bundled or not) or from src/bundle.ts. */
+/** Node's own loader for `import()` in a vm.Script (Node ≥ 20.13; before it, none). */
+const IMPORT = (vm.constants as Partial<typeof vm.constants> | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+
+/** A file of this package's dist/ (this module only ever runs from there: dist/bundle.cjs). */
 export function distFile(name: string): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? path.join(path.dirname(here), '..', 'dist', name) : path.join(path.dirname(here), name);
+  return path.join(__dirname, name);
 }
 
 /**
- * The tracer thread's script: dist/worker.bundle.js (the same modules in one file, for
- * start-up: tools/bundle.mjs) while it is as new as what it was made from and SYSVM_BUNDLE
- * is not 0, else dist/worker.js; undefined when that is missing (not built).
+ * The tracer thread's script: dist/worker-boot.cjs, which runs dist/worker.bundle.cjs (the
+ * same modules in one file, for start-up: tools/bundle.mjs) while it is as new as what it
+ * was made from and SYSVM_BUNDLE is not 0, else dist/worker.js; the thread decides (it has
+ * the time: the main thread has more to do before the spawn). Undefined when dist/worker.js
+ * is missing (not built).
  */
 export function workerScript(): string | undefined {
-  const bundle = process.env.SYSVM_BUNDLE === '0' ? undefined : freshBundle(distFile('worker.bundle.js'));
-  if (bundle !== undefined) return bundle;
-  const file = distFile('worker.js');
-  return existsSync(file) ? file : undefined;
+  return existsSync(distFile('worker.js')) ? distFile('worker-boot.cjs') : undefined;
 }
 
 /** A tracer thread started by startTracerEarly, until a TracerThread adopts it. */
@@ -138,7 +145,7 @@ type WithEarly = typeof globalThis & { [EARLY]?: EarlyTracer };
 
 /**
  * Start the tracer thread now, before the CLI's code is even loaded (`sysvm run`: the
- * thread's start, ≈ 0.2 s here, is the longest part of a short run's start-up, and it
+ * thread's start, ≈ 0.1 s here, is the longest part of a short run's start-up, and it
  * overlaps all of the main thread's work this way). The next TracerThread (startTracer in
  * the runtime) adopts it; if none does, it does not keep the process alive.
  */
@@ -146,7 +153,7 @@ export function startTracerEarly(): void {
   const file = workerScript();
   if (file === undefined || (globalThis as WithEarly)[EARLY] !== undefined) return;
   // The same workerData as TracerThread's (worker.ts, DeferredInit): it waits for its WorkerInit.
-  const worker = new Worker(pathToFileURL(file), { workerData: { deferred: true } });
+  const worker = new Worker(file, { workerData: { deferred: true } });
   worker.unref();
   const early: EarlyTracer = { worker, dead: false };
   const died = (): void => { early.dead = true; };

@@ -134,6 +134,13 @@ describe('the bundles (tools/bundle.mjs)', () => {
     expect(tracerModules(off.threads)).toContain('packages/runtime/dist/tracer/tracer.js');
   });
 
+  test('the bundles are ASCII, as their manifests say (they are read as Latin-1)', () => {
+    for (const file of [CLI_BUNDLE, WORKER_BUNDLE]) {
+      expect(JSON.parse(readFileSync(`${file}.inputs.json`, 'utf8')).ascii).toBe(true);
+      expect(readFileSync(file).every((b) => b < 0x80)).toBe(true);
+    }
+  });
+
   test('--version and --help need no bundle: fewer bytes to parse than it', () => {
     for (const args of [['--version'], ['--help'], ['help', 'run']]) {
       const r = sysvm(args, { SYSVM_BUNDLE: '1' });

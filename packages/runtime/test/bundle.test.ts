@@ -49,8 +49,8 @@ function entries(files: string[]): unknown[] {
   });
 }
 
-function writeManifest(extra: unknown[] = []): void {
-  writeFileSync(`${bundle}.inputs.json`, JSON.stringify({ inputs: [...entries(inputs), ...extra], outputs: entries([bundle, cache]) }));
+function writeManifest(extra: unknown[] = [], fields: Record<string, unknown> = {}): void {
+  writeFileSync(`${bundle}.inputs.json`, JSON.stringify({ inputs: [...entries(inputs), ...extra], outputs: entries([bundle, cache]), ...fields }));
 }
 
 const later = (f: string): void => {
@@ -85,6 +85,16 @@ test('import() in a bundle goes to Node\'s loader, as from a module (the tracer 
   writeManifest();
   const load = runBundle(bundle)?.load as (url: string) => Promise<{ createSupervisorPolicy: () => string }>;
   expect((await load(pathToFileURL(mod).href)).createSupervisorPolicy()).toBe('made');
+});
+
+test.for([
+  ['ASCII, its manifest says so (read as Latin-1)', 'exports.s = "caf\\u00e9";\n', { ascii: true }, 'caf\u00e9'],
+  ['UTF-8, its manifest says nothing (read as UTF-8)', 'exports.s = "caf\u00e9 \u2014";\n', {}, 'caf\u00e9 \u2014'],
+] as const)('a bundle in %s runs as written', ([, source, fields, s]) => {
+  writeFileSync(bundle, source);
+  writeFileSync(cache, makeCache(source));
+  writeManifest([], fields);
+  expect(runBundle(bundle)?.s).toBe(s);
 });
 
 test('the bundle runs strict, as the ES modules it was made from', () => {

@@ -106,19 +106,25 @@ export function runBundle(file: string): Record<string, unknown> | undefined {
 
 /**
  * The bundle as a script: Node's CommonJS wrapper, strict as the ES modules it was made from,
- * on the first line so that line numbers are the file's. An `import()` left in it (the
- * tracer thread's, of a policy module by URL) goes to Node's loader, as from a module.
+ * on the first line so that line numbers are the file's.
  */
 export function compileBundle(file: string, source: string, cachedData?: Buffer): vm.Script {
   return new vm.Script(`(function (exports, require, module, __filename, __dirname) { 'use strict'; ${source}\n})`, {
     filename: file,
     ...(cachedData !== undefined ? { cachedData } : {}),
-    ...(IMPORT !== undefined ? { importModuleDynamically: IMPORT } : {}),
   });
 }
 
-/** Node's own loader for `import()` in a vm.Script (Node ≥ 20.13; before it, none). */
-const IMPORT = (vm.constants as Partial<typeof vm.constants> | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+/**
+ * import() for code in a bundle (the tracer thread's, of a policy module by URL): a script
+ * run through node:vm has none of its own, and on Node 20 `importModuleDynamically` does not
+ * survive a code cache (the constant USE_MAIN_CONTEXT_DEFAULT_LOADER then throws "A dynamic
+ * import callback was not specified") or needs --experimental-vm-modules (a function). This
+ * module is loaded by Node's own loader, whose import() works.
+ */
+export function importModule(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
 
 /** A file of this package's dist/ (this module only ever runs from there: dist/bundle.cjs). */
 export function distFile(name: string): string {

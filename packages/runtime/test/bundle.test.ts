@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 
 type BundleCjs = typeof import('../src/bundle.cjs');
-const { compileBundle, freshBundle, runBundle, startTracerEarly, takeEarlyTracer, workerScript } =
+const { compileBundle, freshBundle, importModule, runBundle, startTracerEarly, takeEarlyTracer, workerScript } =
   createRequire(import.meta.url)('../dist/bundle.cjs') as BundleCjs;
 
 let dir: string;
@@ -76,15 +76,11 @@ test('a code cache that V8 rejects (another Node made it) costs only the compile
   expect(compileBundle(`${bundle}.again`, `${source} `, junk).cachedDataRejected).toBe(true);
 });
 
-test('import() in a bundle goes to Node\'s loader, as from a module (the tracer thread\'s policy module by URL)', async () => {
+test('importModule, for import() in a bundle, goes to Node\'s loader (the tracer thread\'s policy module by URL)', async () => {
   const mod = path.join(dir, 'src', 'policy.mjs');
   writeFileSync(mod, 'export const createSupervisorPolicy = () => "made";\n');
-  const source = 'exports.load = (url) => import(url);\n';
-  writeFileSync(bundle, source);
-  writeFileSync(cache, makeCache(source));
-  writeManifest();
-  const load = runBundle(bundle)?.load as (url: string) => Promise<{ createSupervisorPolicy: () => string }>;
-  expect((await load(pathToFileURL(mod).href)).createSupervisorPolicy()).toBe('made');
+  const m = await importModule(pathToFileURL(mod).href) as { createSupervisorPolicy: () => string };
+  expect(m.createSupervisorPolicy()).toBe('made');
 });
 
 test.for([

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 
 type BundleCjs = typeof import('../src/bundle.cjs');
-const { compileBundle, freshBundle, importModule, runBundle, startTracerEarly, takeEarlyTracer, workerScript } =
+const { compileBundle, freshBundle, importModule, resolveIn, runBundle, startTracerEarly, takeEarlyTracer, workerScript } =
   createRequire(import.meta.url)('../dist/bundle.cjs') as BundleCjs;
 
 let dir: string;
@@ -57,6 +57,15 @@ const later = (f: string): void => {
   const t = new Date(statSync(f).mtimeMs + 2000);
   utimesSync(f, t, t);
 };
+
+test.for([
+  ['/w/packages/cli/dist', 'main.bundle.cjs'], ['/w/packages/cli/dist', '../../policy/dist/front/load.js'],
+  ['/w/packages/cli/dist', '../../../node_modules/.pnpm/koffi@3/node_modules/koffi/index.cjs'], ['/w', '../../../x/y'],
+  ['/', 'a/b'], ['/', '../a'], ['/a/b', './c'], ['/a/b', 'c/../d'], ['/a/b', '/abs/file'], ['/a/b', 'c//d'], ['/a/b', 'c/'],
+  ['/a/b', ''], ['/a/b', '..'], ['/a/b', '../..'], ['/a/b', 'c/.'], ['/a/b', '...'], ['/a/b', '../.x/y'],
+] as const)('resolveIn(%s, %s) is path.resolve\'s', ([dir, rel]) => {
+  expect(resolveIn(dir, rel)).toBe(path.resolve(dir, rel));
+});
 
 test('a bundle whose inputs and outputs are as its manifest says is fresh, and runs from its code cache', () => {
   expect(freshBundle(bundle)).toBe(bundle);

@@ -197,6 +197,22 @@ describe('the bundles (tools/bundle.mjs)', () => {
     expect(freshBundle(WORKER_BUNDLE)).toBe(WORKER_BUNDLE);
   });
 
+  // koffi in the CLI's bundle is a stand-in that requires it at the first call (tools/bundle.mjs,
+  // lazyKoffi); what was required is in require.cache of the process that ran the bundle.
+  test.for([
+    [['run', '-q', '-p', 'builtin:permissive', '--', 'true'], false],
+    [['doctor'], true],
+  ] as const)('the CLI\'s main thread loads koffi only when it calls it: %j', ([args, loads]) => {
+    const script = `const { runBundle } = require('@sysvm/runtime/bundle');
+      runBundle(${JSON.stringify(CLI_BUNDLE)}).main(${JSON.stringify(args)}).then((code) => {
+        process.stdout.write(JSON.stringify({ code, koffi: Object.keys(require.cache).some((f) => f.includes('koffi')) }));
+      });`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: join(ROOT, 'packages/cli'), encoding: 'utf8', input: '' });
+    const out = JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('{'))) as { code: number; koffi: boolean };
+    const modules = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', input: '', env: { ...process.env, SYSVM_BUNDLE: '0' } });
+    expect(out).toEqual({ code: modules.status, koffi: loads });
+  });
+
   test('dist/main.js, the executable before dist/sysvm.cjs, runs it', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'packages/cli/dist/main.js'), 'run', '-q', '-p', 'builtin:permissive', '--', 'sh', '-c', 'echo ok'],
       { cwd: ROOT, encoding: 'utf8', input: '' });

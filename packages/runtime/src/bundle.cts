@@ -1,11 +1,12 @@
-// Whether a bundle made by tools/bundle.mjs may run, and running the CLI's. A bundle is a copy
+// Whether a bundle made by tools/bundle.mjs may run, and running one. A bundle is a copy
 // of dist/'s modules (and of yaml's and zod's) in one file, for start-up; its manifest,
 // FILE.inputs.json, holds the size and mtime of every file it was made from (`inputs`) and of
 // what tools/bundle.mjs wrote (`outputs`: the bundle, and V8's code cache of it where there is
 // one). A bundle is used only while every one of them is unchanged: after an edit and a
 // `tsc -b` (which rewrites the edited modules) the loaders run dist/'s modules again, so an
 // old bundle never runs in place of newer code. Kept to node:fs, node:vm and node:module, so
-// that checking costs a read of the manifest and one stat per input (≈ 1 ms).
+// that checking costs a read of the manifest and one stat per input (a few ms for the CLI's
+// ≈ 275 inputs, at the start of a thread).
 //
 // Also here, for the same reason (the executable loads this module before anything else):
 // where the tracer thread's script is, and starting that thread before the CLI is loaded.
@@ -166,7 +167,7 @@ export interface EarlyTracer {
   dead: boolean;
 }
 
-/** Shared through the global object: the executable's copy of this module and the CLI bundle's are two. */
+/** Shared through the global object, so that every copy of this module sees it (require gives each thread one; a test runner may load others). */
 const EARLY = Symbol.for('sysvm.runtime.early-tracer');
 type WithEarly = typeof globalThis & { [EARLY]?: EarlyTracer };
 

@@ -11,7 +11,7 @@
 // the bundle, Node's ES module loader never starts on this thread (docs/performance.md,
 // "Start-up"). dist/main.js, the ES module that was the executable before, loads this file.
 import path from 'node:path';
-import { runBundle, startTracerEarly } from '@sysvm/runtime/bundle';
+import { endEarlyTracer, runBundle, startTracerEarly } from '@sysvm/runtime/bundle';
 
 const argv = process.argv.slice(2);
 // `sysvm run`: the tracer thread starts first, so that its start overlaps everything else
@@ -34,4 +34,7 @@ type Main = typeof import('./cli.js')['main'];
       process.stderr.write(`sysvm: internal error: ${String(e)}\n`);
       process.exitCode = 70;
     },
-  );
+  )
+  // A run that failed before it took the tracer thread (a usage error) ends that thread
+  // without stopping it while it loads (bundle.cts, endUnused).
+  .finally(endEarlyTracer);

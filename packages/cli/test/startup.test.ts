@@ -213,6 +213,23 @@ describe('the bundles (tools/bundle.mjs)', () => {
     expect(out).toEqual({ code: modules.status, koffi: loads });
   });
 
+  // The tracer thread starts first and may still be loading koffi when a run fails: stopping
+  // it then aborted the process (SIGABRT, "FATAL ERROR: ... napi_throw") in about 1 of 12
+  // runs of a bad policy, so it is told to end instead (bundle.cts, endUnused). A race: many runs.
+  test('a run that fails before its spawn ends with its own status, never an abort of the loading tracer thread', () => {
+    const bad = join(dir, 'bad-for-race.yaml');
+    writeFileSync(bad, 'sysvm: 1\nname: bad\ndefault: allow\nrules:\n  - name: r\n    syscalls: [opn]\n    action: { deny: EPERM }\n');
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 20; i++) {
+      for (const args of [['run', '-p', bad, '--', 'true'], ['run', '--backend', 'x', '--', 'true']]) {
+        const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', input: '', env: { ...process.env, SYSVM_BUNDLE: '1' } });
+        const k = `${r.status} ${r.signal} ${r.stderr.includes('FATAL') ? 'fatal' : ''}`;
+        seen.set(k, (seen.get(k) ?? 0) + 1);
+      }
+    }
+    expect([...seen]).toEqual([['125 null ', 40]]);
+  });
+
   test('dist/main.js, the executable before dist/sysvm.cjs, runs it', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'packages/cli/dist/main.js'), 'run', '-q', '-p', 'builtin:permissive', '--', 'sh', '-c', 'echo ok'],
       { cwd: ROOT, encoding: 'utf8', input: '' });

@@ -190,6 +190,29 @@ export function startTracerEarly(): void {
   (globalThis as WithEarly)[EARLY] = early;
 }
 
+/**
+ * End a tracer thread that was started ahead and that no spawn took: tell it that none comes
+ * (worker.ts: a null WorkerInit), and keep the process alive until it has ended by itself,
+ * once it has loaded.
+ *
+ * Precondition: such a thread is never stopped by worker.terminate(), nor left running while
+ * the process exits (which terminates it): stopped while koffi's native module initialises,
+ * the thread aborts the whole process ("FATAL ERROR: Error::ThrowAsJavaScriptException
+ * napi_throw", SIGABRT, instead of the exit status; seen in about 1 of 12 `sysvm run`s whose
+ * policy failed to load).
+ */
+export function endUnused(worker: Worker): void {
+  worker.on('error', () => undefined); // (how it ends is of no interest now)
+  worker.ref();
+  worker.postMessage(null);
+}
+
+/** End the thread startTracerEarly started if nothing took it (endUnused). */
+export function endEarlyTracer(): void {
+  const early = takeEarlyTracer();
+  if (early !== undefined && !early.dead) endUnused(early.worker);
+}
+
 /** The thread startTracerEarly started, once (its listeners removed), or undefined. */
 export function takeEarlyTracer(): EarlyTracer | undefined {
   const g = globalThis as WithEarly;

@@ -176,11 +176,17 @@ export class TracerThread {
     return w;
   }
 
-  /** End the thread if no spawn took it. */
+  /**
+   * End the thread if no spawn took it: it ends by itself once loaded, and keeps the process
+   * alive until then (bundle.cts, endUnused: terminating it while it loads can abort the process).
+   */
   close(): void {
     const w = this.worker;
     this.worker = undefined;
-    if (w) void w.terminate();
+    if (!w || this.dead) return;
+    const end = bundleCjs()?.endUnused;
+    if (end) end(w);
+    else void w.terminate();
   }
 }
 

@@ -27,7 +27,10 @@ export interface WorkerInit {
   shared: Int32Array;
 }
 
-/** The workerData of a thread started ahead (index.ts, TracerThread): its WorkerInit comes as a message. */
+/**
+ * The workerData of a thread started ahead (index.ts, TracerThread): its WorkerInit comes as
+ * a message, or null if no spawn takes the thread.
+ */
 export interface DeferredInit {
   deferred: true;
 }
@@ -88,15 +91,19 @@ export function humanLine(e: AuditEvent): string {
   return `sysvm: ${what} ${e.syscall}(${args})${res} [pid ${e.pid}] by ${e.rule}${where}\n`;
 }
 
-/** The WorkerInit: the workerData, or, for a thread started ahead, the first message. */
-function receiveInit(): Promise<WorkerInit> {
+/**
+ * The WorkerInit: the workerData, or, for a thread started ahead, the first message; null
+ * when that message says no spawn comes (bundle.cts, endUnused): the thread then ends.
+ */
+function receiveInit(): Promise<WorkerInit | null> {
   const data = workerData as WorkerInit | DeferredInit;
   if (!('deferred' in data)) return Promise.resolve(data);
-  return new Promise((resolve) => parentPort!.once('message', (m: WorkerInit) => resolve(m)));
+  return new Promise((resolve) => parentPort!.once('message', (m: WorkerInit | null) => resolve(m)));
 }
 
 async function main(): Promise<void> {
   const init = await receiveInit();
+  if (init === null) return;
   let logFd: number | null = null;
   try {
     const { policy, data } = await loadPolicy(init.policy);

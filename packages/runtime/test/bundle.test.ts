@@ -4,6 +4,7 @@
 // CLI's bundles end to end are in packages/cli/test/startup.test.ts. bundle.cts is CommonJS
 // (the executable's first module), tested as built: dist/bundle.cjs (build first: tsc -b).
 import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -142,4 +143,21 @@ test('an early tracer thread is adopted by startTracer and runs the program', as
   const r = await run({ command: 'echo', args: ['early'], policy: allowAll, tracer });
   expect(r.stdout).toBe('early\n');
   expect(r.code).toBe(0);
+});
+
+// A tracer thread that no spawn takes is told to end (endUnused), never terminated while it
+// loads; the process waits for it. A child process, so that its exit status is seen.
+test.for([
+  ['TracerThread.close()', "const { startTracer } = await import(INDEX); startTracer().close();"],
+  ['endEarlyTracer()', "const b = require(BUNDLE); b.startTracerEarly(); b.endEarlyTracer();"],
+] as const)('a tracer thread ended by %s lets the process exit with its own status', ([, code]) => {
+  const index = pathToFileURL(path.resolve(import.meta.dirname, '../dist/index.js')).href;
+  const bundleCjs = path.resolve(import.meta.dirname, '../dist/bundle.cjs');
+  const script = `const require = (await import('node:module')).createRequire(import.meta.url);
+    const INDEX = ${JSON.stringify(index)}; const BUNDLE = ${JSON.stringify(bundleCjs)};
+    ${code} process.exitCode = 3;`;
+  for (let i = 0; i < 5; i++) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect([r.status, r.signal, r.stderr]).toEqual([3, null, '']);
+  }
 });

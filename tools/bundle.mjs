@@ -1,25 +1,27 @@
 #!/usr/bin/env node
 // Bundles tsc's output (dist/) for start-up: the `sysvm` command into
 // packages/cli/dist/main.bundle.cjs and the tracer thread into
-// packages/runtime/dist/worker.bundle.js, one file each instead of ~200 and ~50 ES modules
+// packages/runtime/dist/worker.bundle.cjs, one file each instead of ~200 and ~50 ES modules
 // that Node resolves, reads and links one by one (docs/performance.md, "Start-up"). Run after
 // `tsc -b`: the root `build`, `prepare`, `test` and `bench` scripts do.
 //
 // Each bundle gets a manifest, FILE.inputs.json: the size and mtime of every file it was made
-// from, and of the files written here. The loaders (cli/src/main.ts, runtime/src/index.ts,
-// through runtime/src/bundle.ts) use a bundle only while all of them are unchanged, so a
+// from, and of the files written here. The loaders (cli/src/sysvm.cts, runtime/src/worker-boot.cts,
+// through runtime/src/bundle.cts) use a bundle only while all of them are unchanged, so a
 // `tsc -b` after an edit makes them run dist/'s modules again until the next bundle: a stale
 // bundle never runs.
 //
 // The bundles are plain, unminified JavaScript with the same code as dist/ (no source maps:
-// what users see, diagnostics and messages, is the same either way). The CLI's is CommonJS,
-// so that it can be compiled from V8's code cache (Node 20 has none for ES modules): its
-// FILE.v8cache is made here by a run of `sysvm compile builtin:default` in a child process
-// (the code that loads and compiles a policy, compiled once, ahead). The tracer thread's
-// stays an ES module (it imports policy modules by URL). koffi stays external (a native
-// addon, loaded by Node as before). `import.meta.url` in a bundled module is rewritten to the
-// URL of the file it came from, so that the files a module finds next to itself (the built-in
-// policies, the tracer thread's script, package.json) are the same.
+// what users see, diagnostics and messages, is the same either way). Both are CommonJS, so
+// that they can be compiled from V8's code cache (Node 20 has none for ES modules) and so that
+// neither thread starts Node's ES module loader. Each FILE.v8cache is made here by a run of
+// `sysvm run -q -p builtin:default -- true` in a child process (the code that loads and
+// compiles a policy, and the tracer's, compiled once, ahead; a machine where ptrace is not
+// allowed gets a cache of less). The tracer thread's `import()` of a policy module by URL
+// goes to Node's loader (runtime/src/bundle.cts). koffi stays external (a native addon, loaded
+// by Node as before). `import.meta.url` in a bundled module is rewritten to the URL of the
+// file it came from, so that the files a module finds next to itself (the built-in policies,
+// the tracer thread's script, package.json) are the same.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -30,15 +32,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const bundles = [
-  { pkg: 'cli', entry: 'packages/cli/dist/cli.js', out: 'packages/cli/dist/main.bundle.cjs', format: 'cjs', warm: ['compile', 'builtin:default'] },
-  { pkg: 'runtime', entry: 'packages/runtime/dist/worker.js', out: 'packages/runtime/dist/worker.bundle.js', format: 'esm' },
+  { entry: 'packages/cli/dist/cli.js', out: 'packages/cli/dist/main.bundle.cjs', lazyKoffi: true, warm: ['run', '-q', '-p', 'builtin:default', '--', 'true'] },
+  { entry: 'packages/runtime/dist/worker.js', out: 'packages/runtime/dist/worker.bundle.cjs', warmWorker: ['run', '-q', '-p', 'builtin:default', '--', 'true'] },
 ];
+
+const bundleCjs = path.join(root, 'packages/runtime/dist/bundle.cjs');
 
 // `node tools/bundle.mjs --warm BUNDLE CACHE ARGS...`: the child process that runs `sysvm ARGS`
 // from BUNDLE (as dist/main.js would) and writes the code cache V8 then has for it to CACHE.
 if (process.argv[2] === '--warm') {
   const [file, cacheOut, ...args] = process.argv.slice(3);
-  const { compileBundle } = await import(pathToFileURL(path.join(root, 'packages/runtime/dist/bundle.js')).href);
+  const { compileBundle } = createRequire(import.meta.url)(bundleCjs);
   const script = compileBundle(file, readFileSync(file, 'utf8'));
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
@@ -47,29 +51,60 @@ if (process.argv[2] === '--warm') {
   process.exit(0);
 }
 
-/** `import.meta.url` of a module of packages/PKG/dist/, as an expression valid in the bundle of `self`. */
-function urlOf(file, self, format) {
-  const m = /^packages\/([^/]+)\/dist\/(.+)$/.exec(path.relative(root, file).split(path.sep).join('/'));
-  if (!m) throw new Error(`bundle: import.meta.url in ${file}, outside a package's dist/`);
-  const [, pkg, rel] = m;
-  // The bundle of `self` sits at the top of self's dist/; another package's dist/ is found
-  // as Node finds it from there (its "." export is dist/index.js, so dist/ is its base).
-  const url = 'require("node:url").pathToFileURL';
-  const name = JSON.stringify(`@sysvm/${pkg}`);
-  const base = format === 'esm'
-    ? (pkg === self ? 'import.meta.url' : `import.meta.resolve(${name})`)
-    : (pkg === self ? `${url}(__filename)` : `${url}(require("node:module").createRequire(__filename).resolve(${name}))`);
-  return `new URL(${JSON.stringify(rel)}, ${base}).href`;
+// `node tools/bundle.mjs --warm-worker BUNDLE CACHE ARGS...`: the child process that runs
+// `sysvm ARGS` (dist/'s modules) with a tracer thread that runs BUNDLE (as
+// dist/worker-boot.cjs would), adopted as the executable's early thread is, and writes the
+// code cache V8 has for BUNDLE when that thread ends. Whether the run itself succeeds (a
+// machine where ptrace is not allowed) only changes how much of the bundle the cache holds.
+if (process.argv[2] === '--warm-worker') {
+  const [file, cacheOut, ...args] = process.argv.slice(3);
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(`
+    const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+    const { createRequire } = require('node:module');
+    const path = require('node:path');
+    const { compileBundle } = require(${JSON.stringify(bundleCjs)});
+    const file = ${JSON.stringify(file)};
+    const script = compileBundle(file, readFileSync(file, 'utf8'));
+    process.on('exit', () => {
+      writeFileSync(${JSON.stringify(`${cacheOut}.part`)}, script.createCachedData());
+      renameSync(${JSON.stringify(`${cacheOut}.part`)}, ${JSON.stringify(cacheOut)});
+    });
+    const module = { exports: {} };
+    script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  `, { eval: true, workerData: { deferred: true } });
+  globalThis[Symbol.for('sysvm.runtime.early-tracer')] = { worker, dead: false };
+  const { main } = await import(pathToFileURL(path.join(root, 'packages/cli/dist/cli.js')).href);
+  await main(args);
+  // The run adopted the thread (and its listeners): wait for the cache it writes as it ends.
+  const { existsSync } = await import('node:fs');
+  for (let i = 0; i < 1000 && !existsSync(cacheOut); i++) await new Promise((r) => setTimeout(r, 10));
+  process.exit(existsSync(cacheOut) ? 0 : 1);
 }
 
-const metaUrl = (self, format) => ({
+/**
+ * `import.meta.url` of `file`, a module of a package's dist/, as an expression valid in the
+ * bundle `out`: its URL relative to the bundle's own file. A bundle runs only while each of its
+ * inputs is unchanged at the place its manifest names relative to the bundle (the same
+ * relative path), so this is where that module is, found without Node's package resolver
+ * (whose "exports" code costs a thread a few ms to compile at start-up).
+ */
+function urlOf(file, out) {
+  if (!/^packages\/[^/]+\/dist\//.test(path.relative(root, file).split(path.sep).join('/'))) {
+    throw new Error(`bundle: import.meta.url in ${file}, outside a package's dist/`);
+  }
+  const rel = path.relative(path.dirname(path.join(root, out)), file).split(path.sep).join('/');
+  return `new URL(${JSON.stringify(rel)}, require("node:url").pathToFileURL(__filename)).href`;
+}
+
+const metaUrl = (out) => ({
   name: 'sysvm-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]dist[\\/].*\.js$/ }, async (args) => {
       const { readFile } = await import('node:fs/promises');
       const text = await readFile(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return undefined;
-      return { contents: text.replaceAll('import.meta.url', urlOf(args.path, self, format)), loader: 'js' };
+      return { contents: text.replaceAll('import.meta.url', urlOf(args.path, out)), loader: 'js' };
     });
   },
 });
@@ -78,20 +113,52 @@ const metaUrl = (self, format) => ({
 // the package that depends on it (the CLI's bundle sits where a bare 'koffi' does not
 // resolve); its entry joins the bundle's inputs, so that a moved or updated koffi makes
 // the bundle stale.
-const koffi = (out, entries) => ({
+//
+// In the CLI's bundle (`lazyKoffi`), the main thread's, 'koffi' is a stand-in that requires
+// koffi at the first call that needs it: the runtime's modules that the CLI loads bind libc's
+// functions when they load (linux/libc.ts, doctor.ts), but the main thread of `sysvm run`
+// calls none of them unless the API is given `stdio: 'pipe'` (loading koffi cost that thread
+// ≈ 10 ms of its start-up, on the way to the spawn). The stand-in has what the runtime uses
+// of koffi (load(...).func(...), errno, address); the tracer thread's bundle has koffi itself
+// (every stop calls it).
+const koffi = (out, entries, lazyKoffi) => ({
   name: 'sysvm-koffi',
   setup(b) {
-    b.onResolve({ filter: /^koffi$/ }, (args) => {
-      const file = createRequire(args.importer).resolve('koffi');
+    const relOf = (importer) => {
+      const file = createRequire(importer).resolve('koffi');
       entries.add(file);
-      let rel = path.relative(path.dirname(path.join(root, out)), file).split(path.sep).join('/');
-      if (!rel.startsWith('.')) rel = `./${rel}`;
-      return { path: rel, external: true };
-    });
+      const rel = path.relative(path.dirname(path.join(root, out)), file).split(path.sep).join('/');
+      return rel.startsWith('.') ? rel : `./${rel}`;
+    };
+    b.onResolve({ filter: /^koffi$/ }, (args) => (lazyKoffi
+      ? { path: relOf(args.importer), namespace: 'sysvm-lazy-koffi' }
+      : { path: relOf(args.importer), external: true }));
+    // (the stand-in's own require of koffi, by the path it was given, stays a require)
+    b.onResolve({ filter: /.*/, namespace: 'sysvm-lazy-koffi' }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'sysvm-lazy-koffi' }, (args) => ({
+      loader: 'js',
+      contents: `// koffi, required at the first call that needs it (tools/bundle.mjs, lazyKoffi).
+let real;
+const koffi = () => (real ??= require(${JSON.stringify(args.path)}));
+const later = (make) => {
+  let f;
+  return (...a) => (f ??= make())(...a);
+};
+module.exports = {
+  load: (...lib) => {
+    let l;
+    const loaded = () => (l ??= koffi().load(...lib));
+    return { func: (...decl) => later(() => loaded().func(...decl)) };
+  },
+  errno: (...a) => koffi().errno(...a),
+  address: (...a) => koffi().address(...a),
+};
+`,
+    }));
   },
 });
 
-for (const { pkg, entry, out, format, warm } of bundles) {
+for (const { entry, out, warm, warmWorker, lazyKoffi } of bundles) {
   const external = new Set();
   const started = Date.now();
   const r = await build({
@@ -101,29 +168,31 @@ for (const { pkg, entry, out, format, warm } of bundles) {
     write: false,
     bundle: true,
     platform: 'node',
-    format,
+    format: 'cjs',
     target: 'node20',
     // tsc's own source maps point at dist/; the bundle has none (see the top).
     sourcemap: false,
     legalComments: 'inline',
     metafile: true,
     logLevel: 'warning',
-    plugins: [metaUrl(pkg, format), koffi(out, external)],
+    plugins: [metaUrl(out), koffi(out, external, lazyKoffi === true)],
     banner: {
-      js: [
-        `// Generated by tools/bundle.mjs from ${entry} and what it imports: do not edit (see ${path.basename(out)}.inputs.json).`,
-        // yaml's build for Node is CommonJS and requires Node's built-ins (as it does unbundled).
-        ...(format === 'esm' ? [
-          "import { createRequire as __sysvmCreateRequire } from 'node:module';",
-          'const require = __sysvmCreateRequire(import.meta.url);',
-        ] : []),
-      ].join('\n'),
+      js: `// Generated by tools/bundle.mjs from ${entry} and what it imports: do not edit (see ${path.basename(out)}.inputs.json).`,
     },
   });
   if (r.errors.length > 0) process.exit(1);
   const [code] = r.outputFiles;
+  // esbuild writes ASCII (charset: ascii, the default: it escapes every other character in
+  // strings, templates, regular expressions and names), except in the comments it keeps.
+  // Those of a line that is only a comment lose theirs here (a line that begins with // is
+  // inside no string, and a template or a block comment that holds it has no other), so that
+  // the bundle can be read as Latin-1, ≈ 3 ms less than UTF-8 for the CLI's. Its manifest
+  // says so ("ascii") only if it is ASCII indeed; else it is read as UTF-8.
+  const text = code.text.replace(/^[ \t]*\/\/.*$/gm, (line) => line.replace(/[\u0080-\uffff]/g, '?'));
+  const ascii = !/[\u0080-\uffff]/.test(text);
   const dir = path.dirname(path.join(root, out));
-  const inputs = [...Object.keys(r.metafile.inputs).map((f) => path.resolve(root, f)), ...external].sort().map((abs) => {
+  // (a stand-in of a plugin, such as lazy koffi, is no file: koffi itself is among `external`)
+  const inputs = [...Object.keys(r.metafile.inputs).filter((f) => !f.startsWith('sysvm-')).map((f) => path.resolve(root, f)), ...external].sort().map((abs) => {
     const s = statSync(abs);
     // An input written while esbuild read it may be in the bundle as it was before: no manifest
     // may vouch for it.
@@ -139,14 +208,14 @@ for (const { pkg, entry, out, format, warm } of bundles) {
     writeFileSync(tmp, data);
     renameSync(tmp, file);
   };
-  put(code.path, code.contents);
+  put(code.path, text);
   const written = [code.path];
-  if (warm) {
+  if (warm || warmWorker) {
     // A child process with Node's default flags, as `sysvm` runs (V8 takes a cache only
     // under the flags it was made with); its output is the command's, not wanted here.
     const cache = `${code.path}.v8cache`;
     const tmp = `${cache}.${process.pid}.tmp`;
-    const w = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--warm', code.path, tmp, ...warm],
+    const w = spawnSync(process.execPath, [fileURLToPath(import.meta.url), warm ? '--warm' : '--warm-worker', code.path, tmp, ...(warm ?? warmWorker)],
       { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     if (w.status !== 0) throw new Error(`bundle: the warm-up run of ${out} failed (${w.status ?? w.signal})`);
     renameSync(tmp, cache);
@@ -156,7 +225,7 @@ for (const { pkg, entry, out, format, warm } of bundles) {
     const s = statSync(f);
     return [path.relative(dir, f).split(path.sep).join('/'), s.size, s.mtimeMs];
   });
-  put(path.join(root, `${out}.inputs.json`), `${JSON.stringify({ inputs, outputs })}\n`);
+  put(path.join(root, `${out}.inputs.json`), `${JSON.stringify({ inputs, outputs, ...(ascii ? { ascii } : {}) })}\n`);
   const kb = (statSync(path.join(root, out)).size / 1024).toFixed(0);
   process.stdout.write(`bundle: ${out} (${inputs.length} modules, ${kb} KiB)\n`);
 }

@@ -21,7 +21,13 @@ function topHelp(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** The commands that run a program with the arguments after `--`. */
+const RUNS_PROGRAMS = ['run', 'learn'];
+
+export async function main(given: string[]): Promise<number> {
+  // Their arguments as the bytes they were (argv.ts): Node's process.argv has U+FFFD for
+  // bytes that are not UTF-8, and `sysvm run -- CMD ARGS` passes ARGS on unchanged.
+  const argv = RUNS_PROGRAMS.includes(given[0] ?? '') ? (await import('./argv.js')).exactArgs(given) : given;
   const [name, ...args] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     if (name === 'help' && args[0]) return main([args[0], '--help']);

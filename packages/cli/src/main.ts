@@ -1,31 +1,5 @@
 #!/usr/bin/env node
-// The `sysvm` executable: everything is in cli.ts, so that tests and embedders can import
-// `main` without running it. It runs dist/main.bundle.cjs, the same modules in one file
-// compiled from V8's code cache (tools/bundle.mjs: `sysvm run` starts with one file to read
-// instead of ~200 modules to resolve and link; docs/performance.md), while that bundle is as
-// new as every file it was made from and SYSVM_BUNDLE is not 0; else, after a `tsc -b` that
-// changed any of them or before the first bundle, dist/'s modules themselves. Either way the
-// same code runs.
-import { fileURLToPath } from 'node:url';
-import { runBundle, startTracerEarly } from '@sysvm/runtime/bundle';
-
-const argv = process.argv.slice(2);
-// `sysvm run`: the tracer thread starts first, so that its start overlaps everything else
-// (startTracer in `run` adopts it).
-const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
-if (argv[0] === 'run' && !own.includes('--help') && !own.includes('-h')) startTracerEarly();
-// The help and the version need a dozen small modules: less than even a cached bundle.
-const light = argv[0] === undefined || ['-h', '--help', 'help', '-V', '--version'].includes(argv[0]);
-const bundled = light || process.env.SYSVM_BUNDLE === '0' ? undefined
-  : runBundle(fileURLToPath(new URL('main.bundle.cjs', import.meta.url)));
-const { main } = (bundled ?? await import('./cli.js')) as typeof import('./cli.js');
-
-main(argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`sysvm: internal error: ${String(e)}\n`);
-    process.exitCode = 70;
-  },
-);
+// `node dist/main.js`, as the executable was before it became dist/sysvm.cjs (package.json's
+// `bin`): runs it. Scripts and docs that name this file keep working; the CommonJS entry
+// itself starts sooner (sysvm.cts).
+import './sysvm.cjs';

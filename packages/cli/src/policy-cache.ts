@@ -28,7 +28,7 @@
 //
 // Entries are checked before use: a file that is truncated, corrupt or from another format
 // is a miss (and is replaced); a directory that cannot be written only means no cache.
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -71,6 +71,14 @@ export interface Compiled {
 }
 
 const MAGIC = Buffer.from('sysvm-policy-cache 1\n');
+
+/**
+ * node:crypto's createHash, loaded when first used: every `sysvm run` loads this module, and
+ * the cache is off by default (loading node:crypto costs ≈ 3 ms of the start-up).
+ */
+let crypto: typeof import('node:crypto') | undefined;
+const createHash = (algorithm: string): Hash =>
+  (crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 

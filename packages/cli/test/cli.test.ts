@@ -113,6 +113,16 @@ describe('sysvm run', () => {
     expect(events.every((e: { verdict: string }) => typeof e.verdict === 'string')).toBe(true);
   });
 
+  test('arguments that are not UTF-8 reach the program as the shell gave them', () => {
+    // Node's process.argv has U+FFFD for such bytes; `sysvm run` takes them from /proc.
+    // (A shell passes the bytes: a string argument to spawnSync would be UTF-8.)
+    const dir = mkdtempSync(join(tmpdir(), 'sysvm-cli-'));
+    writeFileSync(Buffer.from(`${dir}/caf\xe9`, 'latin1'), 'latin1 name\n');
+    const r = spawnSync('sh', ['-c', `"$0" "$1" run -q -p builtin:permissive -- cat "$(printf 'caf\\351')"`, process.execPath, CLI],
+      { cwd: dir, encoding: 'utf8' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'latin1 name\n', '']);
+  });
+
   test('builtin:default: ~/.ssh is unreadable, $TMPDIR is private and writable', () => {
     const r = sysvm(['run', '--', 'sh', '-c', 'echo x > "$TMPDIR/f" && cat "$TMPDIR/f"; case "$TMPDIR" in /tmp/sysvm-*) echo private;; esac; cat ~/.ssh/id_rsa 2>/dev/null || echo denied']);
     expect(r.stdout).toBe('x\nprivate\ndenied\n');

@@ -4,21 +4,25 @@
 //   short run does (docs/performance.md): `--help` loads no command's implementation, the
 //   tracer thread never loads the front end, and a run under a policy the cache holds does
 //   not load it at all.
-// - the bundles of tools/bundle.mjs (made here when they are missing or stale): the CLI's is
-//   run from V8's code cache through node:vm (so Node's loader sees only dist/main.js and the
-//   freshness check), the tracer thread's is one ES module, plus koffi; a bundle older than
-//   any of its inputs is never run.
-// Node's module loader itself reports what it loads (fixtures/module-log.mjs).
+// - the bundles of tools/bundle.mjs (made here when they are missing or stale): each thread
+//   runs one, CommonJS, from V8's code cache through node:vm, started by a CommonJS entry
+//   (dist/sysvm.cjs, the `bin`; dist/worker-boot.cjs), so that Node's ES module loader sees
+//   only that entry (and sees it only because of the --import below: without it, the loader
+//   never starts); a bundle older than any of its inputs is never run.
+// Node's ES module loader itself reports what it loads (fixtures/module-log.mjs); what is
+// loaded by require (the entries' freshness check, runtime/dist/bundle.cjs, and koffi) it does
+// not see.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freshBundle } from '@sysvm/runtime/bundle';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { COMMANDS } from '../src/commands/index.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
-const CLI = join(ROOT, 'packages/cli/dist/main.js');
+const CLI = join(ROOT, 'packages/cli/dist/sysvm.cjs');
+const { freshBundle } = createRequire(import.meta.url)('@sysvm/runtime/bundle') as typeof import('@sysvm/runtime/bundle');
 const HOOK = join(import.meta.dirname, 'fixtures/module-log.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'sysvm-startup-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,12 +56,11 @@ function tracerModules(threads: Map<number, string[]>): string[] {
 const FRONT_END = /^(yaml|zod)\/|^packages\/policy\/dist\/(index|front\/load|front\/schema|lint\/\w+|workflow\/index)\.js$/;
 
 describe('dist/ modules (SYSVM_BUNDLE=0): sysvm --help and completion load no command implementation', () => {
-  test('--help lists every command with its summary, and loads neither the policy package nor the runtime (but its bundle check)', () => {
+  test('--help lists every command with its summary, and loads neither the policy package nor the runtime (but its bundle check, required)', () => {
     const r = sysvm(['--help']);
     expect(r.code).toBe(0);
     for (const c of COMMANDS) expect(r.stdout).toContain(`  ${c.name.padEnd(10)}  ${c.summary}\n`);
-    expect(r.main.filter((m) => /commands\/impl\/|@sysvm|packages\/(policy|runtime)\/|^(yaml|zod|koffi)\//.test(m)))
-      .toEqual(['packages/runtime/dist/bundle.js']);
+    expect(r.main.filter((m) => /commands\/impl\/|@sysvm|packages\/(policy|runtime)\/|^(yaml|zod|koffi)\//.test(m))).toEqual([]);
     expect(r.main).toContain('packages/cli/dist/commands/run.js');
   });
 
@@ -102,8 +105,7 @@ describe('dist/ modules (SYSVM_BUNDLE=0), sysvm run: the tracer thread and a cac
 });
 
 const CLI_BUNDLE = join(ROOT, 'packages/cli/dist/main.bundle.cjs');
-const WORKER_BUNDLE = join(ROOT, 'packages/runtime/dist/worker.bundle.js');
-const KOFFI = /(^|\/)koffi\/index\.c?js$/;
+const WORKER_BUNDLE = join(ROOT, 'packages/runtime/dist/worker.bundle.cjs');
 const bundle = (): void => {
   const r = spawnSync(process.execPath, [join(ROOT, 'tools/bundle.mjs')], { cwd: ROOT, encoding: 'utf8' });
   expect(r.stderr).toBe('');
@@ -115,27 +117,34 @@ describe('the bundles (tools/bundle.mjs)', () => {
     if (freshBundle(CLI_BUNDLE) === undefined || freshBundle(WORKER_BUNDLE) === undefined) bundle();
   });
 
-  test('sysvm run runs one bundle per thread, and koffi; SYSVM_BUNDLE=0 the modules', () => {
+  test('sysvm run runs one bundle per thread; SYSVM_BUNDLE=0 the modules', () => {
     const r = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'sh', '-c', 'echo ok'], { SYSVM_BUNDLE: '1', SYSVM_POLICY_CACHE: '0' });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('ok\n');
     expect(r.code).toBe(0);
-    // (the CLI's bundle and what it requires are not ES modules: Node's loader does not see them)
-    expect(r.main.filter((m) => !KOFFI.test(m))).toEqual(['packages/cli/dist/main.js', 'packages/runtime/dist/bundle.js']);
+    // The bundles, the freshness check and koffi are CommonJS, run or required: Node's ES
+    // module loader sees only the entries. The tracer thread's entry loads dist/worker.js
+    // when it does not run the bundle, so this thread ran the bundle.
+    expect(r.main).toEqual(['packages/cli/dist/sysvm.cjs']);
     const tracer = [...r.threads].filter(([id]) => id !== 0).map(([, m]) => m);
-    expect(tracer).toEqual([['packages/runtime/dist/worker.bundle.js', expect.stringMatching(KOFFI)]]);
+    expect(tracer).toEqual([['packages/runtime/dist/worker-boot.cjs']]);
     const off = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_POLICY_CACHE: '0' });
     expect(off.code).toBe(0);
     expect(off.main).toContain('packages/cli/dist/cli.js');
-    expect(off.main.filter((m) => m.endsWith('.bundle.js'))).toEqual([]);
     expect(tracerModules(off.threads)).toContain('packages/runtime/dist/tracer/tracer.js');
+  });
+
+  test('the bundles are ASCII, as their manifests say (they are read as Latin-1)', () => {
+    for (const file of [CLI_BUNDLE, WORKER_BUNDLE]) {
+      expect(JSON.parse(readFileSync(`${file}.inputs.json`, 'utf8')).ascii).toBe(true);
+      expect(readFileSync(file).every((b) => b < 0x80)).toBe(true);
+    }
   });
 
   test('--version and --help need no bundle: fewer bytes to parse than it', () => {
     for (const args of [['--version'], ['--help'], ['help', 'run']]) {
       const r = sysvm(args, { SYSVM_BUNDLE: '1' });
       expect(r.code).toBe(0);
-      expect(r.main.filter((m) => m.endsWith('.bundle.js'))).toEqual([]);
       expect(r.main).toContain('packages/cli/dist/cli.js');
     }
   });
@@ -164,11 +173,66 @@ describe('the bundles (tools/bundle.mjs)', () => {
       const r = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_BUNDLE: '1', SYSVM_POLICY_CACHE: '0' });
       expect(r.code).toBe(0);
       expect(r.main).toContain('packages/cli/dist/cli.js');
-
-      expect(tracerModules(r.threads)).not.toContain('packages/runtime/dist/worker.bundle.js');
+      expect(freshBundle(WORKER_BUNDLE)).toBeUndefined();
+      expect(tracerModules(r.threads)).toContain('packages/runtime/dist/tracer/tracer.js');
     } finally {
       bundle();
     }
     expect(freshBundle(CLI_BUNDLE)).toBe(CLI_BUNDLE);
+  });
+
+  test('the tracer thread checks its own bundle: a stale one alone is not run, while the CLI\'s still is', () => {
+    const workerInput = join(ROOT, 'packages/runtime/dist/tracer/tracer.js');
+    try {
+      const later = new Date(statSync(workerInput).mtimeMs + 5000);
+      utimesSync(workerInput, later, later);
+      expect(freshBundle(WORKER_BUNDLE)).toBeUndefined();
+      const r = sysvm(['run', '-q', '-p', 'builtin:permissive', '--', 'true'], { SYSVM_BUNDLE: '1', SYSVM_POLICY_CACHE: '0' });
+      expect(r.code).toBe(0);
+      expect(r.main).toEqual(['packages/cli/dist/sysvm.cjs']);
+      expect(tracerModules(r.threads)).toContain('packages/runtime/dist/tracer/tracer.js');
+    } finally {
+      bundle();
+    }
+    expect(freshBundle(WORKER_BUNDLE)).toBe(WORKER_BUNDLE);
+  });
+
+  // koffi in the CLI's bundle is a stand-in that requires it at the first call (tools/bundle.mjs,
+  // lazyKoffi); what was required is in require.cache of the process that ran the bundle.
+  test.for([
+    [['run', '-q', '-p', 'builtin:permissive', '--', 'true'], false],
+    [['doctor'], true],
+  ] as const)('the CLI\'s main thread loads koffi only when it calls it: %j', ([args, loads]) => {
+    const script = `const { runBundle } = require('@sysvm/runtime/bundle');
+      runBundle(${JSON.stringify(CLI_BUNDLE)}).main(${JSON.stringify(args)}).then((code) => {
+        process.stdout.write(JSON.stringify({ code, koffi: Object.keys(require.cache).some((f) => f.includes('koffi')) }));
+      });`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: join(ROOT, 'packages/cli'), encoding: 'utf8', input: '' });
+    const out = JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('{'))) as { code: number; koffi: boolean };
+    const modules = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', input: '', env: { ...process.env, SYSVM_BUNDLE: '0' } });
+    expect(out).toEqual({ code: modules.status, koffi: loads });
+  });
+
+  // The tracer thread starts first and may still be loading koffi when a run fails: stopping
+  // it then aborted the process (SIGABRT, "FATAL ERROR: ... napi_throw") in about 1 of 12
+  // runs of a bad policy, so it is told to end instead (bundle.cts, endUnused). A race: many runs.
+  test('a run that fails before its spawn ends with its own status, never an abort of the loading tracer thread', () => {
+    const bad = join(dir, 'bad-for-race.yaml');
+    writeFileSync(bad, 'sysvm: 1\nname: bad\ndefault: allow\nrules:\n  - name: r\n    syscalls: [opn]\n    action: { deny: EPERM }\n');
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 20; i++) {
+      for (const args of [['run', '-p', bad, '--', 'true'], ['run', '--backend', 'x', '--', 'true']]) {
+        const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', input: '', env: { ...process.env, SYSVM_BUNDLE: '1' } });
+        const k = `${r.status} ${r.signal} ${r.stderr.includes('FATAL') ? 'fatal' : ''}`;
+        seen.set(k, (seen.get(k) ?? 0) + 1);
+      }
+    }
+    expect([...seen]).toEqual([['125 null ', 40]]);
+  });
+
+  test('dist/main.js, the executable before dist/sysvm.cjs, runs it', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'packages/cli/dist/main.js'), 'run', '-q', '-p', 'builtin:permissive', '--', 'sh', '-c', 'echo ok'],
+      { cwd: ROOT, encoding: 'utf8', input: '' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'ok\n', '']);
   });
 });

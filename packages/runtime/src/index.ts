@@ -8,17 +8,17 @@
 // loop stays free. The worker script is the built `dist/worker.js` of this package: from
 // `dist/index.js` it sits next to this file; when this module is run from its TypeScript
 // source (tests), it is taken from `../dist/` (build first: `tsc -b`). Where tools/bundle.mjs
-// made `dist/worker.bundle.js` (the same modules in one file) and it is not stale, that runs
-// instead (see workerUrl).
+// made `dist/worker.bundle.cjs` (the same modules in one file) and it is not stale, that runs
+// instead (the thread's entry, dist/worker-boot.cjs, decides: bundle.cts).
 import { EventEmitter } from 'node:events';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-import { distFile, takeEarlyTracer, workerScript } from './bundle.js';
 import { close, errno, pipe2, strerror } from './linux/libc.js';
 import { encodePath } from './linux/pathtext.js';
 import { O_CLOEXEC } from './linux/consts.js';
@@ -121,11 +121,26 @@ export class SandboxError extends Error {
   }
 }
 
-/** The tracer thread's script (bundle.ts, workerScript), or a clear error when the package is not built. */
+/** This package's dist/: beside this module, or ../dist/ when it runs from its TypeScript source (tests). */
+const DIST = ((here) => path.join(path.dirname(here), here.endsWith('.ts') ? '../dist' : '.'))(fileURLToPath(import.meta.url));
+
+/**
+ * dist/bundle.cjs (CommonJS, for the executable: bundle.cts), loaded when first needed, so
+ * that a missing build is the ENOWORKER below, not a failure to import this module.
+ */
+function bundleCjs(): typeof import('./bundle.cjs') | undefined {
+  try {
+    return createRequire(import.meta.url)(path.join(DIST, 'bundle.cjs')) as typeof import('./bundle.cjs');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tracer thread's script (bundle.cts, workerScript), or a clear error when the package is not built. */
 function workerUrl(): URL {
-  const file = workerScript();
+  const file = bundleCjs()?.workerScript();
   if (file === undefined) {
-    throw new SandboxError('ENOWORKER', `${distFile('worker.js')} is missing: build @sysvm/runtime first (tsc -b)`);
+    throw new SandboxError('ENOWORKER', `${path.join(DIST, 'worker.js')} is missing: build @sysvm/runtime first (tsc -b)`);
   }
   return pathToFileURL(file);
 }
@@ -143,7 +158,7 @@ export class TracerThread {
 
   constructor() {
     // The thread the executable started before loading the CLI (bundle.ts), if any.
-    const early = takeEarlyTracer();
+    const early = bundleCjs()?.takeEarlyTracer();
     const w = early?.worker ?? new Worker(workerUrl(), { workerData: { deferred: true } satisfies DeferredInit });
     w.unref();
     if (early?.dead === true) this.dead = true;
@@ -169,11 +184,17 @@ export class TracerThread {
     return w;
   }
 
-  /** End the thread if no spawn took it. */
+  /**
+   * End the thread if no spawn took it: it ends by itself once loaded, and keeps the process
+   * alive until then (bundle.cts, endUnused: terminating it while it loads can abort the process).
+   */
   close(): void {
     const w = this.worker;
     this.worker = undefined;
-    if (w) void w.terminate();
+    if (!w || this.dead) return;
+    const end = bundleCjs()?.endUnused;
+    if (end) end(w);
+    else void w.terminate();
   }
 }
 

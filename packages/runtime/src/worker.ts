@@ -2,6 +2,7 @@
 // main thread hears of it only through messages (spawned, audit, exit, error).
 // Precondition: every ptrace call of the run happens on this thread.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { LaunchError } from './tracer/launch.js';
@@ -26,7 +27,10 @@ export interface WorkerInit {
   shared: Int32Array;
 }
 
-/** The workerData of a thread started ahead (index.ts, TracerThread): its WorkerInit comes as a message. */
+/**
+ * The workerData of a thread started ahead (index.ts, TracerThread): its WorkerInit comes as
+ * a message, or null if no spawn takes the thread.
+ */
 export interface DeferredInit {
   deferred: true;
 }
@@ -38,6 +42,10 @@ export type WorkerMessage =
   | { type: 'error'; code: string; message: string };
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
+
+/** dist/bundle.cjs, beside dist/worker.js and the bundle made of it. */
+const bundleCjs = (): typeof import('./bundle.cjs') =>
+  createRequire(import.meta.url)('./bundle.cjs') as typeof import('./bundle.cjs');
 
 /** Turn the source text of an inline `decide` back into a function. */
 function reviveDecide(src: string): SupervisorPolicy['decide'] {
@@ -55,9 +63,11 @@ async function loadPolicy(p: WorkerInit['policy']): Promise<{ policy: Supervisor
   }
   // The runtime's own bridge (policyFromIR) by name, so that a bundled tracer thread
   // (tools/bundle.mjs) runs the copy it carries instead of loading dist/'s modules; the same
-  // module either way. Any other module by its URL.
+  // module either way. Any other module by its URL, imported by dist/bundle.cjs, a module
+  // Node itself loaded: the bundle runs through node:vm from V8's code cache, where Node 20
+  // has no working import() (bundle.cts, importModule).
   const m = (p.module === new URL('./policy-module.js', import.meta.url).href
-    ? await import('./policy-module.js') : await import(p.module)) as Record<string, unknown>;
+    ? await import('./policy-module.js') : await bundleCjs().importModule(p.module)) as Record<string, unknown>;
   const make = (m[p.exportName ?? 'createSupervisorPolicy'] ?? m.default) as ((o: unknown) => SupervisorPolicy | Promise<SupervisorPolicy>) | undefined;
   if (typeof make !== 'function') {
     throw new LaunchError('EPOLICY', `policy module ${p.module} exports no ${p.exportName ?? 'createSupervisorPolicy'} function`);
@@ -81,15 +91,19 @@ export function humanLine(e: AuditEvent): string {
   return `sysvm: ${what} ${e.syscall}(${args})${res} [pid ${e.pid}] by ${e.rule}${where}\n`;
 }
 
-/** The WorkerInit: the workerData, or, for a thread started ahead, the first message. */
-function receiveInit(): Promise<WorkerInit> {
+/**
+ * The WorkerInit: the workerData, or, for a thread started ahead, the first message; null
+ * when that message says no spawn comes (bundle.cts, endUnused): the thread then ends.
+ */
+function receiveInit(): Promise<WorkerInit | null> {
   const data = workerData as WorkerInit | DeferredInit;
   if (!('deferred' in data)) return Promise.resolve(data);
-  return new Promise((resolve) => parentPort!.once('message', (m: WorkerInit) => resolve(m)));
+  return new Promise((resolve) => parentPort!.once('message', (m: WorkerInit | null) => resolve(m)));
 }
 
 async function main(): Promise<void> {
   const init = await receiveInit();
+  if (init === null) return;
   let logFd: number | null = null;
   try {
     const { policy, data } = await loadPolicy(init.policy);

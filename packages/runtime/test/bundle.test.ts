@@ -1,13 +1,19 @@
 // freshBundle and runBundle: a bundle runs only while every file it was made from, and the
 // files tools/bundle.mjs wrote (the bundle, its V8 code cache), are as its manifest says (the
 // CLI's and the tracer thread's loaders ask these). Real files in a temporary directory; the
-// CLI's bundles end to end are in packages/cli/test/startup.test.ts.
+// CLI's bundles end to end are in packages/cli/test/startup.test.ts. bundle.cts is CommonJS
+// (the executable's first module), tested as built: dist/bundle.cjs (build first: tsc -b).
 import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 
-import { compileBundle, freshBundle, runBundle } from '../src/bundle.js';
+type BundleCjs = typeof import('../src/bundle.cjs');
+const { compileBundle, freshBundle, importModule, resolveIn, runBundle, startTracerEarly, takeEarlyTracer, workerScript } =
+  createRequire(import.meta.url)('../dist/bundle.cjs') as BundleCjs;
 
 let dir: string;
 let bundle: string;
@@ -44,8 +50,8 @@ function entries(files: string[]): unknown[] {
   });
 }
 
-function writeManifest(extra: unknown[] = []): void {
-  writeFileSync(`${bundle}.inputs.json`, JSON.stringify({ inputs: [...entries(inputs), ...extra], outputs: entries([bundle, cache]) }));
+function writeManifest(extra: unknown[] = [], fields: Record<string, unknown> = {}): void {
+  writeFileSync(`${bundle}.inputs.json`, JSON.stringify({ inputs: [...entries(inputs), ...extra], outputs: entries([bundle, cache]), ...fields }));
 }
 
 const later = (f: string): void => {
@@ -53,11 +59,48 @@ const later = (f: string): void => {
   utimesSync(f, t, t);
 };
 
+test.for([
+  ['/w/packages/cli/dist', 'main.bundle.cjs'], ['/w/packages/cli/dist', '../../policy/dist/front/load.js'],
+  ['/w/packages/cli/dist', '../../../node_modules/.pnpm/koffi@3/node_modules/koffi/index.cjs'], ['/w', '../../../x/y'],
+  ['/', 'a/b'], ['/', '../a'], ['/a/b', './c'], ['/a/b', 'c/../d'], ['/a/b', '/abs/file'], ['/a/b', 'c//d'], ['/a/b', 'c/'],
+  ['/a/b', ''], ['/a/b', '..'], ['/a/b', '../..'], ['/a/b', 'c/.'], ['/a/b', '...'], ['/a/b', '../.x/y'],
+] as const)('resolveIn(%s, %s) is path.resolve\'s', ([dir, rel]) => {
+  expect(resolveIn(dir, rel)).toBe(path.resolve(dir, rel));
+});
+
 test('a bundle whose inputs and outputs are as its manifest says is fresh, and runs from its code cache', () => {
   expect(freshBundle(bundle)).toBe(bundle);
   const exports = runBundle(bundle);
   expect((exports?.answer as () => number)()).toBe(42);
   expect(compileBundle(bundle, SOURCE, makeCache(SOURCE)).cachedDataRejected).toBe(false);
+});
+
+test('a code cache that V8 rejects (another Node made it) costs only the compile: the bundle runs', () => {
+  // (a source this process never compiled: V8 would take the one it holds, and no cache at all)
+  const source = `exports.answer = () => 40 + 2; // ${Math.random()}\n`;
+  const junk = Buffer.alloc(4096, 7);
+  writeFileSync(bundle, source);
+  writeFileSync(cache, junk);
+  writeManifest();
+  expect((runBundle(bundle)?.answer as () => number)()).toBe(42);
+  expect(compileBundle(`${bundle}.again`, `${source} `, junk).cachedDataRejected).toBe(true);
+});
+
+test('importModule, for import() in a bundle, goes to Node\'s loader (the tracer thread\'s policy module by URL)', async () => {
+  const mod = path.join(dir, 'src', 'policy.mjs');
+  writeFileSync(mod, 'export const createSupervisorPolicy = () => "made";\n');
+  const m = await importModule(pathToFileURL(mod).href) as { createSupervisorPolicy: () => string };
+  expect(m.createSupervisorPolicy()).toBe('made');
+});
+
+test.for([
+  ['ASCII, its manifest says so (read as Latin-1)', 'exports.s = "caf\\u00e9";\n', { ascii: true }, 'caf\u00e9'],
+  ['UTF-8, its manifest says nothing (read as UTF-8)', 'exports.s = "caf\u00e9 \u2014";\n', {}, 'caf\u00e9 \u2014'],
+] as const)('a bundle in %s runs as written', ([, source, fields, s]) => {
+  writeFileSync(bundle, source);
+  writeFileSync(cache, makeCache(source));
+  writeManifest([], fields);
+  expect(runBundle(bundle)?.s).toBe(s);
 });
 
 test('the bundle runs strict, as the ES modules it was made from', () => {
@@ -90,8 +133,9 @@ test.for([
 // startTracerEarly (the executable, for `sysvm run`): the thread it starts is the one the
 // next startTracer adopts, and a spawn given it runs the program.
 test('an early tracer thread is adopted by startTracer and runs the program', async () => {
-  const { startTracerEarly, takeEarlyTracer } = await import('../src/bundle.js');
   const { run, startTracer } = await import('../src/index.js');
+  // The thread's entry, which runs the tracer thread's bundle or dist/worker.js (worker-boot.cts).
+  expect(workerScript()).toBe(path.resolve(import.meta.dirname, '../dist/worker-boot.cjs'));
   const { allowAll } = await import('./helpers.js');
   startTracerEarly();
   const tracer = startTracer();
@@ -99,4 +143,21 @@ test('an early tracer thread is adopted by startTracer and runs the program', as
   const r = await run({ command: 'echo', args: ['early'], policy: allowAll, tracer });
   expect(r.stdout).toBe('early\n');
   expect(r.code).toBe(0);
+});
+
+// A tracer thread that no spawn takes is told to end (endUnused), never terminated while it
+// loads; the process waits for it. A child process, so that its exit status is seen.
+test.for([
+  ['TracerThread.close()', "const { startTracer } = await import(INDEX); startTracer().close();"],
+  ['endEarlyTracer()', "const b = require(BUNDLE); b.startTracerEarly(); b.endEarlyTracer();"],
+] as const)('a tracer thread ended by %s lets the process exit with its own status', ([, code]) => {
+  const index = pathToFileURL(path.resolve(import.meta.dirname, '../dist/index.js')).href;
+  const bundleCjs = path.resolve(import.meta.dirname, '../dist/bundle.cjs');
+  const script = `const require = (await import('node:module')).createRequire(import.meta.url);
+    const INDEX = ${JSON.stringify(index)}; const BUNDLE = ${JSON.stringify(bundleCjs)};
+    ${code} process.exitCode = 3;`;
+  for (let i = 0; i < 5; i++) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect([r.status, r.signal, r.stderr]).toEqual([3, null, '']);
+  }
 });

@@ -54,8 +54,12 @@ export function readCString(pid: number, addr: bigint, max = 4096): Buffer | nul
 
 /** The buffer readCStringText reads into: the longest string it reads (PATH_MAX + its NUL) fits. */
 const STR = Buffer.alloc(2 * PAGE_SIZE);
-/** Its address: a Buffer this large has its own backing store, which never moves. */
-const STR_ADDR = addressOf(STR);
+/**
+ * Its address: a Buffer this large has its own backing store, which never moves. Taken at
+ * the first read, not when this module loads: the CLI's main thread loads it but reads no
+ * tracee memory, and need not load koffi (tools/bundle.mjs, lazyKoffi).
+ */
+let STR_ADDR: bigint | undefined;
 const STR_MAX = PAGE_SIZE;
 // Its own iovecs, written through 32-bit views where it can: no BigInt is made per read.
 const sliov = new BigUint64Array(2);
@@ -73,6 +77,7 @@ export function readCStringText(pid: number, addr: bigint, max = STR_MAX): strin
     const b = readCString(pid, addr, max);
     return b === null ? null : bytesToText(b);
   }
+  const base = STR_ADDR ??= addressOf(STR);
   let total = 0;
   let wide = false;
   let want = 256; // most paths are short: copy a little first, then a page at a time
@@ -82,7 +87,7 @@ export function readCStringText(pid: number, addr: bigint, max = STR_MAX): strin
     // word 0 is the low half of the address, word 2 the low half of the length)
     const n = Math.min(want, PAGE_SIZE - (sriov32[0]! & (PAGE_SIZE - 1)), max + 1 - total);
     want = PAGE_SIZE;
-    sliov[0] = total === 0 ? STR_ADDR : STR_ADDR + BigInt(total);
+    sliov[0] = total === 0 ? base : base + BigInt(total);
     sliov32[2] = n; sliov32[3] = 0;
     sriov32[2] = n; sriov32[3] = 0;
     const got = processVmReadv(pid, sliov, 1, sriov, 1, 0);

@@ -1,18 +1,23 @@
-// Whether a bundle made by tools/bundle.mjs may run, and running the CLI's. A bundle is a copy
+// Whether a bundle made by tools/bundle.mjs may run, and running one. A bundle is a copy
 // of dist/'s modules (and of yaml's and zod's) in one file, for start-up; its manifest,
 // FILE.inputs.json, holds the size and mtime of every file it was made from (`inputs`) and of
 // what tools/bundle.mjs wrote (`outputs`: the bundle, and V8's code cache of it where there is
 // one). A bundle is used only while every one of them is unchanged: after an edit and a
 // `tsc -b` (which rewrites the edited modules) the loaders run dist/'s modules again, so an
 // old bundle never runs in place of newer code. Kept to node:fs, node:vm and node:module, so
-// that checking costs a read of the manifest and one stat per input (≈ 1 ms).
+// that checking costs a read of the manifest and one stat per input (a few ms for the CLI's
+// ≈ 275 inputs, at the start of a thread).
 //
-// Also here, for the same reason (the executable imports this module before anything else):
+// Also here, for the same reason (the executable loads this module before anything else):
 // where the tracer thread's script is, and starting that thread before the CLI is loaded.
+//
+// CommonJS (dist/bundle.cjs), as are the executable (cli/src/sysvm.cts) and the tracer
+// thread's entry (worker-boot.cts): a thread that loads only CommonJS never starts Node's ES
+// module loader, ≈ 15 ms of a thread's start here (docs/performance.md, "Start-up"). The
+// runtime's ES modules load it with require (index.ts).
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 
@@ -23,9 +28,30 @@ const isEntry = (e: unknown): e is Entry =>
 
 const matches = (s: Stats | undefined, e: Entry): boolean => s !== undefined && s.size === e[1] && s.mtimeMs === e[2];
 
-/** The manifest of `file`, if every input it names is unchanged; else undefined. */
-function freshManifest(file: string): { outputs: Map<string, Entry> } | undefined {
-  let m: { inputs?: unknown; outputs?: unknown };
+/**
+ * path.resolve(dir, rel) for `dir` absolute and normalized (path.dirname of an absolute path):
+ * the same string, by a shorter way for the paths tools/bundle.mjs writes (some `../`, then
+ * names), since a few hundred path.resolve calls cost a cold thread ≈ 5 ms; any other `rel`
+ * goes to path.resolve.
+ */
+export function resolveIn(dir: string, rel: string): string {
+  let d = dir;
+  let r = rel;
+  while (r.startsWith('../')) {
+    d = d.slice(0, d.lastIndexOf('/'));
+    r = r.slice(3);
+  }
+  if (r === '' || r.startsWith('/') || r.endsWith('/') || r.includes('//') || /(^|\/)\.\.?(\/|$)/.test(r)) return path.resolve(dir, rel);
+  return d === '/' ? `/${r}` : `${d}/${r}`;
+}
+
+/**
+ * The manifest of `file`, if every input it names is unchanged; else undefined. `ascii`: the
+ * bundle is ASCII (tools/bundle.mjs checked it), so that reading it as Latin-1, faster, gives
+ * the text UTF-8 would.
+ */
+function freshManifest(file: string): { outputs: Map<string, Entry>; ascii: boolean } | undefined {
+  let m: { inputs?: unknown; outputs?: unknown; ascii?: unknown };
   try {
     m = JSON.parse(readFileSync(`${file}.inputs.json`, 'utf8')) as typeof m;
   } catch {
@@ -35,14 +61,14 @@ function freshManifest(file: string): { outputs: Map<string, Entry> } | undefine
   if (!Array.isArray(inputs) || inputs.length === 0 || !Array.isArray(outputs)) return undefined;
   const dir = path.dirname(file);
   for (const e of inputs as unknown[]) {
-    if (!isEntry(e) || !matches(statSync(path.resolve(dir, e[0]), { throwIfNoEntry: false }), e)) return undefined;
+    if (!isEntry(e) || !matches(statSync(resolveIn(dir, e[0]), { throwIfNoEntry: false }), e)) return undefined;
   }
   const out = new Map<string, Entry>();
   for (const e of outputs as unknown[]) {
     if (!isEntry(e)) return undefined;
-    out.set(path.resolve(dir, e[0]), e);
+    out.set(resolveIn(dir, e[0]), e);
   }
-  return { outputs: out };
+  return { outputs: out, ascii: m.ascii === true };
 }
 
 /** `file` (an absolute path), if it is a bundle whose inputs and itself are as its manifest says. */
@@ -75,7 +101,7 @@ function readVouched(file: string, e: Entry | undefined): Buffer | undefined {
 
 /**
  * Run the CommonJS bundle `file` (tools/bundle.mjs) and return its exports, or undefined when
- * it is stale or missing (the caller then imports dist/'s modules). V8 compiles it from its
+ * it is stale or missing (the caller then loads dist/'s modules). V8 compiles it from its
  * code cache, FILE.v8cache, which tools/bundle.mjs made with this bundle: the manifest vouches
  * for the two together. (V8 checks a cache against a source's length only: a cache of another
  * bundle must never be given, and is not, since both files must be the ones the manifest
@@ -89,7 +115,7 @@ export function runBundle(file: string): Record<string, unknown> | undefined {
   const cache = `${file}.v8cache`;
   const cachedData = m.outputs.has(cache) ? readVouched(cache, m.outputs.get(cache)) : undefined;
   if (m.outputs.has(cache) && cachedData === undefined) return undefined;
-  const script = compileBundle(file, source.toString('utf8'), cachedData);
+  const script = compileBundle(file, source.toString(m.ascii ? 'latin1' : 'utf8'), cachedData);
   const module = { exports: {} as Record<string, unknown> };
   (script.runInThisContext() as (...a: unknown[]) => void)
     .call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
@@ -107,22 +133,31 @@ export function compileBundle(file: string, source: string, cachedData?: Buffer)
   });
 }
 
-/** A file of this package's dist/, from dist/bundle.js (bundled or not) or from src/bundle.ts. */
+/**
+ * import() for code in a bundle (the tracer thread's, of a policy module by URL): a script
+ * run through node:vm has none of its own, and on Node 20 `importModuleDynamically` does not
+ * survive a code cache (the constant USE_MAIN_CONTEXT_DEFAULT_LOADER then throws "A dynamic
+ * import callback was not specified") or needs --experimental-vm-modules (a function). This
+ * module is loaded by Node's own loader, whose import() works.
+ */
+export function importModule(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
+
+/** A file of this package's dist/ (this module only ever runs from there: dist/bundle.cjs). */
 export function distFile(name: string): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? path.join(path.dirname(here), '..', 'dist', name) : path.join(path.dirname(here), name);
+  return path.join(__dirname, name);
 }
 
 /**
- * The tracer thread's script: dist/worker.bundle.js (the same modules in one file, for
- * start-up: tools/bundle.mjs) while it is as new as what it was made from and SYSVM_BUNDLE
- * is not 0, else dist/worker.js; undefined when that is missing (not built).
+ * The tracer thread's script: dist/worker-boot.cjs, which runs dist/worker.bundle.cjs (the
+ * same modules in one file, for start-up: tools/bundle.mjs) while it is as new as what it
+ * was made from and SYSVM_BUNDLE is not 0, else dist/worker.js; the thread decides (it has
+ * the time: the main thread has more to do before the spawn). Undefined when dist/worker.js
+ * is missing (not built).
  */
 export function workerScript(): string | undefined {
-  const bundle = process.env.SYSVM_BUNDLE === '0' ? undefined : freshBundle(distFile('worker.bundle.js'));
-  if (bundle !== undefined) return bundle;
-  const file = distFile('worker.js');
-  return existsSync(file) ? file : undefined;
+  return existsSync(distFile('worker.js')) ? distFile('worker-boot.cjs') : undefined;
 }
 
 /** A tracer thread started by startTracerEarly, until a TracerThread adopts it. */
@@ -132,13 +167,13 @@ export interface EarlyTracer {
   dead: boolean;
 }
 
-/** Shared through the global object: the executable's copy of this module and the CLI bundle's are two. */
+/** Shared through the global object, so that every copy of this module sees it (require gives each thread one; a test runner may load others). */
 const EARLY = Symbol.for('sysvm.runtime.early-tracer');
 type WithEarly = typeof globalThis & { [EARLY]?: EarlyTracer };
 
 /**
  * Start the tracer thread now, before the CLI's code is even loaded (`sysvm run`: the
- * thread's start, ≈ 0.2 s here, is the longest part of a short run's start-up, and it
+ * thread's start, ≈ 0.1 s here, is the longest part of a short run's start-up, and it
  * overlaps all of the main thread's work this way). The next TracerThread (startTracer in
  * the runtime) adopts it; if none does, it does not keep the process alive.
  */
@@ -146,13 +181,36 @@ export function startTracerEarly(): void {
   const file = workerScript();
   if (file === undefined || (globalThis as WithEarly)[EARLY] !== undefined) return;
   // The same workerData as TracerThread's (worker.ts, DeferredInit): it waits for its WorkerInit.
-  const worker = new Worker(pathToFileURL(file), { workerData: { deferred: true } });
+  const worker = new Worker(file, { workerData: { deferred: true } });
   worker.unref();
   const early: EarlyTracer = { worker, dead: false };
   const died = (): void => { early.dead = true; };
   worker.on('error', died);
   worker.on('exit', died);
   (globalThis as WithEarly)[EARLY] = early;
+}
+
+/**
+ * End a tracer thread that was started ahead and that no spawn took: tell it that none comes
+ * (worker.ts: a null WorkerInit), and keep the process alive until it has ended by itself,
+ * once it has loaded.
+ *
+ * Precondition: such a thread is never stopped by worker.terminate(), nor left running while
+ * the process exits (which terminates it): stopped while koffi's native module initialises,
+ * the thread aborts the whole process ("FATAL ERROR: Error::ThrowAsJavaScriptException
+ * napi_throw", SIGABRT, instead of the exit status; seen in about 1 of 12 `sysvm run`s whose
+ * policy failed to load).
+ */
+export function endUnused(worker: Worker): void {
+  worker.on('error', () => undefined); // (how it ends is of no interest now)
+  worker.ref();
+  worker.postMessage(null);
+}
+
+/** End the thread startTracerEarly started if nothing took it (endUnused). */
+export function endEarlyTracer(): void {
+  const early = takeEarlyTracer();
+  if (early !== undefined && !early.dead) endUnused(early.worker);
 }
 
 /** The thread startTracerEarly started, once (its listeners removed), or undefined. */

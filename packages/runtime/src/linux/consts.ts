@@ -70,6 +70,7 @@ export const SIGTTOU = c('SIGTTOU');
 
 // <linux/seccomp.h>, <linux/prctl.h>, <linux/audit.h>, <linux/filter.h>
 export const SECCOMP_SET_MODE_FILTER = c('SECCOMP_SET_MODE_FILTER');
+export const SECCOMP_FILTER_FLAG_NEW_LISTENER = c('SECCOMP_FILTER_FLAG_NEW_LISTENER');
 export const SECCOMP_RET_KILL_PROCESS = c('SECCOMP_RET_KILL_PROCESS');
 export const SECCOMP_RET_ERRNO = c('SECCOMP_RET_ERRNO');
 export const SECCOMP_RET_TRACE = c('SECCOMP_RET_TRACE');

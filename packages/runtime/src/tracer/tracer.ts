@@ -22,7 +22,7 @@ import {
   AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
   PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
   PTRACE_GETEVENTMSG, PTRACE_LISTEN, PTRACE_SEIZE, PTRACE_SYSCALL, PTRACE_SYSCALL_INFO_ENTRY,
-  PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
+  PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
   SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, WUNTRACED, __WALL, __WNOTHREAD, X32_SYSCALL_BIT,
 } from '../linux/consts.js';
 import { readlinkText } from '../linux/fsx.js';
@@ -578,6 +578,12 @@ export class Tracer {
     if ((nr === NR.process_vm_readv || nr === NR.process_vm_writev) && !this.threads.has(Number(BigInt.asIntN(32, args[0]!)))) {
       // Reading or writing another process's memory: only inside the sandbox.
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:foreign-process');
+    }
+    if (nr === NR.seccomp && (Number(args[1]! & 0xffffffffn) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0) {
+      // A listener of the program's own: its SECCOMP_RET_USER_NOTIF outranks the policy's
+      // SECCOMP_RET_TRACE, and the listener can let the call run without any stop (the
+      // seccomp backend never sees it). `flags` is an unsigned int: its low half only.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:seccomp-listener');
     }
     if (nr === NR.pidfd_getfd) {
       // Its target is an fd a sibling thread can dup2 over after any check.

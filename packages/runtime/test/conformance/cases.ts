@@ -99,6 +99,10 @@ export const CASES: Case[] = [
   // The runtime's safety rules, whatever the policy says.
   { name: 'int 0x80 (ia32) is ENOSYS', policy: 'allow-all.yaml', command: ['$bin/int80'], stdout: 'int80=-38\n', requires: 'ia32' },
   { name: 'io_uring_setup is EPERM unless a rule names it', policy: 'allow-all.yaml', command: ['$bin/uring'], stdout: 'io_uring_setup=EPERM\n' },
+  // A seccomp listener of the program's own: SECCOMP_RET_USER_NOTIF outranks the policy's
+  // SECCOMP_RET_TRACE, and the listener's CONTINUE ran the openat with no stop (the seccomp
+  // backend read secret/key.txt). Creating a listener is refused.
+  { name: 'a seccomp listener of its own is EPERM', policy: 'paths.yaml', command: ['$bin/usernotif', '$fs/secret/key.txt'], stdout: 'install=EPERM\n' },
 
   // Verdicts carried out by the supervisor, and the audit stream.
   {

@@ -88,6 +88,12 @@ export const CASES: Case[] = [
     command: ['$bin/rawname', '$fs', 'raw/\\xff/key.txt', 'raw/t/key.txt', 's\u00e9cret/\\xff', 'allowed/ok.txt'],
     stdout: 'raw/\\xff/key.txt=EACCES\nraw/t/key.txt=EACCES\ns\u00e9cret/\\xff=EACCES\nallowed/ok.txt=fine\n', audit: deny(3),
   },
+  // O_NOFOLLOW is about the kernel's last component: in `dirlink/.` that is `.`, so the
+  // link is followed (the walk judged the link itself, and the secret directory was listed).
+  {
+    name: 'O_NOFOLLOW of a directory symlink with `/.` after it', policy: 'paths.yaml', cwd: '$fs', command: ['$bin/nofollow', 'allowed/dirlink/.', 'allowed/dirlink/./.', 'allowed/dirlink', 'allowed/.'],
+    stdout: 'allowed/dirlink/.=EACCES\nallowed/dirlink/./.=EACCES\nallowed/dirlink=ENOTDIR\nallowed/.=ok 3\n', audit: deny(2),
+  },
   // A path through a regular file fails with ENOTDIR in the kernel: the supervisor's walk
   // must let the call say so, not deny it.
   { name: 'a path below a regular file is ENOTDIR', policy: 'paths.yaml', command: ['cat', '$fs/allowed/ok.txt/x'], stdout: '', code: 1, stderrContains: 'Not a directory', audit: [] },

@@ -3,7 +3,9 @@
 // function. The IR crosses into the worker thread by structured clone (bigints included);
 // the worker imports this module and calls `createSupervisorPolicy`.
 import { abi, type EvaluateOptions, evaluate, namedSyscalls, type PolicyIR, safetyDefault } from '@sysvm/policy/evaluate';
+import type { Condition, RuleIR } from '@sysvm/policy/evaluate';
 import { vmWorldFromIR } from './emulate/index.js';
+import { resolveAbsolute } from './tracer/paths.js';
 import type { ModulePolicy, SupervisorPolicy } from './types.js';
 
 export interface IrPolicyOptions {
@@ -33,9 +35,10 @@ export async function createSupervisorPolicy(options: IrPolicyOptions): Promise<
   const { ir } = options;
   const filter = options.filter ?? await compileFilter(ir);
   const named = namedSyscalls(ir);
+  const judged = withHostNames(ir);
   return {
     filter,
-    decide: (inv) => evaluate(ir, inv, X86_64),
+    decide: (inv) => evaluate(judged, inv, X86_64),
     silentAllow: silentAllows(ir, named),
     allowPtrace: named.has('ptrace'),
     allowIoUring: named.has('io_uring_setup'),
@@ -75,4 +78,85 @@ export function policyFromIR(ir: PolicyIR, filter?: Uint8Array): ModulePolicy {
   const here = import.meta.url;
   const module = here.endsWith('.ts') ? new URL('../dist/policy-module.js', here) : new URL('./policy-module.js', here);
   return { module, options: { ir, ...(filter ? { filter } : {}) } satisfies IrPolicyOptions };
+}
+
+/**
+ * The rule path of `value` as the supervisor's walk names that object on this host, or
+ * undefined when it is the same: the longest literal prefix (up to the first component with
+ * a wildcard) resolved as a following call would (symlinks in it replaced by their targets),
+ * the rest appended. Not for a path under /proc: its `self` would resolve as the supervisor.
+ */
+function hostName(value: string): string | undefined {
+  if (!value.startsWith('/') || value === '/proc' || value.startsWith('/proc/')) return undefined;
+  const segs = value.split('/');
+  const wild = segs.findIndex((x) => /[*?]/.test(x));
+  const prefix = wild < 0 ? value : segs.slice(0, wild).join('/') || '/';
+  let real: string;
+  try {
+    real = resolveAbsolute(prefix, true);
+  } catch {
+    return undefined; // unreadable: the rule keeps its own name only
+  }
+  if (real === prefix) return undefined;
+  const rest = wild < 0 ? [] : segs.slice(wild);
+  return rest.length === 0 ? real : `${real === '/' ? '' : real}/${rest.join('/')}`;
+}
+
+/** `values` with the host names added, or `values` itself when none differs. */
+function withNames(values: readonly string[]): readonly string[] {
+  const added = values.map(hostName).filter((h): h is string => h !== undefined && !values.includes(h));
+  return added.length === 0 ? values : [...values, ...new Set(added)];
+}
+
+function hostCondition(c: Condition): Condition {
+  if (c.kind === 'path') {
+    const values = withNames(c.values);
+    return values === c.values ? c : { ...c, values: [...values] };
+  }
+  if (c.kind === 'fd' && c.values !== undefined) {
+    const values = withNames(c.values);
+    return values === c.values ? c : { ...c, values: [...values] };
+  }
+  if (c.kind === 'sockaddr') {
+    let changed = false;
+    const patterns = c.patterns.map((p) => {
+      if (p.values === undefined) return p;
+      const values = withNames(p.values);
+      if (values === p.values) return p;
+      changed = true;
+      return { ...p, values: [...values] };
+    });
+    return changed ? { ...c, patterns } : c;
+  }
+  return c;
+}
+
+/**
+ * The IR the supervisor judges with: every path value of a condition (paths, fd paths, unix
+ * socket paths) also under the name the walk gives that object on this host.
+ *
+ * Security: the supervisor judges the path a call resolves to, canonical (tracer/paths.ts:
+ * every symlink replaced by its target), while the policy's paths are only normalised
+ * lexically (a policy is written and linted away from the host). A rule on a path through a
+ * symlink (`under: /var/run/x`, /var/run -> /run; `/home/u/proj` -> /data/proj) never met the
+ * walk's /run/x: a deny rule silently never fired, even for the name it was written with.
+ * The rule's own name stays too (what a call that does not follow its last symlink names).
+ * Resolved once, when the run starts; rule indices (SECCOMP_RET_DATA) are unchanged, and the
+ * prefilter is the same (it never sees paths).
+ */
+export function withHostNames(ir: PolicyIR): PolicyIR {
+  let changed = false;
+  const rules = ir.rules.map((r): RuleIR => {
+    if (r.match === null) return r;
+    let differs = false;
+    const match = r.match.map((alt) => alt.map((c) => {
+      const h = hostCondition(c);
+      if (h !== c) differs = true;
+      return h;
+    }));
+    if (!differs) return r;
+    changed = true;
+    return { ...r, match };
+  });
+  return changed ? { ...ir, rules } : ir;
 }

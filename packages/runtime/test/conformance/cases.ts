@@ -94,6 +94,12 @@ export const CASES: Case[] = [
     name: 'O_NOFOLLOW of a directory symlink with `/.` after it', policy: 'paths.yaml', cwd: '$fs', command: ['$bin/nofollow', 'allowed/dirlink/.', 'allowed/dirlink/./.', 'allowed/dirlink', 'allowed/.'],
     stdout: 'allowed/dirlink/.=EACCES\nallowed/dirlink/./.=EACCES\nallowed/dirlink=ENOTDIR\nallowed/.=ok 3\n', audit: deny(2),
   },
+  // A rule's path through a symlink: the walk judges the canonical path ($fs/secret/...),
+  // which a rule on allowed/dirlink, normalised only lexically, never matched (cat read both).
+  {
+    name: 'a rule on a path through a symlink holds for the object', policy: 'linkrule.yaml', cwd: '$fs',
+    command: ['sh', '-c', 'cat allowed/dirlink/key.txt; cat secret/key.txt; cat allowed/ok.txt'], stdout: 'fine\n', audit: deny(2),
+  },
   // A path through a regular file fails with ENOTDIR in the kernel: the supervisor's walk
   // must let the call say so, not deny it.
   { name: 'a path below a regular file is ENOTDIR', policy: 'paths.yaml', command: ['cat', '$fs/allowed/ok.txt/x'], stdout: '', code: 1, stderrContains: 'Not a directory', audit: [] },

@@ -2,8 +2,8 @@
 // program comes from @sysvm/policy's compiler). struct sock_filter is 8 bytes:
 // u16 code, u8 jt, u8 jf, u32 k.
 import {
-  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ENOSYS, EPERM, NR, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO,
-  SECCOMP_RET_TRACE, X32_SYSCALL_BIT,
+  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ENOSYS, EPERM, NR, NR_MAX_KNOWN, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO,
+  SECCOMP_RET_TRACE,
 } from './consts.js';
 
 export const BPF_LD_W_ABS = 0x20;
@@ -40,6 +40,10 @@ export function assemble(prog: Insn[]): Uint8Array {
  * where the policy's own program would allow:
  *  - only the x86_64 ABI: ia32 (`int 0x80`, arch AUDIT_ARCH_I386) and x32 (nr with
  *    X32_SYSCALL_BIT) calls fail with ENOSYS;
+ *  - a syscall number above the catalogue's highest (NR_MAX_KNOWN: a call of a newer
+ *    kernel than the catalogue's source, such as setxattrat on 6.13+) fails with ENOSYS: no
+ *    rule can name it, so a default that passes would let it around every rule on the calls
+ *    it does the work of (setxattrat around a path rule on setxattr);
  *  - ptrace(2) fails with EPERM unless the policy names it (then it stops for the
  *    supervisor, which still refuses any target outside the sandbox);
  *  - io_uring_setup(2) fails with EPERM unless the policy names it: io_uring does the
@@ -72,7 +76,7 @@ export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean
     /* 2 */ ret(ENOSYS_RET),
     /* 3 */ ld(SECCOMP_DATA_NR),
     /* 4 */ jeq(0xffffffff, 24, 0), // -> 29 allow
-    /* 5 */ jge(X32_SYSCALL_BIT, 0, 1),
+    /* 5 */ jge(NR_MAX_KNOWN + 1, 0, 1), // also the x32 bit
     /* 6 */ ret(ENOSYS_RET),
     /* 7 */ jeq(NR.ptrace, 0, 1),
     /* 8 */ ret(opts.allowPtrace ? SECCOMP_RET_TRACE : EPERM_RET),

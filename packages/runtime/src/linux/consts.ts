@@ -81,6 +81,11 @@ export const AUDIT_ARCH_X86_64 = c('AUDIT_ARCH_X86_64');
 export const AUDIT_ARCH_I386 = c('AUDIT_ARCH_I386');
 /** The x32 ABI marks its syscall numbers with this bit (__X32_SYSCALL_BIT, arch/x86/include/uapi/asm/unistd.h). */
 export const X32_SYSCALL_BIT = 0x40000000;
+/**
+ * The highest x86_64 syscall number the catalogue knows (the kernel source it was generated
+ * from). A newer kernel has calls above it that no rule can name (tracer.ts, bpf.ts).
+ */
+export const NR_MAX_KNOWN = Math.max(...abi.allSyscalls().map((s) => s.nr.x86_64 ?? -1));
 
 // <fcntl.h>, <linux/fcntl.h>
 export const O_WRONLY = c('O_WRONLY');

@@ -19,7 +19,7 @@ import { EMPTY_WORLD, type ExitHandler, FileStore, hiddenByPolicy, hideVdso, run
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
-  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
+  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, NR_MAX_KNOWN, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
   PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
   PTRACE_GETEVENTMSG, PTRACE_LISTEN, PTRACE_SEIZE, PTRACE_SYSCALL, PTRACE_SYSCALL_INFO_ENTRY,
   PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
@@ -560,6 +560,12 @@ export class Tracer {
     if (!x86 || (nr & X32_SYSCALL_BIT) !== 0) {
       // ia32 (`int 0x80`) and x32 calls: a policy written for x86_64 numbers cannot judge them.
       return this.safetyDeny(t, nr, name, args, ENOSYS, 'ENOSYS', 'sysvm:abi');
+    }
+    if (nr < 0 || nr > NR_MAX_KNOWN) {
+      // A call of a newer kernel than the catalogue (setxattrat, file_setattr, ...): no rule
+      // can name it, so it must not pass by a default (it does the work of calls that rules
+      // name). The same as the safety filter's ENOSYS.
+      return this.safetyDeny(t, nr, name, args, ENOSYS, 'ENOSYS', 'sysvm:unknown-syscall');
     }
     if (nr === NR.ptrace && !(this.opts.policy.allowPtrace && this.ptraceTargetInside(args))) {
       // A tracee must never detach itself, nor trace the supervisor or anything outside.

@@ -38,15 +38,15 @@ function rule(index: number, name: string, syscalls: string[], line: number): Ru
   return { index, name, source: src(line), syscalls, match: null, verdict: { kind: 'allow' }, log: false };
 }
 
-/** Deny open/openat of anything under `denyUnder` with EACCES, as a path rule would. */
-function pathPolicy(denyUnder: string[]): InlinePolicy {
+/** Deny open/openat (and `calls`) of anything under `denyUnder` with EACCES, as a path rule would. */
+function pathPolicy(denyUnder: string[], calls: string[] = ['open', 'openat']): InlinePolicy {
   return {
-    filter: traceOnly(['open', 'openat']),
-    data: { denyUnder, errno: errnoOf('EACCES'), rule: rule(0, 'no-secrets', ['open', 'openat'], 4) },
+    filter: traceOnly(calls),
+    data: { denyUnder, calls, errno: errnoOf('EACCES'), rule: rule(0, 'no-secrets', calls, 4) },
     decide: (inv, ctx) => {
-      const d = ctx.data as { denyUnder: string[]; errno: number; rule: RuleIR };
-      if (ctx.name === 'open' || ctx.name === 'openat') {
-        const p = inv.deref?.path(ctx.name === 'openat' ? 1 : 0);
+      const d = ctx.data as { denyUnder: string[]; calls: string[]; errno: number; rule: RuleIR };
+      if (d.calls.includes(ctx.name)) {
+        const p = inv.deref?.path(ctx.name === 'open' ? 0 : 1);
         if (p !== undefined && d.denyUnder.some((x) => p === x || p.startsWith(`${x}/`))) {
           return { verdict: { kind: 'deny', errno: d.errno, errnoName: 'EACCES' }, rule: d.rule, log: false };
         }
@@ -90,6 +90,17 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       backend, policy: pathPolicy([secret]), quiet: true,
     });
     expect(r.stdout).toBe('/secret/key.txt=EACCES\n/allowed/jaillink=EACCES\n/allowed/ok.txt=ok\n/../secret/key.txt=EACCES\n');
+  });
+
+  test('after chroot, openat2 with RESOLVE_IN_ROOT resolves from its dirfd, not from the new root', async () => {
+    // The jail is tmp/allowed; the dirfd, opened before the chroot, is tmp. From it
+    // `/secret/key.txt` is tmp/secret/key.txt: judged from the chroot it was
+    // tmp/allowed/secret/key.txt, and the kernel opened the secret.
+    const r = await run({
+      command: bin.chroot_inroot!, args: [allowed, tmp, '/secret/key.txt', '/allowed/ok.txt', '/allowed/link', '/../secret/key.txt'],
+      backend, policy: pathPolicy([secret], ['open', 'openat', 'openat2']), quiet: true,
+    });
+    expect(r.stdout).toBe('/secret/key.txt=EACCES\n/allowed/ok.txt=ok\n/allowed/link=EACCES\n/../secret/key.txt=EACCES\n');
   });
 
   test('verdicts: deny, emulate return, emulate uname, trace, and the audit stream', async () => {

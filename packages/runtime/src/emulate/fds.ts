@@ -140,7 +140,12 @@ export class VmDeref extends PathDeref {
   private virtualPath(arg: number): string | undefined | null {
     const inRoot = this.inRoot();
     if (this.world.binds.length === 0 && !inRoot) return null;
-    if (this.vmRoot() !== '/') return null; // chrooted: the host resolution, from its root
+    // Chrooted: the host resolution, from its root (binds are not applied there). Security:
+    // but RESOLVE_IN_ROOT still takes its dirfd for the root, whatever the process's root
+    // (judged from the chroot, openat2(DIRFD, "/secret", RESOLVE_IN_ROOT) was ROOT/secret
+    // while the kernel opened DIRFD/secret).
+    const chrooted = this.vmRoot() !== '/';
+    if (chrooted && !inRoot) return null;
     const spec = PATH_ARGS[this.vmName]?.find((a) => a.arg === arg);
     if (spec === undefined || spec.follow === 'raw') return null;
     const ptr = this.vmArgs[arg]!;
@@ -150,7 +155,7 @@ export class VmDeref extends PathDeref {
     const text = decodePath(raw);
     if (text === '') return null; // AT_EMPTY_PATH and friends: the fd itself
     const follow = follows(spec.follow, this.vmArgs, this.vmName === 'openat2' ? this.openHow() : null);
-    const binds = this.world.binds;
+    const binds = chrooted ? [] : this.world.binds;
     const seen = { bind: false };
     const done = (v: string): string => {
       if (seen.bind) this.viaBind.add(arg);

@@ -2,10 +2,11 @@
 // a program, a policy file and expected results live in the conformance table
 // (conformance/cases.ts); here are the ones that need the API (events, streams, kill, ...).
 // Needs the built worker script (dist/worker.js): `tsc -b` first (the root `pnpm test` does).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 
 import { run, spawn } from '../src/index.js';
@@ -71,6 +72,23 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   test('no access to the memory or fds of a process outside the sandbox', async () => {
     const r = await run({ command: bin.foreign!, backend, policy: allowAll, quiet: true });
     expect(r.stdout).toBe('self=ok parent=EPERM pidfd_getfd=EPERM\n');
+  });
+
+  // The supervisor is the program's parent and runs as its user: dumpable, it let the
+  // program open /proc/PPID/mem read-write and overwrite its code (and read its environ).
+  // Seen as an unprivileged user (root's CAP_SYS_PTRACE overrides it): `sysvm run` under
+  // setpriv, where this test runs as root and setpriv is there.
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => existsSync(f));
+  test.skipIf(process.getuid?.() !== 0 || setpriv === undefined)('an unprivileged program cannot open the supervisor\'s /proc/PID/mem', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-rt-nobody-'));
+    chmodSync(dir, 0o755);
+    const prog = path.join(dir, 'supermem');
+    copyFileSync(bin.supermem!, prog);
+    chmodSync(prog, 0o755);
+    const cli = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+    const r = spawnSync(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'run', '--backend', backend,
+      '-p', fileURLToPath(new URL('conformance/allow-all.yaml', import.meta.url)), '--', prog], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    expect({ stdout: r.stdout, status: r.status }).toEqual({ stdout: 'mem=EACCES environ=EACCES\n', status: 0 });
   });
 
   test('NO_NEW_PRIVS on every backend, seccomp filters only on seccomp', async () => {

@@ -69,6 +69,7 @@ export const SIGTTIN = c('SIGTTIN');
 export const SIGTTOU = c('SIGTTOU');
 
 // <linux/seccomp.h>, <linux/prctl.h>, <linux/audit.h>, <linux/filter.h>
+export const PR_SET_DUMPABLE = c('PR_SET_DUMPABLE');
 export const SECCOMP_SET_MODE_FILTER = c('SECCOMP_SET_MODE_FILTER');
 export const SECCOMP_FILTER_FLAG_NEW_LISTENER = c('SECCOMP_FILTER_FLAG_NEW_LISTENER');
 export const SECCOMP_RET_KILL_PROCESS = c('SECCOMP_RET_KILL_PROCESS');

@@ -19,14 +19,14 @@ import { EMPTY_WORLD, type ExitHandler, FileStore, hiddenByPolicy, hideVdso, run
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
-  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, NR_MAX_KNOWN, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
+  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, NR_MAX_KNOWN, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
   PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
   PTRACE_GETEVENTMSG, PTRACE_LISTEN, PTRACE_SEIZE, PTRACE_SYSCALL, PTRACE_SYSCALL_INFO_ENTRY,
   PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
   SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, WUNTRACED, __WALL, __WNOTHREAD, X32_SYSCALL_BIT,
 } from '../linux/consts.js';
 import { readlinkText } from '../linux/fsx.js';
-import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
+import { errno, kill, prctl, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
 import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
 import type {
@@ -201,6 +201,15 @@ export class Tracer {
   // --- launch -------------------------------------------------------------------------
 
   private launch(spec: LaunchSpec): void {
+    // Security: the sandboxed programs run as the supervisor's user and are its children.
+    // A dumpable supervisor lets them open /proc/SUPERVISOR/mem for writing (ptrace access
+    // by uid: no ptrace(2), no process_vm_writev, just open and pwrite, FOLL_FORCE even into
+    // its code), its fds through /proc/SUPERVISOR/fd and its environ: the whole sandbox taken
+    // over. Non-dumpable, that access needs CAP_SYS_PTRACE (a program run as root has it;
+    // see docs). Set before the first tracee exists, and kept for the life of the process
+    // (other runs may be under way in other threads). The tracees are not affected: exec
+    // makes a process dumpable again.
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) !== 0) throw new LaunchError('ESTUB', `prctl(PR_SET_DUMPABLE, 0): ${strerror(errno())}`);
     const pid = spawnStub(spec);
     this.mainPid = pid;
     // The stub stops itself (kill -STOP $$) before anything else.

@@ -36,9 +36,10 @@ export async function createSupervisorPolicy(options: IrPolicyOptions): Promise<
   const filter = options.filter ?? await compileFilter(ir);
   const named = namedSyscalls(ir);
   const judged = withHostNames(ir);
+  const forCaller = callerSpecific(judged);
   return {
     filter,
-    decide: (inv) => evaluate(judged, inv, X86_64),
+    decide: forCaller === undefined ? (inv) => evaluate(judged, inv, X86_64) : (inv, ctx) => evaluate(forCaller(ctx.pid, ctx.tid), inv, X86_64),
     silentAllow: silentAllows(ir, named),
     allowPtrace: named.has('ptrace'),
     allowIoUring: named.has('io_uring_setup'),
@@ -102,26 +103,86 @@ function hostName(value: string): string | undefined {
   return rest.length === 0 ? real : `${real === '/' ? '' : real}/${rest.join('/')}`;
 }
 
+/** `/proc/self` and `/proc/thread-self` at the start of a rule's path value. */
+const PROC_SELF = /^\/proc\/(self|thread-self)(?=\/|$)/;
+
+/** The IR's conditions with every path value passed through `f` (which adds to a list). */
+function mapValues(ir: PolicyIR, f: (values: readonly string[]) => readonly string[]): PolicyIR {
+  let changed = false;
+  const rules = ir.rules.map((r): RuleIR => {
+    if (r.match === null) return r;
+    let differs = false;
+    const match = r.match.map((alt) => alt.map((c) => {
+      const h = mapCondition(c, f);
+      if (h !== c) differs = true;
+      return h;
+    }));
+    if (!differs) return r;
+    changed = true;
+    return { ...r, match };
+  });
+  return changed ? { ...ir, rules } : ir;
+}
+
+/**
+ * For a policy with path values under /proc/self or /proc/thread-self: the IR for one
+ * caller, those values also as /proc/PID and /proc/PID/task/TID (cached per caller);
+ * undefined for a policy without any (the common case: no cost).
+ *
+ * Security: the walk resolves a procfs's `self` to the caller (tracer/paths.ts), so the
+ * supervisor judges /proc/PID/environ; a rule on /proc/self/environ, compared as text,
+ * never matched it: a deny rule there silently never fired (`cat /proc/self/environ` read).
+ */
+function callerSpecific(ir: PolicyIR): ((pid: number, tid: number) => PolicyIR) | undefined {
+  let self = false;
+  let thread = false;
+  mapValues(ir, (values) => {
+    for (const v of values) {
+      const m = PROC_SELF.exec(v);
+      if (m?.[1] === 'self') self = true;
+      else if (m) thread = true;
+    }
+    return values;
+  });
+  if (!self && !thread) return undefined;
+  const cache = new Map<string, PolicyIR>();
+  return (pid, tid) => {
+    const key = thread ? `${pid}/${tid}` : `${pid}`;
+    let one = cache.get(key);
+    if (one === undefined) {
+      one = mapValues(ir, (values) => {
+        const added = values.filter((v) => PROC_SELF.test(v))
+          .map((v) => v.replace(PROC_SELF, (_m, which: string) => (which === 'self' ? `/proc/${pid}` : `/proc/${pid}/task/${tid}`)));
+        return added.length === 0 ? values : [...values, ...added];
+      });
+      if (cache.size >= 4096) cache.clear(); // threads come and go: no unbounded growth
+      cache.set(key, one);
+    }
+    return one;
+  };
+}
+
 /** `values` with the host names added, or `values` itself when none differs. */
 function withNames(values: readonly string[]): readonly string[] {
   const added = values.map(hostName).filter((h): h is string => h !== undefined && !values.includes(h));
   return added.length === 0 ? values : [...values, ...new Set(added)];
 }
 
-function hostCondition(c: Condition): Condition {
+/** `c` with its path values (paths, fd paths, unix socket paths) passed through `f`; `c` itself when none changed. */
+function mapCondition(c: Condition, f: (values: readonly string[]) => readonly string[]): Condition {
   if (c.kind === 'path') {
-    const values = withNames(c.values);
+    const values = f(c.values);
     return values === c.values ? c : { ...c, values: [...values] };
   }
   if (c.kind === 'fd' && c.values !== undefined) {
-    const values = withNames(c.values);
+    const values = f(c.values);
     return values === c.values ? c : { ...c, values: [...values] };
   }
   if (c.kind === 'sockaddr') {
     let changed = false;
     const patterns = c.patterns.map((p) => {
       if (p.values === undefined) return p;
-      const values = withNames(p.values);
+      const values = f(p.values);
       if (values === p.values) return p;
       changed = true;
       return { ...p, values: [...values] };
@@ -145,18 +206,5 @@ function hostCondition(c: Condition): Condition {
  * prefilter is the same (it never sees paths).
  */
 export function withHostNames(ir: PolicyIR): PolicyIR {
-  let changed = false;
-  const rules = ir.rules.map((r): RuleIR => {
-    if (r.match === null) return r;
-    let differs = false;
-    const match = r.match.map((alt) => alt.map((c) => {
-      const h = hostCondition(c);
-      if (h !== c) differs = true;
-      return h;
-    }));
-    if (!differs) return r;
-    changed = true;
-    return { ...r, match };
-  });
-  return changed ? { ...ir, rules } : ir;
+  return mapValues(ir, withNames);
 }

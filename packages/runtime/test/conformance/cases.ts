@@ -100,6 +100,13 @@ export const CASES: Case[] = [
     name: 'a rule on a path through a symlink holds for the object', policy: 'linkrule.yaml', cwd: '$fs',
     command: ['sh', '-c', 'cat allowed/dirlink/key.txt; cat secret/key.txt; cat allowed/ok.txt'], stdout: 'fine\n', audit: deny(2),
   },
+  // A rule on /proc/self/environ: the walk judges the caller's /proc/PID/environ, which the
+  // rule's text never matched (the environment was read). The shell's own is another process's.
+  {
+    name: 'a rule on /proc/self holds for the caller', policy: 'procself.yaml',
+    command: ['sh', '-c', 'head -c 1 /proc/self/environ >/dev/null 2>&1; echo $?; head -c 1 /proc/$$/environ >/dev/null; echo $?'],
+    stdout: '1\n0\n', audit: ['deny openat no-own-environ'],
+  },
   // A path through a regular file fails with ENOTDIR in the kernel: the supervisor's walk
   // must let the call say so, not deny it.
   { name: 'a path below a regular file is ENOTDIR', policy: 'paths.yaml', command: ['cat', '$fs/allowed/ok.txt/x'], stdout: '', code: 1, stderrContains: 'Not a directory', audit: [] },

@@ -33,9 +33,9 @@ import { hostPathFor, RESOLVE_IN_ROOT, virtualDir, walkVirtual } from './vpath.j
 import type { VmWorld } from './context.js';
 import type { FileStore } from './files.js';
 
-export function fdInfo(pid: number, fd: number, world: VmWorld, files: FileStore): FdInfo | undefined {
+export function fdInfo(tid: number, fd: number, world: VmWorld, files: FileStore): FdInfo | undefined {
   if (!Number.isInteger(fd) || fd < 0) return { virtual: false };
-  const link = `/proc/${pid}/fd/${fd}`;
+  const link = `/proc/${tid}/fd/${fd}`;
   const target = readlinkOrErrno(link);
   if (typeof target !== 'string') return target === ENOENT ? { virtual: false } : undefined;
   try {
@@ -88,7 +88,10 @@ export class VmDeref extends PathDeref {
   fd(arg: number): FdInfo | undefined {
     const raw = this.vmArgs[arg];
     if (raw === undefined) return undefined;
-    return fdInfo(this.vmPid, Number(BigInt.asIntN(32, raw)), this.world, this.files);
+    // Security: the caller's own fd table, /proc/TID/fd (not the process's, /proc/PID/fd: a
+    // thread made without CLONE_FILES or after unshare(CLONE_FILES) has a table of its own,
+    // and its fd N was judged by what N is in the main thread's).
+    return fdInfo(this.vmTid, Number(BigInt.asIntN(32, raw)), this.world, this.files);
   }
 
   override path(arg: number): string | undefined {

@@ -107,6 +107,13 @@ export const CASES: Case[] = [
     command: ['sh', '-c', 'head -c 1 /proc/self/environ >/dev/null 2>&1; echo $?; head -c 1 /proc/$$/environ >/dev/null; echo $?'],
     stdout: '1\n0\n', audit: ['deny openat no-own-environ'],
   },
+  // An fd condition judges the fd in the caller's own table: a thread with a table of its own
+  // (unshare(CLONE_FILES)) wrote to secret/key.txt through an fd number that, in the main
+  // thread's table, named allowed/ok.txt.
+  {
+    name: 'fd conditions read the calling thread\'s fd table', policy: 'fdpaths.yaml', command: ['$bin/fdtable', '$fs/secret/key.txt', '$fs/allowed/ok.txt'],
+    stdout: 'write=EACCES\n', audit: ['deny write no-secret-writes'],
+  },
   // A path through a regular file fails with ENOTDIR in the kernel: the supervisor's walk
   // must let the call say so, not deny it.
   { name: 'a path below a regular file is ENOTDIR', policy: 'paths.yaml', command: ['cat', '$fs/allowed/ok.txt/x'], stdout: '', code: 1, stderrContains: 'Not a directory', audit: [] },

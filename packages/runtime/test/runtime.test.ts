@@ -110,6 +110,16 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('/secret/key.txt=EACCES\n/allowed/jaillink=EACCES\n/allowed/ok.txt=ok\n/../secret/key.txt=EACCES\n');
   });
 
+  test('a thread that chroots alone (an fs_struct of its own) resolves from its own root', async () => {
+    // The root was cached per process: the main thread's `/`, read after the thread's chroot
+    // into tmp, judged the thread's /secret/key.txt as that path, and it opened tmp/secret/key.txt.
+    const r = await run({
+      command: bin.chroot_thread!, args: [tmp, path.join(allowed, 'ok.txt'), '/secret/key.txt'],
+      backend, policy: pathPolicy([secret]), quiet: true,
+    });
+    expect(r.stdout).toBe('main=ok thread=EACCES\n');
+  });
+
   test('after chroot, openat2 with RESOLVE_IN_ROOT resolves from its dirfd, not from the new root', async () => {
     // The jail is tmp/allowed; the dirfd, opened before the chroot, is tmp. From it
     // `/secret/key.txt` is tmp/secret/key.txt: judged from the chroot it was

@@ -151,9 +151,12 @@ export class Tracer {
   private readonly msg = new BigUint64Array(1);
   private mainPid = 0;
   /**
-   * Root directory (a host path) per process, for path resolution; read from
-   * /proc/TID/root on first use. Any chroot, pivot_root or setns clears it at its exit
-   * (processes sharing an fs_struct change root together).
+   * Root directory (a host path) per thread, for path resolution; read from /proc/TID/root
+   * on first use. Any chroot, pivot_root or setns clears it at its exit (threads and
+   * processes sharing an fs_struct change root together). Security: per thread, not per
+   * process: a thread with an fs_struct of its own (unshare(CLONE_FS), clone without
+   * CLONE_FS) can chroot alone, and a root cached by a sibling judged its paths from `/`
+   * (its open("/secret/key.txt") was judged as that, and the kernel opened ROOT/secret/...).
    */
   private readonly roots = new Map<number, string>();
   private mainStatus: ExitStatus | null = null;
@@ -685,11 +688,11 @@ export class Tracer {
   }
 
   private rootOf(t: Thread): string {
-    let root = this.roots.get(t.pid);
+    let root = this.roots.get(t.tid);
     if (root === undefined) {
       root = readlinkText(`/proc/${t.tid}/root`) ?? '/';
       if (!root.startsWith('/')) root = '/';
-      this.roots.set(t.pid, root);
+      this.roots.set(t.tid, root);
     }
     return root;
   }

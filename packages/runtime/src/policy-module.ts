@@ -2,7 +2,7 @@
 // seccomp-BPF prefilter from @sysvm/policy's compiler and its `evaluate` as the decision
 // function. The IR crosses into the worker thread by structured clone (bigints included);
 // the worker imports this module and calls `createSupervisorPolicy`.
-import { abi, type EvaluateOptions, evaluate, namedSyscalls, type PolicyIR, safetyDefault } from '@sysvm/policy/evaluate';
+import { abi, type EvaluateOptions, evaluate, isDenyLike, namedSyscalls, type PolicyIR, safetyDefault } from '@sysvm/policy/evaluate';
 import type { Condition, RuleIR } from '@sysvm/policy/evaluate';
 import { vmWorldFromIR } from './emulate/index.js';
 import { resolveAbsolute } from './tracer/paths.js';
@@ -107,12 +107,13 @@ function hostName(value: string): string | undefined {
 const PROC_SELF = /^\/proc\/(self|thread-self)(?=\/|$)/;
 
 /** The IR's conditions with every path value passed through `f` (which adds to a list). */
-function mapValues(ir: PolicyIR, f: (values: readonly string[]) => readonly string[]): PolicyIR {
+function mapValues(ir: PolicyIR, f: (values: readonly string[]) => readonly string[], only?: (r: RuleIR, c: Condition) => boolean): PolicyIR {
   let changed = false;
   const rules = ir.rules.map((r): RuleIR => {
     if (r.match === null) return r;
     let differs = false;
     const match = r.match.map((alt) => alt.map((c) => {
+      if (only !== undefined && !only(r, c)) return c;
       const h = mapCondition(c, f);
       if (h !== c) differs = true;
       return h;
@@ -202,9 +203,13 @@ function mapCondition(c: Condition, f: (values: readonly string[]) => readonly s
  * symlink (`under: /var/run/x`, /var/run -> /run; `/home/u/proj` -> /data/proj) never met the
  * walk's /run/x: a deny rule silently never fired, even for the name it was written with.
  * The rule's own name stays too (what a call that does not follow its last symlink names).
+ * Only where more names make the policy stricter: the conditions of deny-like rules (not a
+ * negated address list, `deny all but X`). A passing rule keeps its written names: a symlink
+ * resolved when the run starts is the host's say, possibly a planted /tmp/x -> /etc, and
+ * must not widen what a rule allows (its written paths, compared as before, fail closed).
  * Resolved once, when the run starts; rule indices (SECCOMP_RET_DATA) are unchanged, and the
  * prefilter is the same (it never sees paths).
  */
 export function withHostNames(ir: PolicyIR): PolicyIR {
-  return mapValues(ir, withNames);
+  return mapValues(ir, withNames, (r, c) => isDenyLike(r.verdict) && !(c.kind === 'sockaddr' && c.negate));
 }

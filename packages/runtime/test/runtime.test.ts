@@ -155,8 +155,10 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     p.on('decision', (e: AuditEvent) => events.push(e));
     const chunks: Buffer[] = [];
     p.stdout!.on('data', (c: Buffer) => chunks.push(c));
+    // The pipe's data can arrive after the exit is reported (seen under load): read to its end.
+    const ended = new Promise((res) => p.stdout!.once('end', res));
     const r = await p.exited;
-    await new Promise((res) => setImmediate(res));
+    await ended;
     const out = Buffer.concat(chunks).toString();
     expect(out).toBe(`getpid=4242\nuname=0 ${os.type()} sandbox 1.2.3\n`);
     expect(r.code).toBe(0);

@@ -1,6 +1,6 @@
 // A compiled policy (PolicyIR) run through @sysvm/policy's compileBpf and evaluate.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { abi, bpf, compileBpf } from '@sysvm/policy';
@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 
 import { policyFromIR, run, startTracer } from '../src/index.js';
 import type { PolicyIR, SourceRange } from '../src/index.js';
-import { createSupervisorPolicy } from '../src/policy-module.js';
+import { createSupervisorPolicy, withHostNames } from '../src/policy-module.js';
 import { BACKENDS, errnoOf } from './helpers.js';
 
 const at = (line: number): SourceRange => ({ file: 'ir.yaml', line, column: 3, endLine: line, endColumn: 9 });
@@ -131,5 +131,36 @@ describe('silentAllow: the calls the tracer passes without calling decide', () =
       expect([nr, p.decide({ arch: 'x86_64', nr, args, deref }, { pid: 1, tid: 1, name: '', data: undefined })])
         .toEqual([nr, { verdict: { kind: 'allow' }, rule: null, log: false }]);
     }
+  });
+});
+
+describe('withHostNames: rule paths under their host names', () => {
+  test('a deny rule through a symlink gains the target; an allow rule and a negated address list do not', () => {
+    const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sysvm-hostnames-')));
+    mkdirSync(path.join(dir, 'real'));
+    symlinkSync(path.join(dir, 'real'), path.join(dir, 'link'));
+    const link = path.join(dir, 'link');
+    const real = path.join(dir, 'real');
+    const deny = { kind: 'deny' as const, errno: errnoOf('EACCES'), errnoName: 'EACCES' };
+    const ir: PolicyIR = {
+      name: 'hostnames', files: ['ir.yaml'],
+      default: { verdict: { kind: 'allow' }, log: false, source: at(2) },
+      rules: [
+        { index: 0, source: at(3), syscalls: ['openat'], verdict: deny, log: false, match: [[{ kind: 'path', args: [1], op: 'under', values: [link], source: at(3) }]] },
+        { index: 1, source: at(4), syscalls: ['openat'], verdict: { kind: 'allow' }, log: false, match: [[{ kind: 'path', args: [1], op: 'under', values: [link], source: at(4) }]] },
+        { index: 2, source: at(5), syscalls: ['openat'], verdict: deny, log: false, match: [[{ kind: 'path', args: [1], op: 'glob', values: [`${link}/*.key`], source: at(5) }]] },
+        {
+          index: 3, source: at(6), syscalls: ['connect'], verdict: deny, log: false,
+          match: [[{ kind: 'sockaddr', arg: 1, negate: true, patterns: [{ families: ['unix'], op: 'equals', values: [`${link}/s`] }], source: at(6) }]],
+        },
+      ],
+    };
+    const out = withHostNames(ir);
+    const values = out.rules.map((r) => {
+      const c = r.match![0]![0]!;
+      return c.kind === 'path' ? c.values : c.kind === 'sockaddr' ? c.patterns[0]!.values : undefined;
+    });
+    expect(values).toEqual([[link, real], [link], [`${link}/*.key`, `${real}/*.key`], [`${link}/s`]]);
+    expect(out.rules[1]).toBe(ir.rules[1]); // untouched rules are the same objects
   });
 });

@@ -51,6 +51,18 @@ describe('resolveAbsolute', () => {
     expect(resolveAbsolute(`${root}/${p}`, follow)).toBe(path.join(root, want));
   });
 
+  test.for([
+    // [path under root, expected under root]: with a tracee's pid (no realpath(3) fast path)
+    ['a/abs/', 'c'],
+    // `NAME/.`: the last component is `.`, so NAME is followed by a no-follow call too
+    // (open("dirlink/.", O_NOFOLLOW) opens the target directory)
+    ['a/abs/.', 'c'],
+    ['a/abs/./.', 'c'],
+    ['a/abs', 'a/abs'],
+  ] as const)('%s (no follow, a tracee) -> %s', ([p, want]) => {
+    expect(resolveAbsolute(`${root}/${p}`, false, 4242, 4243)).toBe(path.join(root, want));
+  });
+
   test('/proc/self names the tracee, not the supervisor', () => {
     expect(resolveAbsolute('/proc/self/cwd', false, 4242, 4243)).toBe('/proc/4242/cwd');
     expect(resolveAbsolute('/proc/thread-self/comm', true, 1, 1)).toBe('/proc/1/task/1/comm');

@@ -2,10 +2,11 @@
 // a program, a policy file and expected results live in the conformance table
 // (conformance/cases.ts); here are the ones that need the API (events, streams, kill, ...).
 // Needs the built worker script (dist/worker.js): `tsc -b` first (the root `pnpm test` does).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 
 import { run, spawn } from '../src/index.js';
@@ -38,15 +39,15 @@ function rule(index: number, name: string, syscalls: string[], line: number): Ru
   return { index, name, source: src(line), syscalls, match: null, verdict: { kind: 'allow' }, log: false };
 }
 
-/** Deny open/openat of anything under `denyUnder` with EACCES, as a path rule would. */
-function pathPolicy(denyUnder: string[]): InlinePolicy {
+/** Deny open/openat (and `calls`) of anything under `denyUnder` with EACCES, as a path rule would. */
+function pathPolicy(denyUnder: string[], calls: string[] = ['open', 'openat']): InlinePolicy {
   return {
-    filter: traceOnly(['open', 'openat']),
-    data: { denyUnder, errno: errnoOf('EACCES'), rule: rule(0, 'no-secrets', ['open', 'openat'], 4) },
+    filter: traceOnly(calls),
+    data: { denyUnder, calls, errno: errnoOf('EACCES'), rule: rule(0, 'no-secrets', calls, 4) },
     decide: (inv, ctx) => {
-      const d = ctx.data as { denyUnder: string[]; errno: number; rule: RuleIR };
-      if (ctx.name === 'open' || ctx.name === 'openat') {
-        const p = inv.deref?.path(ctx.name === 'openat' ? 1 : 0);
+      const d = ctx.data as { denyUnder: string[]; calls: string[]; errno: number; rule: RuleIR };
+      if (d.calls.includes(ctx.name)) {
+        const p = inv.deref?.path(ctx.name === 'open' ? 0 : 1);
         if (p !== undefined && d.denyUnder.some((x) => p === x || p.startsWith(`${x}/`))) {
           return { verdict: { kind: 'deny', errno: d.errno, errnoName: 'EACCES' }, rule: d.rule, log: false };
         }
@@ -73,6 +74,23 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('self=ok parent=EPERM pidfd_getfd=EPERM\n');
   });
 
+  // The supervisor is the program's parent and runs as its user: dumpable, it let the
+  // program open /proc/PPID/mem read-write and overwrite its code (and read its environ).
+  // Seen as an unprivileged user (root's CAP_SYS_PTRACE overrides it): `sysvm run` under
+  // setpriv, where this test runs as root and setpriv is there.
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => existsSync(f));
+  test.skipIf(process.getuid?.() !== 0 || setpriv === undefined)('an unprivileged program cannot open the supervisor\'s /proc/PID/mem', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-rt-nobody-'));
+    chmodSync(dir, 0o755);
+    const prog = path.join(dir, 'supermem');
+    copyFileSync(bin.supermem!, prog);
+    chmodSync(prog, 0o755);
+    const cli = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+    const r = spawnSync(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'run', '--backend', backend,
+      '-p', fileURLToPath(new URL('conformance/allow-all.yaml', import.meta.url)), '--', prog], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    expect({ stdout: r.stdout, status: r.status }).toEqual({ stdout: 'mem=EACCES environ=EACCES\n', status: 0 });
+  });
+
   test('NO_NEW_PRIVS on every backend, seccomp filters only on seccomp', async () => {
     const r = await run({ command: 'grep', args: ['-E', '^(NoNewPrivs|Seccomp):', '/proc/self/status'], backend, policy: allowAll });
     expect(r.stdout).toBe(`NoNewPrivs:\t1\nSeccomp:\t${backend === 'seccomp' ? 2 : 0}\n`);
@@ -90,6 +108,27 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       backend, policy: pathPolicy([secret]), quiet: true,
     });
     expect(r.stdout).toBe('/secret/key.txt=EACCES\n/allowed/jaillink=EACCES\n/allowed/ok.txt=ok\n/../secret/key.txt=EACCES\n');
+  });
+
+  test('a thread that chroots alone (an fs_struct of its own) resolves from its own root', async () => {
+    // The root was cached per process: the main thread's `/`, read after the thread's chroot
+    // into tmp, judged the thread's /secret/key.txt as that path, and it opened tmp/secret/key.txt.
+    const r = await run({
+      command: bin.chroot_thread!, args: [tmp, path.join(allowed, 'ok.txt'), '/secret/key.txt'],
+      backend, policy: pathPolicy([secret]), quiet: true,
+    });
+    expect(r.stdout).toBe('main=ok thread=EACCES\n');
+  });
+
+  test('after chroot, openat2 with RESOLVE_IN_ROOT resolves from its dirfd, not from the new root', async () => {
+    // The jail is tmp/allowed; the dirfd, opened before the chroot, is tmp. From it
+    // `/secret/key.txt` is tmp/secret/key.txt: judged from the chroot it was
+    // tmp/allowed/secret/key.txt, and the kernel opened the secret.
+    const r = await run({
+      command: bin.chroot_inroot!, args: [allowed, tmp, '/secret/key.txt', '/allowed/ok.txt', '/allowed/link', '/../secret/key.txt'],
+      backend, policy: pathPolicy([secret], ['open', 'openat', 'openat2']), quiet: true,
+    });
+    expect(r.stdout).toBe('/secret/key.txt=EACCES\n/allowed/ok.txt=ok\n/allowed/link=EACCES\n/../secret/key.txt=EACCES\n');
   });
 
   test('verdicts: deny, emulate return, emulate uname, trace, and the audit stream', async () => {
@@ -116,8 +155,10 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     p.on('decision', (e: AuditEvent) => events.push(e));
     const chunks: Buffer[] = [];
     p.stdout!.on('data', (c: Buffer) => chunks.push(c));
+    // The pipe's data can arrive after the exit is reported (seen under load): read to its end.
+    const ended = new Promise((res) => p.stdout!.once('end', res));
     const r = await p.exited;
-    await new Promise((res) => setImmediate(res));
+    await ended;
     const out = Buffer.concat(chunks).toString();
     expect(out).toBe(`getpid=4242\nuname=0 ${os.type()} sandbox 1.2.3\n`);
     expect(r.code).toBe(0);

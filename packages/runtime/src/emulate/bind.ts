@@ -126,7 +126,8 @@ function getcwdExit(binds: readonly Bind[], buf: bigint, size: bigint): ExitHand
 export function verifyBoundOpen(real: string, follow: boolean): ExitHandler {
   return (x) => {
     if (x.rval < 0n) return;
-    const got = readlinkText(`/proc/${x.pid}/fd/${x.rval}`);
+    // The caller's fd table (a thread can have one of its own: /proc/TID, not /proc/PID).
+    const got = readlinkText(`/proc/${x.tid}/fd/${x.rval}`);
     const want = resolveAbsolute(real, follow);
     // A /proc fd link to a pipe or socket opens that object (the kernel names it
     // `pipe:[N]`); the resolution is the link's own name, which must name that same object.

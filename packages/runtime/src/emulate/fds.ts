@@ -33,9 +33,9 @@ import { hostPathFor, RESOLVE_IN_ROOT, virtualDir, walkVirtual } from './vpath.j
 import type { VmWorld } from './context.js';
 import type { FileStore } from './files.js';
 
-export function fdInfo(pid: number, fd: number, world: VmWorld, files: FileStore): FdInfo | undefined {
+export function fdInfo(tid: number, fd: number, world: VmWorld, files: FileStore): FdInfo | undefined {
   if (!Number.isInteger(fd) || fd < 0) return { virtual: false };
-  const link = `/proc/${pid}/fd/${fd}`;
+  const link = `/proc/${tid}/fd/${fd}`;
   const target = readlinkOrErrno(link);
   if (typeof target !== 'string') return target === ENOENT ? { virtual: false } : undefined;
   try {
@@ -88,7 +88,10 @@ export class VmDeref extends PathDeref {
   fd(arg: number): FdInfo | undefined {
     const raw = this.vmArgs[arg];
     if (raw === undefined) return undefined;
-    return fdInfo(this.vmPid, Number(BigInt.asIntN(32, raw)), this.world, this.files);
+    // Security: the caller's own fd table, /proc/TID/fd (not the process's, /proc/PID/fd: a
+    // thread made without CLONE_FILES or after unshare(CLONE_FILES) has a table of its own,
+    // and its fd N was judged by what N is in the main thread's).
+    return fdInfo(this.vmTid, Number(BigInt.asIntN(32, raw)), this.world, this.files);
   }
 
   override path(arg: number): string | undefined {
@@ -140,7 +143,12 @@ export class VmDeref extends PathDeref {
   private virtualPath(arg: number): string | undefined | null {
     const inRoot = this.inRoot();
     if (this.world.binds.length === 0 && !inRoot) return null;
-    if (this.vmRoot() !== '/') return null; // chrooted: the host resolution, from its root
+    // Chrooted: the host resolution, from its root (binds are not applied there). Security:
+    // but RESOLVE_IN_ROOT still takes its dirfd for the root, whatever the process's root
+    // (judged from the chroot, openat2(DIRFD, "/secret", RESOLVE_IN_ROOT) was ROOT/secret
+    // while the kernel opened DIRFD/secret).
+    const chrooted = this.vmRoot() !== '/';
+    if (chrooted && !inRoot) return null;
     const spec = PATH_ARGS[this.vmName]?.find((a) => a.arg === arg);
     if (spec === undefined || spec.follow === 'raw') return null;
     const ptr = this.vmArgs[arg]!;
@@ -150,7 +158,7 @@ export class VmDeref extends PathDeref {
     const text = decodePath(raw);
     if (text === '') return null; // AT_EMPTY_PATH and friends: the fd itself
     const follow = follows(spec.follow, this.vmArgs, this.vmName === 'openat2' ? this.openHow() : null);
-    const binds = this.world.binds;
+    const binds = chrooted ? [] : this.world.binds;
     const seen = { bind: false };
     const done = (v: string): string => {
       if (seen.bind) this.viaBind.add(arg);

@@ -102,7 +102,8 @@ export function verifyOpen(store: FileStore, prepared: string): ExitHandler {
     if (x.rval < 0n) return;
     let st;
     try {
-      st = statSync(`/proc/${x.pid}/fd/${x.rval}`);
+      // The caller's fd table (a thread can have one of its own: /proc/TID, not /proc/PID).
+      st = statSync(`/proc/${x.tid}/fd/${x.rval}`);
     } catch {
       st = undefined;
     }

@@ -2,7 +2,8 @@
 // program comes from @sysvm/policy's compiler). struct sock_filter is 8 bytes:
 // u16 code, u8 jt, u8 jf, u32 k.
 import {
-  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ENOSYS, EPERM, NR, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_TRACE, X32_SYSCALL_BIT,
+  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ENOSYS, EPERM, NR, NR_MAX_KNOWN, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO,
+  SECCOMP_RET_TRACE,
 } from './consts.js';
 
 export const BPF_LD_W_ABS = 0x20;
@@ -39,6 +40,10 @@ export function assemble(prog: Insn[]): Uint8Array {
  * where the policy's own program would allow:
  *  - only the x86_64 ABI: ia32 (`int 0x80`, arch AUDIT_ARCH_I386) and x32 (nr with
  *    X32_SYSCALL_BIT) calls fail with ENOSYS;
+ *  - a syscall number above the catalogue's highest (NR_MAX_KNOWN: a call of a newer
+ *    kernel than the catalogue's source, such as setxattrat on 6.13+) fails with ENOSYS: no
+ *    rule can name it, so a default that passes would let it around every rule on the calls
+ *    it does the work of (setxattrat around a path rule on setxattr);
  *  - ptrace(2) fails with EPERM unless the policy names it (then it stops for the
  *    supervisor, which still refuses any target outside the sandbox);
  *  - io_uring_setup(2) fails with EPERM unless the policy names it: io_uring does the
@@ -54,6 +59,12 @@ export function assemble(prog: Insn[]): Uint8Array {
  *    resolves paths against;
  *  - pidfd_getfd fails with EPERM: its target is named by an fd that a sibling thread can
  *    dup2 over after any check;
+ *  - seccomp(2) with SECCOMP_FILTER_FLAG_NEW_LISTENER fails with EPERM: a filter of the
+ *    program's own returning SECCOMP_RET_USER_NOTIF outranks the policy's SECCOMP_RET_TRACE
+ *    (the strictest action wins), so the call would go to the program's own listener, which
+ *    can let it run (SECCOMP_USER_NOTIF_FLAG_CONTINUE) without any stop. Other filters of
+ *    the program's own are harmless: every other action that outranks TRACE (ERRNO, TRAP,
+ *    KILL) keeps the call from running, and the lower ones (LOG, ALLOW) lose to TRACE;
  *  - syscall number -1 is never trapped: tracers set it to skip a call.
  */
 export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean }): Uint8Array {
@@ -64,8 +75,8 @@ export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean
     /* 1 */ jeq(AUDIT_ARCH_X86_64, 1, 0),
     /* 2 */ ret(ENOSYS_RET),
     /* 3 */ ld(SECCOMP_DATA_NR),
-    /* 4 */ jeq(0xffffffff, 20, 0), // -> 25 allow
-    /* 5 */ jge(X32_SYSCALL_BIT, 0, 1),
+    /* 4 */ jeq(0xffffffff, 24, 0), // -> 29 allow
+    /* 5 */ jge(NR_MAX_KNOWN + 1, 0, 1), // also the x32 bit
     /* 6 */ ret(ENOSYS_RET),
     /* 7 */ jeq(NR.ptrace, 0, 1),
     /* 8 */ ret(opts.allowPtrace ? SECCOMP_RET_TRACE : EPERM_RET),
@@ -81,11 +92,15 @@ export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean
     /* 18*/ ret(SECCOMP_RET_TRACE),
     /* 19*/ jeq(NR.pidfd_getfd, 0, 1),
     /* 20*/ ret(EPERM_RET),
-    /* 21*/ jeq(NR.clone, 0, 3), // -> 25 allow
-    /* 22*/ ld(seccompDataArgLo(0)),
-    /* 23*/ jset(CLONE_UNTRACED, 0, 1),
+    /* 21*/ jeq(NR.seccomp, 0, 3), // -> 25
+    /* 22*/ ld(seccompDataArgLo(1)),
+    /* 23*/ jset(SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 5), // -> 29 allow
     /* 24*/ ret(EPERM_RET),
-    /* 25*/ ret(SECCOMP_RET_ALLOW),
+    /* 25*/ jeq(NR.clone, 0, 3), // -> 29 allow
+    /* 26*/ ld(seccompDataArgLo(0)),
+    /* 27*/ jset(CLONE_UNTRACED, 0, 1),
+    /* 28*/ ret(EPERM_RET),
+    /* 29*/ ret(SECCOMP_RET_ALLOW),
   ]);
 }
 

@@ -69,7 +69,9 @@ export const SIGTTIN = c('SIGTTIN');
 export const SIGTTOU = c('SIGTTOU');
 
 // <linux/seccomp.h>, <linux/prctl.h>, <linux/audit.h>, <linux/filter.h>
+export const PR_SET_DUMPABLE = c('PR_SET_DUMPABLE');
 export const SECCOMP_SET_MODE_FILTER = c('SECCOMP_SET_MODE_FILTER');
+export const SECCOMP_FILTER_FLAG_NEW_LISTENER = c('SECCOMP_FILTER_FLAG_NEW_LISTENER');
 export const SECCOMP_RET_KILL_PROCESS = c('SECCOMP_RET_KILL_PROCESS');
 export const SECCOMP_RET_ERRNO = c('SECCOMP_RET_ERRNO');
 export const SECCOMP_RET_TRACE = c('SECCOMP_RET_TRACE');
@@ -80,6 +82,11 @@ export const AUDIT_ARCH_X86_64 = c('AUDIT_ARCH_X86_64');
 export const AUDIT_ARCH_I386 = c('AUDIT_ARCH_I386');
 /** The x32 ABI marks its syscall numbers with this bit (__X32_SYSCALL_BIT, arch/x86/include/uapi/asm/unistd.h). */
 export const X32_SYSCALL_BIT = 0x40000000;
+/**
+ * The highest x86_64 syscall number the catalogue knows (the kernel source it was generated
+ * from). A newer kernel has calls above it that no rule can name (tracer.ts, bpf.ts).
+ */
+export const NR_MAX_KNOWN = Math.max(...abi.allSyscalls().map((s) => s.nr.x86_64 ?? -1));
 
 // <fcntl.h>, <linux/fcntl.h>
 export const O_WRONLY = c('O_WRONLY');

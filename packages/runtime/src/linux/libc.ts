@@ -21,6 +21,9 @@ export const kill: (pid: number, sig: number) => number = libc.func('int kill(in
 export const tgkill: (tgid: number, tid: number, sig: number) => number =
   libc.func('int tgkill(int tgid, int tid, int sig)');
 export const getpid: () => number = libc.func('int getpid(void)');
+/** glibc's variadic prctl(2), declared with a fixed argument list (x86_64 ABI compatible). */
+export const prctl: (option: number, a2: number, a3: number, a4: number, a5: number) => number =
+  libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)');
 export const close: (fd: number) => number = libc.func('int close(int fd)');
 /** CPU placement (tracer/placement.ts): masks are byte buffers of CPU_SET_SIZE bytes. */
 export const CPU_SET_SIZE = 128;

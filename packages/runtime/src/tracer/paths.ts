@@ -193,7 +193,7 @@ function selfText(c: string, seen: string | undefined, pid: number, tid: number,
  * component (readlink, lstat where readlink cannot tell), appending what does not exist
  * lexically. The one walk of the runtime: the host's (`space` undefined) and the virtual
  * namespace's (`space` maps each lookup to its host path, emulate/vpath.ts).
- * `follow`: follow a final symlink. A trailing slash always follows. `root` is the
+ * `follow`: follow a final symlink. A trailing slash (or `/.`) always follows. `root` is the
  * caller's root directory (a path of the namespace): `..` stops there and absolute symlink
  * texts start there. `pid`/`tid` (when not 0) are the tracee's, for a procfs's `self`.
  *
@@ -203,8 +203,9 @@ function selfText(c: string, seen: string | undefined, pid: number, tid: number,
  *    kernel; in a virtual namespace it stays in that namespace (the virtual parent of a
  *    bind's top, never the host parent of its target). It never climbs above `root`.
  *  - Every component but the last is followed; the last only with `follow` or a trailing
- *    slash. Symlink texts are read on the host path of the component (`space.host`) and
- *    name paths of the namespace (an absolute text starts at `root`).
+ *    slash or `/.` (then the kernel's last component is empty or `.`, not that name).
+ *    Symlink texts are read on the host path of the component (`space.host`) and name
+ *    paths of the namespace (an absolute text starts at `root`).
  *  - At most MAX_LINKS symlinks are followed; past that the call fails (ELOOP) and the
  *    path so far, with the rest appended, is returned.
  *  - A component that does not exist (ENOENT) or lies below a non-directory (ENOTDIR)
@@ -245,7 +246,12 @@ export function walkPath(cur: string, rel: string, follow: boolean, pid: number,
   // as find and tar call it): nothing to look up. What the loop below returns for it.
   if (!follow && rel !== '' && rel !== '.' && rel !== '..' && !rel.includes('/')) return cur === '/' ? `/${rel}` : `${cur}/${rel}`;
   const todo = rel.split('/').filter((c) => c !== '' && c !== '.');
-  const trailingSlash = rel.endsWith('/');
+  // Security: the kernel's last component is the last one *written*. After `NAME/` or
+  // `NAME/.` (or `NAME/./.`) it is empty or `.`, so NAME is an inner component and is
+  // followed even by a call that does not follow its last one (O_NOFOLLOW, lchown,
+  // AT_SYMLINK_NOFOLLOW): open("dirlink/.", O_NOFOLLOW) opens the link's target directory.
+  // Judging the link itself there let such calls act on a denied directory.
+  const trailingSlash = rel.endsWith('/') || rel === '.' || rel.endsWith('/.');
   let links = 0;
   while (todo.length > 0) {
     const c = todo.shift()!;

@@ -19,14 +19,14 @@ import { EMPTY_WORLD, type ExitHandler, FileStore, hiddenByPolicy, hideVdso, run
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
-  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
+  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, NR_MAX_KNOWN, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
   PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
   PTRACE_GETEVENTMSG, PTRACE_LISTEN, PTRACE_SEIZE, PTRACE_SYSCALL, PTRACE_SYSCALL_INFO_ENTRY,
-  PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
+  PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
   SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, WUNTRACED, __WALL, __WNOTHREAD, X32_SYSCALL_BIT,
 } from '../linux/consts.js';
 import { readlinkText } from '../linux/fsx.js';
-import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
+import { errno, kill, prctl, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
 import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
 import type {
@@ -151,9 +151,12 @@ export class Tracer {
   private readonly msg = new BigUint64Array(1);
   private mainPid = 0;
   /**
-   * Root directory (a host path) per process, for path resolution; read from
-   * /proc/TID/root on first use. Any chroot, pivot_root or setns clears it at its exit
-   * (processes sharing an fs_struct change root together).
+   * Root directory (a host path) per thread, for path resolution; read from /proc/TID/root
+   * on first use. Any chroot, pivot_root or setns clears it at its exit (threads and
+   * processes sharing an fs_struct change root together). Security: per thread, not per
+   * process: a thread with an fs_struct of its own (unshare(CLONE_FS), clone without
+   * CLONE_FS) can chroot alone, and a root cached by a sibling judged its paths from `/`
+   * (its open("/secret/key.txt") was judged as that, and the kernel opened ROOT/secret/...).
    */
   private readonly roots = new Map<number, string>();
   private mainStatus: ExitStatus | null = null;
@@ -201,6 +204,15 @@ export class Tracer {
   // --- launch -------------------------------------------------------------------------
 
   private launch(spec: LaunchSpec): void {
+    // Security: the sandboxed programs run as the supervisor's user and are its children.
+    // A dumpable supervisor lets them open /proc/SUPERVISOR/mem for writing (ptrace access
+    // by uid: no ptrace(2), no process_vm_writev, just open and pwrite, FOLL_FORCE even into
+    // its code), its fds through /proc/SUPERVISOR/fd and its environ: the whole sandbox taken
+    // over. Non-dumpable, that access needs CAP_SYS_PTRACE (a program run as root has it;
+    // see docs). Set before the first tracee exists, and kept for the life of the process
+    // (other runs may be under way in other threads). The tracees are not affected: exec
+    // makes a process dumpable again.
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) !== 0) throw new LaunchError('ESTUB', `prctl(PR_SET_DUMPABLE, 0): ${strerror(errno())}`);
     const pid = spawnStub(spec);
     this.mainPid = pid;
     // The stub stops itself (kill -STOP $$) before anything else.
@@ -561,6 +573,12 @@ export class Tracer {
       // ia32 (`int 0x80`) and x32 calls: a policy written for x86_64 numbers cannot judge them.
       return this.safetyDeny(t, nr, name, args, ENOSYS, 'ENOSYS', 'sysvm:abi');
     }
+    if (nr < 0 || nr > NR_MAX_KNOWN) {
+      // A call of a newer kernel than the catalogue (setxattrat, file_setattr, ...): no rule
+      // can name it, so it must not pass by a default (it does the work of calls that rules
+      // name). The same as the safety filter's ENOSYS.
+      return this.safetyDeny(t, nr, name, args, ENOSYS, 'ENOSYS', 'sysvm:unknown-syscall');
+    }
     if (nr === NR.ptrace && !(this.opts.policy.allowPtrace && this.ptraceTargetInside(args))) {
       // A tracee must never detach itself, nor trace the supervisor or anything outside.
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:ptrace');
@@ -578,6 +596,12 @@ export class Tracer {
     if ((nr === NR.process_vm_readv || nr === NR.process_vm_writev) && !this.threads.has(Number(BigInt.asIntN(32, args[0]!)))) {
       // Reading or writing another process's memory: only inside the sandbox.
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:foreign-process');
+    }
+    if (nr === NR.seccomp && (Number(args[1]! & 0xffffffffn) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0) {
+      // A listener of the program's own: its SECCOMP_RET_USER_NOTIF outranks the policy's
+      // SECCOMP_RET_TRACE, and the listener can let the call run without any stop (the
+      // seccomp backend never sees it). `flags` is an unsigned int: its low half only.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:seccomp-listener');
     }
     if (nr === NR.pidfd_getfd) {
       // Its target is an fd a sibling thread can dup2 over after any check.
@@ -664,11 +688,11 @@ export class Tracer {
   }
 
   private rootOf(t: Thread): string {
-    let root = this.roots.get(t.pid);
+    let root = this.roots.get(t.tid);
     if (root === undefined) {
       root = readlinkText(`/proc/${t.tid}/root`) ?? '/';
       if (!root.startsWith('/')) root = '/';
-      this.roots.set(t.pid, root);
+      this.roots.set(t.tid, root);
     }
     return root;
   }

@@ -35,7 +35,7 @@ describe('arguments from SYSCALL_DEFINEn', () => {
     ['openat', 2, 'flags', 'flags', 32, true],
     ['socket', 0, 'family', 'flags', 32, true],
     ['connect', 1, 'uservaddr', 'sockaddr', 64, false],
-    ['clone', 0, 'clone_flags', 'flags', 64, false],
+    ['clone', 0, 'clone_flags', 'flags', 32, false], // unsigned long, of which the kernel reads the low half (gen-abi WIDTH)
     ['read', 2, 'count', 'size', 64, false],
     ['symlink', 0, 'oldname', 'string', 64, false],
     ['symlink', 1, 'newname', 'path', 64, false],

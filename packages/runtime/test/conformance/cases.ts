@@ -114,6 +114,9 @@ export const CASES: Case[] = [
     name: 'fd conditions read the calling thread\'s fd table', policy: 'fdpaths.yaml', command: ['$bin/fdtable', '$fs/secret/key.txt', '$fs/allowed/ok.txt'],
     stdout: 'write=EACCES\n', audit: ['deny write no-secret-writes'],
   },
+  // Integer arguments are compared at the width the kernel reads: clone's flags are an
+  // unsigned long of which it keeps the low 32 bits (the prefilter decides: no audit event).
+  { name: 'clone flags with high bits set are the flags the kernel reads', policy: 'cloneflags.yaml', command: ['$bin/clonehigh'], stdout: 'plain=EPERM\nhigh=EPERM\n' },
   // A path through a regular file fails with ENOTDIR in the kernel: the supervisor's walk
   // must let the call say so, not deny it.
   { name: 'a path below a regular file is ENOTDIR', policy: 'paths.yaml', command: ['cat', '$fs/allowed/ok.txt/x'], stdout: '', code: 1, stderrContains: 'Not a directory', audit: [] },

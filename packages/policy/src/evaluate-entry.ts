@@ -14,4 +14,5 @@ export {
 } from './evaluate.js';
 export { auditPolicy, isBlocking } from './workflow/audit.js';
 export { joinIPv6Groups } from './compile/addrmatch.js';
+export { decodePath, encodePath } from './pathtext.js';
 export { BUILTIN_PREFIX, builtinNames, builtinText } from './front/builtin.js';

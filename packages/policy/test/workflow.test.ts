@@ -45,6 +45,11 @@ describe('calls written as text', () => {
     ['renameat2(3, "a", AT_FDCWD, "b", 0)', 3, '/home/u/proj/b'],
     ['unlink("x")', 0, '/home/u/proj/x'],
     ['openat(AT_FDCWD, NULL, O_RDONLY)', 1, undefined],
+    // bytes, as strace prints them: UTF-8 sequences are their characters, other bytes are
+    // shown as the supervisor shows them (U+DC80 + the byte)
+    ['openat(AT_FDCWD, "/home/jos\\xc3\\xa9/x", O_RDONLY)', 1, '/home/jos\u00e9/x'],
+    ['openat(AT_FDCWD, "/tmp/caf\\xe9", O_RDONLY)', 1, '/tmp/caf\udce9'],
+    ['openat(AT_FDCWD, "/tmp/jos\u00e9\\xff", O_RDONLY)', 1, '/tmp/jos\u00e9\udcff'],
   ] as const)('%s: path of arg %i is %s', ([text, arg, path]) => {
     const r = parseCall(text, ctx);
     expect(r.ok && r.call.invocation.deref?.path(arg)).toBe(path);

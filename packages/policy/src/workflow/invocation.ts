@@ -24,6 +24,7 @@
 // 0) is no address.
 // Pointers that strings and structs stand for are placeholder addresses (see FAKE_POINTER),
 // which no integer condition of a sensible policy names.
+import { decodePath } from '../pathtext.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { ArchName, Deref, Invocation, SourceRange } from '../ir.js';
 import { constant, syscallByName, syscallNumber, type ArgInfo, type SyscallInfo } from '../abi/index.js';
@@ -134,7 +135,15 @@ function tokenize(text: string): Tok[] {
     }
     if (c === '"') {
       i++;
+      // A string is bytes, as strace prints it: the text's characters as UTF-8 and each \xHH
+      // as the byte HH; it becomes text by the supervisor's mapping (pathtext.ts), so that
+      // "/home/jos\xc3\xa9" is /home/josé and "\xff" the name the supervisor shows as \udcff.
+      const bytes: Buffer[] = [];
       let s = '';
+      const flush = (): void => {
+        if (s !== '') bytes.push(Buffer.from(s, 'utf8'));
+        s = '';
+      };
       for (;;) {
         if (i >= text.length) {
           throw new CallSyntaxError('SV4004', start, text.length, { detail: 'unterminated string' }, 'Close the string with ".');
@@ -144,7 +153,8 @@ function tokenize(text: string): Tok[] {
         if (d === '\\') {
           const e = text[i + 1];
           if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) {
-            s += String.fromCharCode(parseInt(text.slice(i + 2, i + 4), 16));
+            flush();
+            bytes.push(Buffer.of(parseInt(text.slice(i + 2, i + 4), 16)));
             i += 4;
             continue;
           }
@@ -159,7 +169,8 @@ function tokenize(text: string): Tok[] {
         s += d;
         i++;
       }
-      toks.push({ kind: 'string', text: text.slice(start, i), start, end: i, str: s });
+      flush();
+      toks.push({ kind: 'string', text: text.slice(start, i), start, end: i, str: decodePath(Buffer.concat(bytes)) });
       continue;
     }
     if ('(),|{}:-=&[]@'.includes(c)) {

@@ -2,9 +2,9 @@
 // bytes that are not, so `sysvm run -- cat $'caf\xe9'` would open another name than the
 // shell gave. /proc/self/cmdline holds the bytes: the last arguments there are process.argv's
 // after the script (Node's own options come before the script), decoded by the runtime's
-// exact mapping (decodePath; the launcher encodes them back to the same bytes).
+// exact mapping (@sysvm/policy's decodePath; the launcher encodes them back to the same bytes).
 import { readFileSync } from 'node:fs';
-import { decodePath } from '@sysvm/runtime/pathtext';
+import { decodePath } from '@sysvm/policy/pathtext';
 
 /** `given` (process.argv after the script) with each argument as its exact bytes, when /proc tells them. */
 export function exactArgs(given: readonly string[]): string[] {

@@ -91,6 +91,25 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect({ stdout: r.stdout, status: r.status }).toEqual({ stdout: 'mem=EACCES environ=EACCES\n', status: 0 });
   });
 
+  // A directory the program may not search: the supervisor (same user) may not either, and
+  // the walk ends there as the kernel's lookup does (EACCES), instead of failing closed with
+  // EPERM, which stopped programs that search PATH (make, gcc's execvp) at such an entry.
+  test.skipIf(process.getuid?.() !== 0 || setpriv === undefined)('an unprivileged program gets EACCES for a path through a directory it may not search', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-rt-nobody-'));
+    chmodSync(dir, 0o755);
+    const prog = path.join(dir, 'dirfd');
+    copyFileSync(bin.dirfd!, prog);
+    chmodSync(prog, 0o755);
+    const closed = path.join(dir, 'closed');
+    mkdirSync(closed, { mode: 0o700 });
+    writeFileSync(path.join(closed, 'f'), 'x');
+    const cli = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+    const r = spawnSync(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'run', '-q', '--backend', backend,
+      '-p', fileURLToPath(new URL('conformance/paths.yaml', import.meta.url)), '--', prog, dir, 'closed/f', 'closed/../dirfd'],
+    { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    expect({ stdout: r.stdout, status: r.status }).toEqual({ stdout: 'closed/f=EACCES\nclosed/../dirfd=EACCES\n', status: 0 });
+  });
+
   test('NO_NEW_PRIVS on every backend, seccomp filters only on seccomp', async () => {
     const r = await run({ command: 'grep', args: ['-E', '^(NoNewPrivs|Seccomp):', '/proc/self/status'], backend, policy: allowAll });
     expect(r.stdout).toBe(`NoNewPrivs:\t1\nSeccomp:\t${backend === 'seccomp' ? 2 : 0}\n`);

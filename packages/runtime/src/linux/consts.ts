@@ -108,6 +108,7 @@ export const POSIX_SPAWN_SETSIGMASK = 0x08;
 
 // <asm-generic/errno-base.h>, <asm-generic/errno.h>
 export const EPERM = c('EPERM');
+export const EACCES = c('EACCES');
 export const ESRCH = c('ESRCH');
 export const EIO = c('EIO');
 export const EINTR = c('EINTR');

@@ -6,7 +6,7 @@
 // what is looked up is the name the tracee gave, and a link's text is its bytes.
 //
 // Precondition: one thread (the tracer's); the buffers are shared by every call.
-import { lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { accessSync, constants as fsConstants, lstatSync, readlinkSync, type Stats } from 'node:fs';
 
 import { ENAMETOOLONG } from './consts.js';
 import { errno, readlinkInto, realpathInto, statfsInto, statInto } from './libc.js';
@@ -36,6 +36,20 @@ export function readlinkOrErrno(path: string): string | number {
     return decodePath(readlinkSync(encodePath(path), { encoding: 'buffer' }));
   } catch (e) {
     return -((e as { errno?: number }).errno ?? -1);
+  }
+}
+
+/**
+ * Whether the supervisor lacks search permission on the directory `dir` (access(2) with
+ * X_OK fails with EACCES): a permission check of the kernel's own (DAC, or an LSM's inode
+ * permission hook), which a lookup by the program fails the same way.
+ */
+export function searchDenied(dir: string): boolean {
+  try {
+    accessSync(encodePath(dir), fsConstants.X_OK);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EACCES';
   }
 }
 

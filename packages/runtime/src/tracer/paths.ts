@@ -13,10 +13,10 @@
 import { posix } from 'node:path';
 
 import {
-  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, EINVAL, ENOENT, ENOTDIR, FAN_MARK_DONT_FOLLOW,
+  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, EACCES, EINVAL, ENOENT, ENOTDIR, FAN_MARK_DONT_FOLLOW,
   FSPICK_SYMLINK_NOFOLLOW, IN_DONT_FOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, PROC_ROOT_INO, PROC_SUPER_MAGIC, UMOUNT_NOFOLLOW,
 } from '../linux/consts.js';
-import { fsTypeOrErrno, inodeOrErrno, lstatPath, readlinkOrErrno, readlinkText, realpathText } from '../linux/fsx.js';
+import { fsTypeOrErrno, inodeOrErrno, lstatPath, readlinkOrErrno, readlinkText, realpathText, searchDenied } from '../linux/fsx.js';
 import { readCStringText, readMem } from '../linux/mem.js';
 import type { SockAddr } from '@sysvm/policy/evaluate';
 import { policySockaddrs, type Sockaddr, sockaddrOfCall } from './sockaddr.js';
@@ -208,10 +208,11 @@ function selfText(c: string, seen: string | undefined, pid: number, tid: number,
  *    paths of the namespace (an absolute text starts at `root`).
  *  - At most MAX_LINKS symlinks are followed; past that the call fails (ELOOP) and the
  *    path so far, with the rest appended, is returned.
- *  - A component that does not exist (ENOENT) or lies below a non-directory (ENOTDIR)
- *    ends the walk: the call creates it or fails, so the rest is appended lexically. Any
- *    other failure (EACCES, EIO, ...) is answered by lstat, which throws what it cannot
- *    answer: the caller's decision then denies the call (fail closed).
+ *  - A component that does not exist (ENOENT), lies below a non-directory (ENOTDIR) or in
+ *    a directory the supervisor may not search (EACCES, confirmed by access(2): with the
+ *    program's credentials, the call fails there too) ends the walk: the call creates it or fails, so the rest is
+ *    appended lexically. Any other failure (EIO, ...) is answered by lstat, which throws
+ *    what it cannot answer: the caller's decision then denies the call (fail closed).
  *  - A procfs is told by the file system, wherever it is mounted (the host's /proc, a bind
  *    of it, a chroot's ROOT/proc, a policy's bind of any of these), never by a name: a
  *    link is on a procfs when statfs(2) of its directory says PROC_SUPER_MAGIC. Asked only
@@ -273,13 +274,23 @@ export function walkPath(cur: string, rel: string, follow: boolean, pid: number,
       if (link === ENOENT && pid !== 0 && isSelfName(c) && isProcRoot(posix.dirname(host))) selfText(c, undefined, pid, tid, host);
       return posix.normalize([next, ...todo].join('/'));
     }
+    if (link === EACCES && searchDenied(space === undefined ? cur : space.host(cur))) {
+      // No search permission on `cur` (access(2) says so: the kernel's permission check, not
+      // an LSM's rule on readlink itself): the supervisor holds the program's credentials
+      // or more (the same user, and under NO_NEW_PRIVS neither a setuid file nor an LSM
+      // transition gives the program a right the supervisor lacks), so the program's lookup
+      // fails with EACCES in the kernel too; the rest is appended lexically, as for ENOENT.
+      // (Denying the call instead, with EPERM, stopped programs that search PATH at an
+      // entry they may not search: make, sh.)
+      return posix.normalize([next, ...todo].join('/'));
+    }
     let target: string;
     if (typeof link === 'string') {
       if (++links > MAX_LINKS) return posix.normalize([next, ...todo].join('/')); // ELOOP: the call fails
       target = link;
     } else {
-      // Anything else (EACCES, ENAMETOOLONG, EIO): as lstat reports it, which throws for
-      // what it cannot answer (the call is then denied: fail closed).
+      // Anything else (ENAMETOOLONG, EIO, ...): as lstat reports it, which throws for what
+      // it cannot answer (the call is then denied: fail closed).
       const st = lstatPath(host);
       if (st === undefined) return posix.normalize([next, ...todo].join('/'));
       if (!st.isSymbolicLink()) { cur = next; continue; }

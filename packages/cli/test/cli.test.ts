@@ -129,6 +129,19 @@ describe('sysvm run', () => {
     expect(r.code).toBe(0);
   });
 
+  test('builtin:default: make builds a C project whose PATH starts outside what the policy allows', () => {
+    // gcc runs `as` with execvp, which goes on after EACCES and stops at EPERM: paths the
+    // policy does not allow fail with EACCES; GNU make calls setresuid(-1, euid, -1) before
+    // each job (allowed: under NO_NEW_PRIVS it cannot raise privileges).
+    const dir = mkdtempSync(join(tmpdir(), 'sysvm-cli-make-'));
+    writeFileSync(join(dir, 'main.c'), 'int main(void) { return 0; }\n');
+    writeFileSync(join(dir, 'Makefile'), 'prog: main.o\n\tcc -o $@ $^\nmain.o: main.c\n\tcc -c -o $@ $<\n');
+    const r = spawnSync(process.execPath, [CLI, 'run', '-q', '--', 'make', '-s'],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `/nonexistent-sysvm-dir:${process.env.PATH ?? '/usr/bin:/bin'}` } });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(spawnSync(join(dir, 'prog')).status).toBe(0);
+  });
+
   test('sysvm\'s own failures exit 125 with a message', () => {
     const r1 = sysvm(['run', '--', 'no-such-command-xyz']);
     expect(r1.code).toBe(125);

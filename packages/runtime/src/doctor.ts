@@ -11,7 +11,7 @@ import {
   SIGKILL, WUNTRACED, __WALL,
 } from './linux/consts.js';
 import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from './linux/libc.js';
-import { landlockAbi, LANDLOCK_MIN_ABI } from './linux/landlock.js';
+import { landlockAbi, LANDLOCK_MIN_ABI, LANDLOCK_SCOPE_ABI } from './linux/landlock.js';
 import { AUTO_BACKEND, BASE_OPTIONS } from './tracer/backend.js';
 import { spawnStub } from './tracer/launch.js';
 
@@ -173,7 +173,7 @@ export function probeMachine(): Check[] {
     value: 'version' in ll
       ? `ABI ${ll.version}${ll.version >= LANDLOCK_MIN_ABI ? ': sandboxes are scoped' : ': too old to scope sandboxes'}` : `no: ${ll.error}`,
     why: 'version' in ll && ll.version >= LANDLOCK_MIN_ABI
-      ? 'every sandbox runs in a Landlock domain: it cannot ptrace or open /proc/PID/mem of processes outside it'
+      ? `every sandbox runs in a Landlock domain: no ptrace, /proc/PID/mem${ll.version >= LANDLOCK_SCOPE_ABI ? ' or signal' : ''} to processes outside it`
       : 'version' in ll ? `ABI ${LANDLOCK_MIN_ABI}+ is needed to scope sandboxes (a sandbox can open /proc/PID/mem of its user's other processes)`
       : ll.error === 'EOPNOTSUPP' ? 'built in but disabled at boot (lsm= does not list landlock)' : 'path rules stay in the supervisor',
   });

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { run, spawn } from '../src/index.js';
 import type { AuditEvent, InlinePolicy, RuleIR, SourceRange } from '../src/index.js';
 
-import { scopingAbi } from '../src/linux/landlock.js';
+import { LANDLOCK_SCOPE_ABI, scopingAbi } from '../src/linux/landlock.js';
 import { allowAll, BACKENDS, compileAll, errnoOf, running, traceOnly } from './helpers.js';
 
 let bin: Record<string, string>;
@@ -124,6 +124,30 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const script = 'mkdir a b a/d && echo x > a/f && mv a/f b/f && ln b/f a/g && mv a/d b/d && ls a b';
     const r = await run({ command: 'sh', args: ['-c', `cd '${dir}' && ${script}`], backend, policy: allowAll });
     expect({ stdout: r.stdout, code: r.code }).toEqual({ stdout: 'a:\ng\n\nb:\nd\nf\n', code: 0 });
+  });
+
+  // ABI 6+: the domain's ruleset is the signal scope (tracer.ts, LANDLOCK_SCOPED_CALLS).
+  test.skipIf((scopingAbi() ?? 0) < LANDLOCK_SCOPE_ABI)('Landlock: no signal to a process outside the sandbox; inside, yes', async () => {
+    const outside = spawnChild('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const script = `kill -0 ${outside.pid} 2>/dev/null; echo outside=$?; sleep 60 & kill $!; wait $!; echo inside=$?`;
+      expect(spawnSync('sh', ['-c', script], { encoding: 'utf8' }).stdout).toBe('outside=0\ninside=143\n');
+      const r = await run({ command: 'sh', args: ['-c', script], backend, policy: allowAll });
+      expect(r.stdout).toBe('outside=1\ninside=143\n');
+    } finally {
+      outside.kill('SIGKILL');
+    }
+  });
+
+  // ...and mounts in a user namespace still work there (a handled file right would refuse them).
+  const userns = spawnSync('unshare', ['-Urm', 'true']).status === 0;
+  test.skipIf((scopingAbi() ?? 0) < LANDLOCK_SCOPE_ABI || !userns)('Landlock: a bind mount in a user namespace still works (ABI 6+)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-rt-mnt-'));
+    mkdirSync(path.join(dir, 'a'));
+    mkdirSync(path.join(dir, 'b'));
+    writeFileSync(path.join(dir, 'a', 'f'), 'bound\n');
+    const r = await run({ command: 'unshare', args: ['-Urm', 'sh', '-c', `mount --bind '${dir}/a' '${dir}/b' && cat '${dir}/b/f'`], backend, policy: allowAll });
+    expect(r.stdout).toBe('bound\n');
   });
 
   // Kernels that expose the domain in /proc/PID/status; 6.18 does not.

@@ -14,6 +14,10 @@ export const LANDLOCK_CREATE_RULESET_VERSION = 1;
 export const LANDLOCK_RULE_PATH_BENEATH = 1;
 /** Linking or renaming a file to another directory (ABI 2). */
 export const LANDLOCK_ACCESS_FS_REFER = 1n << 13n;
+/** Scope: no signal to a process outside the domain (ABI 6). */
+export const LANDLOCK_SCOPE_SIGNAL = 1n << 1n;
+/** The first ABI whose rulesets may handle a scope and no access right. */
+export const LANDLOCK_SCOPE_ABI = 6;
 /** The first ABI whose domains can allow REFER: under ABI 1 a domain forbids every cross-directory rename/link. */
 export const LANDLOCK_MIN_ABI = 2;
 
@@ -25,6 +29,13 @@ export const LANDLOCK_MIN_ABI = 2;
 export function rulesetAttr(handledAccessFs: bigint): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigUInt64LE(handledAccessFs, 0);
+  return b;
+}
+
+/** The whole struct landlock_ruleset_attr of ABI 6: handled_access_fs, handled_access_net, scoped (3 × __u64). */
+export function scopedRulesetAttr(scoped: bigint): Buffer {
+  const b = Buffer.alloc(24);
+  b.writeBigUInt64LE(scoped, 16);
   return b;
 }
 

@@ -28,7 +28,10 @@ import {
   SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, WUNTRACED, __WALL, __WNOTHREAD, X32_SYSCALL_BIT,
 } from '../linux/consts.js';
 import { readlinkText } from '../linux/fsx.js';
-import { LANDLOCK_ACCESS_FS_REFER, LANDLOCK_RULE_PATH_BENEATH, pathBeneathAttr, rulesetAttr, scopingAbi } from '../linux/landlock.js';
+import {
+  LANDLOCK_ACCESS_FS_REFER, LANDLOCK_RULE_PATH_BENEATH, LANDLOCK_SCOPE_ABI, LANDLOCK_SCOPE_SIGNAL, pathBeneathAttr, rulesetAttr, scopedRulesetAttr,
+  scopingAbi,
+} from '../linux/landlock.js';
 import { errno, kill, prctl, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
 import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
@@ -108,14 +111,31 @@ function errnoText(rval: bigint): string {
 
 // Security invariant: every sandboxed process is in a Landlock domain (where the kernel has
 // Landlock ABI >= 2), and the supervisor is not. Landlock refuses a process in a domain
-// every PTRACE_MODE_ATTACH access (ptrace, /proc/PID/mem, environ, process_vm_*) to a
-// process outside that domain or a nested one, whatever its capabilities
-// (security/landlock/task.c, hook_ptrace_access_check): a sandboxed program cannot reach
-// the memory of its user's other processes nor, as root, the supervisor's; the supervisor
-// (outside) still traces it. The domain restricts nothing else: it handles only REFER
-// (ABI 2: a domain that does not handle it forbids every cross-directory rename and link)
-// and allows it everywhere below "/".
-const LANDLOCK_CALLS: readonly InstallCall[] = [
+// every PTRACE_MODE_ATTACH access (ptrace, /proc/PID/mem, fd/, process_vm_*) to a process
+// outside that domain or a nested one, whatever its capabilities (security/landlock/task.c,
+// hook_ptrace_access_check; any domain, whatever its ruleset handles): a sandboxed program
+// cannot reach the memory of its user's other processes nor, as root, the supervisor's; the
+// supervisor (outside) still traces it.
+// A ruleset must handle something, and that is the domain's only other effect:
+//   ABI >= 6: the signal scope and no access right: no signal to a process outside the
+//     sandbox (files, mounts and the network are untouched);
+//   ABI 2..5: the REFER right, allowed everywhere below "/" (a domain that does not handle it
+//     forbids every cross-directory rename and link). Any handled file right makes the kernel
+//     refuse mount, umount and pivot_root in the domain (security/landlock/fs.c,
+//     hook_sb_mount...): containers in user namespaces do not work inside there.
+const LANDLOCK_SCOPED_CALLS: readonly InstallCall[] = [
+  {
+    what: 'landlock_create_ruleset', nr: NR.landlock_create_ruleset, size: 24, landlock: true,
+    build: (_ins, at) => ({ args: [at, 24n, 0n], data: scopedRulesetAttr(LANDLOCK_SCOPE_SIGNAL) }),
+    keep: (ins, fd) => { ins.ruleset = fd; },
+  },
+  {
+    what: 'landlock_restrict_self', nr: NR.landlock_restrict_self, size: 0, landlock: true,
+    build: (ins) => ({ args: [ins.ruleset, 0n] }),
+  },
+  { what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins.ruleset] }) },
+];
+const LANDLOCK_REFER_CALLS: readonly InstallCall[] = [
   {
     what: 'landlock_create_ruleset', nr: NR.landlock_create_ruleset, size: 8, landlock: true,
     build: (_ins, at) => ({ args: [at, 8n, 0n], data: rulesetAttr(LANDLOCK_ACCESS_FS_REFER) }),
@@ -140,6 +160,12 @@ const LANDLOCK_CALLS: readonly InstallCall[] = [
   { what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins.root] }) },
   { what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins.ruleset] }) },
 ];
+
+/** The Landlock calls for this kernel (none below ABI 2). */
+function landlockCalls(): readonly InstallCall[] {
+  const v = scopingAbi();
+  return v === null ? [] : v >= LANDLOCK_SCOPE_ABI ? LANDLOCK_SCOPED_CALLS : LANDLOCK_REFER_CALLS;
+}
 
 interface PendingAudit {
   event: AuditEvent;
@@ -541,7 +567,7 @@ export class Tracer {
     ] : [];
     const calls: InstallCall[] = [
       { what: 'prctl', nr: NR.prctl, size: 0, build: () => ({ args: [BigInt(PR_SET_NO_NEW_PRIVS), 1n, 0n, 0n, 0n] }) },
-      ...(scopingAbi() !== null ? LANDLOCK_CALLS : []),
+      ...landlockCalls(),
       ...progs.map((prog): InstallCall => ({
         what: 'seccomp', nr: NR.seccomp, size: prog.length + 16,
         build: (_ins, at) => {
@@ -583,8 +609,8 @@ export class Tracer {
       // Landlock compiled out or disabled at boot (the probe said otherwise, but a kernel
       // may differ between the supervisor's probe and here only in odd setups): nothing of
       // it was done yet, so the sandbox goes on as on a kernel without it.
-      if (ins.next === ins.calls.indexOf(LANDLOCK_CALLS[0]!) && (rval === BigInt(-ENOSYS) || rval === BigInt(-EOPNOTSUPP))) {
-        ins.next = ins.calls.lastIndexOf(LANDLOCK_CALLS.at(-1)!);
+      if (call.nr === NR.landlock_create_ruleset && (rval === BigInt(-ENOSYS) || rval === BigInt(-EOPNOTSUPP))) {
+        while (ins.calls[ins.next + 1]?.landlock) ins.next++;
       } else {
         // Never a half-made domain: the launch fails.
         this.killAll();

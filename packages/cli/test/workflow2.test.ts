@@ -210,7 +210,7 @@ describe('sysvm doctor', SLOW, () => {
     expect(r.stdout).toContain(release());
     expect(r.stdout).toMatch(/^✓ ptrace a child \(PTRACE_SEIZE\) +yes$/m);
     expect(r.stdout).toMatch(/^[✓✗] PTRACE_O_VM_TAGS \(ptrace_vm patch\) /m);
-    expect(r.stdout).toMatch(/^[✓✗] Landlock +(ABI \d+|no: \w+)$/m);
+    expect(r.stdout).toMatch(/^[✓✗] Landlock +(ABI \d+(: .*)?|no: \w+)$/m);
     expect(r.stdout).toMatch(/^--backend auto picks: (seccomp|ptrace)\n {2}auto starts with seccomp/m);
   });
 

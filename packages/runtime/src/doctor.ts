@@ -6,18 +6,16 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
-import koffi from 'koffi';
-
-import { syscallNumber } from './abi.js';
 import {
   EINVAL, EIO, PTRACE_GET_SYSCALL_INFO, PTRACE_INTERRUPT, PTRACE_O_VM_TAGS, PTRACE_SEIZE, PTRACE_SETOPTIONS,
   SIGKILL, WUNTRACED, __WALL,
 } from './linux/consts.js';
 import { errno, kill, ptrace, ptraceBuf, strerror, waitpid } from './linux/libc.js';
+import { landlockAbi, LANDLOCK_MIN_ABI, LANDLOCK_SCOPE_ABI } from './linux/landlock.js';
 import { AUTO_BACKEND, BASE_OPTIONS } from './tracer/backend.js';
 import { spawnStub } from './tracer/launch.js';
 
-export { AUTO_BACKEND };
+export { AUTO_BACKEND, landlockAbi };
 
 /** One finding. `ok`: true (available), false (missing), null (informational). */
 export interface Check {
@@ -31,15 +29,8 @@ export interface Check {
 }
 
 const WNOHANG = 1;
-// include/uapi/linux/landlock.h: the flag of landlock_create_ruleset() that asks for the
-// ABI version (not in the generated constant tables, which cover O_ AT_ AF_ ... PTRACE_).
-const LANDLOCK_CREATE_RULESET_VERSION = 1;
 // include/uapi/linux/capability.h
 const CAP_SYS_PTRACE = 19;
-
-const libc = koffi.load('libc.so.6');
-const syscall3: (nr: number, a: number | null, b: number, c: number) => number =
-  libc.func('long syscall(long nr, void *a, long b, long c)');
 
 function read(file: string): string | undefined {
   try {
@@ -111,16 +102,6 @@ export function probePtrace(): PtraceProbe {
   }
 }
 
-/** The Landlock ABI version, or the errno name that says why there is none. */
-export function landlockAbi(): { version: number } | { error: string } {
-  const nr = syscallNumber('landlock_create_ruleset');
-  if (nr === undefined) return { error: 'unknown syscall' };
-  const r = syscall3(nr, null, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  if (r >= 0) return { version: r };
-  const e = errno();
-  return { error: e === 38 ? 'ENOSYS' : e === 95 ? 'EOPNOTSUPP' : strerror(e) };
-}
-
 const YAMA: Record<string, string> = {
   '0': 'classic: a process may trace any process of its user',
   '1': 'restricted: only descendants — fine, sysvm traces the processes it starts',
@@ -189,8 +170,11 @@ export function probeMachine(): Check[] {
   const ll = landlockAbi();
   add({
     id: 'landlock', title: 'Landlock', ok: 'version' in ll,
-    value: 'version' in ll ? `ABI ${ll.version}` : `no: ${ll.error}`,
-    why: 'version' in ll ? 'exact subtree rules could be enforced by the kernel (planned offload)'
+    value: 'version' in ll
+      ? `ABI ${ll.version}${ll.version >= LANDLOCK_MIN_ABI ? ': sandboxes are scoped' : ': too old to scope sandboxes'}` : `no: ${ll.error}`,
+    why: 'version' in ll && ll.version >= LANDLOCK_MIN_ABI
+      ? `every sandbox runs in a Landlock domain: no ptrace, /proc/PID/mem${ll.version >= LANDLOCK_SCOPE_ABI ? ' or signal' : ''} to processes outside it`
+      : 'version' in ll ? `ABI ${LANDLOCK_MIN_ABI}+ is needed to scope sandboxes (a sandbox can open /proc/PID/mem of its user's other processes)`
       : ll.error === 'EOPNOTSUPP' ? 'built in but disabled at boot (lsm= does not list landlock)' : 'path rules stay in the supervisor',
   });
 

@@ -96,6 +96,7 @@ export const O_EXCL = c('O_EXCL');
 export const O_TRUNC = c('O_TRUNC');
 export const O_NOFOLLOW = c('O_NOFOLLOW');
 export const O_CLOEXEC = c('O_CLOEXEC');
+export const O_PATH = c('O_PATH');
 export const AT_FDCWD = c('AT_FDCWD');
 export const AT_SYMLINK_NOFOLLOW = c('AT_SYMLINK_NOFOLLOW');
 export const AT_SYMLINK_FOLLOW = c('AT_SYMLINK_FOLLOW');
@@ -116,6 +117,7 @@ export const ECHILD = c('ECHILD');
 export const EFAULT = c('EFAULT');
 export const EINVAL = c('EINVAL');
 export const ENOSYS = c('ENOSYS');
+export const EOPNOTSUPP = c('EOPNOTSUPP');
 
 // <linux/sched.h>
 export const CLONE_UNTRACED = c('CLONE_UNTRACED');
@@ -130,6 +132,11 @@ export const NR = {
   prctl: nr('prctl'),
   ptrace: nr('ptrace'),
   seccomp: nr('seccomp'),
+  openat: nr('openat'),
+  close: nr('close'),
+  landlock_create_ruleset: nr('landlock_create_ruleset'),
+  landlock_add_rule: nr('landlock_add_rule'),
+  landlock_restrict_self: nr('landlock_restrict_self'),
   io_uring_setup: nr('io_uring_setup'),
   process_vm_readv: nr('process_vm_readv'),
   process_vm_writev: nr('process_vm_writev'),

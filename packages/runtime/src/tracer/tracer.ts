@@ -14,18 +14,24 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
+import { abi } from '@sysvm/policy/evaluate';
+
 import { syscallName } from '../abi.js';
 import { EMPTY_WORLD, type ExitHandler, FileStore, hiddenByPolicy, hideVdso, runEmulation, VmDeref, worldFilter, worldPass } from '../emulate/index.js';
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
-  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EINTR, EINVAL, EIO, ENOSYS, EPERM, NR, NR_MAX_KNOWN, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
+  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EFAULT, EINTR, EINVAL, EIO, ENOSYS, EOPNOTSUPP, EPERM, NR, NR_MAX_KNOWN, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
   PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
   PTRACE_GETEVENTMSG, PTRACE_LISTEN, PTRACE_SEIZE, PTRACE_SYSCALL, PTRACE_SYSCALL_INFO_ENTRY,
-  PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
+  PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, O_CLOEXEC, O_PATH, AT_FDCWD, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
   SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, WUNTRACED, __WALL, __WNOTHREAD, X32_SYSCALL_BIT,
 } from '../linux/consts.js';
 import { readlinkText } from '../linux/fsx.js';
+import {
+  LANDLOCK_ACCESS_FS_REFER, LANDLOCK_RULE_PATH_BENEATH, LANDLOCK_SCOPE_ABI, LANDLOCK_SCOPE_SIGNAL, pathBeneathAttr, rulesetAttr, scopedRulesetAttr,
+  scopingAbi,
+} from '../linux/landlock.js';
 import { errno, kill, prctl, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
 import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
@@ -70,12 +76,95 @@ export interface TracerResult {
   backend: BackendName;
 }
 
-/** The seccomp install sequence run in the stub at its execve entry (see `startInstall`). */
+/**
+ * One call the tracer runs in the stub at its execve entry (see `startInstall`). `build`
+ * gets the address its data (`size` bytes) is written to, below the stub's stack pointer,
+ * and returns the arguments and that data.
+ */
+interface InstallCall {
+  what: string;
+  nr: number;
+  size: number;
+  build: (ins: Install, at: bigint) => { args: bigint[]; data?: Buffer };
+  /** The result is a new fd (>= 0; kept by `keep`), not 0. */
+  keep?: (ins: Install, fd: bigint) => void;
+  /** Part of the Landlock sequence (a failure there is not the seccomp backend's). */
+  landlock?: boolean;
+}
+
+/** The install sequence run in the stub at its execve entry (see `startInstall`). */
 interface Install {
   saved: Regs;
-  progs: Uint8Array[];
+  calls: InstallCall[];
+  /** The index of the call in flight. */
   next: number;
-  phase: 'prctl-exit' | 'seccomp-entry' | 'seccomp-exit';
+  /** The Landlock ruleset's fd and the O_PATH fd of "/" in the stub, once open. */
+  ruleset: bigint;
+  root: bigint;
+}
+
+/** "-13" as "EACCES (errno 13)". */
+function errnoText(rval: bigint): string {
+  const e = Number(-rval);
+  return `${abi.errnoName(e) ?? 'errno'} (errno ${e})`;
+}
+
+// Security invariant: every sandboxed process is in a Landlock domain (where the kernel has
+// Landlock ABI >= 2), and the supervisor is not. Landlock refuses a process in a domain
+// every PTRACE_MODE_ATTACH access (ptrace, /proc/PID/mem, fd/, process_vm_*) to a process
+// outside that domain or a nested one, whatever its capabilities (security/landlock/task.c,
+// hook_ptrace_access_check; any domain, whatever its ruleset handles): a sandboxed program
+// cannot reach the memory of its user's other processes nor, as root, the supervisor's; the
+// supervisor (outside) still traces it.
+// A ruleset must handle something, and that is the domain's only other effect:
+//   ABI >= 6: the signal scope and no access right: no signal to a process outside the
+//     sandbox (files, mounts and the network are untouched);
+//   ABI 2..5: the REFER right, allowed everywhere below "/" (a domain that does not handle it
+//     forbids every cross-directory rename and link). Any handled file right makes the kernel
+//     refuse mount, umount and pivot_root in the domain (security/landlock/fs.c,
+//     hook_sb_mount...): containers in user namespaces do not work inside there.
+const LANDLOCK_SCOPED_CALLS: readonly InstallCall[] = [
+  {
+    what: 'landlock_create_ruleset', nr: NR.landlock_create_ruleset, size: 24, landlock: true,
+    build: (_ins, at) => ({ args: [at, 24n, 0n], data: scopedRulesetAttr(LANDLOCK_SCOPE_SIGNAL) }),
+    keep: (ins, fd) => { ins.ruleset = fd; },
+  },
+  {
+    what: 'landlock_restrict_self', nr: NR.landlock_restrict_self, size: 0, landlock: true,
+    build: (ins) => ({ args: [ins.ruleset, 0n] }),
+  },
+  { what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins.ruleset] }) },
+];
+const LANDLOCK_REFER_CALLS: readonly InstallCall[] = [
+  {
+    what: 'landlock_create_ruleset', nr: NR.landlock_create_ruleset, size: 8, landlock: true,
+    build: (_ins, at) => ({ args: [at, 8n, 0n], data: rulesetAttr(LANDLOCK_ACCESS_FS_REFER) }),
+    keep: (ins, fd) => { ins.ruleset = fd; },
+  },
+  {
+    what: 'openat("/")', nr: NR.openat, size: 2, landlock: true,
+    build: (_ins, at) => ({ args: [BigInt(AT_FDCWD), at, BigInt(O_PATH | O_CLOEXEC), 0n], data: Buffer.from('/\0') }),
+    keep: (ins, fd) => { ins.root = fd; },
+  },
+  {
+    what: 'landlock_add_rule', nr: NR.landlock_add_rule, size: 12, landlock: true,
+    build: (ins, at) => ({
+      args: [ins.ruleset, BigInt(LANDLOCK_RULE_PATH_BENEATH), at, 0n],
+      data: pathBeneathAttr(LANDLOCK_ACCESS_FS_REFER, Number(ins.root)),
+    }),
+  },
+  {
+    what: 'landlock_restrict_self', nr: NR.landlock_restrict_self, size: 0, landlock: true,
+    build: (ins) => ({ args: [ins.ruleset, 0n] }),
+  },
+  { what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins.root] }) },
+  { what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins.ruleset] }) },
+];
+
+/** The Landlock calls for this kernel (none below ABI 2). */
+function landlockCalls(): readonly InstallCall[] {
+  const v = scopingAbi();
+  return v === null ? [] : v >= LANDLOCK_SCOPE_ABI ? LANDLOCK_SCOPED_CALLS : LANDLOCK_REFER_CALLS;
 }
 
 interface PendingAudit {
@@ -451,22 +540,24 @@ export class Tracer {
     this.backend.resume(t, 0);
   }
 
-  // --- NO_NEW_PRIVS and the seccomp install in the stub -----------------------------------
+  // --- NO_NEW_PRIVS, the Landlock domain and the seccomp install in the stub -----------------
   //
-  // At the stub's execve entry the call is turned into prctl(PR_SET_NO_NEW_PRIVS, 1); at its
-  // exit the instruction pointer is rewound over the `syscall` instruction to run
-  // seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) once per program (the program written below
-  // the stub's stack pointer); at the last exit it is rewound again with the registers of
-  // the original execve, which then runs under the filters.
-  // NO_NEW_PRIVS is what lets an unprivileged process install a filter; it also means that
-  // setuid and file capabilities do not raise privileges anywhere in the sandboxed tree.
+  // At the stub's execve entry the call is turned into prctl(PR_SET_NO_NEW_PRIVS, 1); at each
+  // exit the instruction pointer is rewound over the `syscall` instruction to run the next
+  // call of the sequence (its data written below the stub's stack pointer, past the red
+  // zone): the Landlock calls, then seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) once per
+  // program. At the last exit it is rewound again with the registers of the original
+  // execve, which then runs in the domain and under the filters.
+  // NO_NEW_PRIVS is what lets an unprivileged process install a filter or restrict itself
+  // with Landlock; it also means that setuid and file capabilities do not raise privileges
+  // anywhere in the sandboxed tree.
 
   private startInstall(t: Thread): void {
     const saved = new Regs().get(t.tid);
     const p = this.opts.policy;
     // Every backend sets NO_NEW_PRIVS (the same sandbox whatever the mechanism: a root
-    // supervisor would otherwise let a traced setuid exec raise privileges); only the
-    // seccomp backend installs filters.
+    // supervisor would otherwise let a traced setuid exec raise privileges) and, where the
+    // kernel can, the Landlock domain; only the seccomp backend installs filters.
     const progs = this.backend.installsFilter ? [
       safetyFilter({ allowPtrace: p.allowPtrace === true, allowIoUring: p.allowIoUring === true }),
       // What the policy's virtual world must see besides its rules (bind results), if anything.
@@ -474,53 +565,83 @@ export class Tracer {
       // Installed last, so that its SECCOMP_RET_DATA wins among equal actions.
       p.filter ?? traceAllFilter(),
     ] : [];
-    t.install = { saved, progs, next: 0, phase: 'prctl-exit' };
+    const calls: InstallCall[] = [
+      { what: 'prctl', nr: NR.prctl, size: 0, build: () => ({ args: [BigInt(PR_SET_NO_NEW_PRIVS), 1n, 0n, 0n, 0n] }) },
+      ...landlockCalls(),
+      ...progs.map((prog): InstallCall => ({
+        what: 'seccomp', nr: NR.seccomp, size: prog.length + 16,
+        build: (_ins, at) => {
+          // struct sock_fprog { u16 len; u64 filter } then the program.
+          const fprog = Buffer.alloc(16 + prog.length);
+          fprog.writeUInt16LE(prog.length / 8, 0);
+          fprog.writeBigUInt64LE(at + 16n, 8);
+          fprog.set(prog, 16);
+          return { args: [BigInt(SECCOMP_SET_MODE_FILTER), 0n, at], data: fprog };
+        },
+      })),
+    ];
+    const ins: Install = { saved, calls, next: 0, ruleset: -1n, root: -1n };
+    t.install = ins;
+    // The first call replaces the execve at its entry (no data: prctl takes none).
     const regs = new Regs();
     regs.buf.set(saved.buf);
     regs.r[REG.orig_rax] = BigInt(NR.prctl);
-    regs.r[REG.rdi] = BigInt(PR_SET_NO_NEW_PRIVS);
-    regs.r[REG.rsi] = 1n;
-    regs.r[REG.rdx] = 0n;
-    regs.r[REG.r10] = 0n;
-    regs.r[REG.r8] = 0n;
+    this.setArgs(regs, calls[0]!.build(ins, 0n).args);
     regs.set(t.tid);
     ptrace(PTRACE_SYSCALL, t.tid, 0, 0);
+  }
+
+  private setArgs(regs: Regs, args: bigint[]): void {
+    ARG_REGS_X86_64.forEach((r, i) => { regs.r[r] = BigInt.asUintN(64, args[i] ?? 0n); });
   }
 
   private installStep(t: Thread, op: number): void {
     const ins = t.install!;
     if (op === PTRACE_SYSCALL_INFO_ENTRY) {
-      // The rewound seccomp() call entering: let it run.
-      ins.phase = 'seccomp-exit';
+      // A rewound call entering: let it run.
       ptrace(PTRACE_SYSCALL, t.tid, 0, 0);
       return;
     }
     const rval = this.info.rval;
-    if (rval !== 0n) return this.installFailed(t, ins, rval);
-    if (ins.next < ins.progs.length) {
-      const prog = ins.progs[ins.next++]!;
-      // Below the red zone: struct sock_fprog { u16 len; u64 filter } then the program.
-      const sp = (BigInt.asUintN(64, ins.saved.r[REG.rsp]!) - 256n - BigInt(prog.length) - 16n) & ~15n;
-      const fprog = Buffer.alloc(16);
-      fprog.writeUInt16LE(prog.length / 8, 0);
-      fprog.writeBigUInt64LE(sp + 16n, 8);
-      if (writeMem(t.tid, sp, fprog) !== 0 || writeMem(t.tid, sp + 16n, prog) !== 0) {
-        return this.installFailed(t, ins, BigInt(-14));
+    const call = ins.calls[ins.next]!;
+    if (call.keep ? rval < 0n : rval !== 0n) {
+      if (!call.landlock) return this.installFailed(t, ins, call, rval);
+      // Landlock compiled out or disabled at boot (the probe said otherwise, but a kernel
+      // may differ between the supervisor's probe and here only in odd setups): nothing of
+      // it was done yet, so the sandbox goes on as on a kernel without it.
+      if (call.nr === NR.landlock_create_ruleset && (rval === BigInt(-ENOSYS) || rval === BigInt(-EOPNOTSUPP))) {
+        while (ins.calls[ins.next + 1]?.landlock) ins.next++;
+      } else {
+        // Never a half-made domain: the launch fails.
+        this.killAll();
+        throw new LaunchError('ELANDLOCK',
+          `putting the sandbox in its Landlock domain failed (${call.what}: ${errnoText(rval)}); ` +
+          'see `sysvm doctor` for the Landlock ABI of this kernel');
       }
-      const regs = new Regs();
-      regs.buf.set(ins.saved.buf);
-      regs.r[REG.rip] = ins.saved.r[REG.rip]! - 2n;
-      regs.r[REG.rax] = BigInt(NR.seccomp);
-      regs.r[REG.rdi] = BigInt(SECCOMP_SET_MODE_FILTER);
-      regs.r[REG.rsi] = 0n;
-      regs.r[REG.rdx] = sp;
-      regs.set(t.tid);
-      ins.phase = 'seccomp-entry';
-      ptrace(PTRACE_SYSCALL, t.tid, 0, 0);
+    } else {
+      call.keep?.(ins, rval);
+    }
+    if (++ins.next >= ins.calls.length) {
+      // Every call done: re-issue the original execve.
+      this.reissueExecve(t, ins);
       return;
     }
-    // Every filter in: re-issue the original execve.
-    this.reissueExecve(t, ins);
+    const next = ins.calls[ins.next]!;
+    // Below the red zone, 16-byte aligned.
+    const at = (BigInt.asUintN(64, ins.saved.r[REG.rsp]!) - 256n - BigInt(next.size)) & ~15n;
+    const { args, data } = next.build(ins, at);
+    if (data && writeMem(t.tid, at, data) !== 0) {
+      if (!next.landlock) return this.installFailed(t, ins, next, BigInt(-EFAULT));
+      this.killAll();
+      throw new LaunchError('ELANDLOCK', `putting the sandbox in its Landlock domain failed (${next.what}: cannot write the stub's stack)`);
+    }
+    const regs = new Regs();
+    regs.buf.set(ins.saved.buf);
+    regs.r[REG.rip] = ins.saved.r[REG.rip]! - 2n;
+    regs.r[REG.rax] = BigInt(next.nr);
+    this.setArgs(regs, args);
+    regs.set(t.tid);
+    ptrace(PTRACE_SYSCALL, t.tid, 0, 0);
   }
 
   /** Restore the stub's registers at its execve entry, rewound to run the execve again. */
@@ -534,16 +655,17 @@ export class Tracer {
     this.backend.resume(t, 0);
   }
 
-  private installFailed(t: Thread, ins: Install, rval: bigint): void {
-    if (this.opts.backend === 'auto') {
+  private installFailed(t: Thread, ins: Install, call: InstallCall, rval: bigint): void {
+    if (this.opts.backend === 'auto' && call.what === 'seccomp') {
       // No seccomp filters here: fall back for this run (vmtags: the tags at every entry).
+      // NO_NEW_PRIVS and the Landlock domain (every call before the first seccomp) are in.
       this.backend = this.backend.name === 'vmtags' ? new VmTagsBackend(false) : makeBackend(AUTO_BACKEND.fallback);
       this.reissueExecve(t, ins);
       return;
     }
     this.killAll();
     throw new LaunchError('ESECCOMP',
-      `installing the seccomp filter failed (${ins.next === 0 ? 'prctl' : 'seccomp'}: errno ${-rval}); try --backend ptrace`);
+      `installing the seccomp filter failed (${call.what}: ${errnoText(rval)}); try --backend ptrace`);
   }
 
   // --- decisions -----------------------------------------------------------------------

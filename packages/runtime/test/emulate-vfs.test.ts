@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { loadPolicy } from '@sysvm/policy';
 
 import { policyFromIR, run } from '../src/index.js';
+import { LANDLOCK_MIN_ABI, LANDLOCK_SCOPE_ABI, scopingAbi } from '../src/linux/landlock.js';
 
 import { BACKENDS, compileAll } from './helpers.js';
 
@@ -199,8 +200,15 @@ describe.for(BACKENDS)('%s backend', (backend) => {
         'echo done',
       ].join('; ')], backend, policy, quiet: true,
     });
-    expect(r.stdout).toBe('done\n');
     expect(r.stderr).not.toMatch(/SECRET/);
+    const abi = scopingAbi() ?? 0;
+    if (abi >= LANDLOCK_MIN_ABI && abi < LANDLOCK_SCOPE_ABI) {
+      // Landlock ABI 2-5: the sandbox's domain refuses every mount (runtime.test.ts), so
+      // unshare -m fails before the shell runs.
+      expect(r.stdout).toBe('');
+      return;
+    }
+    expect(r.stdout).toBe('done\n');
     // EBUSY twice ("already mounted or mount point busy"), ENOENT once ("does not exist"):
     // util-linux words them by version, so only the three failures are counted.
     expect(r.stderr.split('\n').filter((l) => l.startsWith('mount:'))).toHaveLength(3);

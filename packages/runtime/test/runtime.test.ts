@@ -169,6 +169,44 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('bound\n');
   });
 
+  // ABI 2 to 5 (Debian 12's 6.1 is ABI 2): the domain's ruleset handles REFER, allowed below
+  // /. Run here by capping the ABI (SYSVM_LANDLOCK_ABI_MAX, read by the tracer thread).
+  test.skipIf(!scoped)('Landlock on ABI 2-5: outside /proc/PID/mem refused, renames across directories kept, mounts refused', async () => {
+    const saved = process.env.SYSVM_LANDLOCK_ABI_MAX;
+    process.env.SYSVM_LANDLOCK_ABI_MAX = '5';
+    const outside = spawnChild('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const mem = await run({ command: bin.scoped!, args: [String(outside.pid)], backend, policy: allowAll });
+      expect(mem.stdout).toBe('outside=EACCES self=ok child=ok\n');
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-rt-refer5-'));
+      const mv = await run({ command: 'sh', args: ['-c', `cd '${dir}' && mkdir a b a/d && echo x > a/f && mv a/f b/f && ln b/f a/g && mv a/d b/d && ls a b`], backend, policy: allowAll });
+      expect({ stdout: mv.stdout, code: mv.code }).toEqual({ stdout: 'a:\ng\n\nb:\nd\nf\n', code: 0 });
+      if (userns) {
+        const mnt = await run({ command: 'unshare', args: ['-Urm', 'sh', '-c', 'echo inside'], backend, policy: allowAll, quiet: true });
+        expect({ stdout: mnt.stdout, refused: mnt.code !== 0 }).toEqual({ stdout: '', refused: true });
+      }
+    } finally {
+      outside.kill('SIGKILL');
+      if (saved === undefined) delete process.env.SYSVM_LANDLOCK_ABI_MAX;
+      else process.env.SYSVM_LANDLOCK_ABI_MAX = saved;
+    }
+  });
+
+  test('SYSVM_LANDLOCK_ABI_MAX=0: no Landlock domain (the outside process\'s memory is the kernel\'s other checks\' to guard)', async () => {
+    const saved = process.env.SYSVM_LANDLOCK_ABI_MAX;
+    process.env.SYSVM_LANDLOCK_ABI_MAX = '0';
+    const outside = spawnChild('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const control = spawnSync(bin.scoped!, [String(outside.pid)], { encoding: 'utf8' });
+      const r = await run({ command: bin.scoped!, args: [String(outside.pid)], backend, policy: allowAll });
+      expect(r.stdout).toBe(control.stdout);
+    } finally {
+      outside.kill('SIGKILL');
+      if (saved === undefined) delete process.env.SYSVM_LANDLOCK_ABI_MAX;
+      else process.env.SYSVM_LANDLOCK_ABI_MAX = saved;
+    }
+  });
+
   // Kernels that expose the domain in /proc/PID/status; 6.18 does not.
   const statusShowsLandlock = /^Landlock/m.test(readFileSync('/proc/self/status', 'utf8'));
   test.skipIf(!scoped || !statusShowsLandlock)('Landlock: /proc/self/status shows the domain', async () => {

@@ -70,7 +70,18 @@ let cached: number | null | undefined;
 export function scopingAbi(): number | null {
   if (cached === undefined) {
     const ll = landlockAbi();
-    cached = 'version' in ll && ll.version >= LANDLOCK_MIN_ABI ? ll.version : null;
+    const version = 'version' in ll ? Math.min(ll.version, abiCap()) : 0;
+    cached = version >= LANDLOCK_MIN_ABI ? version : null;
   }
   return cached;
+}
+
+/**
+ * SYSVM_LANDLOCK_ABI_MAX=N: use Landlock as a kernel of ABI N would (0 or 1: no domain).
+ * For testing the older kernels' ruleset on a newer kernel (runtime.test.ts), and a way out
+ * where a kernel's Landlock gets in a program's way. Anything but a whole number is ignored.
+ */
+function abiCap(): number {
+  const v = process.env.SYSVM_LANDLOCK_ABI_MAX;
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : Infinity;
 }

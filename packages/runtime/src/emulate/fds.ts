@@ -22,12 +22,11 @@
 import { statSync } from 'node:fs';
 
 import type { FdInfo } from '../ir.js';
-import { AT_FDCWD, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
-import { ENOENT } from '../linux/consts.js';
-import { readlinkOrErrno, readlinkText } from '../linux/fsx.js';
+import { ENOENT, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
+import { readlinkOrErrno } from '../linux/fsx.js';
 import { decodePath } from '../linux/pathtext.js';
 import { readCString, readMem } from '../linux/mem.js';
-import { PATH_ARGS, PathDeref } from '../tracer/paths.js';
+import { dirfdOf, dirPath, PATH_ARGS, PathDeref } from '../tracer/paths.js';
 import { toVirtual } from './bind.js';
 import { hostPathFor, RESOLVE_IN_ROOT, virtualDir, walkVirtual } from './vpath.js';
 import type { VmWorld } from './context.js';
@@ -165,9 +164,8 @@ export class VmDeref extends PathDeref {
       return v;
     };
     if (text.startsWith('/') && !inRoot) return done(walkVirtual(binds, '/', text, follow, this.vmPid, this.vmTid, '/', seen));
-    const fd = spec.dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, this.vmArgs[spec.dirfd]!));
-    const base = readlinkText(fd === AT_FDCWD ? `/proc/${this.vmTid}/cwd` : `/proc/${this.vmTid}/fd/${fd}`);
-    if (base === undefined || !base.startsWith('/') || base.endsWith(' (deleted)')) return undefined;
+    const base = dirPath(this.vmTid, dirfdOf(this.vmArgs, spec.dirfd));
+    if (base === undefined) return undefined;
     const dir = virtualDir(binds, base);
     if (dir !== base) seen.bind = true; // relative to a directory inside a bind target
     return done(walkVirtual(binds, dir, text, follow, this.vmPid, this.vmTid, inRoot ? dir : '/', seen));

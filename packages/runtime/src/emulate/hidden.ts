@@ -75,7 +75,7 @@ export function reachDenial(ctx: EmuContext): number | undefined {
     const text = raw === null ? '' : decodePath(raw);
     if (text !== '') {
       const dirfd = ctx.name === 'mount' ? AT_FDCWD : Number(BigInt.asIntN(32, ctx.args[0]!));
-      const p = resolveText(world.binds, ctx.pid, ctx.tid, text, dirfd, AT_FDCWD);
+      const p = resolveText(world.binds, ctx.pid, ctx.tid, text, dirfd);
       if (p === undefined) return ENOENT; // unreadable: refuse rather than guess
       if (ctx.hidden?.(p) === true) return ENOENT;
       paths.push(p);

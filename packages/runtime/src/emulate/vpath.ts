@@ -19,8 +19,7 @@
 // kernel's own resolution of the program's argument would differ, the argument is rewritten
 // to that absolute host path). A path a rule hides can therefore not be reached by a
 // resolution the rule did not see.
-import { readlinkText } from '../linux/fsx.js';
-import { walkPath, type WalkSpace } from '../tracer/paths.js';
+import { dirPath, walkPath, type WalkSpace } from '../tracer/paths.js';
 import { toReal, toVirtual, type Bind } from './bind.js';
 
 export { RESOLVE_IN_ROOT } from '../linux/consts.js';
@@ -73,9 +72,9 @@ export function hostPathFor(binds: readonly Bind[], virtualPath: string): string
  * (mount's source, move_mount's from_path), following every symlink, relative to `dirfd`
  * (AT_FDCWD: the cwd). undefined when unreadable or when the base is not a directory path.
  */
-export function resolveText(binds: readonly Bind[], pid: number, tid: number, text: string, dirfd: number, atFdcwd: number): string | undefined {
+export function resolveText(binds: readonly Bind[], pid: number, tid: number, text: string, dirfd: number): string | undefined {
   if (text.startsWith('/')) return walkVirtual(binds, '/', text, true, pid, tid);
-  const base = readlinkText(dirfd === atFdcwd ? `/proc/${tid}/cwd` : `/proc/${tid}/fd/${dirfd}`);
-  if (base === undefined || !base.startsWith('/') || base.endsWith(' (deleted)')) return undefined;
+  const base = dirPath(tid, dirfd);
+  if (base === undefined) return undefined;
   return walkVirtual(binds, virtualDir(binds, base), text, true, pid, tid);
 }

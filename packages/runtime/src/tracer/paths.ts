@@ -111,14 +111,17 @@ function follows(f: Follow, pid: number, args: readonly bigint[]): boolean {
   return 'unless' in f ? (v & f.mask) === 0 : (v & f.mask) !== 0;
 }
 
-/** The absolute directory a relative path starts from, or undefined. */
-function baseDir(tid: number, dirfd: number | undefined, args: readonly bigint[]): string | undefined {
-  return dirPath(tid, dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!)));
+/** The fd a call's `dirfd` argument names (AT_FDCWD when the call has none). */
+export function dirfdOf(args: readonly bigint[], dirfd: number | undefined): number {
+  return dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!));
 }
 
-/** The absolute directory of fd `fd` (AT_FDCWD: the cwd), read afresh (see fdObject), or undefined. */
-function dirPath(tid: number, fd: number): string | undefined {
-  const link = readlinkText(fd === AT_FDCWD ? `/proc/${tid}/cwd` : `/proc/${tid}/fd/${fd}`);
+/**
+ * The absolute directory a relative path starts from, for fd `fd` of thread `tid`
+ * (AT_FDCWD: its cwd), read afresh (see fdObject), or undefined.
+ */
+export function dirPath(tid: number, fd: number): string | undefined {
+  const link = fdObject(tid, fd);
   // The kernel prints a removed directory as "PATH (deleted)": no base to resolve from.
   return link !== undefined && link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
 }
@@ -128,8 +131,7 @@ function dirPath(tid: number, fd: number): string | undefined {
  * outside the filesystem its kernel name such as `pipe:[123]` or `anon_inode:[eventfd]`
  * (never starts with `/`; path conditions treat it as outside every subtree).
  */
-function fdObject(tid: number, dirfd: number | undefined, args: readonly bigint[]): string | undefined {
-  const fd = dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, args[dirfd]!));
+function fdObject(tid: number, fd: number): string | undefined {
   // Read afresh at every call: no cache is exact (another thread or a CLONE_FS sibling can
   // chdir or dup2 without a stop, and a rename of any ancestor changes the name).
   return readlinkText(fd === AT_FDCWD ? `/proc/${tid}/cwd` : `/proc/${tid}/fd/${fd}`);
@@ -413,7 +415,7 @@ export class PathDeref {
     const ptr = this.args[arg]!;
     if (ptr === 0n) {
       // utimensat(dirfd, NULL, ...) acts on dirfd itself.
-      return this.name === 'utimensat' ? baseDir(this.tid, spec.dirfd, this.args) : undefined;
+      return this.name === 'utimensat' ? dirPath(this.tid, dirfdOf(this.args, spec.dirfd)) : undefined;
     }
     // Paths are bytes, kept exactly as text (linux/pathtext.ts).
     const text = readCStringText(this.tid, ptr);
@@ -425,10 +427,10 @@ export class PathDeref {
       // With AT_EMPTY_PATH the call acts on the fd itself (glibc's fstat() is
       // newfstatat(fd, "", AT_EMPTY_PATH)): its "path" is what the fd refers to, which
       // for a pipe, socket or anonymous inode is not a filesystem path ("pipe:[123]").
-      return empty ? fdObject(this.tid, spec.dirfd, this.args) : undefined;
+      return empty ? fdObject(this.tid, dirfdOf(this.args, spec.dirfd)) : undefined;
     }
     const follow = follows(spec.follow, this.tid, this.args);
-    return this.resolveText(text, follow, spec.dirfd === undefined ? AT_FDCWD : Number(BigInt.asIntN(32, this.args[spec.dirfd]!)));
+    return this.resolveText(text, follow, dirfdOf(this.args, spec.dirfd));
   }
 
   /** A non-empty path the call names, resolved from `dirfd` (or the cwd) as the kernel would. */

@@ -208,8 +208,9 @@ export function resolveCommand(command: string, cwd: string, envPath: string | u
   const isExec = (f: string): boolean => {
     try {
       // by the name's bytes (a name that is not UTF-8 is given as linux/pathtext.ts writes it)
-      accessSync(encodePath(f), fsConstants.X_OK);
-      return statSync(encodePath(f)).isFile();
+      const name = encodePath(f);
+      accessSync(name, fsConstants.X_OK);
+      return statSync(name).isFile();
     } catch {
       return false;
     }

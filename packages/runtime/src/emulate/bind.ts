@@ -27,13 +27,13 @@ import { statSync } from 'node:fs';
 
 import { EFAULT, ERANGE, EXDEV, O_CREAT, O_EXCL, O_NOFOLLOW } from '../linux/consts.js';
 import { readlinkText, realpathText } from '../linux/fsx.js';
-import { decodePath, encodePath } from '../linux/pathtext.js';
+import { cString, decodePath, encodePath } from '../linux/pathtext.js';
 import { readMem, writeMem } from '../linux/mem.js';
 import type { ArgRewrite } from '../types.js';
 import { PATH_ARGS, resolveAbsolute } from '../tracer/paths.js';
 import { VmDeref } from './fds.js';
 import type { FileStore } from './files.js';
-import { cString, type EmuContext, type EmuOutcome, type ExitHandler, scratchLayout } from './context.js';
+import { type EmuContext, type EmuOutcome, type ExitHandler, scratchLayout } from './context.js';
 
 export interface Bind { from: string; to: string }
 

@@ -7,7 +7,6 @@
 // write tracee memory only with process_vm_writev (src/linux/mem.ts).
 import type { VirtualClock } from '../ir.js';
 import type { ArgRewrite } from '../types.js';
-import { encodePath } from '../linux/pathtext.js';
 import { PathDeref } from '../tracer/paths.js';
 import type { FileContent, FileStore } from './files.js';
 
@@ -109,5 +108,3 @@ export function scratchLayout(sp: bigint, chunks: Uint8Array[]): bigint[] {
 }
 
 /** A C string (NUL-terminated bytes) of a path. */
-/** A name as the NUL-terminated bytes it stands for (linux/pathtext.ts: exact for a name read from a tracee). */
-export const cString = (s: string): Buffer => Buffer.concat([encodePath(s), Buffer.alloc(1)]);

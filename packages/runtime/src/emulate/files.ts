@@ -28,7 +28,8 @@ import {
 import { readMem, writeMem } from '../linux/mem.js';
 import type { ArgRewrite } from '../types.js';
 import { pathArgIndices } from '../tracer/paths.js';
-import { cString, type EmuContext, type EmuOutcome, type ExitHandler, scratchLayout } from './context.js';
+import { cString } from '../linux/pathtext.js';
+import { type EmuContext, type EmuOutcome, type ExitHandler, scratchLayout } from './context.js';
 
 export type FileContent = { text: string } | { hostPath: string };
 

@@ -15,7 +15,7 @@ import {
   sigdelset, sigemptyset, sigfillset, SIGSET_SIZE, SPAWN_FILE_ACTIONS_SIZE, spawnattrDestroy, spawnattrInit,
   SPAWNATTR_SIZE, spawnattrSetflags, spawnattrSetpgroup, spawnattrSetsigdefault, spawnattrSetsigmask, strerror,
 } from '../linux/libc.js';
-import { encodePath } from '../linux/pathtext.js';
+import { cString } from '../linux/pathtext.js';
 
 /** Where a standard fd of the tracee comes from. */
 export type StdioTarget =
@@ -51,8 +51,6 @@ export class LaunchError extends Error {
 }
 
 /** A NULL-terminated array of the addresses of the strings' bytes, and the Buffers that hold them. */
-const cString = (s: string): Buffer => Buffer.concat([encodePath(s), Buffer.alloc(1)]);
-
 function cStrings(list: readonly string[]): { array: BigUint64Array; strings: Buffer[] } {
   const strings = list.map(cString);
   const array = new BigUint64Array(strings.length + 1);

@@ -123,24 +123,27 @@ function errnoText(rval: bigint): string {
 //     forbids every cross-directory rename and link). Any handled file right makes the kernel
 //     refuse mount, umount and pivot_root in the domain (security/landlock/fs.c,
 //     hook_sb_mount...): containers in user namespaces do not work inside there.
+/** landlock_create_ruleset(&attr, sizeof attr, 0), keeping the ruleset's fd. */
+const createRuleset = (attr: Buffer): InstallCall => ({
+  what: 'landlock_create_ruleset', nr: NR.landlock_create_ruleset, size: attr.length, landlock: true,
+  build: (_ins, at) => ({ args: [at, BigInt(attr.length), 0n], data: attr }),
+  keep: (ins, fd) => { ins.ruleset = fd; },
+});
+const RESTRICT_SELF: InstallCall = {
+  what: 'landlock_restrict_self', nr: NR.landlock_restrict_self, size: 0, landlock: true,
+  build: (ins) => ({ args: [ins.ruleset, 0n] }),
+};
+/** close() of the fd `which` of the sequence. */
+const closeFd = (which: 'ruleset' | 'root'): InstallCall => ({
+  what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins[which]] }),
+});
 const LANDLOCK_SCOPED_CALLS: readonly InstallCall[] = [
-  {
-    what: 'landlock_create_ruleset', nr: NR.landlock_create_ruleset, size: 24, landlock: true,
-    build: (_ins, at) => ({ args: [at, 24n, 0n], data: scopedRulesetAttr(LANDLOCK_SCOPE_SIGNAL) }),
-    keep: (ins, fd) => { ins.ruleset = fd; },
-  },
-  {
-    what: 'landlock_restrict_self', nr: NR.landlock_restrict_self, size: 0, landlock: true,
-    build: (ins) => ({ args: [ins.ruleset, 0n] }),
-  },
-  { what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins.ruleset] }) },
+  createRuleset(scopedRulesetAttr(LANDLOCK_SCOPE_SIGNAL)),
+  RESTRICT_SELF,
+  closeFd('ruleset'),
 ];
 const LANDLOCK_REFER_CALLS: readonly InstallCall[] = [
-  {
-    what: 'landlock_create_ruleset', nr: NR.landlock_create_ruleset, size: 8, landlock: true,
-    build: (_ins, at) => ({ args: [at, 8n, 0n], data: rulesetAttr(LANDLOCK_ACCESS_FS_REFER) }),
-    keep: (ins, fd) => { ins.ruleset = fd; },
-  },
+  createRuleset(rulesetAttr(LANDLOCK_ACCESS_FS_REFER)),
   {
     what: 'openat("/")', nr: NR.openat, size: 2, landlock: true,
     build: (_ins, at) => ({ args: [BigInt(AT_FDCWD), at, BigInt(O_PATH | O_CLOEXEC), 0n], data: Buffer.from('/\0') }),
@@ -153,12 +156,9 @@ const LANDLOCK_REFER_CALLS: readonly InstallCall[] = [
       data: pathBeneathAttr(LANDLOCK_ACCESS_FS_REFER, Number(ins.root)),
     }),
   },
-  {
-    what: 'landlock_restrict_self', nr: NR.landlock_restrict_self, size: 0, landlock: true,
-    build: (ins) => ({ args: [ins.ruleset, 0n] }),
-  },
-  { what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins.root] }) },
-  { what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins.ruleset] }) },
+  RESTRICT_SELF,
+  closeFd('root'),
+  closeFd('ruleset'),
 ];
 
 /** The Landlock calls for this kernel (none below ABI 2). */
@@ -613,10 +613,7 @@ export class Tracer {
         while (ins.calls[ins.next + 1]?.landlock) ins.next++;
       } else {
         // Never a half-made domain: the launch fails.
-        this.killAll();
-        throw new LaunchError('ELANDLOCK',
-          `putting the sandbox in its Landlock domain failed (${call.what}: ${errnoText(rval)}); ` +
-          'see `sysvm doctor` for the Landlock ABI of this kernel');
+        this.landlockFailed(call, errnoText(rval));
       }
     } else {
       call.keep?.(ins, rval);
@@ -632,8 +629,7 @@ export class Tracer {
     const { args, data } = next.build(ins, at);
     if (data && writeMem(t.tid, at, data) !== 0) {
       if (!next.landlock) return this.installFailed(t, ins, next, BigInt(-EFAULT));
-      this.killAll();
-      throw new LaunchError('ELANDLOCK', `putting the sandbox in its Landlock domain failed (${next.what}: cannot write the stub's stack)`);
+      this.landlockFailed(next, 'cannot write the stub\'s stack');
     }
     const regs = new Regs();
     regs.buf.set(ins.saved.buf);
@@ -653,6 +649,13 @@ export class Tracer {
     regs.set(t.tid);
     t.install = null;
     this.backend.resume(t, 0);
+  }
+
+  /** A step of the Landlock sequence failed: the sandbox is killed and the launch fails. */
+  private landlockFailed(call: InstallCall, why: string): never {
+    this.killAll();
+    throw new LaunchError('ELANDLOCK', `putting the sandbox in its Landlock domain failed (${call.what}: ${why}); `
+      + 'see `sysvm doctor` for the Landlock ABI of this kernel');
   }
 
   private installFailed(t: Thread, ins: Install, call: InstallCall, rval: bigint): void {

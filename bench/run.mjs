@@ -105,7 +105,8 @@ const MINISUP = (minisup ? [
   { name: 'C ptrace, 1 CPU', wrap: (c) => [...(taskset ? [taskset, '-c', '0'] : []), minisup, 'ptrace', '--', ...c] },
   { name: 'C user-notif', wrap: (c) => [minisup, 'unotify', '--', ...c] },
 ] : []).filter((p) => {
-  const r = spawnSync(p.wrap(['true'])[0], p.wrap(['true']).slice(1), { encoding: 'utf8' });
+  const [cmd, ...argv] = p.wrap(['true']);
+  const r = spawnSync(cmd, argv, { encoding: 'utf8' });
   if (r.status !== 0) process.stderr.write(`bench: ${p.name} does not run here, left out: ${r.stderr}`);
   return r.status === 0;
 });

@@ -80,34 +80,38 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   // Seen as an unprivileged user (root's CAP_SYS_PTRACE overrides it): `sysvm run` under
   // setpriv, where this test runs as root and setpriv is there.
   const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => existsSync(f));
-  test.skipIf(process.getuid?.() !== 0 || setpriv === undefined)('an unprivileged program cannot open the supervisor\'s /proc/PID/mem', () => {
+  const canDrop = process.getuid?.() === 0 && setpriv !== undefined;
+  /**
+   * `sysvm run` as nobody (uid 65534) under the conformance policy `policy`, of a copy of the
+   * test program `name` in a fresh world-readable directory; `setup` prepares that directory
+   * and gives the program's arguments.
+   */
+  const runAsNobody = (name: string, policy: string, flags: string[], setup: (dir: string) => string[] = () => []) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-rt-nobody-'));
     chmodSync(dir, 0o755);
-    const prog = path.join(dir, 'supermem');
-    copyFileSync(bin.supermem!, prog);
+    const prog = path.join(dir, name);
+    copyFileSync(bin[name]!, prog);
     chmodSync(prog, 0o755);
+    const args = setup(dir);
     const cli = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
-    const r = spawnSync(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'run', '--backend', backend,
-      '-p', fileURLToPath(new URL('conformance/allow-all.yaml', import.meta.url)), '--', prog], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    return spawnSync(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'run', ...flags, '--backend', backend,
+      '-p', fileURLToPath(new URL(`conformance/${policy}`, import.meta.url)), '--', prog, ...args], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+  };
+  test.skipIf(!canDrop)('an unprivileged program cannot open the supervisor\'s /proc/PID/mem', () => {
+    const r = runAsNobody('supermem', 'allow-all.yaml', []);
     expect({ stdout: r.stdout, status: r.status }).toEqual({ stdout: 'mem=EACCES environ=EACCES\n', status: 0 });
   });
 
   // A directory the program may not search: the supervisor (same user) may not either, and
   // the walk ends there as the kernel's lookup does (EACCES), instead of failing closed with
   // EPERM, which stopped programs that search PATH (make, gcc's execvp) at such an entry.
-  test.skipIf(process.getuid?.() !== 0 || setpriv === undefined)('an unprivileged program gets EACCES for a path through a directory it may not search', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-rt-nobody-'));
-    chmodSync(dir, 0o755);
-    const prog = path.join(dir, 'dirfd');
-    copyFileSync(bin.dirfd!, prog);
-    chmodSync(prog, 0o755);
-    const closed = path.join(dir, 'closed');
-    mkdirSync(closed, { mode: 0o700 });
-    writeFileSync(path.join(closed, 'f'), 'x');
-    const cli = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
-    const r = spawnSync(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'run', '-q', '--backend', backend,
-      '-p', fileURLToPath(new URL('conformance/paths.yaml', import.meta.url)), '--', prog, dir, 'closed/f', 'closed/../dirfd'],
-    { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+  test.skipIf(!canDrop)('an unprivileged program gets EACCES for a path through a directory it may not search', () => {
+    const r = runAsNobody('dirfd', 'paths.yaml', ['-q'], (dir) => {
+      const closed = path.join(dir, 'closed');
+      mkdirSync(closed, { mode: 0o700 });
+      writeFileSync(path.join(closed, 'f'), 'x');
+      return [dir, 'closed/f', 'closed/../dirfd'];
+    });
     expect({ stdout: r.stdout, status: r.status }).toEqual({ stdout: 'closed/f=EACCES\nclosed/../dirfd=EACCES\n', status: 0 });
   });
 

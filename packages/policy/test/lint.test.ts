@@ -160,6 +160,68 @@ default: deny
 rules:
   - { name: r, syscalls: [read, write, read], action: allow }
 `, [['SV3111', 4, 26, "read listed more than once in rule 'r'"]]],
+  ['SV3112 unshare and mount passed beside a path rule (acknowledge: silences SV3104, not this)', `sysvm: 1
+default: deny
+rules:
+  - { name: no-ssh, syscalls: [openat], match: { path: { under: ~/.ssh } }, action: { deny: EACCES } }
+  - { name: containers, syscalls: [unshare, mount], action: allow, acknowledge: rootless podman runs inside }
+`, [['SV3112', 5, 35, "rule 'containers' lets the program make a mount namespace (unshare) and mount in it (mount): the supervisor resolves paths in its own mount namespace, so there the path rules (rule 'no-ssh') decide on names that need not mean what they say"]]],
+  ['SV3112 clone with CLONE_NEWNS by one rule, the new mount API by another; fd and unix socket paths are path rules too', `sysvm: 1
+default: deny
+rules:
+  - { name: ptys, syscalls: [ioctl], match: { fd: { under: /dev/pts } }, action: allow }
+  - { name: own-socket, syscalls: [connect], match: { addr: { under: /run/app } }, action: allow }
+  - { name: procs, syscalls: [clone], match: { clone_flags: { all: CLONE_NEWUSER } }, action: allow }
+  - { name: new-api, syscalls: [fsopen, fsconfig, fsmount, move_mount], action: allow, acknowledge: a FUSE helper }
+`, [
+    ['SV3112', 6, 30, "rule 'procs' lets the program make a mount namespace (clone) and rule 'new-api' lets it mount there (move_mount, fsmount): the supervisor resolves paths in its own mount namespace, so there the path rules (rule 'ptys', rule 'own-socket') decide on names that need not mean what they say"],
+  ]],
+  ['SV3112 setns with nstype 0 (any namespace) and mounting by the default; clone and unshare with CLONE_NEWNS denied first', `sysvm: 1
+default: { action: allow, acknowledge: a test harness }
+rules:
+  - { name: no-clone-ns, syscalls: [clone], match: { clone_flags: { any: CLONE_NEWNS } }, action: { deny: EPERM } }
+  - { name: no-unshare-ns, syscalls: [unshare], match: { unshare_flags: { all: CLONE_NEWNS } }, action: { deny: EPERM } }
+  - { name: setns-net, syscalls: [setns], match: { flags: CLONE_NEWNET }, action: allow, acknowledge: joins a netns }
+  - { name: keys, syscalls: [openat], match: { path: { under: /etc/keys } }, action: kill }
+`, [
+    ['SV3112', 2, 10, "the default lets the program make a mount namespace (setns) and mount in it (mount, umount, umount2, move_mount, pivot_root, fsmount and 1 more): the supervisor resolves paths in its own mount namespace, so there the path rules (rule 'keys') decide on names that need not mean what they say"],
+    ['SV3108', 7, 5, "rule 'keys' denies by path, but openat can still pass through the default: a racing thread can get around this deny"],
+  ]],
+  ['no SV3112: every call that could make a mount namespace is denied first or excluded by the match', `sysvm: 1
+default: deny
+rules:
+  - { name: no-ssh, syscalls: [openat], match: { path: { under: ~/.ssh } }, action: { deny: EACCES } }
+  - { name: no-newns, syscalls: [unshare], match: { unshare_flags: { any: CLONE_NEWNS } }, action: { deny: EPERM } }
+  - { name: userns, syscalls: [unshare], action: allow, acknowledge: a user namespace for fakeroot }
+  - { name: threads, syscalls: [clone], match: { clone_flags: { none: CLONE_NEWNS } }, action: allow }
+  - { name: netns, syscalls: [setns], match: { flags: { in: [CLONE_NEWNET, CLONE_NEWUTS] } }, action: allow, acknowledge: joins a netns }
+  - { name: mounts, syscalls: [mount, umount2], action: allow, acknowledge: remounts in a user namespace }
+`, []],
+  ['no SV3112: clone3 passes, but sysvm fails every clone3 (ENOSYS) and clone is denied', `sysvm: 1
+default: deny
+rules:
+  - { name: no-ssh, syscalls: [openat], match: { path: { under: ~/.ssh } }, action: { deny: EACCES } }
+  - { name: threads, syscalls: [clone3], action: allow }
+  - { name: mounts, syscalls: [mount], action: allow, acknowledge: remounts }
+`, []],
+  ['no SV3112 without path rules', `sysvm: 1
+default: deny
+rules:
+  - { name: containers, syscalls: [unshare, mount], action: allow, acknowledge: rootless podman runs inside }
+`, []],
+  ['SV3112 at the policy\'s own path rule when the grants are in the built-in it extends', `sysvm: 1
+extends: builtin:permissive
+rules:
+  - { name: no-ssh, syscalls: [openat], match: { path: { under: ~/.ssh } }, action: { deny: EACCES } }
+`, [
+    ['SV3112', 4, 5, "the default lets the program make a mount namespace (unshare, clone, setns) and mount in it (mount, umount, umount2, move_mount, pivot_root, fsmount and 1 more): the supervisor resolves paths in its own mount namespace, so there the path rules (rule 'no-ssh') decide on names that need not mean what they say"],
+    ['SV3108', 4, 5, "rule 'no-ssh' denies by path, but openat can still pass through the default: a racing thread can get around this deny"],
+  ]],
+  ['no SV3112 under builtin:default (clone passes, mounting does not) with path rules of its own', `sysvm: 1
+extends: builtin:default
+rules:
+  - { name: no-keys, syscalls: [openat], match: { path: { under: /etc/keys } }, action: kill }
+`, [['SV3108', 4, 5, "rule 'no-keys' denies by path, but openat can still pass through rule 'work-and-tmp': a racing thread can get around this deny"]]],
 ];
 
 describe('lint findings', () => {

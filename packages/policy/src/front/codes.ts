@@ -161,6 +161,9 @@ const table = [
     hint: 'Remove it, or use it as ${{name}}.' },
   { code: 'SV3111', name: 'duplicate-syscall', severity: 'info', message: '{syscalls} listed more than once in {rule}',
     hint: 'Each syscall needs to be named once (groups may overlap with names).' },
+  { code: 'SV3112', name: 'mount-namespace-paths', severity: 'warning',
+    message: '{how}: the supervisor resolves paths in its own mount namespace, so there the path rules ({paths}) decide on names that need not mean what they say',
+    hint: 'Deny the namespace (unshare and clone with CLONE_NEWNS: `match: { unshare_flags: { none: CLONE_NEWNS } }`; setns) or deny mounting (the @mount group), as builtin:default does.' },
 ] as const satisfies readonly CodeInfo[];
 
 export type Code = (typeof table)[number]['code'];

@@ -3,9 +3,9 @@
 // data below. Checks never throw and never depend on each other's output.
 import type { Diagnostic } from '../diagnostics.js';
 import type { Condition, IntCondition, RuleIR, SourceRange, Verdict } from '../ir.js';
-import { constantsWithPrefix, syscallByName } from '../abi/index.js';
+import { constant, constantsWithPrefix, syscallByName } from '../abi/index.js';
 import { diag } from '../front/codes.js';
-import type { ModelRule, PolicyModel } from '../front/load.js';
+import type { ModelDefault, ModelRule, PolicyModel } from '../front/load.js';
 import { BUILTIN_PREFIX } from '../front/load.js';
 import { pathGlob, pathUnder } from '../compile/pathmatch.js';
 
@@ -360,7 +360,93 @@ const duplicates: LintCheck = {
   },
 };
 
+// --- mount namespaces around path rules -----------------------------------------------------------
+
+const CLONE_NEWNS = constant('CLONE_NEWNS') ?? 0x20000n;
+
+/**
+ * The calls that give a program a mount namespace of its own, and the argument values that
+ * do it, as sets of conditions on that argument (a call does it if it meets every condition
+ * of one set). unshare(2) and clone(2) with CLONE_NEWNS: alone as root, with CLONE_NEWUSER
+ * (in the same call or an earlier one) unprivileged. setns(2) into a mount namespace: its
+ * nstype is CLONE_NEWNS, or 0 (any type). clone3(2) is not here: its flags are in memory the
+ * prefilter cannot read, so the runtime fails every clone3 with ENOSYS (libc falls back to
+ * clone, whose flags are in a register) whatever the policy says.
+ */
+type CallValues = readonly (readonly [op: 'all' | 'eq', value: bigint])[];
+interface NsCall { syscall: string; arg: number; values: CallValues }
+const NS_CALLS: readonly NsCall[] = ([
+  { syscall: 'unshare', arg: 0, values: [['all', CLONE_NEWNS]] },
+  { syscall: 'clone', arg: 0, values: [['all', CLONE_NEWNS]] },
+  { syscall: 'setns', arg: 1, values: [['all', CLONE_NEWNS], ['eq', 0n]] },
+] satisfies NsCall[]).filter((c) => syscallByName(c.syscall) !== undefined);
+
+/** Calls that, in a mount namespace of the program's own, change what a path names there
+ *  (attach, detach or move a mount, or hand out a mount the walk never sees). */
+const MOUNT_CALLS = ['mount', 'umount', 'umount2', 'move_mount', 'pivot_root', 'fsmount', 'open_tree']
+  .filter((s) => syscallByName(s) !== undefined);
+
+type Grant = ModelRule | ModelDefault;
+const grantLabel = (g: Grant): string => ('label' in g ? g.label : 'the default');
+const grantRange = (g: Grant): SourceRange => ('label' in g ? g.syscallsRange : g.source);
+
+/**
+ * The first rule, or the default, that lets through a call of `syscall` whose argument `arg`
+ * meets `values` (every call when `values` is empty), in rule order; undefined when an earlier
+ * rule that does not pass catches every such call. Conservative: a rule that denies only
+ * some of them does not count as catching.
+ */
+function firstGrant(model: PolicyModel, syscall: string, arg: number, values: CallValues): Grant | undefined {
+  const info = syscallByName(syscall)?.args?.[arg];
+  const call: IntCondition[] = values.map(([op, v]) => ({ kind: 'int', arg, argName: info?.name ?? `arg${arg}`, op, values: [v],
+    width: info?.width === 64 ? 64 : 32, signed: info?.signed ?? false, source: { file: '', line: 0, column: 0, endLine: 0, endColumn: 0 } }));
+  for (const r of model.rules) {
+    for (const p of r.parts) {
+      if (!p.syscalls.includes(syscall)) continue;
+      if (isPass(r.verdict)) {
+        // Passes such a call unless every alternative's conditions on the argument exclude it.
+        if (p.match === null || p.match.some((alt) => contradiction([...alt.filter((c): c is IntCondition => c.kind === 'int' && c.arg === arg), ...call]) === undefined)) return r;
+      } else if (p.match === null || p.match.some((alt) => alt.every((c) => call.some((cc) => implies(c, cc, false, false))))) {
+        return undefined;
+      }
+    }
+  }
+  return model.default && isPass(model.default.verdict) ? model.default : undefined;
+}
+
+/** Whether a rule decides on a name the supervisor resolves: a path, an fd's path, a unix socket path. */
+const namesPaths = (p: RuleIR): boolean => (p.match ?? []).some((alt) => alt.some((c) =>
+  c.kind === 'path' || (c.kind === 'fd' && c.values !== undefined) || (c.kind === 'sockaddr' && c.patterns.some((x) => x.values !== undefined))));
+
+const mountNamespace: LintCheck = {
+  codes: ['SV3112'],
+  what: 'path rules in a policy that lets the program make a mount namespace and mount in it',
+  run(model) {
+    const pathRules = model.rules.filter((r) => r.parts.some(namesPaths));
+    if (pathRules.length === 0) return [];
+    // Each way in, per call: the first grant of a call that makes or enters a mount namespace.
+    const nsGrants = NS_CALLS.flatMap((c) => c.values.map((v) => [c.syscall, firstGrant(model, c.syscall, c.arg, [v])] as const))
+      .filter((x): x is readonly [string, Grant] => x[1] !== undefined);
+    const mountGrants = MOUNT_CALLS.map((s) => [s, firstGrant(model, s, 0, [])] as const)
+      .filter((x): x is readonly [string, Grant] => x[1] !== undefined);
+    if (nsGrants.length === 0 || mountGrants.length === 0) return [];
+    const ns = nsGrants[0]![1];
+    const mount = mountGrants[0]![1];
+    const callsOf = (grants: readonly (readonly [string, Grant])[], g: Grant): string =>
+      listNames([...new Set(grants.filter(([, x]) => x === g).map(([s]) => s))]);
+    // Point at what the policy's author wrote: findings in a built-in are dropped unless the
+    // built-in itself is linted, and a user's path rules under a built-in's grants are the user's.
+    const mine = (file: string): boolean => !file.startsWith(BUILTIN_PREFIX);
+    const at = mine(ns.file) ? grantRange(ns) : mine(mount.file) ? grantRange(mount)
+      : pathRules.find((r) => mine(r.file))?.source ?? grantRange(ns);
+    const how = ns === mount
+      ? `${grantLabel(ns)} lets the program make a mount namespace (${callsOf(nsGrants, ns)}) and mount in it (${callsOf(mountGrants, mount)})`
+      : `${grantLabel(ns)} lets the program make a mount namespace (${callsOf(nsGrants, ns)}) and ${grantLabel(mount)} lets it mount there (${callsOf(mountGrants, mount)})`;
+    return [diag('SV3112', at, { how, paths: listNames(pathRules.map((r) => r.label), 3) })];
+  },
+};
+
 /** Every lint check, in the order they run. */
 export const CHECKS: readonly LintCheck[] = [
-  shadowing, neverMatches, dangerousPass, vdso, advisory, logForcesStop, unusedVars, duplicates,
+  shadowing, neverMatches, dangerousPass, vdso, advisory, logForcesStop, unusedVars, duplicates, mountNamespace,
 ];

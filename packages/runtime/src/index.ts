@@ -439,5 +439,5 @@ export async function run(opts: SpawnOptions): Promise<RunResult> {
   if (stderr !== undefined) out.stderr = stderr;
   return out;
 }
-export { createSupervisorPolicy, policyFromIR, type IrPolicyOptions } from './policy-module.js';
+export { createSupervisorPolicy, judgedPolicy, policyFromIR, type IrPolicyOptions } from './policy-module.js';
 export { probeMachine, probePtrace, landlockAbi, AUTO_BACKEND, type Check, type PtraceProbe } from './doctor.js';

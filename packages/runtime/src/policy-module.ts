@@ -35,8 +35,7 @@ export async function createSupervisorPolicy(options: IrPolicyOptions): Promise<
   const { ir } = options;
   const filter = options.filter ?? await compileFilter(ir);
   const named = namedSyscalls(ir);
-  const judged = withHostNames(ir);
-  const forCaller = callerSpecific(judged);
+  const { judged, forCaller } = judgedPolicy(ir);
   return {
     filter,
     decide: forCaller === undefined ? (inv) => evaluate(judged, inv, X86_64) : (inv, ctx) => evaluate(forCaller(ctx.pid, ctx.tid), inv, X86_64),
@@ -48,6 +47,19 @@ export async function createSupervisorPolicy(options: IrPolicyOptions): Promise<
 }
 
 const X86_64: EvaluateOptions = { native: 'x86_64' };
+
+/**
+ * The IR the supervisor decides a call with, made when a run starts: `ir` with the host names
+ * of its deny rules' paths (withHostNames) and, when it names /proc/self or
+ * /proc/thread-self, `forCaller`, that IR for the calling process and thread
+ * (callerSpecific). `sysvm test` and `sysvm explain` decide with it too, so that they give
+ * the verdict `sysvm run` gives.
+ */
+export function judgedPolicy(ir: PolicyIR): { judged: PolicyIR; forCaller?: (pid: number, tid: number) => PolicyIR } {
+  const judged = withHostNames(ir);
+  const forCaller = callerSpecific(judged);
+  return forCaller === undefined ? { judged } : { judged, forCaller };
+}
 
 /**
  * The x86_64 calls `evaluate` allows silently whatever their arguments: it decides an

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
-import type { PolicyIR, SourceRange, Verdict } from '../ir.js';
+import type { Invocation, PolicyIR, SourceRange, Verdict } from '../ir.js';
 import { errnoName, errnoNumber } from '../abi/index.js';
 import { BUILTIN_PREFIX, loadPolicy } from '../front/load.js';
 import { SourceFile } from '../front/source.js';
@@ -77,6 +77,13 @@ export interface TestFileResult {
 
 export interface RunTestOptions {
   readFile?: (path: string) => string;
+  /**
+   * What `evaluate` decides the cases with, from the policy as compiled: the IR, and each
+   * case's invocation. Default: both as they are. `sysvm test` gives the runtime's (the host
+   * names of deny rules' paths, the caller's /proc/self), so that a case gets the verdict
+   * `sysvm run` gives. The prefilter is compiled from the policy itself (it sees no paths).
+   */
+  judge?: (ir: PolicyIR) => { ir: PolicyIR; invocation: (inv: Invocation) => Invocation };
 }
 
 const TOP = ['policy', 'context', 'cases', 'description'];
@@ -207,6 +214,7 @@ export function runTestFile(file: string, opts: RunTestOptions = {}): TestFileRe
     return finish(out);
   }
   const compiled = ir ? compileBpf(ir, 'x86_64') : undefined;
+  const judged = ir && opts.judge ? opts.judge(ir) : undefined;
   const ruleNames = ir ? [...new Set(ir.rules.flatMap((r) => (r.name !== undefined ? [r.name] : [])))] : [];
   value.cases.forEach((raw, index) => {
     const base = ['cases', index];
@@ -256,7 +264,8 @@ export function runTestFile(file: string, opts: RunTestOptions = {}): TestFileRe
       out.cases.push(result);
       return;
     }
-    const d: CallDecision = decideCall(ir, parsed.call.invocation, compiled);
+    const d: CallDecision = judged ? decideCall(judged.ir, judged.invocation(parsed.call.invocation), compiled)
+      : decideCall(ir, parsed.call.invocation, compiled);
     result.result = { verdict: formatVerdict(d.decision.verdict), by: d.by.label, where: d.where, bpfRet: d.bpfRet,
       ...(d.by.source ? { source: d.by.source } : {}) };
     if (!meets(expect, d.decision.verdict)) result.problems.push(`expected ${formatExpectation(expect)}, got ${formatVerdict(d.decision.verdict)}`);

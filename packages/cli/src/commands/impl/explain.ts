@@ -3,6 +3,7 @@
 import { relative } from 'node:path';
 import { renderText, workflow } from '@sysvm/policy';
 import { type CommandContext, UsageError, UserError, oneOf } from '../../command.js';
+import { asRun } from '../as-run.js';
 import { loadOrFail } from '../policy-arg.js';
 
 const rel = (f: string): string => (f.startsWith('builtin:') ? f : relative(process.cwd(), f) || f);
@@ -28,7 +29,9 @@ export async function explain(ctx: CommandContext): Promise<number> {
     throw new UserError('the call is malformed', 2);
   }
   const ir = loadOrFail(file, ctx.stderr, { context: { cwd, ...(home !== undefined ? { home } : {}) } });
-  const e = workflow.explainCall(ir, parsed.call);
+  // The verdict `sysvm run` gives: the policy as the runtime judges it, the call as the caller's.
+  const run = asRun(ir);
+  const e = workflow.explainCall(run.ir, { ...parsed.call, invocation: run.invocation(parsed.call.invocation) });
   if (format === 'json') ctx.stdout.write(JSON.stringify(workflow.explanationJson(e), null, 2) + '\n');
   else ctx.stdout.write(workflow.renderExplanation(e, rel));
   return 0;

@@ -4,6 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { renderJson, renderText, workflow } from '@sysvm/policy';
 import { type CommandContext, UsageError, UserError, oneOf } from '../../command.js';
+import { asRun } from '../as-run.js';
 
 const rel = (f: string): string => (f.startsWith('builtin:') ? f : relative(process.cwd(), f) || f);
 
@@ -19,7 +20,8 @@ export async function test(ctx: CommandContext): Promise<number> {
     if (found.length === 0) throw new UserError(`no *.test.yaml files in ${f}`, 2);
     return found;
   });
-  const results = files.map((f) => workflow.runTestFile(f));
+  // The verdicts `sysvm run` gives: the policy as the runtime judges it, the calls as the caller's.
+  const results = files.map((f) => workflow.runTestFile(f, { judge: asRun }));
   const diags = results.flatMap((r) => r.diagnostics);
   const counts = workflow.testCounts(results);
   if (format === 'json') {

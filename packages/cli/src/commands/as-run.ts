@@ -1,7 +1,7 @@
 // What `sysvm test` and `sysvm explain` decide a call with: the policy as `sysvm run` judges it
 // (the runtime's own judgedPolicy: the host names of deny rules' paths, the caller's
 // /proc/self), and the call as the calling process makes it (its /proc/self and
-// /proc/thread-self are its own pid and thread). docs/cli.md, "What the verdicts are".
+// /proc/thread-self are its own pid and thread). docs/cli.md, "The verdict sysvm run gives".
 import type { FdInfo, Invocation, PolicyIR, SockAddr } from '@sysvm/policy';
 import { judgedPolicy } from '@sysvm/runtime';
 

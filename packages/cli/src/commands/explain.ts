@@ -14,7 +14,9 @@ export const explain: Command = {
     '`.` and `..` are folded, symlinks are not followed. --cwd and --home are also ${cwd} and',
     '${home} in the policy. Prints the verdict, what decided it, whether the kernel (the',
     'seccomp-BPF prefilter) or the supervisor decides, and for each rule naming the syscall each',
-    'condition with the value it was checked against.',
+    'condition with the value it was checked against. The verdict is the one `sysvm run` gives: a',
+    'deny rule\'s paths hold under their host names too (symlinks resolved on this machine), and',
+    '/proc/self is the caller\'s, a process of its own (pid 4194304; docs/cli.md).',
     'Exit status: 0 explained, 2 the call or the options are malformed, 1 the policy has errors.',
   ].join('\n'),
   options: {

@@ -3,7 +3,7 @@
 // data below. Checks never throw and never depend on each other's output.
 import type { Diagnostic } from '../diagnostics.js';
 import type { Condition, IntCondition, RuleIR, SourceRange, Verdict } from '../ir.js';
-import { constant, constantsWithPrefix, syscallByName } from '../abi/index.js';
+import { constantOf, constantsWithPrefix, syscallByName } from '../abi/index.js';
 import { diag } from '../front/codes.js';
 import type { ModelDefault, ModelRule, PolicyModel } from '../front/load.js';
 import { BUILTIN_PREFIX } from '../front/load.js';
@@ -362,12 +362,12 @@ const duplicates: LintCheck = {
 
 // --- mount namespaces around path rules -----------------------------------------------------------
 
-const CLONE_NEWNS = constant('CLONE_NEWNS') ?? 0x20000n;
+const CLONE_NEWNS = BigInt(constantOf('CLONE_NEWNS'));
 
 /**
- * The calls that give a program a mount namespace of its own, and the argument values that
- * do it, as sets of conditions on that argument (a call does it if it meets every condition
- * of one set). unshare(2) and clone(2) with CLONE_NEWNS: alone as root, with CLONE_NEWUSER
+ * The calls that give a program a mount namespace of its own, and the values of one argument
+ * that do it, as conditions on that argument (a call does it if it meets any one).
+ * unshare(2) and clone(2) with CLONE_NEWNS: alone as root, with CLONE_NEWUSER
  * (in the same call or an earlier one) unprivileged. setns(2) into a mount namespace: its
  * nstype is CLONE_NEWNS, or 0 (any type). clone3(2) is not here: its flags are in memory the
  * prefilter cannot read, so the runtime fails every clone3 with ENOSYS (libc falls back to

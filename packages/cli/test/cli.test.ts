@@ -1,6 +1,6 @@
 // The built `sysvm` command on real files and real programs: exit codes, outputs.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -140,6 +140,43 @@ describe('sysvm run', () => {
       { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `/nonexistent-sysvm-dir:${process.env.PATH ?? '/usr/bin:/bin'}` } });
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(spawnSync(join(dir, 'prog')).status).toBe(0);
+  });
+
+  test.for(['seccomp', 'ptrace'])('%s: builtin:default: a command the policy refuses to run from the first PATH entry runs from the next, as execvp would find it inside', (backend) => {
+    // ~/.pyenv/shims or ~/.cargo/bin before /usr/bin: the first `tool` is outside what the
+    // policy runs; the second, in the cwd, is allowed. builtin:permissive runs the first.
+    const outside = mkdtempSync(join(tmpdir(), 'sysvm-cli-path-'));
+    const cwd = mkdtempSync(join(tmpdir(), 'sysvm-cli-cwd-'));
+    mkdirSync(join(cwd, 'bin'));
+    writeFileSync(join(outside, 'sysvm-tool'), '#!/bin/sh\necho outside "$@"\n', { mode: 0o755 });
+    writeFileSync(join(cwd, 'bin/sysvm-tool'), '#!/bin/sh\necho inside "$@"\n', { mode: 0o755 });
+    const env = { ...process.env, PATH: `${outside}:${cwd}/bin:${process.env.PATH ?? '/usr/bin:/bin'}` };
+    const run = (policy: string) => spawnSync(process.execPath, [CLI, 'run', '-q', '--backend', backend, '-p', policy, '--', 'sysvm-tool', 'a b', 'c'],
+      { cwd, encoding: 'utf8', env });
+    const d = run('builtin:default');
+    expect([d.status, d.stdout]).toEqual([0, 'inside a b c\n']);
+    expect(d.stderr).toMatch(/Permission denied/); // bash's line for the refused one
+    const p = run('builtin:permissive');
+    expect([p.status, p.stdout, p.stderr]).toEqual([0, 'outside a b c\n', '']);
+  });
+
+  test.for(['seccomp', 'ptrace'])('%s: builtin:default answers access(2) as its rules answer the call: git works with a ~/.gitconfig it may not read', (backend) => {
+    // git opens ~/.gitconfig when access(R_OK) says it may, and stops with a fatal error
+    // when that open is then refused; with access(R_OK) refused too it goes on without it.
+    const home = mkdtempSync(join(tmpdir(), 'sysvm-cli-home-'));
+    writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Someone\n');
+    const repo = mkdtempSync(join(tmpdir(), 'sysvm-cli-repo-'));
+    const env = { ...process.env, HOME: home, GIT_CONFIG_NOSYSTEM: '1' };
+    expect(spawnSync('git', ['init', '-q'], { cwd: repo, env }).status).toBe(0);
+    const r = spawnSync(process.execPath, [CLI, 'run', '-q', '--backend', backend, '--', 'git', 'status', '--porcelain'], { cwd: repo, encoding: 'utf8', env });
+    // (git still warns about files it tries to open without asking, such as ~/.config/git/ignore)
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/fatal/);
+    const py = 'import os\nfor p, m in [("/usr/bin/ls", os.X_OK), ("/usr/bin/ls", os.W_OK), (os.environ["HOME"] + "/.gitconfig", os.R_OK), (os.environ["HOME"] + "/.gitconfig", os.F_OK), (".", os.W_OK), ("/dev/null", os.W_OK)]: print(os.access(p, m))';
+    const a = spawnSync(process.execPath, [CLI, 'run', '-q', '--backend', backend, '--', '/usr/bin/python3', '-c', py], { cwd: repo, encoding: 'utf8', env });
+    // /usr is read and run, never written (root's permission bits would say yes); the
+    // home directory is not readable, but whether a file exists is metadata
+    expect([a.status, a.stdout]).toEqual([0, 'True\nFalse\nFalse\nTrue\nTrue\nTrue\n']);
   });
 
   test('sysvm\'s own failures exit 125 with a message', () => {

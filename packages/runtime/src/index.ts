@@ -203,8 +203,19 @@ export function startTracer(): TracerThread {
   return new TracerThread();
 }
 
-/** Find the program like execvp(3) would, so that the stub execs exactly one file. */
+/** Find the program like execvp(3) would, as the supervisor sees the file system: the first candidate. */
 export function resolveCommand(command: string, cwd: string, envPath: string | undefined): string {
+  return commandCandidates(command, cwd, envPath)[0]!;
+}
+
+/**
+ * Every executable file `command` names along PATH (one for a name with a slash), in PATH's
+ * order, as the supervisor sees them; throws ENOENT when there is none. The stub tries them
+ * in that order *inside* the sandbox (tracer/launch.ts): a policy that refuses the first
+ * (builtin:default and a ~/.pyenv/shims or ~/.cargo/bin early in PATH) gets the next, as
+ * execvp(3) in the sandbox, or bubblewrap, would run it.
+ */
+export function commandCandidates(command: string, cwd: string, envPath: string | undefined): string[] {
   const isExec = (f: string): boolean => {
     try {
       // by the name's bytes (a name that is not UTF-8 is given as linux/pathtext.ts writes it)
@@ -218,13 +229,15 @@ export function resolveCommand(command: string, cwd: string, envPath: string | u
   if (command.includes('/')) {
     const f = path.resolve(cwd, command);
     if (!isExec(f)) throw new SandboxError('ENOENT', `${command}: no such executable file`);
-    return f;
+    return [f];
   }
+  const found: string[] = [];
   for (const dir of (envPath ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
     const f = path.resolve(cwd, dir === '' ? '.' : dir, command);
-    if (isExec(f)) return f;
+    if (!found.includes(f) && isExec(f)) found.push(f);
   }
-  throw new SandboxError('ENOENT', `${command}: command not found in PATH`);
+  if (found.length === 0) throw new SandboxError('ENOENT', `${command}: command not found in PATH`);
+  return found;
 }
 
 function makePipe(): [number, number] {
@@ -274,7 +287,7 @@ export class SandboxProcess extends EventEmitter {
     super();
     const cwd = path.resolve(opts.cwd ?? process.cwd());
     const env = opts.env ?? process.env;
-    const file = resolveCommand(opts.command, cwd, env.PATH);
+    const [file, ...alternatives] = commandCandidates(opts.command, cwd, env.PATH);
     const stdioOpt = opts.stdio ?? 'pipe';
     const stdio = typeof stdioOpt === 'string' || !Array.isArray(stdioOpt)
       ? [stdioOpt, stdioOpt, stdioOpt] as const : stdioOpt;
@@ -299,11 +312,12 @@ export class SandboxProcess extends EventEmitter {
     this.stderr = streams[2] ?? null;
 
     const spec: LaunchSpec = {
-      file, args: opts.args ?? [], cwd,
+      file: file!, args: opts.args ?? [], cwd,
       env: Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
       stdio: targets as [StdioTarget, StdioTarget, StdioTarget],
     };
     if (opts.newProcessGroup === true) spec.newProcessGroup = true;
+    if (alternatives.length > 0) spec.alternatives = alternatives;
     const init: WorkerInit = {
       spec, backend: opts.backend ?? 'auto', policy: serializePolicy(opts.policy), quiet: opts.quiet === true,
       shared: this.shared,

@@ -15,6 +15,8 @@ import {
   sigdelset, sigemptyset, sigfillset, SIGSET_SIZE, SPAWN_FILE_ACTIONS_SIZE, spawnattrDestroy, spawnattrInit,
   SPAWNATTR_SIZE, spawnattrSetflags, spawnattrSetpgroup, spawnattrSetsigdefault, spawnattrSetsigmask, strerror,
 } from '../linux/libc.js';
+import { accessSync, constants as fsConstants } from 'node:fs';
+
 import { cString } from '../linux/pathtext.js';
 
 /** Where a standard fd of the tracee comes from. */
@@ -32,6 +34,11 @@ export type StdioTarget =
 export interface LaunchSpec {
   /** Absolute path of the target executable (already searched in PATH). */
   file: string;
+  /**
+   * Further executables of the same name later in PATH: the stub runs the first of `file`
+   * and these that the sandbox lets it run (see stubScript).
+   */
+  alternatives?: string[];
   /** The target's arguments after argv[0]. */
   args: string[];
   /** 'KEY=value' strings. */
@@ -43,6 +50,31 @@ export interface LaunchSpec {
 }
 
 export const STUB_SCRIPT = 'kill -STOP $$; exec "$0" "$@"';
+
+/**
+ * The stub for a target with alternatives (further executables of the same name later in
+ * PATH, its $1..$n before the target's arguments): bash, where there is one, whose
+ * `execfail` lets a failed `exec` go on (in POSIX sh a failed exec ends the shell). The
+ * first execve is the stub's last call outside the policy (the install runs at its entry,
+ * see tracer.ts); if the policy refuses it (builtin:default and a ~/.pyenv/shims or
+ * ~/.cargo/bin early in PATH), the next candidate is tried under the policy, as execvp(3)
+ * inside the sandbox, or bubblewrap, would find the program. Each refusal is the policy's,
+ * audited and printed as any other.
+ * Security: `-p` (privileged mode) makes bash ignore $BASH_ENV and $ENV and the functions
+ * exported in the environment: the caller's environment is the target's, and it must not
+ * name code that runs in the stub, outside the policy (a ~/.bashrc the sandboxed program
+ * could have written when the cwd was the home directory).
+ */
+export const BASH = '/bin/bash';
+export function stubArgv(spec: LaunchSpec, haveBash: boolean): { shell: string; argv: string[] } {
+  const alts = spec.alternatives ?? [];
+  if (alts.length === 0 || !haveBash) return { shell: '/bin/sh', argv: ['/bin/sh', '-c', STUB_SCRIPT, spec.file, ...spec.args] };
+  // $0 is "sysvm", so that bash's message for a refused candidate (a line, printed before
+  // the next is tried) is read as the launcher's, not the program's.
+  const n = alts.length + 1;
+  const script = `kill -STOP $$; shopt -s execfail; c=("\${@:1:${n}}"); shift ${n}; for f in "\${c[@]}"; do exec "$f" "$@"; done; exit $?`;
+  return { shell: BASH, argv: [BASH, '-p', '-c', script, 'sysvm', spec.file, ...alts, ...spec.args] };
+}
 
 export class LaunchError extends Error {
   constructor(readonly code: string, message: string) {
@@ -57,6 +89,15 @@ function cStrings(list: readonly string[]): { array: BigUint64Array; strings: Bu
   strings.forEach((b, i) => { array[i] = addressOf(b); });
   return { array, strings };
 }
+
+const isExecutable = (f: string): boolean => {
+  try {
+    accessSync(f, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 function keepAlive(..._values: unknown[]): void {
   // referenced after the call, so the Buffers cannot be collected during it
@@ -98,9 +139,10 @@ export function spawnStub(spec: LaunchSpec): number {
     sigemptyset(sigs);
     spawnattrSetsigmask(attr, sigs);
     const pid = new Int32Array(1);
-    const argv = cStrings(['/bin/sh', '-c', STUB_SCRIPT, spec.file, ...spec.args]);
+    const stub = stubArgv(spec, isExecutable(BASH));
+    const argv = cStrings(stub.argv);
     const envp = cStrings(spec.env);
-    const r = posixSpawnp(pid, '/bin/sh', fa, attr, argv.array, envp.array);
+    const r = posixSpawnp(pid, stub.shell, fa, attr, argv.array, envp.array);
     // The strings must live until posix_spawnp has returned (it has copied them by then).
     keepAlive(argv.strings, envp.strings);
     if (r !== 0) {

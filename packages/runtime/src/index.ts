@@ -11,7 +11,7 @@
 // made `dist/worker.bundle.cjs` (the same modules in one file) and it is not stale, that runs
 // instead (the thread's entry, dist/worker-boot.cjs, decides: bundle.cts).
 import { EventEmitter } from 'node:events';
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, realpathSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -231,10 +231,22 @@ export function commandCandidates(command: string, cwd: string, envPath: string 
     if (!isExec(f)) throw new SandboxError('ENOENT', `${command}: no such executable file`);
     return [f];
   }
+  // One candidate per file reached: /usr/bin/find and /bin/find (a merged /usr) are the same
+  // path once resolved, so the same verdict; the second is never a candidate of its own.
   const found: string[] = [];
+  const reached = new Set<string>();
   for (const dir of (envPath ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
     const f = path.resolve(cwd, dir === '' ? '.' : dir, command);
-    if (!found.includes(f) && isExec(f)) found.push(f);
+    if (!isExec(f)) continue;
+    let real: string;
+    try {
+      real = realpathSync(encodePath(f), { encoding: 'buffer' }).toString('latin1');
+    } catch {
+      continue;
+    }
+    if (reached.has(real)) continue;
+    reached.add(real);
+    found.push(f);
   }
   if (found.length === 0) throw new SandboxError('ENOENT', `${command}: command not found in PATH`);
   return found;

@@ -725,6 +725,15 @@ export class Tracer {
       // Reading or writing another process's memory: only inside the sandbox.
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:foreign-process');
     }
+    if (nr === NR.prlimit64 && args[2] !== 0n && (args[0]! & 0xffffffffn) !== 0n && !this.threads.has(Number(BigInt.asIntN(32, args[0]!)))) {
+      // New limits for a process outside the sandbox: any of the user's processes (any
+      // process, as root), the supervisor included, with no signal, ptrace or Landlock check
+      // in the way (check_prlimit_permission compares uids only). RLIMIT_CPU kills it (SIGXCPU,
+      // then SIGKILL: around the Landlock signal scope), RLIMIT_NOFILE or RLIMIT_AS breaks it.
+      // Reading its limits (new_rlim NULL) tells no more than /proc/PID/limits. pid_t: the
+      // low half only; 0 is the caller.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:foreign-process');
+    }
     if (nr === NR.seccomp && (Number(args[1]! & 0xffffffffn) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0) {
       // A listener of the program's own: its SECCOMP_RET_USER_NOTIF outranks the policy's
       // SECCOMP_RET_TRACE, and the listener can let the call run without any stop (the

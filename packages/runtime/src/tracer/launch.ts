@@ -11,7 +11,7 @@ import {
   SIGKILL, SIGSTOP,
 } from '../linux/consts.js';
 import {
-  addressOf, fileActionsAddChdir, fileActionsAddDup2, fileActionsAddOpen, fileActionsDestroy, fileActionsInit, posixSpawnp,
+  addressOf, fileActionsAddChdir, fileActionsAddClosefrom, fileActionsAddDup2, fileActionsAddOpen, fileActionsDestroy, fileActionsInit, posixSpawnp,
   sigdelset, sigemptyset, sigfillset, SIGSET_SIZE, SPAWN_FILE_ACTIONS_SIZE, spawnattrDestroy, spawnattrInit,
   SPAWNATTR_SIZE, spawnattrSetflags, spawnattrSetpgroup, spawnattrSetsigdefault, spawnattrSetsigmask, strerror,
 } from '../linux/libc.js';
@@ -83,6 +83,12 @@ export function spawnStub(spec: LaunchSpec): number {
       }
       if (r !== 0) throw new LaunchError('ESPAWN', `posix_spawn_file_actions for fd ${fd}: ${strerror(r)}`);
     });
+    // Security: the program gets fds 0-2 and nothing else of the supervisor's. An fd that
+    // sysvm's own parent left open without close-on-exec (Node marks only 0-16 so at start)
+    // would reach the sandbox: a connected socket to a service outside, a file the policy
+    // denies, already open, judged by no path rule. After the dup2s, whose sources it closes.
+    const closed = fileActionsAddClosefrom(fa, 3);
+    if (closed !== 0) throw new LaunchError('ESPAWN', `posix_spawn_file_actions_addclosefrom_np: ${strerror(closed)}`);
     if (spec.cwd !== undefined && fileActionsAddChdir(fa, cString(spec.cwd)) !== 0) {
       throw new LaunchError('ESPAWN', `posix_spawn_file_actions_addchdir_np(${spec.cwd}) failed`);
     }

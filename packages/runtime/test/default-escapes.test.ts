@@ -148,6 +148,26 @@ describe.for(BACKENDS)('builtin:default on the %s backend', (backend) => {
     expect([r['outside-path'], r['outside-abstract'], r['own-abstract']]).toEqual(['EACCES', 'outside', 'inside']);
   });
 
+  // read-system allowed read-only opens below /dev/pts: the user's other terminals (any, as
+  // root), whose typed input the program read away and whose modes it set (stty -F).
+  test.skipIf(!hasPython)('no terminal of the user but its own: another pts is not opened, even for reading', async () => {
+    // Outside: a terminal with a line typed into it, waiting to be read by its own program.
+    const pty = spawnChild(PYTHON, ['-c', 'import os, sys\nm, s = os.openpty()\nos.write(m, b"typed-secret\\n")\nprint(os.ttyname(s), flush=True)\nsys.stdin.read()'],
+      { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const name = await new Promise<string>((resolve) => { pty.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim())); });
+      expect(name).toMatch(/^\/dev\/pts\/\d+$/);
+      const cwd = workDir();
+      const script = `import os, errno, termios\ndef res(f):\n    try:\n        return f()\n    except OSError as e:\n        return errno.errorcode[e.errno]\n`
+        + `print('read', res(lambda: os.read(os.open(${JSON.stringify(name)}, os.O_RDONLY), 64).decode().strip()))\n`
+        + `print('stty', res(lambda: termios.tcgetattr(os.open(${JSON.stringify(name)}, os.O_RDONLY | os.O_NONBLOCK)) and 'ok'))\n`;
+      const r = await run({ command: PYTHON, args: ['-c', script], cwd, backend, policy: policyFromIR(defaultPolicy(cwd)), quiet: true });
+      expect(lines(r.stdout)).toEqual({ read: 'EACCES', stty: 'EACCES' });
+    } finally {
+      pty.kill('SIGKILL');
+    }
+  });
+
   // As root, `mknod ./disk b 8 0` in the working directory (allowed by work-and-tmp) then
   // opened read-write reads the raw disk around every path rule; c 1 1 is /dev/mem.
   test.skipIf(!hasPython || process.getuid?.() !== 0)('no character or block device nodes, even as root; FIFOs and socket files still', async () => {

@@ -170,7 +170,7 @@ describe.for(BACKENDS)('builtin:default on the %s backend', (backend) => {
 
   // As root, `mknod ./disk b 8 0` in the working directory (allowed by work-and-tmp) then
   // opened read-write reads the raw disk around every path rule; c 1 1 is /dev/mem.
-  test.skipIf(!hasPython || process.getuid?.() !== 0)('no character or block device nodes, even as root; FIFOs and socket files still', async () => {
+  test.skipIf(!hasPython || process.getuid?.() !== 0)('as root: no character or block device nodes (FIFOs and socket files still), no /proc/kmsg', async () => {
     const cwd = workDir();
     mkdirSync(path.join(cwd, 'sub'));
     symlinkSync('sub', path.join(cwd, 'link'));
@@ -190,10 +190,13 @@ print('fifo', res(lambda: os.mkfifo('fifo')))
 print('sock', res(lambda: os.mknod('sock', 0o600 | stat.S_IFSOCK)))
 print('reg', res(lambda: os.mknod('reg', 0o600)))
 print('files', ' '.join(sorted(os.listdir('.'))))
+print('kmsg', res(lambda: os.close(os.open('/proc/kmsg', os.O_RDONLY | os.O_NONBLOCK))))
 `;
     const r = await run({ command: PYTHON, args: ['-c', script], cwd, backend, policy: policyFromIR(defaultPolicy(cwd)), quiet: true });
     expect(lines(r.stdout)).toEqual({
       chr: 'EPERM', blk: 'EPERM', 'chr-high-bits': 'EPERM', 'chr-at': 'EPERM', fifo: 'ok', sock: 'ok', reg: 'ok', files: 'fifo link reg sock sub',
+      // /proc is readable (read-system), but not the kernel's log (nor /proc/kcore, where the kernel has it)
+      kmsg: 'EACCES',
     });
   });
 });

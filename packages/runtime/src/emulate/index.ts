@@ -20,7 +20,7 @@ import { AUDIT_ARCH_X86_64, ENOENT as ENOENT_NR, ENOSYS, SECCOMP_RET_ALLOW, SECC
 import { syscallNumber } from '../abi.js';
 import type { EmuContext, EmuOutcome, ExitHandler, VmWorld } from './context.js';
 import { DIRENT_CALLS, direntsExit } from './dirents.js';
-import { reachDenial, REACH_CALLS } from './hidden.js';
+import { ADDRESS_CALLS, reachDenial, REACH_CALLS } from './hidden.js';
 import { VmDeref } from './fds.js';
 import type { ArgRewrite } from '../types.js';
 import { PATH_ARGS } from '../tracer/paths.js';
@@ -117,7 +117,8 @@ export function vmWorldFromIR(ir: PolicyIR): VmWorld {
  *    the binds at the exit;
  *  - directory listings drop the entries the policy hides (dirents.ts);
  *  - moving or bind-mounting a directory that holds a hidden path fails (`deny`, an errno;
- *    hidden.ts `reachDenial`), and so does a rename or link across a bind (EXDEV, bind.ts
+ *    hidden.ts `reachDenial`), so does a socket address that names a hidden path (ENOENT),
+ *    and so does a rename or link across a bind (EXDEV, bind.ts
  *    `crossBind`);
  *  - a virtual clock translates absolute deadlines to the host's clock (deadlines.ts) and,
  *    with an offset, shifts file times (filetimes.ts).
@@ -161,7 +162,8 @@ function vfsPass(ctx: EmuContext): { rewrite?: ArgRewrite[]; atExit?: ExitHandle
  * beyond the policy's rules (RET_TRACE; the kernel runs the strictest action of all filters,
  * so this never loosens the policy): with binds, getcwd, readlink and readlinkat, so that
  * their results show the virtual paths, and every path call (resolved in the virtual tree);
- * with hidden paths, getdents64 and getdents, so that listings drop them, and the calls that
+ * with hidden paths, getdents64 and getdents, so that listings drop them, the socket address
+ * calls (a unix socket path may be hidden), and the calls that
  * could move or mount a directory holding one; with a virtual clock, the calls with an
  * absolute realtime deadline (decided on their integer arguments, so a relative sleep never
  * stops); with shifted file times, the stat and utime families. null when nothing is needed.
@@ -176,8 +178,8 @@ export function worldFilter(world: VmWorld): Uint8Array | null {
     // when the kernel would resolve it elsewhere: `..` above a bind), whatever rule passes it.
     ...(world.binds.length > 0 ? Object.keys(PATH_ARGS) : []),
     // Listings drop hidden entries at the exit (dirents.ts); no ancestor of a hidden path
-    // moves or is bind-mounted (hidden.ts).
-    ...(hides ? [...DIRENT_CALLS, ...REACH_CALLS] : []),
+    // moves or is bind-mounted, and no socket address names a hidden path (hidden.ts).
+    ...(hides ? [...DIRENT_CALLS, ...REACH_CALLS, ...ADDRESS_CALLS] : []),
     // Listings show the virtual files absent on the host (dirents.ts).
     ...((world.listed ?? []).length > 0 ? DIRENT_CALLS : []),
     ...fileTimeOffset(world) !== undefined ? [...FILE_TIME_RESULT_CALLS, ...FILE_TIME_ARG_CALLS] : [],

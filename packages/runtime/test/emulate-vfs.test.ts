@@ -286,6 +286,16 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
     expect(r.stderr).toMatch(/No such file or directory/);
   });
 
+  // With an unwritable stack the host path could not be written for the kernel, and the call
+  // ran unrewritten: `../../outside.txt` from /data/sub was judged as /outside.txt (absent) and
+  // the kernel opened the host parent's outside.txt, which no rule judged.
+  test('bind: a call whose host path cannot be written below its stack fails (EFAULT), never runs unrewritten', async () => {
+    // Named as it is (a path that needs no rewrite), the same file opens with that stack.
+    const host = path.join(cwd, 'sandbox', 'outside.txt');
+    const r = await run({ command: bin.badsp!, args: ['/data/sub', '../../outside.txt', host], backend, policy, quiet: true });
+    expect(r.stdout).toBe(`../../outside.txt=EFAULT\n${host}=host parent of the bind target\n`);
+  });
+
   test('bind: a path below a regular file fails with ENOTDIR, inside the bind and out of it, as on the host', async () => {
     // The virtual walk used Node's lstat, which throws ENOTDIR: the call was denied with
     // EPERM (sysvm:policy-error) instead of failing as the kernel fails it.

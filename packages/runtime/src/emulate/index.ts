@@ -16,7 +16,7 @@ import { DEADLINE_STOPS, timeWorld, type WorldOutcome } from './deadlines.js';
 import {
   assemble, type Insn, jeq, jset, ld, ret, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, seccompDataArgLo,
 } from '../linux/bpf.js';
-import { AUDIT_ARCH_X86_64, ENOENT as ENOENT_NR, ENOSYS, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linux/consts.js';
+import { AUDIT_ARCH_X86_64, EFAULT, ENOENT as ENOENT_NR, ENOSYS, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linux/consts.js';
 import { syscallNumber } from '../abi.js';
 import type { EmuContext, EmuOutcome, ExitHandler, VmWorld } from './context.js';
 import { DIRENT_CALLS, direntsExit } from './dirents.js';
@@ -129,13 +129,14 @@ export function worldPass(ctx: EmuContext): { deny?: number; rewrite?: ArgRewrit
   const reach = reachDenial(ctx) ?? crossBind(ctx);
   if (reach !== undefined) return { deny: reach };
   const vfs = vfsPass(ctx);
+  if (vfs.deny !== undefined) return { deny: vfs.deny };
   const own = vfs.atExit === undefined && vfs.rewrite === undefined ? undefined
     : { atExit: vfs.atExit ?? (() => undefined), ...vfs.rewrite ? { rewrite: vfs.rewrite } : {} };
   return compose([own, timeWorld(ctx), fileTimes(ctx)]) ?? {};
 }
 
 /** The file-system part of `worldPass`: listings, path results, paths resolved in the binds. */
-function vfsPass(ctx: EmuContext): { rewrite?: ArgRewrite[]; atExit?: ExitHandler } {
+function vfsPass(ctx: EmuContext): { deny?: number; rewrite?: ArgRewrite[]; atExit?: ExitHandler } {
   if ((DIRENT_CALLS as readonly string[]).includes(ctx.name)) {
     const atExit = direntsExit(ctx);
     return atExit === undefined ? {} : { atExit };
@@ -152,7 +153,12 @@ function vfsPass(ctx: EmuContext): { rewrite?: ArgRewrite[]; atExit?: ExitHandle
   });
   if (reals.length === 0) return {};
   const rewrite = writeRewrites(ctx, reals);
-  if (rewrite === null) return {};
+  // Security: the call never runs unrewritten. The policy judged the object of the virtual
+  // path; the kernel's own resolution (from a cwd inside a bind target, `..` to its host
+  // parent) reaches another one, which no rule judged. The host path cannot be written when
+  // the program makes its call with a stack pointer below which nothing is writable (its
+  // choice: one instruction), so that fails the call (EFAULT), as emulate: bind does.
+  if (rewrite === null) return { deny: EFAULT };
   const follow = openFollows(ctx);
   return follow === undefined ? { rewrite } : { rewrite, atExit: verifyBoundOpen(reals[0]!.real, follow) };
 }

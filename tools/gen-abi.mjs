@@ -199,14 +199,21 @@ const ALIASES = { 'socket:family': ['domain'], 'socketpair:family': ['domain'] }
 // at the width it keeps, or bits it ignores would make `eq`, `in`, `ne`, `lt`, `gt` miss:
 // clone(2) takes `unsigned long clone_flags` and uses lower_32_bits() of it
 // (kernel/fork.c, SYSCALL_DEFINE5(clone)): clone(SIGCHLD | 1 << 40) creates a child.
-const WIDTH = { 'clone:clone_flags': 32 };
+// The `unsigned long fd` of mmap and the vectored I/O calls goes to fget()/fdget_pos(),
+// which take an unsigned int (fd 3 | 1 << 32 is fd 3); ptrace's `long pid` goes to
+// find_get_task_by_vpid(pid_t). An enum (landlock_add_rule's rule_type) is an int.
+const WIDTH = {
+  'clone:clone_flags': 32,
+  'mmap:fd': 32, 'readv:fd': 32, 'writev:fd': 32, 'preadv:fd': 32, 'pwritev:fd': 32, 'preadv2:fd': 32, 'pwritev2:fd': 32,
+  'ptrace:pid': 32,
+};
 
 function classify(sys, arg, index, args) {
   const ct = arg.ctype.replace(/\s+/g, ' ');
   const key = `${sys}:${arg.name}`;
   const isPtr = ct.includes('*');
   const out = { name: arg.name, ctype: ct };
-  const width = WIDTH[key] ?? (!isPtr && /^(const )?(int|unsigned int|unsigned|u32|__u32|s32|__s32|pid_t|uid_t|gid_t|old_uid_t|old_gid_t|umode_t|mqd_t|clockid_t|timer_t|key_serial_t|qid_t|rwf_t|key_t|unsigned short|u16|short)$/.test(ct) ? 32 : 64);
+  const width = WIDTH[key] ?? (!isPtr && /^(const )?(int|unsigned int|unsigned|u32|__u32|s32|__s32|pid_t|uid_t|gid_t|old_uid_t|old_gid_t|umode_t|mqd_t|clockid_t|timer_t|key_serial_t|qid_t|rwf_t|key_t|unsigned short|u16|short|enum \w+)$/.test(ct) ? 32 : 64);
   const signed = !isPtr && /^(const )?(int|long|s32|__s32|pid_t|clockid_t|timer_t|key_serial_t|loff_t|off_t|mqd_t|rwf_t|key_t|short|__kernel_old_time_t|long long|s64|__s64)$/.test(ct);
   let kind;
   if (isPtr) {

@@ -36,6 +36,12 @@ describe('arguments from SYSCALL_DEFINEn', () => {
     ['socket', 0, 'family', 'flags', 32, true],
     ['connect', 1, 'uservaddr', 'sockaddr', 64, false],
     ['clone', 0, 'clone_flags', 'flags', 32, false], // unsigned long, of which the kernel reads the low half (gen-abi WIDTH)
+    // unsigned long fd, which fget()/fdget_pos() take as an unsigned int (gen-abi WIDTH)
+    ['mmap', 4, 'fd', 'fd', 32, false],
+    ['writev', 0, 'fd', 'fd', 32, false],
+    ['pwritev2', 0, 'fd', 'fd', 32, false],
+    ['ptrace', 1, 'pid', 'int', 32, true], // long, passed on as a pid_t
+    ['landlock_add_rule', 1, 'rule_type', 'uint', 32, false], // an enum is an int
     ['read', 2, 'count', 'size', 64, false],
     ['symlink', 0, 'oldname', 'string', 64, false],
     ['symlink', 1, 'newname', 'path', 64, false],

@@ -10,7 +10,14 @@ export interface DecideContext {
   tid: number;
   /** The syscall's name (from the catalogue), or `syscall_<nr>` if unknown. */
   name: string;
-  /** SECCOMP_RET_DATA of the filter's RET_TRACE (seccomp backend only). */
+  /**
+   * SECCOMP_RET_DATA of the RET_TRACE that stopped the call (seccomp backend only).
+   * Security: informational, never a ground for a verdict. The program may install seccomp
+   * filters of its own (after the runtime's), and among equal actions the kernel keeps the
+   * most recently installed filter's data (seccomp_run_filters): a program's filter that
+   * returns SECCOMP_RET_TRACE with data of its choosing forges this value, and stops calls
+   * the policy's filter would have allowed. `decide` must judge the call itself.
+   */
   retData?: number;
   /** The `data` of an inline policy (see `InlinePolicy`), else undefined. */
   data?: unknown;

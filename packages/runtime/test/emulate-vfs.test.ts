@@ -2,7 +2,7 @@
 // YAML policy's `filesystem:` section (hide, files, bind): hidden paths are absent from
 // directory listings too and cannot be reached by another name; binds resolve `..`,
 // symlinks and dirfds in the virtual namespace (src/emulate/{dirents,vpath,fds}.ts).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn as spawnChild } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,6 +104,40 @@ filesystem:
 });
 
 describe.for(BACKENDS)('%s backend', (backend) => {
+  // The hide rule covers every call with a path argument; a socket address is not one, so a
+  // socket in a hidden directory (an agent in a hidden ~/.ssh or ~/.gnupg) was reachable.
+  test.skipIf(!existsSync('/usr/bin/python3'))('a unix socket in a hidden directory is absent to connect and sendto too', async () => {
+    const listen = `import socket, sys, os
+st = socket.socket(socket.AF_UNIX); st.bind(sys.argv[1]); st.listen(4)
+ok = socket.socket(socket.AF_UNIX); ok.bind(sys.argv[2]); ok.listen(4)
+dg = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); dg.bind(sys.argv[3])
+print('ready', flush=True); sys.stdin.read()`;
+    const agent = path.join(home, '.ssh', `agent-${backend}.sock`);
+    const visible = path.join(mkdtempSync(path.join(os.tmpdir(), 'sysvm-vfs-sock-')), 'visible.sock');
+    const dgram = path.join(home, '.ssh', `agent-${backend}.dgram`);
+    const outside = spawnChild('/usr/bin/python3', ['-c', listen, agent, visible, dgram], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve, reject) => {
+        outside.stdout!.once('data', resolve);
+        outside.once('exit', () => reject(new Error('the listener ended')));
+      });
+      const probe = `import socket, sys, errno
+def res(f):
+    try:
+        f(); return 'ok'
+    except OSError as e:
+        return errno.errorcode[e.errno]
+for name in sys.argv[1:3]:
+    print(res(lambda: socket.socket(socket.AF_UNIX).connect(name)))
+print(res(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'x', sys.argv[3])))
+print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
+      const r = await run({ command: '/usr/bin/python3', args: ['-c', probe, agent, path.join(cwd, 'to-ssh', path.basename(agent)), dgram, visible], backend, policy });
+      expect(r.stdout).toBe('ENOENT\nENOENT\nENOENT\nok\n');
+    } finally {
+      outside.kill('SIGKILL');
+    }
+  });
+
   test('ls -a ~ does not list the hidden .ssh and .aws (getdents64 filtered), and lists the virtual file', async () => {
     const r = await run({ command: 'ls', args: ['-a', home], backend, policy });
     expect({ out: r.stdout, err: r.stderr, code: r.code }).toEqual({ out: '.\n..\ndocs\nnotes.txt\nvirtual.conf\n', err: '', code: 0 });
@@ -250,6 +284,16 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     const r = await run({ command: 'cat', args: ['/data/rel-up'], backend, policy, quiet: true });
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/No such file or directory/);
+  });
+
+  // With an unwritable stack the host path could not be written for the kernel, and the call
+  // ran unrewritten: `../../outside.txt` from /data/sub was judged as /outside.txt (absent) and
+  // the kernel opened the host parent's outside.txt, which no rule judged.
+  test('bind: a call whose host path cannot be written below its stack fails (EFAULT), never runs unrewritten', async () => {
+    // Named as it is (a path that needs no rewrite), the same file opens with that stack.
+    const host = path.join(cwd, 'sandbox', 'outside.txt');
+    const r = await run({ command: bin.badsp!, args: ['/data/sub', '../../outside.txt', host], backend, policy, quiet: true });
+    expect(r.stdout).toBe(`../../outside.txt=EFAULT\n${host}=host parent of the bind target\n`);
   });
 
   test('bind: a path below a regular file fails with ENOTDIR, inside the bind and out of it, as on the host', async () => {

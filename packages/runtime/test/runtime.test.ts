@@ -3,10 +3,11 @@
 // (conformance/cases.ts); here are the ones that need the API (events, streams, kill, ...).
 // Needs the built worker script (dist/worker.js): `tsc -b` first (the root `pnpm test` does).
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import koffi from 'koffi';
 import { beforeAll, describe, expect, test } from 'vitest';
 
 import { run, spawn } from '../src/index.js';
@@ -70,9 +71,11 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(r.stdout).toBe('clone-untraced=EPERM clone3=ENOSYS\n');
   });
 
-  test('no access to the memory or fds of a process outside the sandbox', async () => {
+  // prlimit64 of a process outside (the user's any, the supervisor; as root, any) passed:
+  // RLIMIT_CPU kills it, around the Landlock signal scope.
+  test('no access to the memory, fds or resource limits of a process outside the sandbox', async () => {
     const r = await run({ command: bin.foreign!, backend, policy: allowAll, quiet: true });
-    expect(r.stdout).toBe('self=ok parent=EPERM pidfd_getfd=EPERM\n');
+    expect(r.stdout).toBe('self=ok parent=EPERM pidfd_getfd=EPERM prlimit-get-parent=ok prlimit-set-parent=EPERM prlimit-set-self=ok\n');
   });
 
   // The supervisor is the program's parent and runs as its user: dumpable, it let the
@@ -113,6 +116,25 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       return [dir, 'closed/f', 'closed/../dirfd'];
     });
     expect({ stdout: r.stdout, status: r.status }).toEqual({ stdout: 'closed/f=EACCES\nclosed/../dirfd=EACCES\n', status: 0 });
+  });
+
+  // An fd that sysvm's parent left open without close-on-exec reached the sandbox: Node marks
+  // only fds 0-16 close-on-exec at its start, and posix_spawn passed the rest (a connected
+  // socket to a service outside, a file the policy denies, already open).
+  test('the program gets fds 0-2 only, not an fd the supervisor\'s process holds without close-on-exec', async () => {
+    const libc = koffi.load('libc.so.6');
+    const dup2 = libc.func('int dup2(int oldfd, int newfd)') as (a: number, b: number) => number;
+    const close = libc.func('int close(int fd)') as (fd: number) => number;
+    const file = openSync(path.join(secret, 'key.txt'), 'r');
+    const fd = 200; // dup2 leaves close-on-exec off
+    expect(dup2(file, fd)).toBe(fd);
+    try {
+      const r = await run({ command: 'sh', args: ['-c', `readlink /proc/self/fd/${fd} || echo closed`], backend, policy: allowAll, quiet: true });
+      expect(r.stdout).toBe('closed\n');
+    } finally {
+      close(fd);
+      closeSync(file);
+    }
   });
 
   test('NO_NEW_PRIVS on every backend, seccomp filters only on seccomp', async () => {

@@ -169,14 +169,18 @@ export function direntsExit(ctx: EmuContext): ExitHandler | undefined {
     if (key !== undefined) files.listedIn.delete(key);
     if (!hides) return;
     const len = Number(x.rval);
+    // Security: records the supervisor cannot read or parse were changed under it (a sibling
+    // thread made the buffer unreadable, or rewrote a record, after the kernel wrote it): left
+    // alone they would show the hidden names the kernel put there. The process dies instead,
+    // as when the filtered records cannot be written back.
     const raw = readMem(x.tid, buf, len);
-    if (raw === null || raw.length !== len) return;
+    if (raw === null || raw.length !== len) return x.killProcess('sysvm:dirents-unreadable');
     const inodes = hiddenInodes(world);
     const kept: Buffer[] = [];
     let keptLen = 0;
     for (let at = 0; at + (is64 ? NAME64 : NAME) <= len;) {
       const reclen = raw.readUInt16LE(at + 16);
-      if (reclen === 0 || at + reclen > len) return; // not the kernel's layout: leave it alone
+      if (reclen === 0 || at + reclen > len) return x.killProcess('sysvm:dirents-unreadable'); // not the kernel's layout
       const rec = raw.subarray(at, at + reclen);
       at += reclen;
       const nameBytes = rec.subarray(is64 ? NAME64 : NAME);

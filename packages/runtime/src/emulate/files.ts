@@ -18,6 +18,12 @@
 // and non-creating whatever the program asked, and (2) at the call's exit the new fd must be
 // the prepared file (same device and inode), else the process is killed before the call
 // returns. The prepared files hold only what the policy shows the program anyway.
+// Not kept: the fd exists from the kernel's open to that exit stop, and the process's other
+// threads can read it in between (the kill comes after): against a program that races, a
+// virtual file opens any file the kernel lets it, read-only, like an allow rule (documented
+// in docs/policy.md, "What path rules guarantee"). Closing that needs the path out of the
+// program's reach (its other threads stopped for the call, or no path at all: a memfd the
+// supervisor fills at the exit).
 import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

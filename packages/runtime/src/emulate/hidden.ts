@@ -44,6 +44,14 @@ export function hiddenByPolicy(decide: (inv: Invocation) => Verdict): (path: str
  */
 export const REACH_CALLS = ['rename', 'renameat', 'renameat2', 'mount', 'open_tree', 'move_mount'] as const;
 
+/**
+ * The calls that name a unix socket by its path in a socket address, not in a path argument:
+ * the hide rule (every call with a path argument) never sees them, so a socket in a hidden
+ * directory (a gpg-agent in a hidden ~/.gnupg) was reached by its path. Checked by
+ * `reachDenial` whatever rule passed the call.
+ */
+export const ADDRESS_CALLS = ['connect', 'bind', 'sendto', 'sendmsg', 'sendmmsg'] as const;
+
 /** Is a hidden value strictly below `p` (so moving or mounting `p` would carry it along)? */
 function holdsHidden(world: VmWorld, p: string): boolean {
   return (world.hidden ?? []).some((h) => h.op !== 'glob' && h.value !== p && under(p, h.value));
@@ -66,7 +74,9 @@ function holdsHidden(world: VmWorld, p: string): boolean {
  */
 export function reachDenial(ctx: EmuContext): number | undefined {
   const world = ctx.world;
-  if ((world.hidden ?? []).length === 0 || !(REACH_CALLS as readonly string[]).includes(ctx.name)) return undefined;
+  if ((world.hidden ?? []).length === 0) return undefined;
+  if ((ADDRESS_CALLS as readonly string[]).includes(ctx.name)) return hiddenSocket(ctx);
+  if (!(REACH_CALLS as readonly string[]).includes(ctx.name)) return undefined;
   const paths: string[] = [];
   if (ctx.name === 'mount' || ctx.name === 'move_mount') {
     const at = ctx.name === 'mount' ? 0 : 1;
@@ -87,4 +97,22 @@ export function reachDenial(ctx: EmuContext): number | undefined {
     }
   }
   return paths.some((p) => holdsHidden(world, p)) ? EBUSY : undefined;
+}
+
+/**
+ * Invariant (hide): a hidden path is absent to socket addresses too. connect, bind, sendto,
+ * sendmsg and sendmmsg to a unix socket path the policy hides (resolved as the kernel
+ * resolves it: sockaddr.ts) fail with ENOENT, what the kernel answers for a socket that is
+ * not there. Addresses that cannot be read fail the same way (fail closed); abstract names
+ * and calls without an address are not paths.
+ */
+function hiddenSocket(ctx: EmuContext): number | undefined {
+  const addrs = ctx.deref.sockaddrs(0);
+  if (addrs === undefined) return ENOENT;
+  for (const a of addrs) {
+    if (a === null || a.family !== 'unix') continue;
+    const p = (a as { path: string }).path;
+    if (p.startsWith('/') && ctx.hidden?.(p) === true) return ENOENT;
+  }
+  return undefined;
 }

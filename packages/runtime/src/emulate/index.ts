@@ -16,11 +16,11 @@ import { DEADLINE_STOPS, timeWorld, type WorldOutcome } from './deadlines.js';
 import {
   assemble, type Insn, jeq, jset, ld, ret, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, seccompDataArgLo,
 } from '../linux/bpf.js';
-import { AUDIT_ARCH_X86_64, ENOENT as ENOENT_NR, ENOSYS, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linux/consts.js';
+import { AUDIT_ARCH_X86_64, EFAULT, ENOENT as ENOENT_NR, ENOSYS, SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE } from '../linux/consts.js';
 import { syscallNumber } from '../abi.js';
 import type { EmuContext, EmuOutcome, ExitHandler, VmWorld } from './context.js';
 import { DIRENT_CALLS, direntsExit } from './dirents.js';
-import { reachDenial, REACH_CALLS } from './hidden.js';
+import { ADDRESS_CALLS, reachDenial, REACH_CALLS } from './hidden.js';
 import { VmDeref } from './fds.js';
 import type { ArgRewrite } from '../types.js';
 import { PATH_ARGS } from '../tracer/paths.js';
@@ -117,7 +117,8 @@ export function vmWorldFromIR(ir: PolicyIR): VmWorld {
  *    the binds at the exit;
  *  - directory listings drop the entries the policy hides (dirents.ts);
  *  - moving or bind-mounting a directory that holds a hidden path fails (`deny`, an errno;
- *    hidden.ts `reachDenial`), and so does a rename or link across a bind (EXDEV, bind.ts
+ *    hidden.ts `reachDenial`), so does a socket address that names a hidden path (ENOENT),
+ *    and so does a rename or link across a bind (EXDEV, bind.ts
  *    `crossBind`);
  *  - a virtual clock translates absolute deadlines to the host's clock (deadlines.ts) and,
  *    with an offset, shifts file times (filetimes.ts).
@@ -128,13 +129,14 @@ export function worldPass(ctx: EmuContext): { deny?: number; rewrite?: ArgRewrit
   const reach = reachDenial(ctx) ?? crossBind(ctx);
   if (reach !== undefined) return { deny: reach };
   const vfs = vfsPass(ctx);
+  if (vfs.deny !== undefined) return { deny: vfs.deny };
   const own = vfs.atExit === undefined && vfs.rewrite === undefined ? undefined
     : { atExit: vfs.atExit ?? (() => undefined), ...vfs.rewrite ? { rewrite: vfs.rewrite } : {} };
   return compose([own, timeWorld(ctx), fileTimes(ctx)]) ?? {};
 }
 
 /** The file-system part of `worldPass`: listings, path results, paths resolved in the binds. */
-function vfsPass(ctx: EmuContext): { rewrite?: ArgRewrite[]; atExit?: ExitHandler } {
+function vfsPass(ctx: EmuContext): { deny?: number; rewrite?: ArgRewrite[]; atExit?: ExitHandler } {
   if ((DIRENT_CALLS as readonly string[]).includes(ctx.name)) {
     const atExit = direntsExit(ctx);
     return atExit === undefined ? {} : { atExit };
@@ -151,7 +153,12 @@ function vfsPass(ctx: EmuContext): { rewrite?: ArgRewrite[]; atExit?: ExitHandle
   });
   if (reals.length === 0) return {};
   const rewrite = writeRewrites(ctx, reals);
-  if (rewrite === null) return {};
+  // Security: the call never runs unrewritten. The policy judged the object of the virtual
+  // path; the kernel's own resolution (from a cwd inside a bind target, `..` to its host
+  // parent) reaches another one, which no rule judged. The host path cannot be written when
+  // the program makes its call with a stack pointer below which nothing is writable (its
+  // choice: one instruction), so that fails the call (EFAULT), as emulate: bind does.
+  if (rewrite === null) return { deny: EFAULT };
   const follow = openFollows(ctx);
   return follow === undefined ? { rewrite } : { rewrite, atExit: verifyBoundOpen(reals[0]!.real, follow) };
 }
@@ -161,7 +168,8 @@ function vfsPass(ctx: EmuContext): { rewrite?: ArgRewrite[]; atExit?: ExitHandle
  * beyond the policy's rules (RET_TRACE; the kernel runs the strictest action of all filters,
  * so this never loosens the policy): with binds, getcwd, readlink and readlinkat, so that
  * their results show the virtual paths, and every path call (resolved in the virtual tree);
- * with hidden paths, getdents64 and getdents, so that listings drop them, and the calls that
+ * with hidden paths, getdents64 and getdents, so that listings drop them, the socket address
+ * calls (a unix socket path may be hidden), and the calls that
  * could move or mount a directory holding one; with a virtual clock, the calls with an
  * absolute realtime deadline (decided on their integer arguments, so a relative sleep never
  * stops); with shifted file times, the stat and utime families. null when nothing is needed.
@@ -176,8 +184,8 @@ export function worldFilter(world: VmWorld): Uint8Array | null {
     // when the kernel would resolve it elsewhere: `..` above a bind), whatever rule passes it.
     ...(world.binds.length > 0 ? Object.keys(PATH_ARGS) : []),
     // Listings drop hidden entries at the exit (dirents.ts); no ancestor of a hidden path
-    // moves or is bind-mounted (hidden.ts).
-    ...(hides ? [...DIRENT_CALLS, ...REACH_CALLS] : []),
+    // moves or is bind-mounted, and no socket address names a hidden path (hidden.ts).
+    ...(hides ? [...DIRENT_CALLS, ...REACH_CALLS, ...ADDRESS_CALLS] : []),
     // Listings show the virtual files absent on the host (dirents.ts).
     ...((world.listed ?? []).length > 0 ? DIRENT_CALLS : []),
     ...fileTimeOffset(world) !== undefined ? [...FILE_TIME_RESULT_CALLS, ...FILE_TIME_ARG_CALLS] : [],

@@ -55,6 +55,8 @@ export function assemble(prog: Insn[]): Uint8Array {
  *    falls back to clone(2);
  *  - process_vm_readv/writev (ptrace-like access to another process's memory) always
  *    stop, so that the supervisor can refuse a pid outside the sandbox;
+ *  - prlimit64 of a pid other than 0 (the caller) stops, so that the supervisor can refuse
+ *    new limits for a process outside the sandbox (see the tracer's safety rules);
  *  - chroot, pivot_root and setns always stop: they change the root that the supervisor
  *    resolves paths against;
  *  - pidfd_getfd fails with EPERM: its target is named by an fd that a sibling thread can
@@ -75,7 +77,7 @@ export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean
     /* 1 */ jeq(AUDIT_ARCH_X86_64, 1, 0),
     /* 2 */ ret(ENOSYS_RET),
     /* 3 */ ld(SECCOMP_DATA_NR),
-    /* 4 */ jeq(0xffffffff, 24, 0), // -> 29 allow
+    /* 4 */ jeq(0xffffffff, 27, 0), // -> 32 allow
     /* 5 */ jge(NR_MAX_KNOWN + 1, 0, 1), // also the x32 bit
     /* 6 */ ret(ENOSYS_RET),
     /* 7 */ jeq(NR.ptrace, 0, 1),
@@ -94,13 +96,17 @@ export function safetyFilter(opts: { allowPtrace: boolean; allowIoUring: boolean
     /* 20*/ ret(EPERM_RET),
     /* 21*/ jeq(NR.seccomp, 0, 3), // -> 25
     /* 22*/ ld(seccompDataArgLo(1)),
-    /* 23*/ jset(SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 5), // -> 29 allow
+    /* 23*/ jset(SECCOMP_FILTER_FLAG_NEW_LISTENER, 0, 8), // -> 32 allow
     /* 24*/ ret(EPERM_RET),
-    /* 25*/ jeq(NR.clone, 0, 3), // -> 29 allow
+    /* 25*/ jeq(NR.clone, 0, 3), // -> 29
     /* 26*/ ld(seccompDataArgLo(0)),
-    /* 27*/ jset(CLONE_UNTRACED, 0, 1),
+    /* 27*/ jset(CLONE_UNTRACED, 0, 4), // -> 32 allow
     /* 28*/ ret(EPERM_RET),
-    /* 29*/ ret(SECCOMP_RET_ALLOW),
+    /* 29*/ jeq(NR.prlimit64, 0, 2), // -> 32 allow
+    /* 30*/ ld(seccompDataArgLo(0)), // pid_t: its low half only
+    /* 31*/ jeq(0, 0, 1), // -> 33 trace
+    /* 32*/ ret(SECCOMP_RET_ALLOW),
+    /* 33*/ ret(SECCOMP_RET_TRACE),
   ]);
 }
 

@@ -140,6 +140,7 @@ export const NR = {
   io_uring_setup: nr('io_uring_setup'),
   process_vm_readv: nr('process_vm_readv'),
   process_vm_writev: nr('process_vm_writev'),
+  prlimit64: nr('prlimit64'),
   pidfd_getfd: nr('pidfd_getfd'),
   chroot: nr('chroot'),
   pivot_root: nr('pivot_root'),

@@ -14,6 +14,8 @@ export const LANDLOCK_CREATE_RULESET_VERSION = 1;
 export const LANDLOCK_RULE_PATH_BENEATH = 1;
 /** Linking or renaming a file to another directory (ABI 2). */
 export const LANDLOCK_ACCESS_FS_REFER = 1n << 13n;
+/** Scope: no connect or send to an abstract unix socket made outside the domain (ABI 6). */
+export const LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET = 1n << 0n;
 /** Scope: no signal to a process outside the domain (ABI 6). */
 export const LANDLOCK_SCOPE_SIGNAL = 1n << 1n;
 /** The first ABI whose rulesets may handle a scope and no access right. */

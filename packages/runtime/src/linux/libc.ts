@@ -80,6 +80,16 @@ export const fileActionsAddDup2: (fa: Buffer, fd: number, newfd: number) => numb
 /** Paths as NUL-terminated bytes (see posixSpawnp). */
 export const fileActionsAddOpen: (fa: Buffer, fd: number, path: Buffer, oflag: number, mode: number) => number =
   libc.func('int posix_spawn_file_actions_addopen(void *fa, int fd, const void *path, int oflag, unsigned int mode)');
+/** glibc 2.34+ (Debian 12 has 2.36): close every fd from `from` up in the child; null on an older glibc. */
+export const fileActionsAddClosefrom: ((fa: Buffer, from: number) => number) | null = (() => {
+  try {
+    return libc.func('int posix_spawn_file_actions_addclosefrom_np(void *fa, int from)') as (fa: Buffer, from: number) => number;
+  } catch {
+    return null;
+  }
+})();
+export const fileActionsAddClose: (fa: Buffer, fd: number) => number =
+  libc.func('int posix_spawn_file_actions_addclose(void *fa, int fd)');
 export const fileActionsAddChdir: (fa: Buffer, path: Buffer) => number =
   libc.func('int posix_spawn_file_actions_addchdir_np(void *fa, const void *path)');
 export const spawnattrInit: (attr: Buffer) => number = libc.func('int posix_spawnattr_init(void *attr)');

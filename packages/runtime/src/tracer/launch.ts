@@ -6,12 +6,14 @@
 // Precondition: the stub is trusted code running before the policy applies; its argv and
 // environment are the caller's (not the sandboxed program's). With bash as /bin/sh, an
 // exported function in that environment would run in the stub.
+import { readdirSync } from 'node:fs';
+
 import {
   O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, POSIX_SPAWN_SETPGROUP, POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK,
   SIGKILL, SIGSTOP,
 } from '../linux/consts.js';
 import {
-  addressOf, fileActionsAddChdir, fileActionsAddDup2, fileActionsAddOpen, fileActionsDestroy, fileActionsInit, posixSpawnp,
+  addressOf, fileActionsAddChdir, fileActionsAddClose, fileActionsAddClosefrom, fileActionsAddDup2, fileActionsAddOpen, fileActionsDestroy, fileActionsInit, posixSpawnp,
   sigdelset, sigemptyset, sigfillset, SIGSET_SIZE, SPAWN_FILE_ACTIONS_SIZE, spawnattrDestroy, spawnattrInit,
   SPAWNATTR_SIZE, spawnattrSetflags, spawnattrSetpgroup, spawnattrSetsigdefault, spawnattrSetsigmask, strerror,
 } from '../linux/libc.js';
@@ -124,6 +126,14 @@ export function spawnStub(spec: LaunchSpec): number {
       }
       if (r !== 0) throw new LaunchError('ESPAWN', `posix_spawn_file_actions for fd ${fd}: ${strerror(r)}`);
     });
+    // Security: the program gets fds 0-2 and nothing else of the supervisor's. An fd that
+    // sysvm's own parent left open without close-on-exec (Node marks only 0-16 so at start)
+    // would reach the sandbox: a connected socket to a service outside, a file the policy
+    // denies, already open, judged by no path rule. After the dup2s, whose sources it closes.
+    // (glibc < 2.34: each fd this process has open from 3 up, as /proc/self/fd lists them.)
+    const closed = fileActionsAddClosefrom !== null ? fileActionsAddClosefrom(fa, 3)
+      : readdirSync('/proc/self/fd').map(Number).filter((n) => n >= 3).reduce((r, n) => r || fileActionsAddClose(fa, n), 0);
+    if (closed !== 0) throw new LaunchError('ESPAWN', `closing the supervisor's fds in the program: ${strerror(closed)}`);
     if (spec.cwd !== undefined && fileActionsAddChdir(fa, cString(spec.cwd)) !== 0) {
       throw new LaunchError('ESPAWN', `posix_spawn_file_actions_addchdir_np(${spec.cwd}) failed`);
     }

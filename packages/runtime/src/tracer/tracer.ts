@@ -29,7 +29,7 @@ import {
 } from '../linux/consts.js';
 import { readlinkText } from '../linux/fsx.js';
 import {
-  LANDLOCK_ACCESS_FS_REFER, LANDLOCK_RULE_PATH_BENEATH, LANDLOCK_SCOPE_ABI, LANDLOCK_SCOPE_SIGNAL, pathBeneathAttr, rulesetAttr, scopedRulesetAttr,
+  LANDLOCK_ACCESS_FS_REFER, LANDLOCK_RULE_PATH_BENEATH, LANDLOCK_SCOPE_ABI, LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET, LANDLOCK_SCOPE_SIGNAL, pathBeneathAttr, rulesetAttr, scopedRulesetAttr,
   scopingAbi,
 } from '../linux/landlock.js';
 import { errno, kill, prctl, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
@@ -117,8 +117,11 @@ function errnoText(rval: bigint): string {
 // cannot reach the memory of its user's other processes nor, as root, the supervisor's; the
 // supervisor (outside) still traces it.
 // A ruleset must handle something, and that is the domain's only other effect:
-//   ABI >= 6: the signal scope and no access right: no signal to a process outside the
-//     sandbox (files, mounts and the network are untouched);
+//   ABI >= 6: the signal and abstract unix socket scopes and no access right: no signal to a
+//     process outside the sandbox, and no connect or send to an abstract unix socket (a name
+//     that starts with NUL: no file, so no path rule can judge it) made outside the sandbox:
+//     the D-Bus bus, an X server or an agent listening on one (files, mounts, the network and
+//     socket files are untouched: the policy's address rules judge socket paths);
 //   ABI 2..5: the REFER right, allowed everywhere below "/" (a domain that does not handle it
 //     forbids every cross-directory rename and link). Any handled file right makes the kernel
 //     refuse mount, umount and pivot_root in the domain (security/landlock/fs.c,
@@ -138,7 +141,7 @@ const closeFd = (which: 'ruleset' | 'root'): InstallCall => ({
   what: 'close', nr: NR.close, size: 0, landlock: true, build: (ins) => ({ args: [ins[which]] }),
 });
 const LANDLOCK_SCOPED_CALLS: readonly InstallCall[] = [
-  createRuleset(scopedRulesetAttr(LANDLOCK_SCOPE_SIGNAL)),
+  createRuleset(scopedRulesetAttr(LANDLOCK_SCOPE_SIGNAL | LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET)),
   RESTRICT_SELF,
   closeFd('ruleset'),
 ];
@@ -720,6 +723,15 @@ export class Tracer {
     }
     if ((nr === NR.process_vm_readv || nr === NR.process_vm_writev) && !this.threads.has(Number(BigInt.asIntN(32, args[0]!)))) {
       // Reading or writing another process's memory: only inside the sandbox.
+      return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:foreign-process');
+    }
+    if (nr === NR.prlimit64 && args[2] !== 0n && (args[0]! & 0xffffffffn) !== 0n && !this.threads.has(Number(BigInt.asIntN(32, args[0]!)))) {
+      // New limits for a process outside the sandbox: any of the user's processes (any
+      // process, as root), the supervisor included, with no signal, ptrace or Landlock check
+      // in the way (check_prlimit_permission compares uids only). RLIMIT_CPU kills it (SIGXCPU,
+      // then SIGKILL: around the Landlock signal scope), RLIMIT_NOFILE or RLIMIT_AS breaks it.
+      // Reading its limits (new_rlim NULL) tells no more than /proc/PID/limits. pid_t: the
+      // low half only; 0 is the caller.
       return this.safetyDeny(t, nr, name, args, EPERM, 'EPERM', 'sysvm:foreign-process');
     }
     if (nr === NR.seccomp && (Number(args[1]! & 0xffffffffn) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0) {

@@ -9,8 +9,8 @@ export const run: Command = {
   usage: 'sysvm run [-p POLICY] [--backend auto|seccomp|ptrace|vmtags] [--audit] [--log FILE] [--quiet] -- CMD [ARGS...]',
   description: [
     `Without -p the policy is ${DEFAULT_POLICY}: read the system, read and write the current`,
-    'directory and a private temporary directory ($TMPDIR), no network but unix sockets, the',
-    'dangerous calls denied, ~/.ssh, ~/.gnupg, ~/.aws and the like unreadable',
+    'directory and a private temporary directory ($TMPDIR), no network but unix sockets in those',
+    'two, the dangerous calls denied, ~/.ssh, ~/.gnupg, ~/.aws and the like unreadable',
     `('sysvm compile --explain ${DEFAULT_POLICY}' lists it).`,
     'Each denial prints one line on stderr unless --quiet; --log appends every audited decision',
     '(denials, and rules with `log: true`) to FILE as JSON Lines.',

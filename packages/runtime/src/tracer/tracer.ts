@@ -561,7 +561,9 @@ export class Tracer {
     // privileges), then, where the kernel can, the Landlock domain; only then the seccomp
     // filters, for the backends that use them (seccomp, and vmtags with the prefilter). The
     // steps resume with plain PTRACE_SYSCALL and addr 0 (under PTRACE_O_VM_TAGS: no tag, so
-    // every step's exit stop is reported and its result checked), not through the backend.
+    // every step's exit stop is reported and its result checked), not through the backend; a
+    // signal stop in between resumes through it, and every backend then asks for syscall
+    // stops without a tag while `t.install` is set (backend.ts).
     const progs = this.backend.installsFilter ? [
       safetyFilter({ allowPtrace: p.allowPtrace === true, allowIoUring: p.allowIoUring === true }),
       // What the policy's virtual world must see besides its rules (bind results), if anything.

@@ -97,10 +97,11 @@ build_image() {
 			"$KERNEL_DIR/config/$arch.fragment" &&
 		make -C "$CACHE/src" O="$b" "${karch[@]}" olddefconfig
 	} >"$b.log" 2>&1 || die "configuring the $arch kernel failed, see $b.log"
-	# merge_config silently drops what a dependency refuses: check.
-	for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=y' "$KERNEL_DIR/config/$arch.fragment"); do
-		grep -qx "$opt" "$b/.config" || die "$opt did not survive olddefconfig for $arch"
-	done
+	# merge_config silently drops what a dependency refuses: check every
+	# `=y` and every string (CONFIG_LSM) of the fragment.
+	while IFS= read -r opt; do
+		grep -qxF "$opt" "$b/.config" || die "$opt did not survive olddefconfig for $arch"
+	done < <(grep -E '^CONFIG_[A-Z0-9_]+=(y|".*")$' "$KERNEL_DIR/config/$arch.fragment")
 	make -C "$CACHE/src" O="$b" "${karch[@]}" CC="$cc" HOSTCC="$cc" -j"$JOBS" "$target" \
 		>>"$b.log" 2>&1 || die "building the $arch kernel failed, see $b.log"
 	mkdir -p "$dir.tmp"

@@ -237,7 +237,7 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
     expect(r.stderr).not.toMatch(/SECRET/);
     const abi = scopingAbi() ?? 0;
     if (abi >= LANDLOCK_MIN_ABI && abi < LANDLOCK_SCOPE_ABI) {
-      // Landlock ABI 2-5: the sandbox's domain refuses every mount (runtime.test.ts), so
+      // Landlock ABI 2-5: the sandbox's domain refuses every mount (landlock.test.ts), so
       // unshare -m fails before the shell runs.
       expect(r.stdout).toBe('');
       return;

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 
 import { run } from '../src/index.js';
 import type { InlinePolicy } from '../src/index.js';
+import { landlockAbi, LANDLOCK_MIN_ABI, LANDLOCK_SCOPE_ABI } from '../src/linux/landlock.js';
 import { allowAll, compileAll, errnoOf, traceOnly, VMTAGS } from './helpers.js';
 
 let bin: Record<string, string>;
@@ -57,12 +58,32 @@ describe.skipIf(!VMTAGS)('vmtags backend (patched kernel)', () => {
       .toEqual({ total: 1000, entry: kind === 'entry' ? 1000 : 0, exit: 0, seccomp: kind === 'seccomp' ? 1000 : 0 });
   });
 
-  test('no prefilter: each target call stops once; exits only where wanted', async () => {
-    // Full tracing with the tags: a call's exit stop only for the install sequence in the
-    // launcher stub (the prctl before the target's execve).
-    const r = await run({ command: bin.getpid_loop!, args: ['100'], backend: 'vmtags', policy: allowAll });
-    expect(r.stats.stops.syscallExit).toBe(1);
-    expect(r.stats.stops.seccomp).toBe(0);
+  // Full tracing with the tags: a call's exit stop only for the install sequence in the
+  // launcher stub (tracer.ts, startInstall), the same on every backend: the prctl before the
+  // target's execve, then the Landlock calls where the kernel has ABI 2 or later. The guest's
+  // 6.12 has ABI 6; SYSVM_LANDLOCK_ABI_MAX (read by the tracer thread) runs the other rulesets.
+  const ll = landlockAbi();
+  const kernelAbi = 'version' in ll ? ll.version : 0;
+  /** The Landlock calls of the sequence at ABI `v` (tracer.ts, landlockCalls). */
+  const landlockSteps = (v: number): number => (v >= LANDLOCK_SCOPE_ABI
+    ? 3 // the signal scope: create_ruleset, restrict_self, close
+    : v >= LANDLOCK_MIN_ABI ? 6 : 0); // REFER below /: create_ruleset, open "/", add_rule, restrict_self, close ×2
+  test.for([
+    ['0', 0],
+    ['5', 5],
+    ['unset', Infinity],
+  ] as const)('no prefilter: each target call stops once; exits only in the install sequence (SYSVM_LANDLOCK_ABI_MAX %s)', async ([cap, max]) => {
+    const saved = process.env.SYSVM_LANDLOCK_ABI_MAX;
+    if (cap === 'unset') delete process.env.SYSVM_LANDLOCK_ABI_MAX;
+    else process.env.SYSVM_LANDLOCK_ABI_MAX = cap;
+    try {
+      const r = await run({ command: bin.getpid_loop!, args: ['100'], backend: 'vmtags', policy: allowAll });
+      expect(r.stats.stops.syscallExit).toBe(1 + landlockSteps(Math.min(kernelAbi, max)));
+      expect(r.stats.stops.seccomp).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.SYSVM_LANDLOCK_ABI_MAX;
+      else process.env.SYSVM_LANDLOCK_ABI_MAX = saved;
+    }
   });
 
   test.for([null, ['getpid', 'uname', 'write']] as const)('emulate, trace (exit wanted) with prefilter %j', async (names) => {

@@ -558,9 +558,15 @@ export class Tracer {
   private startInstall(t: Thread): void {
     const saved = new Regs().get(t.tid);
     const p = this.opts.policy;
-    // Every backend sets NO_NEW_PRIVS (the same sandbox whatever the mechanism: a root
-    // supervisor would otherwise let a traced setuid exec raise privileges) and, where the
-    // kernel can, the Landlock domain; only the seccomp backend installs filters.
+    // Security invariant: the sandbox is the same whatever the backend. Every backend
+    // (ptrace, seccomp, vmtags with or without its prefilter) runs this one sequence:
+    // NO_NEW_PRIVS (a root supervisor would otherwise let a traced setuid exec raise
+    // privileges), then, where the kernel can, the Landlock domain; only then the seccomp
+    // filters, for the backends that use them (seccomp, and vmtags with the prefilter). The
+    // steps resume with plain PTRACE_SYSCALL and addr 0 (under PTRACE_O_VM_TAGS: no tag, so
+    // every step's exit stop is reported and its result checked), not through the backend; a
+    // signal stop in between resumes through it, and every backend then asks for syscall
+    // stops without a tag while `t.install` is set (backend.ts).
     const progs = this.backend.installsFilter ? [
       safetyFilter({ allowPtrace: p.allowPtrace === true, allowIoUring: p.allowIoUring === true }),
       // What the policy's virtual world must see besides its rules (bind results), if anything.

@@ -3,7 +3,7 @@
 // called. Every probe is synchronous and on the calling thread (ptrace requests must come
 // from the thread that attached); the child is spawned through posix_spawn, never through
 // child_process (libuv would reap it).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 import {
@@ -181,10 +181,13 @@ export function probeMachine(): Check[] {
   const unpriv = read('/proc/sys/kernel/unprivileged_userns_clone');
   const maxNs = read('/proc/sys/user/max_user_namespaces');
   const apparmor = read('/proc/sys/kernel/apparmor_restrict_unprivileged_userns');
-  const userns = maxNs !== undefined && maxNs !== '0' && unpriv !== '0';
+  // The sysctl exists without CONFIG_USER_NS too: the kernel has user namespaces only if this
+  // process is in one (/proc/self/ns/user).
+  const hasUserNs = existsSync('/proc/self/ns/user');
+  const userns = hasUserNs && maxNs !== undefined && maxNs !== '0' && unpriv !== '0';
   add({
     id: 'userns', title: 'user namespaces', ok: userns,
-    value: [`max_user_namespaces ${maxNs ?? 'n/a'}`, ...(unpriv !== undefined ? [`unprivileged_userns_clone ${unpriv}`] : []),
+    value: [...(hasUserNs ? [] : ['not in this kernel']), `max_user_namespaces ${maxNs ?? 'n/a'}`, ...(unpriv !== undefined ? [`unprivileged_userns_clone ${unpriv}`] : []),
       ...(apparmor !== undefined ? [`apparmor_restrict_unprivileged_userns ${apparmor}`] : [])].join(', '),
     why: 'not used by sysvm today; builtin:default denies unshare and setns',
   });

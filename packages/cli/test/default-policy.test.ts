@@ -1,0 +1,133 @@
+// builtin:default against everyday programs, run the way a user runs them: `sysvm run -- CMD`
+// from a project directory, on both backends. Each test is a breakage a user met (the program
+// failed or warned where it works outside the sandbox) and the rule that fixed it, or a refusal
+// that is the sandbox doing its job, with the way around it that docs/policy.md gives.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const CLI = join(ROOT, 'packages/cli/dist/main.js');
+const BACKENDS = ['seccomp', 'ptrace'] as const;
+
+/** `sysvm run -q --backend B [-p POLICY] -- ...cmd` in `cwd`, with `env` added to ours. */
+function run(backend: string, cwd: string, cmd: string[], opts: { policy?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const policy = opts.policy === undefined ? [] : ['-p', opts.policy];
+  const r = spawnSync(process.execPath, [CLI, 'run', '-q', '--backend', backend, ...policy, '--', ...cmd],
+    { cwd, encoding: 'utf8', env: { ...process.env, ...opts.env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const project = () => mkdtempSync(join(tmpdir(), 'sysvm-default-'));
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+describe('builtin:default: everyday programs', () => {
+  test.for(BACKENDS)('%s: tar x, cp -a, cp -p and install -m keep owners and modes in the current directory', (backend) => {
+    // tar run as root restores each file's owner (fchownat, fchown) and exits 2 when that is
+    // refused; cp -a preserves owners; cp -p, cp -a and install -m set the mode through the
+    // POSIX ACL xattr (fsetxattr on the new file's fd) and exit 1 on EPERM. Outside the current
+    // directory and $TMPDIR, changing an owner stays refused.
+    const cwd = project();
+    const script = [
+      'set -e',
+      'mkdir -p src/a && echo x > src/a/f && chmod 640 src/a/f',
+      'tar cf t.tar src && rm -rf src && tar xf t.tar',
+      'cp -a src copy && cp -p src/a/f kept && install -m 750 /dev/null inst',
+      'stat -c %a src/a/f copy/a/f kept inst',
+      'cd "$TMPDIR" && tar xf "$OLDPWD/t.tar" && stat -c %a src/a/f',
+      'chown -h "$(id -u)" /etc/hostname 2>/dev/null || echo refused',
+    ].join('\n');
+    const r = run(backend, cwd, ['sh', '-c', script]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe('640\n640\n640\n750\n640\nrefused\n');
+  });
+
+  test.for(BACKENDS)('%s: fchmod, fchown and fsetxattr on an fd: allowed on files of the current directory, refused on a system file opened for reading', (backend) => {
+    // The kernel lets root (and a file's owner) change the mode of a file it opened read-only:
+    // an fd is only as good as the path it was opened with. The system file's own mode is
+    // written back, so nothing changes even if the call went through.
+    const cwd = project();
+    const py = [
+      'import os',
+      'def t(name, f):',
+      '    try: f(); print(name, "ok")',
+      '    except OSError as e: print(name, e.errno)',
+      'mine = os.open("f", os.O_RDWR | os.O_CREAT, 0o644)',
+      't("fchmod mine", lambda: os.fchmod(mine, 0o600))',
+      't("fchown mine", lambda: os.fchown(mine, os.getuid(), os.getgid()))',
+      't("fsetxattr mine", lambda: os.setxattr(mine, "user.sysvm", b"1"))',
+      'sysf = os.open("/etc/hostname", os.O_RDONLY)',
+      'mode = os.fstat(sysf).st_mode & 0o7777',
+      't("fchmod system", lambda: os.fchmod(sysf, mode))',
+      't("fchown system", lambda: os.fchown(sysf, -1, -1))',
+      't("fsetxattr system", lambda: os.setxattr(sysf, "user.sysvm", b"1"))',
+    ].join('\n');
+    const before = statSync('/etc/hostname').mode;
+    const r = run(backend, cwd, ['/usr/bin/python3', '-c', py]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe('fchmod mine ok\nfchown mine ok\nfsetxattr mine ok\nfchmod system 1\nfchown system 1\nfsetxattr system 1\n');
+    expect(statSync(join(cwd, 'f')).mode & 0o777).toBe(0o600);
+    expect(statSync('/etc/hostname').mode).toBe(before);
+  });
+
+  test.for(BACKENDS)('%s: git works without a word on stderr: its user configuration is absent, not forbidden', (backend) => {
+    // git warns on every command about ~/.config/git/attributes and ~/.config/git/ignore when
+    // they fail with anything but ENOENT ("unable to access ...: Permission denied"), even
+    // when they do not exist, since the sandbox refuses the path before the kernel looks.
+    // They stay unreadable: the user.name below is not seen, and writing the global config
+    // is refused.
+    const home = mkdtempSync(join(tmpdir(), 'sysvm-default-home-'));
+    writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Not Seen\n\temail = not@seen\n');
+    const cwd = project();
+    const env = { HOME: home, GIT_CONFIG_NOSYSTEM: '1', XDG_CONFIG_HOME: '' };
+    const script = [
+      'set -e',
+      'git init -q .',
+      'echo a > a.txt && git add a.txt',
+      'git -c user.name=T -c user.email=t@e commit -qm first',
+      'echo b >> a.txt && git diff --stat | tail -1',
+      'git -c user.name=T -c user.email=t@e commit -qam second',
+      'git log --format=%an | sort -u',
+      'git status --short',
+      'git config --global user.name || echo no-user-name',
+      'git config --global user.name X 2>/dev/null || echo write-refused',
+    ].join('\n');
+    const r = run(backend, cwd, ['sh', '-c', script], { env });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe(' 1 file changed, 1 insertion(+)\nT\nno-user-name\nwrite-refused\n');
+  });
+
+  test.skipIf(!has('man') || !existsSync('/var/cache/man/index.db')).for(BACKENDS)('%s: man and whatis read man-db\'s cache in /var/cache/man', (backend) => {
+    // man shows the formatted page cached in /var/cache/man when it is up to date ("No manual
+    // entry for ls" when it may not read it); whatis and apropos read its index.db.
+    const r = run(backend, project(), ['sh', '-c', 'whatis ls && man -P cat ls | grep -c "^NAME"']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ls \(1\) +- list directory contents\n1\n$/);
+  });
+
+  test.for(BACKENDS)('%s: Python multiprocessing: builtin:default keeps the program out of the shared /dev/shm; a bind of /dev/shm to ${tmp} gives it a private one', (backend) => {
+    // multiprocessing's locks, queues and pools are POSIX semaphores, files glibc creates in
+    // /dev/shm, which other programs of the user share: builtin:default refuses it (EACCES,
+    // PermissionError). The way around it that docs/policy.md gives: a policy that extends
+    // builtin:default and binds /dev/shm to the sandbox's private temporary directory.
+    const cwd = project();
+    const py = [
+      'import multiprocessing as mp',
+      'def sq(x): return x * x',
+      'if __name__ == "__main__":',
+      '    try: mp.Lock()',
+      '    except PermissionError: print("refused"); raise SystemExit(0)',
+      '    with mp.Pool(2) as p: print(p.map(sq, range(4)))',
+      '    with mp.get_context("spawn").Pool(2) as p: print(p.map(sq, range(3)))',
+    ].join('\n');
+    writeFileSync(join(cwd, 'mp.py'), py);
+    const d = run(backend, cwd, ['/usr/bin/python3', 'mp.py']);
+    expect([d.code, d.stdout, d.stderr]).toEqual([0, 'refused\n', '']);
+    const policy = join(cwd, 'shm.yaml');
+    writeFileSync(policy, 'sysvm: 1\nextends: builtin:default\nfilesystem:\n  bind: { /dev/shm: "${tmp}" }\n');
+    const b = run(backend, cwd, ['/usr/bin/python3', 'mp.py'], { policy });
+    expect([b.code, b.stdout, b.stderr]).toEqual([0, '[0, 1, 4, 9]\n[0, 1, 4]\n', '']);
+  });
+});

@@ -107,6 +107,41 @@ describe('builtin:default: everyday programs', () => {
     expect(r.stdout).toMatch(/^ls \(1\) +- list directory contents\n1\n$/);
   });
 
+  test.skipIf(!has('rsync')).for(BACKENDS)('%s: rsync copies in the current directory: it opens / with O_PATH and walks down from there', (backend) => {
+    // rsync >= 3.4 resolves its destination from an O_PATH fd of "/" and gives up
+    // ("change_dir ... failed: Permission denied", exit 3) when that open is refused. An O_PATH
+    // fd reads and writes nothing; what is done through it is judged on the path it reaches.
+    const cwd = project();
+    const py = [
+      'import os',
+      'fd = os.open("/root" if os.path.isdir("/root") else "/home", os.O_PATH)',
+      'for name, f in [("listdir", lambda: os.listdir(fd)), ("openat", lambda: os.open("x", os.O_RDONLY, dir_fd=fd))]:',
+      '    try: f(); print(name, "ok")',
+      '    except OSError as e: print(name, e.errno)',
+    ].join('\n');
+    const r = run(backend, cwd, ['sh', '-c', `mkdir -p src/d && echo 1 > src/d/f && rsync -a src/ dst/ && cat dst/d/f && /usr/bin/python3 -c '${py}'`]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    // listdir: EBADF from the kernel (an O_PATH fd reads nothing); openat through it: the
+    // rules, on the path it resolves to
+    expect(r.stdout).toBe('1\nlistdir 9\nopenat 13\n');
+  });
+
+  test.for(BACKENDS)('%s: ls / lists the top-level directories; below them the rules decide', (backend) => {
+    const r = run(backend, project(), ['sh', '-c', 'ls / | grep -qx usr && echo listed; ls /root /home >/dev/null 2>&1 || echo below-refused']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'listed\nbelow-refused\n', '']);
+  });
+
+  test.skipIf(!has('dpkg-query') || !existsSync('/var/lib/dpkg/status')).for(BACKENDS)('%s: dpkg-query reads the package database in /var/lib/dpkg', (backend) => {
+    const r = run(backend, project(), ['dpkg-query', '-W', '-f', '${Package} ${Status}\n', 'coreutils']);
+    expect([r.code, r.stdout]).toEqual([0, 'coreutils install ok installed\n']);
+  });
+
+  test.skipIf(!has('ionice')).for(BACKENDS)('%s: ionice -c3 and -c2 lower the program\'s own I/O priority; the realtime class and other processes stay refused', (backend) => {
+    const script = 'ionice -c3 ionice && ionice -c2 -n7 ionice && { ionice -c1 true 2>/dev/null || echo rt-refused; } && { ionice -c3 -p 1 2>/dev/null || echo other-refused; }';
+    const r = run(backend, project(), ['sh', '-c', script]);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'idle\nbest-effort: prio 7\nrt-refused\nother-refused\n', '']);
+  });
+
   test.for(BACKENDS)('%s: Python multiprocessing: builtin:default keeps the program out of the shared /dev/shm; a bind of /dev/shm to ${tmp} gives it a private one', (backend) => {
     // multiprocessing's locks, queues and pools are POSIX semaphores, files glibc creates in
     // /dev/shm, which other programs of the user share: builtin:default refuses it (EACCES,

@@ -111,21 +111,39 @@ describe('builtin:default: everyday programs', () => {
 
   test.skipIf(!has('rsync')).for(BACKENDS)('%s: rsync copies in the current directory: it opens / with O_PATH and walks down from there', (backend) => {
     // rsync >= 3.4 resolves its destination from an O_PATH fd of "/" and gives up
-    // ("change_dir ... failed: Permission denied", exit 3) when that open is refused. An O_PATH
-    // fd reads and writes nothing; what is done through it is judged on the path it reaches.
+    // ("change_dir ... failed: Permission denied", exit 3) when that open is refused.
     const cwd = project();
+    const r = run(backend, cwd, ['sh', '-c', 'mkdir -p src/d && echo 1 > src/d/f && rsync -a src/ dst/ && cat dst/d/f']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, '1\n', '']);
+  });
+
+  test.for(BACKENDS)('%s: an O_PATH fd of a file outside the allowed paths reads, writes and links nothing', (backend) => {
+    // What builtin:default allows by opening anything with O_PATH: a handle. Reading it is
+    // EBADF from the kernel; every way from the handle to the file's contents is judged on the
+    // path it reaches: a file opened through it as a directory fd, a hard link of it into the
+    // current directory (linkat AT_EMPTY_PATH, which root may do), a reopen through
+    // /proc/self/fd.
+    const outside = mkdtempSync(join(tmpdir(), 'sysvm-default-outside-'));
+    writeFileSync(join(outside, 'f'), 'not for the sandbox\n');
     const py = [
-      'import os',
-      'fd = os.open("/root" if os.path.isdir("/root") else "/home", os.O_PATH)',
-      'for name, f in [("listdir", lambda: os.listdir(fd)), ("openat", lambda: os.open("x", os.O_RDONLY, dir_fd=fd))]:',
+      'import ctypes, os, sys',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      'def t(name, f):',
       '    try: f(); print(name, "ok")',
       '    except OSError as e: print(name, e.errno)',
+      'def link(fd):',
+      '    if libc.linkat(fd, b"", -100, b"hardlink", 0x1000) != 0: raise OSError(ctypes.get_errno(), "linkat")', // AT_FDCWD, AT_EMPTY_PATH
+      'd = os.open(sys.argv[1], os.O_PATH)',
+      'f = os.open(sys.argv[1] + "/f", os.O_PATH)',
+      't("read", lambda: os.read(f, 1))',
+      't("openat", lambda: os.open("f", os.O_RDONLY, dir_fd=d))',
+      't("linkat", lambda: link(f))',
+      't("reopen", lambda: os.open(f"/proc/self/fd/{f}", os.O_RDONLY))',
     ].join('\n');
-    const r = run(backend, cwd, ['sh', '-c', `mkdir -p src/d && echo 1 > src/d/f && rsync -a src/ dst/ && cat dst/d/f && /usr/bin/python3 -c '${py}'`]);
-    expect([r.code, r.stderr]).toEqual([0, '']);
-    // listdir: EBADF from the kernel (an O_PATH fd reads nothing); openat through it: the
-    // rules, on the path it resolves to
-    expect(r.stdout).toBe('1\nlistdir 9\nopenat 13\n');
+    const cwd = project();
+    const r = run(backend, cwd, ['/usr/bin/python3', '-c', py, outside]);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'read 9\nopenat 13\nlinkat 13\nreopen 13\n', '']);
+    expect(existsSync(join(cwd, 'hardlink'))).toBe(false);
   });
 
   test.for(BACKENDS)('%s: ls / lists the top-level directories; below them the rules decide', (backend) => {

@@ -46,6 +46,24 @@ describe('builtin:default: everyday programs', () => {
     expect(r.stdout).toBe('640\n640\n640\n750\n640\nrefused\n');
   });
 
+  test.for(BACKENDS)('%s: run in the home directory, the program may change owners there but not of the secrets', (backend) => {
+    // work-and-tmp-owners allows @chown in the current directory; the secret rules, tried
+    // first, cover @chown too.
+    const home = mkdtempSync(join(tmpdir(), 'sysvm-default-home-'));
+    // (.ssh is made before the sandbox starts: inside it, creating it is refused too. Python's
+    // os.chown is the call alone; chown(1) would stat the path first, which is refused anyway.)
+    spawnSync('mkdir', ['-p', join(home, '.ssh')]);
+    const py = [
+      'import os',
+      'open("mine", "w").close()',
+      'for p in ["mine", ".ssh"]:',
+      '    try: os.chown(p, os.getuid(), -1); print(p, "ok")',
+      '    except OSError as e: print(p, e.errno)',
+    ].join('\n');
+    const r = run(backend, home, ['/usr/bin/python3', '-c', py], { env: { HOME: home } });
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'mine ok\n.ssh 13\n', '']);
+  });
+
   test.for(BACKENDS)('%s: fchmod, fchown and fsetxattr on an fd: allowed on files of the current directory, refused on a system file opened for reading', (backend) => {
     // The kernel lets root (and a file's owner) change the mode of a file it opened read-only:
     // an fd is only as good as the path it was opened with. The system file's own mode is

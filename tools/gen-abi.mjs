@@ -207,14 +207,24 @@ const WIDTH = {
   'mmap:fd': 32, 'readv:fd': 32, 'writev:fd': 32, 'preadv:fd': 32, 'pwritev:fd': 32, 'preadv2:fd': 32, 'pwritev2:fd': 32,
   'ptrace:pid': 32,
 };
+// C types narrower than 32 bits, compared at the width the kernel reads them. Security: the
+// SYSCALL_DEFINE wrapper casts the 64-bit register to the declared type (__SC_CAST), so a
+// 16-bit type keeps only the low 16 bits: fchmodat(AT_FDCWD, "f", 0x10000 | 04755) sets
+// 04755, and a rule comparing the mode at 32 bits would miss it. On x86_64, umode_t is an
+// unsigned short (include/linux/types.h), and so are old_uid_t and old_gid_t
+// (__kernel_old_uid_t in arch/x86/include/uapi/asm/posix_types_64.h; only the i386 *16
+// calls of kernel/uid16.c take them, so none is in the catalogue today). u16/__u16 and
+// short/s16/__s16 are 16 bits on every architecture.
+const WIDTH16 = /^(const )?(umode_t|old_uid_t|old_gid_t|unsigned short|u16|__u16|short|s16|__s16)$/;
 
 function classify(sys, arg, index, args) {
   const ct = arg.ctype.replace(/\s+/g, ' ');
   const key = `${sys}:${arg.name}`;
   const isPtr = ct.includes('*');
   const out = { name: arg.name, ctype: ct };
-  const width = WIDTH[key] ?? (!isPtr && /^(const )?(int|unsigned int|unsigned|u32|__u32|s32|__s32|pid_t|uid_t|gid_t|old_uid_t|old_gid_t|umode_t|mqd_t|clockid_t|timer_t|key_serial_t|qid_t|rwf_t|key_t|unsigned short|u16|short|enum \w+)$/.test(ct) ? 32 : 64);
-  const signed = !isPtr && /^(const )?(int|long|s32|__s32|pid_t|clockid_t|timer_t|key_serial_t|loff_t|off_t|mqd_t|rwf_t|key_t|short|__kernel_old_time_t|long long|s64|__s64)$/.test(ct);
+  const width = WIDTH[key] ?? (isPtr ? 64 : WIDTH16.test(ct) ? 16
+    : /^(const )?(int|unsigned int|unsigned|u32|__u32|s32|__s32|pid_t|uid_t|gid_t|mqd_t|clockid_t|timer_t|key_serial_t|qid_t|rwf_t|key_t|enum \w+)$/.test(ct) ? 32 : 64);
+  const signed = !isPtr && /^(const )?(int|long|s32|__s32|pid_t|clockid_t|timer_t|key_serial_t|loff_t|off_t|mqd_t|rwf_t|key_t|short|s16|__s16|__kernel_old_time_t|long long|s64|__s64)$/.test(ct);
   let kind;
   if (isPtr) {
     if (/char __user \*$/.test(ct) && ct.startsWith('const') && PATH_NAMES.has(arg.name) && !STRING_ARGS.has(key)) {
@@ -229,7 +239,7 @@ function classify(sys, arg, index, args) {
   else if (/^(uid_t|gid_t|old_uid_t|old_gid_t)$/.test(ct)) kind = 'uid';
   else if (ct === 'umode_t') kind = 'mode';
   else if (ct === 'size_t') kind = 'size';
-  else if (width === 32) kind = signed ? 'int' : 'uint';
+  else if (width !== 64) kind = signed ? 'int' : 'uint';
   else kind = signed ? 'long' : 'ulong';
   out.kind = kind;
   out.width = width;

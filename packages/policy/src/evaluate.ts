@@ -16,8 +16,8 @@ import { syscallNumber } from './abi/index.js';
 
 /** Whether an integer condition holds for the raw 64-bit register value `raw`. */
 export function intHolds(c: IntCondition, raw: bigint): boolean {
-  // A 32-bit argument is its low half (what the kernel reads of an int); the high
-  // half of the register can hold anything.
+  // A 32-bit argument is its low half (what the kernel reads of an int), a 16-bit one its
+  // low 16 bits (a umode_t); the rest of the register can hold anything.
   const w = c.width;
   const ordered = c.signed && ['lt', 'le', 'gt', 'ge'].includes(c.op);
   const norm = (v: bigint): bigint => (ordered ? BigInt.asIntN(w, v) : BigInt.asUintN(w, v));

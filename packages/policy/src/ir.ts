@@ -6,8 +6,9 @@
 //   - Source positions are 1-based lines and columns (`SourceRange`).
 //   - Syscall arguments are the raw 64-bit register values as unsigned `bigint`s.
 //   - Integer conditions carry the argument's width: a 32-bit C type (int, unsigned int)
-//     is compared on its low 32 bits only, because that is all the kernel reads; a
-//     64-bit type (long, size_t, pointers, off_t) is compared on both halves.
+//     is compared on its low 32 bits only, because that is all the kernel reads; a 16-bit
+//     one (umode_t, an unsigned short) on its low 16 bits; a 64-bit type (long, size_t,
+//     pointers, off_t) on both halves.
 //   - Rules keep their order: the first rule (in `PolicyIR.rules` order) whose syscall
 //     set contains the call and whose `match` holds decides; else `default` decides.
 
@@ -106,7 +107,7 @@ export interface IntCondition {
    * one mask (the OR of the named bits).
    */
   values: bigint[];
-  width: 32 | 64;
+  width: 16 | 32 | 64;
   /** Whether `lt le gt ge` compare as signed integers of `width` bits. */
   signed: boolean;
   source: SourceRange;

@@ -5,6 +5,7 @@ import {
   AUDIT_ARCH, KERNEL_SOURCE, constant, constantsWithPrefix, errnoName, errnoNumber, formatConstant, syscallByName, syscallName,
   syscallNumber,
 } from '../src/abi/index.js';
+import { SYSCALLS } from '../src/abi/generated/syscalls.js';
 
 describe('syscall numbers', () => {
   test.for([
@@ -46,9 +47,20 @@ describe('arguments from SYSCALL_DEFINEn', () => {
     ['symlink', 0, 'oldname', 'string', 64, false],
     ['symlink', 1, 'newname', 'path', 64, false],
     ['kill', 0, 'pid', 'pid', 32, true],
+    // umode_t is an unsigned short: the kernel reads the low 16 bits of the register
+    ['fchmodat', 2, 'mode', 'mode', 16, false],
+    ['openat', 3, 'mode', 'mode', 16, false],
+    ['mq_open', 2, 'mode', 'mode', 16, false],
+    ['creat', 1, 'mode', 'flags', 16, false],
   ] as const)('%s arg %i is %s (%s, %i bits, signed %s)', ([sys, i, name, kind, width, signed]) => {
     const a = syscallByName(sys)?.args?.[i];
     expect(a).toMatchObject({ name, kind, width, signed });
+  });
+
+  test('every umode_t argument is 16 bits wide, and no other argument is', () => {
+    const narrow = SYSCALLS.flatMap((s) => (s.args ?? []).filter((a) => a.width === 16 || a.ctype === 'umode_t').map((a) => `${s.name}:${a.name}:${a.ctype}:${a.width}`));
+    expect(narrow.length).toBe(12);
+    for (const a of narrow) expect(a).toMatch(/:umode_t:16$/);
   });
 
   test('a path knows its dirfd; a sockaddr its length; flags their constants', () => {

@@ -17,7 +17,7 @@ export const deny = (errno: number, errnoName = `E${errno}`): Verdict => ({ kind
 export const emulateReturn = (value: number): Verdict => ({ kind: 'emulate', emulate: { kind: 'return', value } });
 
 /** An integer condition; operands are reduced to `width` bits as the front end does. */
-export function int(arg: number, op: IntOp, values: bigint | bigint[], width: 32 | 64 = 64, signed = false, argName = `a${arg}`): IntCondition {
+export function int(arg: number, op: IntOp, values: bigint | bigint[], width: 16 | 32 | 64 = 64, signed = false, argName = `a${arg}`): IntCondition {
   const vs = (Array.isArray(values) ? values : [values]).map((v) => BigInt.asUintN(width, v));
   return { kind: 'int', arg, argName, op, values: vs, width, signed, source: src() };
 }

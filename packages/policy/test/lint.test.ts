@@ -230,8 +230,51 @@ describe('lint findings', () => {
   });
 });
 
+// A umode_t is 16 bits (an unsigned short): the kernel reads the low 16 bits of the register,
+// and `sysvm lint` (load and lint) judges the values at that width.
+const check = (text: string): Row[] =>
+  checkPolicy({ file: 't.yaml', text }, { context }).diagnostics.map((d) => [d.code, d.range.line, d.range.column, d.message]);
+
+const sixteen: [title: string, policy: string, expected: Row[]][] = [
+  ['SV3005 values that do not fit the 16-bit mode', `sysvm: 1
+default: { deny: EPERM }
+rules:
+  - { name: a, syscalls: [fchmodat], match: { mode: { not-in: [0o4755, 0x109ed] } }, action: allow }
+  - { name: b, syscalls: [mkdir], match: { mode: { lt: 0x10000 } }, action: allow }
+  - { name: c, syscalls: [openat], match: { mode: -32769 }, action: allow }
+  - { name: d, syscalls: [chmod], match: { mode: { none: [0x10000] } }, action: allow }
+`, [
+    ['SV3005', 4, 72, "0x109ed does not fit in the 16-bit argument 'mode' of fchmodat"],
+    ['SV3005', 5, 56, "0x10000 does not fit in the 16-bit argument 'mode' of mkdir"],
+    ['SV3005', 6, 51, "-32769 does not fit in the 16-bit argument 'mode' of openat"],
+    ['SV3005', 7, 59, "0x10000 does not fit in the 16-bit argument 'mode' of chmod"],
+  ]],
+  ['the largest 16-bit values fit', `sysvm: 1
+default: { deny: EPERM }
+rules:
+  - { name: a, syscalls: [fchmodat], match: { mode: { in: [0xffff, -1, -32768] } }, action: allow }
+`, []],
+  ['SV3103 a contradiction only at 16 bits', `sysvm: 1
+default: { deny: EPERM }
+rules:
+  - { name: a, syscalls: [fchmodat], match: { mode: { gt: 0xfffe, ne: 0xffff } }, action: allow }
+`, [['SV3103', 4, 59, "rule 'a' can never match: no value of 'mode' satisfies ne 0xffff, gt 0xfffe"]]],
+  ['SV3101 an earlier 16-bit condition implied by a later one', `sysvm: 1
+default: { deny: EPERM }
+rules:
+  - { name: a, syscalls: [fchmod], match: { mode: { in: [0o4755, 0o6755] } }, action: kill }
+  - { name: b, syscalls: [fchmod], match: { mode: 0o4755 }, action: allow }
+`, [['SV3101', 5, 5, "rule 'b' never decides anything: rule 'a' already decides every call it could match"]]],
+];
+
+describe('16-bit arguments: sysvm lint', () => {
+  test.for(sixteen)('%s', ([, policy, expected]) => {
+    expect(check(policy)).toEqual(expected);
+  });
+});
+
 describe('contradictions of integer conditions', () => {
-  const c = (op: string, values: bigint[], width: 32 | 64 = 32, signed = true) =>
+  const c = (op: string, values: bigint[], width: 16 | 32 | 64 = 32, signed = true) =>
     ({ kind: 'int' as const, arg: 0, argName: 'x', op: op as never, values, width, signed,
       source: { file: 'f', line: 1, column: 1, endLine: 1, endColumn: 1 } });
   const cases: [string, ReturnType<typeof c>[], boolean][] = [
@@ -251,6 +294,13 @@ describe('contradictions of integer conditions', () => {
     ['eq 4, all 4', [c('eq', [4n]), c('all', [4n])], false],
     ['eq 4, none 4', [c('eq', [4n]), c('none', [4n])], true],
     ['any 0', [c('any', [0n])], true],
+    // 16 bits (umode_t): the domain ends at 0xffff
+    ['unsigned 16: gt 0xfffe, ne 0xffff', [c('gt', [0xfffen], 16, false), c('ne', [0xffffn], 16, false)], true],
+    ['unsigned 32: gt 0xfffe, ne 0xffff', [c('gt', [0xfffen], 32, false), c('ne', [0xffffn], 32, false)], false],
+    ['signed 16: lt -1 (0xffff), ge 0', [c('lt', [0xffffn], 16), c('ge', [0n], 16)], true],
+    ['signed 16: gt 0x7ffe, ne 0x7fff', [c('gt', [0x7ffen], 16), c('ne', [0x7fffn], 16)], true],
+    ['unsigned 16: ge 0xfff0, none 0xf', [c('ge', [0xfff0n], 16, false), c('none', [0xfn], 16, false)], false],
+    ['unsigned 16: ge 0xfff0, none 0x10', [c('ge', [0xfff0n], 16, false), c('none', [0x10n], 16, false)], true],
   ];
   test.for(cases)('%s', ([, conds, dead]) => {
     expect(contradiction(conds) !== undefined).toBe(dead);

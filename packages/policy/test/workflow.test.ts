@@ -65,6 +65,8 @@ describe('calls written as text', () => {
     ['kill(09, 1)', 'SV4004', 6, 8, "malformed number '09'"],
     ['socket("inet", 1, 0)', 'SV4005', 8, 14, "'family' of socket is an integer (int), not a string"],
     ['kill(0x100000000, 1)', 'SV4005', 6, 17, "0x100000000 does not fit in the 32-bit argument 'pid' of kill"],
+    ['fchmodat(AT_FDCWD, "f", 0x109ed)', 'SV4005', 25, 32, "0x109ed does not fit in the 16-bit argument 'mode' of fchmodat"],
+    ['fchmodat(AT_FDCWD, "f", -32769)', 'SV4005', 25, 31, "-32769 does not fit in the 16-bit argument 'mode' of fchmodat"],
     ['openat(5, "x", O_RDONLY)', 'SV4006', 8, 9, 'dirfd 5 is not an open directory of the context (needed to resolve "x")'],
     ['open("x", O_RDONLY) trailing', 'SV4004', 21, 29, 'text after the call'],
     ['_llseek(1, 0, 0, NULL, 0)', 'SV4007', 1, 8, '_llseek has no system call number on x86_64'],
@@ -95,6 +97,23 @@ describe('explain of one call', () => {
     expect(e.rules[1]!.alternatives![0]!.conditions[0]).toEqual({ text: 'flags has any of 0x643', holds: true, actual: 'flags = 0x1' });
     expect(e.notTried).toBe(2);
     expect(renderExplanation(e, (f) => f.slice(root.length))).toContain('no   path under /home/u/.ssh, /home/u/.gnupg, /home/u/.aws, /etc/shadow, /etc/gshadow  (path /etc/passwd)');
+  });
+
+  test('a 16-bit mode: the kernel reads the low 16 bits of the register, and so does the explanation', () => {
+    const ir = irOf(`sysvm: 1
+default: allow
+rules:
+  - { name: no-setuid, syscalls: [fchmodat], match: { mode: { in: [0o4755] } }, action: { deny: EPERM } }
+`);
+    const r = parseCall('fchmodat(AT_FDCWD, "f", 04755)', ctx);
+    if (!r.ok) throw new Error('parse');
+    // The register as a program can fill it: fchmodat(AT_FDCWD, "f", 0x10000 | 04755).
+    const high = { ...r.call, invocation: { ...r.call.invocation, args: r.call.invocation.args.map((a, i) => (i === 2 ? a | 0x1_0000n : a)) } };
+    for (const call of [r.call, high]) {
+      const e = explainCall(ir, call);
+      expect([e.verdict, e.decision.where]).toEqual(['deny EPERM', 'kernel']);
+      expect(e.rules[0]!.alternatives![0]!.conditions[0]).toEqual({ text: 'mode in [2541]', holds: true, actual: 'mode = 2541' });
+    }
   });
 
   test('no-network: decided by the kernel, with the constant named', () => {
@@ -253,6 +272,51 @@ rules:
     // and back again: import(export(policy)) decides the same
     const back = irOf(importOci(reread).yaml);
     for (const call of calls) expect([call, sysvmKernelAction(back, call)]).toEqual([call, sysvmKernelAction(ir, call)]);
+  });
+
+  test('a 16-bit mode: MASKED_EQ on the low 16 bits, exact whatever the bits above hold', () => {
+    const ir = irOf(`sysvm: 1
+default: allow
+rules:
+  - { syscalls: [fchmodat], match: { mode: { in: [0o4755, 0o6755] } }, action: { deny: EPERM } }
+  - { syscalls: [fchmod], match: { mode: { ge: 0o1000 } }, action: { deny: EPERM } }
+  - { syscalls: [chmod], match: { mode: { ne: 0o644 } }, action: { deny: EPERM } }
+`);
+    const { profile, notes } = exportOci(ir);
+    expect(notes.filter((n) => n.includes('mode'))).toEqual([]);
+    const reread = parseOciJson(ociJson(profile)) as OciProfile;
+    const fchmodat = reread.syscalls!.filter((e) => e.names.includes('fchmodat')).flatMap((e) => e.args ?? []);
+    expect(fchmodat).toEqual([
+      { index: 2, value: 0xffff, valueTwo: 0o4755, op: 'SCMP_CMP_MASKED_EQ' },
+      { index: 2, value: 0xffff, valueTwo: 0o6755, op: 'SCMP_CMP_MASKED_EQ' },
+    ]);
+    // The mode (the last argument) with bits above the low 16 set, as a program can pass it.
+    const withHigh = (call: string, h: bigint) => {
+      const i = inv(call);
+      return { ...i, args: i.args.map((a, k) => (k === i.args.length - 1 ? a | h : a)) };
+    };
+    for (const call of ['fchmodat(AT_FDCWD, "f", 04755)', 'fchmodat(AT_FDCWD, "f", 0644)', 'fchmod(1, 0777)', 'fchmod(1, 01000)',
+      'chmod("f", 0644)', 'chmod("f", 0640)']) {
+      for (const h of [0n, 0x1_0000n, 0xffff_0000n, 0xffff_ffff_ffff_0000n]) {
+        const want = ociActionOfRet(prefilterRet(ir, withHigh(call, h)));
+        expect([call, h, evaluateOci(reread, withHigh(call, h))]).toEqual([call, h, want]);
+      }
+    }
+    expect(ociActionOfRet(prefilterRet(ir, withHigh('fchmodat(AT_FDCWD, "f", 04755)', 0x1_0000n)))).toBe('SCMP_ACT_ERRNO(1)');
+  });
+
+  test('import: a value wider than a 16-bit mode is left out', () => {
+    const r = importOci({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [
+      { names: ['fchmodat'], action: 'SCMP_ACT_ERRNO', args: [{ index: 2, value: 0x109ed, op: 'SCMP_CMP_EQ' }] },
+      { names: ['fchmod'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 0x1f000, valueTwo: 0x8000, op: 'SCMP_CMP_MASKED_EQ' }] },
+      { names: ['chmod'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 0o4755, op: 'SCMP_CMP_EQ' }] },
+    ] });
+    expect(r.notes).toEqual([
+      "syscalls[0] for fchmodat left out: 0x109ed does not fit the 16-bit argument 'mode' (sysvm compares its low 16 bits, as the kernel reads it)",
+      "syscalls[1] for fchmod left out: mask 0x1f000 is wider than the 16-bit argument 'mode'",
+    ]);
+    expect(r.yaml).toContain('match: { mode: { eq: 2541 } }');
+    irOf(r.yaml);
   });
 
   test('round trip: import, export, import again decide alike', () => {

@@ -3,7 +3,7 @@ import type { ArchName } from '../ir.js';
 
 /**
  * What the compiler and the runtime can do with an argument:
- *   int/uint/long/ulong  plain integers (signed or not, 32 or 64 bits)
+ *   int/uint/long/ulong  plain integers (signed or not, 16, 32 or 64 bits)
  *   size                 a size_t
  *   fd / dirfd           a file descriptor; a dirfd is what a path argument is relative to
  *   path                 a C string the kernel resolves as a path (`dirfd` names its dirfd argument)
@@ -23,8 +23,8 @@ export interface ArgInfo {
   /** The C type as written in the kernel. */
   ctype: string;
   kind: ArgKind;
-  /** 32: the kernel reads only the low 32 bits of the register. */
-  width: 32 | 64;
+  /** 32 or 16: the kernel reads only the low 32 or 16 bits of the register (int; umode_t). */
+  width: 16 | 32 | 64;
   signed: boolean;
   /** For a path: the index of the dirfd argument it is relative to. */
   dirfd?: number;

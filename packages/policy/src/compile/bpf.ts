@@ -52,6 +52,7 @@ export interface CompiledBpf {
 /** Up to this many dispatched syscalls, a linear jeq chain; beyond, a binary search. */
 export const LINEAR_DISPATCH_MAX = 8;
 const SIGN_BIT = 0x80000000;
+const SIGN_BIT_16 = 0x8000;
 
 /** A u32 split of a 64-bit operand. */
 function halves(v: bigint): { hi: number; lo: number } {
@@ -80,8 +81,10 @@ class Emitter {
   /**
    * One integer condition: jump to `t` if it holds, else to `f` (null: fall through).
    * 32-bit arguments are compared on their low half only (all the kernel reads of an
-   * int); 64-bit ones on both halves. Signed orderings flip the sign bit of both sides
-   * (x ^ 0x80000000 maps signed order onto unsigned order), of the high half for 64-bit.
+   * int); 16-bit ones on the low half ANDed with 0xffff (all it reads of a umode_t);
+   * 64-bit ones on both halves. Signed orderings flip the sign bit of both sides
+   * (x ^ 0x80000000 maps signed order onto unsigned order; 0x8000 at 16 bits), of the
+   * high half for 64-bit.
    */
   cond(c: IntCondition, tIn: Target, fIn: Target): void {
     // Inside a condition "next instruction" is ambiguous (an `in` list has several
@@ -98,13 +101,21 @@ class Emitter {
     const hi = SECCOMP_DATA.argHi(c.arg);
     const values = c.values.map((v) => BigInt.asUintN(c.width, v));
     const v0 = values[0] ?? 0n;
-    const bias = c.signed && ['lt', 'le', 'gt', 'ge'].includes(c.op) ? SIGN_BIT : 0;
-    if (c.width === 32) {
+    const ordered = c.signed && ['lt', 'le', 'gt', 'ge'].includes(c.op);
+    const bias = ordered ? (c.width === 16 ? SIGN_BIT_16 : SIGN_BIT) : 0;
+    if (c.width !== 64) {
       const k = Number(v0);
+      // Security: the kernel reads a 16-bit argument (umode_t) as the low 16 bits of the
+      // register (the SYSCALL_DEFINE wrapper's cast): the bits above must not take part in
+      // any comparison, or fchmodat(dfd, path, 0x10000 | 04755) would miss `in: [04755]`.
+      // The bit tests (all any none) need no AND: their mask has no bit above 15 (values
+      // are reduced to the width above).
       const load = (): void => {
         a.ld(lo, name);
+        if (c.width === 16) a.alu(BPF_AND, 0xffff, '16-bit argument');
         if (bias) a.alu(BPF_XOR, bias, 'signed compare');
       };
+      const loadBits = (): void => { a.ld(lo, name); };
       switch (c.op) {
         case 'eq': load(); a.jump(BPF_JEQ, k, t, f); return;
         case 'ne': load(); a.jump(BPF_JEQ, k, f, t); return;
@@ -122,13 +133,13 @@ class Emitter {
         }
         case 'all':
           if (k === 0) { a.ja(t); return; }
-          load(); a.alu(BPF_AND, k); a.jump(BPF_JEQ, k, t, f); return;
+          loadBits(); a.alu(BPF_AND, k); a.jump(BPF_JEQ, k, t, f); return;
         case 'any':
           if (k === 0) { a.ja(f); return; }
-          load(); a.jump(BPF_JSET, k, t, f); return;
+          loadBits(); a.jump(BPF_JSET, k, t, f); return;
         case 'none':
           if (k === 0) { a.ja(t); return; }
-          load(); a.jump(BPF_JSET, k, f, t); return;
+          loadBits(); a.jump(BPF_JSET, k, f, t); return;
       }
     }
     // 64-bit.

@@ -93,7 +93,7 @@ const where = (ret: number): DecidedBy => ((ret & SECCOMP_RET_ACTION_FULL) >>> 0
 function checkCondition(c: Condition, rule: RuleIR): void {
   if (c.kind === 'int') {
     if (!Number.isInteger(c.arg) || c.arg < 0 || c.arg > 5) throw new CompileError('SVB005', `argument index ${c.arg} is not 0..5`, c.source);
-    if (c.width !== 32 && c.width !== 64) throw new CompileError('SVB005', `argument width ${String(c.width)} is not 32 or 64`, c.source);
+    if (c.width !== 16 && c.width !== 32 && c.width !== 64) throw new CompileError('SVB005', `argument width ${String(c.width)} is not 16, 32 or 64`, c.source);
     const single = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'all', 'any', 'none'].includes(c.op);
     if (single && c.values.length !== 1) {
       throw new CompileError('SVB005', `${c.op} takes one operand, got ${c.values.length}`, c.source);

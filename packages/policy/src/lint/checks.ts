@@ -399,7 +399,7 @@ const grantRange = (g: Grant): SourceRange => ('label' in g ? g.syscallsRange : 
 function firstGrant(model: PolicyModel, syscall: string, arg: number, values: CallValues): Grant | undefined {
   const info = syscallByName(syscall)?.args?.[arg];
   const call: IntCondition[] = values.map(([op, v]) => ({ kind: 'int', arg, argName: info?.name ?? `arg${arg}`, op, values: [v],
-    width: info?.width === 64 ? 64 : 32, signed: info?.signed ?? false, source: { file: '', line: 0, column: 0, endLine: 0, endColumn: 0 } }));
+    width: info?.width ?? 32, signed: info?.signed ?? false, source: { file: '', line: 0, column: 0, endLine: 0, endColumn: 0 } }));
   for (const r of model.rules) {
     for (const p of r.parts) {
       if (!p.syscalls.includes(syscall)) continue;

@@ -399,8 +399,9 @@ export function parseCall(text: string, context: CallContext, opts: { arch?: Arc
       if (v.kind === 'int') {
         // Security of the test, not the sandbox: a value that does not fit the argument
         // would be read differently by the kernel, so refuse it instead of truncating.
-        if (info && info.width === 32 && (v.value < -(1n << 31n) || v.value > 0xffff_ffffn)) {
-          bad(`${argText} does not fit in the 32-bit argument '${name}' of ${syscall.name}`);
+        const w = BigInt(info?.width ?? 64);
+        if (info && info.width !== 64 && (v.value < -(1n << (w - 1n)) || v.value > (1n << w) - 1n)) {
+          bad(`${argText} does not fit in the ${info.width}-bit argument '${name}' of ${syscall.name}`);
           return;
         }
         if (v.value < -(1n << 63n) || v.value > 0xffff_ffff_ffff_ffffn) { bad(`${argText} does not fit in 64 bits`); return; }
@@ -619,7 +620,7 @@ export function formatCall(call: ParsedCall): string {
       return `${a.name}=${s}${a.path !== undefined && a.path !== a.string ? ` -> ${a.path}` : ''}`;
     }
     if (info && (info.kind === 'sockaddr' || info.kind === 'pointer') && a.value !== 0n) return `${a.name}=0x${a.value.toString(16)}`;
-    if (info?.kind === 'mode') return `${a.name}=${a.value === 0n ? '0' : `0${BigInt.asUintN(32, a.value).toString(8)}`}`;
+    if (info?.kind === 'mode') return `${a.name}=${a.value === 0n ? '0' : `0${BigInt.asUintN(info.width, a.value).toString(8)}`}`;
     const signed = info ? info.signed : false;
     const w = info?.width ?? 64;
     const x = signed ? BigInt.asIntN(w, a.value) : BigInt.asUintN(w, a.value);

@@ -143,7 +143,7 @@ function comparisonAlts(op: string, value: bigint, signed: boolean, width: numbe
     if (op === 'lt' || op === 'le') return [[`ge: 0`, `${op}: ${hex(value)}`]];
     return [[`${op}: ${hex(value)}`], ['lt: 0']];
   }
-  if (width === 32) return `${hex(value)} is negative as the signed 32-bit '${name}', which libseccomp compares on 64 bits`;
+  if (width !== 64) return `${hex(value)} is negative as the signed ${width}-bit '${name}', which libseccomp compares on 64 bits`;
   const s = value - (1n << 64n);
   if (op === 'lt' || op === 'le') return [['ge: 0'], [`${op}: ${s}`]];
   return [[`${op}: ${s}`, 'lt: 0']];
@@ -414,7 +414,8 @@ function intervals(c: IntCondition): Interval[] {
  * A sysvm integer condition (or its negation) as libseccomp comparisons, in disjunctive
  * normal form. The register is taken as the C ABI leaves it: a 32-bit argument zero- or
  * sign-extended by its signedness. Equality on a 32-bit argument uses MASKED_EQ with the
- * low 32 bits, which is exact whatever the upper half holds.
+ * low 32 bits, which is exact whatever the upper half holds; a 16-bit one (umode_t) MASKED_EQ
+ * with the low 16 bits, as exact whatever the 48 bits above hold.
  */
 export function conditionDnf(c: IntCondition, negate: boolean): Dnf {
   if (c.op === 'all' || c.op === 'any' || c.op === 'none') {
@@ -432,12 +433,14 @@ export function conditionDnf(c: IntCondition, negate: boolean): Dnf {
   let iv = intervals(c);
   if (negate) iv = complement(iv, domain(c));
   const out: Dnf = [];
-  if (c.width === 32) {
-    // The kernel reads only the low half of a 32-bit argument: compare exactly that, with
-    // MASKED_EQ on aligned blocks of the low 32 bits, whatever the upper half holds.
+  if (c.width !== 64) {
+    // The kernel reads only the low 32 bits of a 32-bit argument and the low 16 of a 16-bit
+    // one: compare exactly those, with MASKED_EQ on aligned blocks of the low `width` bits,
+    // whatever the bits above hold (libseccomp alone would compare all 64).
+    const span = 1n << BigInt(c.width);
     const pieces: Interval[] = [];
     for (const [lo, hi] of iv) {
-      if (lo < 0n) pieces.push([lo + (1n << 32n), (hi < 0n ? hi : -1n) + (1n << 32n)]);
+      if (lo < 0n) pieces.push([lo + span, (hi < 0n ? hi : -1n) + span]);
       if (hi >= 0n) pieces.push([lo < 0n ? 0n : lo, hi]);
     }
     pieces.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
@@ -448,8 +451,8 @@ export function conditionDnf(c: IntCondition, negate: boolean): Dnf {
     }
     for (const [a, b] of merged) {
       for (const [start, size] of alignedBlocks(a, b)) {
-        if (size === 1n << 32n) { out.push([]); continue; }
-        out.push([{ index: c.arg, op: 'SCMP_CMP_MASKED_EQ', value: 0xffffffffn & ~(size - 1n), valueTwo: start }]);
+        if (size === span) { out.push([]); continue; }
+        out.push([{ index: c.arg, op: 'SCMP_CMP_MASKED_EQ', value: (span - 1n) & ~(size - 1n), valueTwo: start }]);
       }
     }
     return out;

@@ -27,7 +27,8 @@ export function decodeArgs(tid: number, name: string, args: readonly bigint[], d
   }
   info.args.forEach((a, i) => {
     const raw = args[i] ?? 0n;
-    const v = a.width === 32 ? (a.signed ? BigInt.asIntN(32, raw) : BigInt.asUintN(32, raw)) : (a.signed ? BigInt.asIntN(64, raw) : raw);
+    // What the kernel reads: the low 16 or 32 bits of a narrower argument (umode_t, int).
+    const v = a.signed ? BigInt.asIntN(a.width, raw) : BigInt.asUintN(a.width, raw);
     switch (a.kind) {
       case 'path': {
         const p = deref.path(i);

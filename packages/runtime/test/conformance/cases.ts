@@ -117,6 +117,9 @@ export const CASES: Case[] = [
   // Integer arguments are compared at the width the kernel reads: clone's flags are an
   // unsigned long of which it keeps the low 32 bits (the prefilter decides: no audit event).
   { name: 'clone flags with high bits set are the flags the kernel reads', policy: 'cloneflags.yaml', command: ['$bin/clonehigh'], stdout: 'plain=EPERM\nhigh=EPERM\n' },
+  // A umode_t is 16 bits (unsigned short): fchmodat's mode with bit 16 set is the mode without
+  // it, so a rule on the mode holds for it (the prefilter decides: no audit event).
+  { name: 'a mode with bits above 16 set is the mode the kernel reads', policy: 'modewidth.yaml', command: ['$bin/modehigh'], stdout: 'plain=EPERM\nhigh=EPERM\nmode=644\n' },
   // A path through a regular file fails with ENOTDIR in the kernel: the supervisor's walk
   // must let the call say so, not deny it.
   { name: 'a path below a regular file is ENOTDIR', policy: 'paths.yaml', command: ['cat', '$fs/allowed/ok.txt/x'], stdout: '', code: 1, stderrContains: 'Not a directory', audit: [] },

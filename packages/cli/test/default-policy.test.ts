@@ -2,7 +2,7 @@
 // from a project directory, on both backends. Each test is a breakage a user met (the program
 // failed or warned where it works outside the sandbox) and the rule that fixed it, or a refusal
 // that is the sandbox doing its job, with the way around it that docs/policy.md gives.
-import { spawnSync } from 'node:child_process';
+import { spawn as spawnChild, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,30 @@ const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status
 const hasAsan = () => spawnSync('sh', ['-c', 'echo "int main(void){return 0;}" | cc -fsanitize=address -x c -o "$0/a" -', project()]).status === 0;
 
 describe('builtin:default: everyday programs', () => {
+  test.for(BACKENDS)('%s: echo > /dev/stderr, /dev/stdout and /dev/fd/N reopen the program\'s own pipes, not another process\'s', (backend) => {
+    // A pipe has no path: /dev/stderr resolves to /proc/PID/fd/2 itself, which the own-fds
+    // rule (/proc/self/fd, the caller's) allows for the caller only. Before it, every script
+    // that wrote to /dev/stderr failed when its stderr was a pipe (CI logs, subprocess).
+    const cwd = project();
+    // (Pipes made by sh: the test's own stdio are socket pairs, which the kernel does not reopen.)
+    const r = run(backend, cwd, ['sh', '-c', '{ echo err > /dev/stderr; } 2>&1 | cat; { echo out > /dev/stdout; echo fd > /dev/fd/1; echo ts > /proc/thread-self/fd/1; } | cat']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'err\nout\nfd\nts\n', '']);
+    // another process's pipe, by its /proc/PID/fd/N (cat's stdin): refused
+    const outside = spawnChild('sh', ['-c', 'sleep 30 | cat'], { stdio: 'ignore', detached: true });
+    try {
+      let pid = '';
+      for (let i = 0; i < 50 && pid === ''; i++) {
+        spawnSync('sleep', ['0.1']);
+        pid = spawnSync('pgrep', ['-P', String(outside.pid), '-x', 'cat'], { encoding: 'utf8' }).stdout.trim();
+      }
+      expect(pid).toMatch(/^\d+$/);
+      const o = run(backend, cwd, ['sh', '-c', `echo x > /proc/${pid}/fd/0 && echo wrote || echo refused`]);
+      expect(o.stdout).toBe('refused\n');
+    } finally {
+      process.kill(-outside.pid!, 'SIGKILL');
+    }
+  });
+
   test.for(BACKENDS)('%s: tar x, cp -a, cp -p and install -m keep owners and modes in the current directory', (backend) => {
     // tar run as root restores each file's owner (fchownat, fchown) and exits 2 when that is
     // refused; cp -a preserves owners; cp -p, cp -a and install -m set the mode through the

@@ -3,7 +3,7 @@
 // failed or warned where it works outside the sandbox) and the rule that fixed it, or a refusal
 // that is the sandbox doing its job, with the way around it that docs/policy.md gives.
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -26,6 +26,18 @@ const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status
 const hasAsan = () => spawnSync('sh', ['-c', 'echo "int main(void){return 0;}" | cc -fsanitize=address -x c -o "$0/a" -', project()]).status === 0;
 
 describe('builtin:default: everyday programs', () => {
+  test.for(BACKENDS)('%s: an empty path is ENOENT, as the kernel answers, not a denial by the first deny rule', (backend) => {
+    // Python's venv creation calls stat(""): the path is undefined for every path rule (which
+    // fail closed on that), so builtin:default answered EACCES and logged it as a read of the
+    // secrets (no-home-secrets). It names nothing: the kernel fails it with ENOENT.
+    const cwd = project();
+    const log = join(cwd, 'audit.jsonl');
+    const py = 'import os\nfor f in (os.stat, os.lstat, lambda p: os.open(p, os.O_RDONLY), os.mkdir):\n    try: f(""); print("ok")\n    except OSError as e: print(e.errno)';
+    const r = spawnSync(process.execPath, [CLI, 'run', '--backend', backend, '--log', log, '--', '/usr/bin/python3', '-c', py], { cwd, encoding: 'utf8' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, '2\n2\n2\n2\n', '']);
+    expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
+  });
+
   test.for(BACKENDS)('%s: echo > /dev/stderr, /dev/stdout and /dev/fd/N reopen the program\'s own pipes, not another process\'s', (backend) => {
     // A pipe has no path: /dev/stderr resolves to /proc/PID/fd/2 itself, which the own-fds
     // rule (/proc/self/fd, the caller's) allows for the caller only. Before it, every script

@@ -402,6 +402,12 @@ export class PathDeref {
 
   private addrs: (SockAddr | null)[] | undefined | 0 = 0;
 
+  /**
+   * A path argument asked for was empty and the call has no AT_EMPTY_PATH for it: it names
+   * nothing, and the kernel fails the call with ENOENT before it looks at anything (getname).
+   */
+  emptyName = false;
+
   /** What was dereferenced so far (for the audit record). */
   resolved(): Map<number, string | undefined> {
     const m = new Map<number, string | undefined>();
@@ -427,6 +433,7 @@ export class PathDeref {
       // With AT_EMPTY_PATH the call acts on the fd itself (glibc's fstat() is
       // newfstatat(fd, "", AT_EMPTY_PATH)): its "path" is what the fd refers to, which
       // for a pipe, socket or anonymous inode is not a filesystem path ("pipe:[123]").
+      if (!empty) this.emptyName = true;
       return empty ? fdObject(this.tid, dirfdOf(this.args, spec.dirfd)) : undefined;
     }
     const follow = follows(spec.follow, this.tid, this.args);

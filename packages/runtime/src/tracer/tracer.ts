@@ -21,7 +21,7 @@ import { EMPTY_WORLD, type ExitHandler, FileStore, hiddenByPolicy, hideVdso, run
 import type { Invocation, SourceRange, Verdict } from '../ir.js';
 import { safetyFilter, traceAllFilter } from '../linux/bpf.js';
 import {
-  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EFAULT, EINTR, EINVAL, EIO, ENOSYS, EOPNOTSUPP, EPERM, NR, NR_MAX_KNOWN, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
+  AUDIT_ARCH_X86_64, CLONE_UNTRACED, ECHILD, EFAULT, EINTR, EINVAL, EIO, ENOENT, ENOSYS, EOPNOTSUPP, EPERM, NR, NR_MAX_KNOWN, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PTRACE_EVENT_CLONE,
   PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
   PTRACE_GETEVENTMSG, PTRACE_LISTEN, PTRACE_SEIZE, PTRACE_SYSCALL, PTRACE_SYSCALL_INFO_ENTRY,
   PTRACE_SYSCALL_INFO_EXIT, PTRACE_SYSCALL_INFO_SECCOMP, O_CLOEXEC, O_PATH, AT_FDCWD, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_SET_MODE_FILTER, SIGCONT, SIGKILL, SIGSTOP,
@@ -775,6 +775,15 @@ export class Tracer {
       d = { verdict: { kind: 'deny', errno: EPERM, errnoName: 'EPERM' }, rule: null, log: true };
       this.audit(this.makeEvent(t, nr, name, args, deref, d.verdict, `sysvm:policy-error: ${String(e)}`, undefined), -EPERM);
       this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-EPERM) });
+      return;
+    }
+    if (deref.emptyName && (d.verdict.kind === 'deny' || d.verdict.kind === 'kill')) {
+      // An empty path (no AT_EMPTY_PATH) names nothing: the kernel fails the call with ENOENT
+      // before looking at anything. A path condition cannot hold for it (the path is
+      // undefined, on which rules fail closed), so a refusal here is not the rule's: answer
+      // what the kernel would, not the first deny rule's errno (builtin:default logged
+      // Python's stat("") as a denial by no-home-secrets). The call does not run either way.
+      this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-ENOENT) });
       return;
     }
     this.carryOut(t, nr, name, args, deref, d, info.sp);

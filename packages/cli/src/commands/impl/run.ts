@@ -1,10 +1,10 @@
 // The implementation of `sysvm run` (its options and help are in ../run.ts): imported only
 // when the command runs.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditPolicy } from '@sysvm/policy/evaluate';
-import { AFFINITY_MODES, policyFromIR, spawn, startTracer } from '@sysvm/runtime';
+import { abi, auditPolicy, evaluate, type PolicyIR } from '@sysvm/policy/evaluate';
+import { AFFINITY_MODES, commandCandidates, judgedPolicy, policyFromIR, spawn, startTracer } from '@sysvm/runtime';
 import { type CommandContext, oneOf } from '../../command.js';
 import { programArgv, sandboxed } from './sandboxed.js';
 import { loadCached } from '../../policy-cache.js';
@@ -27,8 +27,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     // Audit mode: every deny/kill is sent to the supervisor, which logs it and lets it run
     // (another IR, so the tracer thread compiles its prefilter).
     const ir = audit ? auditPolicy(loaded.ir) : loaded.ir;
+    const command = audit ? argv[0]! : await sandboxed(() => runnableCommand(argv[0]!, loaded.ir));
     const child = await sandboxed(() => spawn({
-      command: argv[0],
+      command,
       args: argv.slice(1),
       env: { ...process.env, TMPDIR: tmp },
       stdio: 'inherit',
@@ -68,4 +69,31 @@ export async function run(ctx: CommandContext): Promise<number> {
     tracer.close();
     if (!ctx.values['keep-tmp']) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The program `sysvm run` starts for CMD: a name without a slash is looked up in PATH as
+ * execvp(3) would, and the first executable of that name whose execve the policy lets run
+ * is taken (as the policy judges it in the sandbox: the runtime's judgedPolicy), so that a
+ * policy refusing ~/.pyenv/shims/python3 runs /usr/bin/python3, as a shell inside the
+ * sandbox, or bubblewrap, would find it. When the policy refuses them all, the first, whose
+ * execve then fails as the policy says. Audit mode (nothing refused) keeps PATH's first.
+ */
+function runnableCommand(name: string, ir: PolicyIR): string {
+  if (name.includes('/')) return name;
+  const candidates = commandCandidates(name, process.cwd(), process.env.PATH);
+  if (candidates.length === 1) return candidates[0]!;
+  const { judged } = judgedPolicy(ir);
+  const nr = abi.syscallNumber('x86_64', 'execve')!;
+  for (const file of candidates) {
+    let path: string;
+    try {
+      path = realpathSync(file); // what the supervisor's walk resolves an existing file to
+    } catch {
+      continue;
+    }
+    const d = evaluate(judged, { arch: 'x86_64', nr, args: [0n, 0n, 0n, 0n, 0n, 0n], deref: { path: (arg) => (arg === 0 ? path : undefined) } });
+    if (d.verdict.kind !== 'deny' && d.verdict.kind !== 'kill') return file;
+  }
+  return candidates[0]!;
 }

@@ -216,22 +216,26 @@ describe('builtin:default: everyday programs', () => {
     expect([r.code, r.stdout, r.stderr]).toEqual([0, 'idle\nbest-effort: prio 7\nrt-refused\nother-refused\n', '']);
   });
 
-  test.skipIf(!has('cc') || !hasAsan()).for(BACKENDS)('%s: an AddressSanitizer build runs with its options compiled in (the environment does not reach it)', (backend) => {
-    // The sanitizers read their options from /proc/self/environ, which builtin:default refuses
-    // like any process's environment, and LeakSanitizer needs ptrace (refused): the program
-    // ends with "LeakSanitizer has encountered a fatal error" even with ASAN_OPTIONS set.
-    // The way around it that docs/policy.md gives: __asan_default_options.
+  test.for(BACKENDS)('%s: a process reads its own /proc/self/environ, no other process\'s', (backend) => {
+    // The sanitizers read their options there (ASAN_OPTIONS=detect_leaks=0); the glob
+    // /proc/*/environ of no-system-secrets refused the program's own too. /proc/self in a rule
+    // names the caller: the shell's environment read by its child cat stays refused.
+    const r = run(backend, project(), ['sh', '-c', 'cat /proc/self/environ | tr "\\0" "\\n" | grep -c "^SYSVM_T=1$"; cat /proc/thread-self/environ | tr "\\0" "\\n" | grep -c "^SYSVM_T=1$"; cat /proc/$$/environ 2>/dev/null || echo refused; cat /proc/1/environ 2>/dev/null || echo refused'],
+      { env: { SYSVM_T: '1' } });
+    expect([r.code, r.stdout]).toEqual([0, '1\n1\nrefused\nrefused\n']);
+  });
+
+  test.skipIf(!has('cc') || !hasAsan()).for(BACKENDS)('%s: an AddressSanitizer build takes its options from the environment', (backend) => {
+    // The sanitizers read their options from /proc/self/environ (the program's own: allowed),
+    // and LeakSanitizer needs ptrace (refused): with ASAN_OPTIONS=detect_leaks=0 the program
+    // runs; without it, it ends with "LeakSanitizer has encountered a fatal error".
     const cwd = project();
-    const leak = 'int main(void) { char *p = __builtin_malloc(4); p[0] = 1; return p[0] - 1; }\n';
-    writeFileSync(join(cwd, 'env.c'), leak);
-    writeFileSync(join(cwd, 'built-in.c'), `const char *__asan_default_options(void) { return "detect_leaks=0"; }\n${leak}`);
-    const build = spawnSync('sh', ['-c', 'cc -fsanitize=address -o env env.c && cc -fsanitize=address -o built-in built-in.c'], { cwd });
-    expect(build.status).toBe(0);
-    const e = run(backend, cwd, ['./env'], { env: { ASAN_OPTIONS: 'detect_leaks=0' } });
-    expect(e.code).toBe(1);
-    expect(e.stderr).toMatch(/LeakSanitizer has encountered a fatal error/);
-    const b = run(backend, cwd, ['./built-in']);
-    expect([b.code, b.stderr]).toEqual([0, '']);
+    writeFileSync(join(cwd, 'leak.c'), 'int main(void) { char *p = __builtin_malloc(4); p[0] = 1; return p[0] - 1; }\n');
+    expect(spawnSync('cc', ['-fsanitize=address', '-o', 'leak', 'leak.c'], { cwd }).status).toBe(0);
+    const e = run(backend, cwd, ['./leak'], { env: { ASAN_OPTIONS: 'detect_leaks=0' } });
+    expect([e.code, e.stderr]).toEqual([0, '']);
+    const n = run(backend, cwd, ['./leak'], { env: { ASAN_OPTIONS: '' } });
+    expect(n.stderr).toMatch(/LeakSanitizer has encountered a fatal error/);
   });
 
   test.for(BACKENDS)('%s: Python multiprocessing: builtin:default keeps the program out of the shared /dev/shm; a bind of /dev/shm to ${tmp} gives it a private one', (backend) => {

@@ -221,7 +221,7 @@ rules:
 extends: builtin:default
 rules:
   - { name: no-keys, syscalls: [openat], match: { path: { under: /etc/keys } }, action: kill }
-`, [['SV3108', 4, 5, "rule 'no-keys' denies by path, but openat can still pass through rule 'work-and-tmp': a racing thread can get around this deny"]]],
+`, [['SV3108', 4, 5, "rule 'no-keys' denies by path, but openat can still pass through rule 'own-environment': a racing thread can get around this deny"]]],
 ];
 
 describe('lint findings', () => {

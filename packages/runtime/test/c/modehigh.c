@@ -16,7 +16,10 @@ static void try(const char *what, unsigned long mode) {
   printf("%s=%s\n", what, r < 0 ? strerrorname_np(errno) : "ok");
 }
 int main(void) {
-  char dir[] = "/tmp/sysvm-modehigh-XXXXXX";
+  /* $TMPDIR first: in the vmtags guest /tmp can be the host's, read-only (kernel/test/init.c) */
+  const char *tmp = getenv("TMPDIR");
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/sysvm-modehigh-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (!mkdtemp(dir) || chdir(dir) != 0) { perror("mkdtemp"); return 2; }
   int fd = open("f", O_CREAT | O_WRONLY, 0644);
   if (fd < 0) { perror("open"); return 2; }

@@ -68,9 +68,9 @@ export const STUB_SCRIPT = 'kill -STOP $$; exec "$0" "$@"';
  * could have written when the cwd was the home directory).
  */
 export const BASH = '/bin/bash';
-export function stubArgv(spec: LaunchSpec, haveBash: boolean): { shell: string; argv: string[] } {
+export function stubArgv(spec: LaunchSpec, haveBash: () => boolean): { shell: string; argv: string[] } {
   const alts = spec.alternatives ?? [];
-  if (alts.length === 0 || !haveBash) return { shell: '/bin/sh', argv: ['/bin/sh', '-c', STUB_SCRIPT, spec.file, ...spec.args] };
+  if (alts.length === 0 || !haveBash()) return { shell: '/bin/sh', argv: ['/bin/sh', '-c', STUB_SCRIPT, spec.file, ...spec.args] };
   // $0 is "sysvm", so that bash's message for a refused candidate (a line, printed before
   // the next is tried) is read as the launcher's, not the program's.
   const n = alts.length + 1;
@@ -149,7 +149,8 @@ export function spawnStub(spec: LaunchSpec): number {
     sigemptyset(sigs);
     spawnattrSetsigmask(attr, sigs);
     const pid = new Int32Array(1);
-    const stub = stubArgv(spec, isExecutable(BASH));
+    // bash is looked for only when there are alternatives (an access(2) the common launch skips)
+    const stub = stubArgv(spec, () => isExecutable(BASH));
     const argv = cStrings(stub.argv);
     const envp = cStrings(spec.env);
     const r = posixSpawnp(pid, stub.shell, fa, attr, argv.array, envp.array);

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
-import { abi } from '@sysvm/policy/evaluate';
+import { abi, isBlocking } from '@sysvm/policy/evaluate';
 
 import { syscallName } from '../abi.js';
 import { EMPTY_WORLD, type ExitHandler, FileStore, hiddenByPolicy, hideVdso, runEmulation, VmDeref, worldFilter, worldPass } from '../emulate/index.js';
@@ -777,7 +777,7 @@ export class Tracer {
       this.backend.entry(t, { tag: 'skipcall', ret: BigInt(-EPERM) });
       return;
     }
-    if (deref.emptyName && (d.verdict.kind === 'deny' || d.verdict.kind === 'kill')) {
+    if (deref.emptyName && isBlocking(d.verdict)) {
       // An empty path (no AT_EMPTY_PATH) names nothing: the kernel fails the call with ENOENT
       // before looking at anything. A path condition cannot hold for it (the path is
       // undefined, on which rules fail closed), so a refusal here is not the rule's: answer

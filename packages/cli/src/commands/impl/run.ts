@@ -3,7 +3,7 @@
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { abi, auditPolicy, evaluate, type PolicyIR } from '@sysvm/policy/evaluate';
+import { abi, auditPolicy, evaluate, isBlocking, type PolicyIR } from '@sysvm/policy/evaluate';
 import { AFFINITY_MODES, commandCandidates, judgedPolicy, policyFromIR, spawn, startTracer } from '@sysvm/runtime';
 import { type CommandContext, oneOf } from '../../command.js';
 import { programArgv, sandboxed } from './sandboxed.js';
@@ -93,7 +93,7 @@ function runnableCommand(name: string, ir: PolicyIR): string {
       continue;
     }
     const d = evaluate(judged, { arch: 'x86_64', nr, args: [0n, 0n, 0n, 0n, 0n, 0n], deref: { path: (arg) => (arg === 0 ? path : undefined) } });
-    if (d.verdict.kind !== 'deny' && d.verdict.kind !== 'kill') return file;
+    if (!isBlocking(d.verdict)) return file;
   }
   return candidates[0]!;
 }

@@ -9,7 +9,7 @@ export * from './ir.js';
 export * as abi from './abi/index.js';
 export { namedSyscalls, safetyDefault } from './compile/safety.js';
 export {
-  evaluate, decidedBy, prefilterRet, seccompRetForDecision, ruleForTraceData, intHolds, pathHolds, isDenyLike,
+  evaluate, decider, decidedBy, prefilterRet, seccompRetForDecision, ruleForTraceData, intHolds, pathHolds, isDenyLike,
   type EvaluateOptions,
 } from './evaluate.js';
 export { auditPolicy, isBlocking } from './workflow/audit.js';

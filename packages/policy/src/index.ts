@@ -13,7 +13,7 @@ export { planPolicy, planSyscall, needsSupervisor, type PolicyPlan, type Syscall
 export { namedSyscalls, prefilterGuard, prefilterGuards, safetyDefault, IO_URING_SYSCALLS, X32_SYSCALL_BIT, auditArch } from './compile/safety.js';
 export { pathGlob, pathUnder, pathMatches } from './compile/pathmatch.js';
 export {
-  evaluate, decidedBy, prefilterRet, seccompRetForDecision, ruleForTraceData, intHolds, pathHolds, isDenyLike,
+  evaluate, decider, decidedBy, prefilterRet, seccompRetForDecision, ruleForTraceData, intHolds, pathHolds, isDenyLike,
   type EvaluateOptions,
 } from './evaluate.js';
 // Front end: schema, loader, linter (branch front).

@@ -1,5 +1,6 @@
 // Differential property tests: for random policies and random invocations, the BPF
-// program run by the interpreter and the decision program (`evaluate`) agree.
+// program run by the interpreter and the decision program (`evaluate`) agree; and the
+// supervisor's `decider` (evaluate with its lookups done ahead) decides as `evaluate`.
 //   1. Integer-only policies: the prefilter returns exactly what `evaluate` decided,
 //      mapped to seccomp (seccompRetForDecision).
 //   2. Policies with path conditions: the prefilter returns what `prefilterRet` states
@@ -11,7 +12,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decodeRet } from '../src/bpf/seccomp.js';
-import { evaluate, prefilterRet, seccompRetForDecision } from '../src/evaluate.js';
+import { decider, evaluate, prefilterRet, seccompRetForDecision } from '../src/evaluate.js';
 import type { Condition, IntCondition, IntOp, Invocation, PathCondition, PolicyIR } from '../src/ir.js';
 import { runBpf } from '../src/bpf/interp.js';
 import { compileBpf } from '../src/compile/bpf.js';
@@ -87,6 +88,24 @@ describe('BPF interpreter vs evaluate', () => {
           expect(ret).toBe(prefilterRet(ir, i));
           if (decodeRet(ret).action !== 'trace') expect(seccompRetForDecision(evaluate(ir, i))).toBe(ret);
         }
+      }),
+      { numRuns: 1000 },
+    );
+  }, 180_000);
+});
+
+describe('decider vs evaluate', () => {
+  // Paths as a Deref gives them: absolute, an object outside the filesystem, unreadable.
+  const derefPaths = fc.array(fc.option(fc.constantFrom('/etc/passwd', '/home/u/.ssh/id_rsa', '/tmp/x', '/a/b', 'pipe:[12]'),
+    { nil: undefined, freq: 5 }), { minLength: 4, maxLength: 4 });
+  test('random policies with integer and path conditions: the same decision (20k invocations)', () => {
+    const cond = fc.oneof(intCond as fc.Arbitrary<Condition>, pathCond as fc.Arbitrary<Condition>);
+    const call = fc.tuple(invArb(false), derefPaths, fc.boolean()).map(([i, paths, withDeref]) =>
+      ({ ...i, deref: withDeref ? { path: (a: number) => paths[a] } : undefined }));
+    fc.assert(
+      fc.property(policyArb(cond), fc.array(call, { minLength: 20, maxLength: 20 }), (ir, invs) => {
+        const decide = decider(ir, { native: 'x86_64' });
+        for (const i of invs) expect(decide(i)).toStrictEqual(evaluate(ir, i, { native: 'x86_64' }));
       }),
       { numRuns: 1000 },
     );

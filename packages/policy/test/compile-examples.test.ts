@@ -10,7 +10,7 @@ import { explainPolicy } from '../src/compile/explain.js';
 import { runBpf } from '../src/bpf/interp.js';
 import { checkProgram } from '../src/bpf/validate.js';
 import { auditArch } from '../src/compile/safety.js';
-import { evaluate, prefilterRet, seccompRetForDecision } from '../src/evaluate.js';
+import { decider, evaluate, prefilterRet, seccompRetForDecision } from '../src/evaluate.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const context = { cwd: '/work/project', home: '/home/user', tmp: '/tmp/sysvm', env: {} };
@@ -51,5 +51,27 @@ describe.for(sources)('%s', ([name, file]) => {
       // A kernel decision is the one evaluate makes (paths unreadable here).
       if ((ret >>> 16) !== 0x7ff0) expect(seccompRetForDecision(evaluate(ir, inv))).toBe(ret);
     }
+  });
+  test('the supervisor\'s decider decides as evaluate, for every number 0..1023 and beyond', () => {
+    if (!ir) throw new Error('no IR');
+    const decide = decider(ir, { native: 'x86_64' });
+    const numbers = [...Array.from({ length: 1024 }, (_, i) => i), -1, 1024, 0x40000000 | 2, 0xfffffffe];
+    // Argument vectors and paths that reach the policies' conditions both ways.
+    const argSets = [[0n, 0n, 0n, 0n, 0n, 0n], [~0n & 0xffffffffffffffffn, 1n, 0o644n, 0x241n, 2n, 0x10n], [3n, 0x7fffn, 0o4755n, 0x100n, 0x1000n, 1n]];
+    const pathSets: (string | undefined)[][] = [
+      [undefined, undefined, undefined, undefined],
+      ['/etc/shadow', '/home/user/.ssh/id_rsa', '/tmp/sysvm/x', '/work/project/a.c'],
+      ['/work/project/src/main.c', '/usr/lib/x86_64-linux-gnu/libc.so.6', 'pipe:[7]', '/proc/self/fd/1'],
+    ];
+    for (const nr of numbers) {
+      for (const args of argSets) {
+        for (const paths of pathSets) {
+          const inv = { arch: 'x86_64' as const, nr, args, deref: { path: (a: number) => paths[a] } };
+          expect(decide(inv)).toStrictEqual(evaluate(ir, inv, { native: 'x86_64' }));
+        }
+      }
+    }
+    const other = { arch: 'i386' as const, nr: 5, args: [0n, 0n, 0n, 0n, 0n, 0n] };
+    expect(decide(other)).toStrictEqual(evaluate(ir, other, { native: 'x86_64' }));
   });
 });

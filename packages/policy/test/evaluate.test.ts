@@ -1,6 +1,7 @@
 // The decision program: path conditions (equals, under, glob), several path arguments
 // (deny-like: any; pass: all), unreadable paths (fail closed), rule order, decisions'
 // rule and log, the guards and safety defaults, and decidedBy.
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decidedBy, evaluate, prefilterRet, ruleForTraceData } from '../src/evaluate.js';
 import { decodeRet } from '../src/bpf/seccomp.js';
@@ -22,6 +23,16 @@ describe('path matching', () => {
   ];
   test.for(under)('%s under %s: %s', ([p, base, r]) => {
     expect(pathUnder(p, base)).toBe(r);
+  });
+  test('under, for random paths and bases: as the definition by components says', () => {
+    // The definition: drop one trailing slash of a base longer than `/`; `/` holds every
+    // absolute path; else the path is the base or the base, a `/` and more.
+    const reference = (p: string, base: string): boolean => {
+      const b = base.length > 1 && base.endsWith('/') ? base.slice(0, -1) : base;
+      return b === '/' ? p.startsWith('/') : p === b || p.startsWith(b + '/');
+    };
+    const text = fc.stringMatching(/^[/ab.]{0,7}$/);
+    fc.assert(fc.property(text, text, (p, base) => pathUnder(p, base) === reference(p, base)), { numRuns: 20000, seed: 7 });
   });
 
   const glob: [string, string, boolean][] = [

@@ -2,8 +2,8 @@
 // seccomp-BPF prefilter from @sysvm/policy's compiler and its `evaluate` as the decision
 // function. The IR crosses into the worker thread by structured clone (bigints included);
 // the worker imports this module and calls `createSupervisorPolicy`.
-import { abi, type EvaluateOptions, evaluate, isDenyLike, namedSyscalls, type PolicyIR, safetyDefault } from '@sysvm/policy/evaluate';
-import type { Condition, RuleIR } from '@sysvm/policy/evaluate';
+import { abi, decider, type EvaluateOptions, isDenyLike, namedSyscalls, type PolicyIR, safetyDefault } from '@sysvm/policy/evaluate';
+import type { Condition, Decision, Invocation, RuleIR } from '@sysvm/policy/evaluate';
 import { vmWorldFromIR } from './emulate/index.js';
 import { resolveAbsolute } from './tracer/paths.js';
 import type { ModulePolicy, SupervisorPolicy } from './types.js';
@@ -38,7 +38,7 @@ export async function createSupervisorPolicy(options: IrPolicyOptions): Promise<
   const { judged, forCaller } = judgedPolicy(ir);
   return {
     filter,
-    decide: forCaller === undefined ? (inv) => evaluate(judged, inv, X86_64) : (inv, ctx) => evaluate(forCaller(ctx.pid, ctx.tid), inv, X86_64),
+    decide: forCaller === undefined ? decider(judged, X86_64) : callerDecider(forCaller),
     silentAllow: silentAllows(ir, named),
     allowPtrace: named.has('ptrace'),
     allowIoUring: named.has('io_uring_setup'),
@@ -47,6 +47,17 @@ export async function createSupervisorPolicy(options: IrPolicyOptions): Promise<
 }
 
 const X86_64: EvaluateOptions = { native: 'x86_64' };
+
+/** `evaluate` with each caller's IR (callerSpecific), by a decider made once per IR. */
+function callerDecider(forCaller: (pid: number, tid: number) => PolicyIR): SupervisorPolicy['decide'] {
+  const made = new WeakMap<PolicyIR, (inv: Invocation) => Decision>();
+  return (inv, ctx) => {
+    const ir = forCaller(ctx.pid, ctx.tid);
+    let d = made.get(ir);
+    if (d === undefined) made.set(ir, d = decider(ir, X86_64));
+    return d(inv);
+  };
+}
 
 /**
  * The IR the supervisor decides a call with, made when a run starts: `ir` with the host names

@@ -4,9 +4,13 @@
 
 /** `path` is `base` itself or below it: `/a/b` is under `/a`, `/ab` is not. */
 export function pathUnder(path: string, base: string): boolean {
-  const b = base.length > 1 && base.endsWith('/') ? base.slice(0, -1) : base;
-  if (b === '/') return path.startsWith('/');
-  return path === b || path.startsWith(`${b}/`);
+  // (by character codes, nothing allocated: the supervisor asks this at every path stop)
+  let n = base.length;
+  if (n > 1 && base.charCodeAt(n - 1) === 0x2f) n--; // `/a/` is `/a`
+  if (n === 1 && base.charCodeAt(0) === 0x2f) return path.charCodeAt(0) === 0x2f;
+  // `path` is the first n characters of `base`, or those and a `/` and more
+  if (path.length < n || !path.startsWith(n === base.length ? base : base.slice(0, n))) return false;
+  return path.length === n || path.charCodeAt(n) === 0x2f;
 }
 
 /** One segment against a segment pattern: `*` any run of characters, `?` one character. */
@@ -64,7 +68,9 @@ export type PathOpName = 'equals' | 'under' | 'glob';
 export function pathMatches(op: PathOpName, values: readonly string[], path: string): boolean {
   switch (op) {
     case 'equals': return values.includes(path);
-    case 'under': return values.some((v) => pathUnder(path, v));
+    case 'under':
+      for (const v of values) if (pathUnder(path, v)) return true;
+      return false;
     case 'glob': return values.some((v) => pathGlob(path, v));
   }
 }

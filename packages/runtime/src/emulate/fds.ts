@@ -72,10 +72,13 @@ function follows(f: PathSpec['follow'], args: readonly bigint[], how: Buffer | n
  * like the kernel (else `/x` would be judged as the host's /x while the kernel opens
  * DIRFD/x: a hidden path reached under another name).
  */
+const VUNSET = Symbol('unset');
+
 export class VmDeref extends PathDeref {
-  private readonly vcache = new Map<number, string | undefined>();
-  /** The arguments whose virtual resolution went through a bind (from a bind target, or `from`). */
-  private readonly viaBind = new Set<number>();
+  /** Paths by argument index, as path() gave them (VUNSET: not asked yet); an array, not a Map: one per stop. */
+  private readonly vcache: (string | undefined | typeof VUNSET)[] = [VUNSET, VUNSET, VUNSET, VUNSET, VUNSET, VUNSET];
+  /** The arguments whose virtual resolution went through a bind (from a bind target, or `from`), as bits. */
+  private viaBind = 0;
   private how: Buffer | null | undefined;
 
   constructor(private readonly vmPid: number, private readonly vmName: string, private readonly vmTid: number,
@@ -94,15 +97,19 @@ export class VmDeref extends PathDeref {
   }
 
   override path(arg: number): string | undefined {
-    if (this.vcache.has(arg)) return this.vcache.get(arg);
+    if (!(arg >= 0 && arg < 6)) return undefined;
+    const hit = this.vcache[arg];
+    if (hit !== VUNSET) return hit;
     const v = this.virtualPath(arg);
     const out = v === null ? super.path(arg) : v;
-    this.vcache.set(arg, out);
+    this.vcache[arg] = out;
     return out;
   }
 
   override resolved(): Map<number, string | undefined> {
-    return this.vcache;
+    const m = new Map<number, string | undefined>();
+    this.vcache.forEach((v, i) => { if (v !== VUNSET) m.set(i, v); });
+    return m;
   }
 
   /**
@@ -120,7 +127,7 @@ export class VmDeref extends PathDeref {
     // or take `..` from the target to its host parent), so such a path is given as `host`.
     // A walk that touched no bind is the kernel's own walk: the argument stays as it is
     // (also /proc/self/fd/N of a pipe, which names an object, not a path).
-    return this.viaBind.has(arg) ? host : undefined;
+    return (this.viaBind & (1 << arg)) !== 0 ? host : undefined;
   }
 
   /** openat2 with RESOLVE_IN_ROOT (struct open_how: flags, mode, resolve). */
@@ -160,7 +167,7 @@ export class VmDeref extends PathDeref {
     const binds = chrooted ? [] : this.world.binds;
     const seen = { bind: false };
     const done = (v: string): string => {
-      if (seen.bind) this.viaBind.add(arg);
+      if (seen.bind) this.viaBind |= 1 << arg;
       return v;
     };
     if (text.startsWith('/') && !inRoot) return done(walkVirtual(binds, '/', text, follow, this.vmPid, this.vmTid, '/', seen));

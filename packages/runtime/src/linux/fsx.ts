@@ -9,34 +9,76 @@
 import { accessSync, constants as fsConstants, lstatSync, readlinkSync, type Stats } from 'node:fs';
 
 import { ENAMETOOLONG } from './consts.js';
-import { errno, readlinkInto, realpathInto, statfsInto, statInto } from './libc.js';
-import { decodePath, encodePath, encodePathInto, PATH_MAX } from './pathtext.js';
+import { errno, Pinned, readlinkAt, realpathInto, statfsInto, statInto } from './libc.js';
+import { decodePath, encodePath, encodePathInto, latin1, PATH_MAX } from './pathtext.js';
 
-/** Larger than PATH_MAX (4096, the NUL included): a full buffer means a truncated link. */
-const LINK = Buffer.alloc(8192);
+/**
+ * The link text buffer (larger than PATH_MAX, 4096 with the NUL: a full buffer means a
+ * truncated link), then the name passed in (3 bytes per UTF-16 unit at most: encodePathInto's
+ * precondition). Passed by address (libc.ts, Pinned).
+ */
+const LINK_SIZE = 8192;
+const NAME_SIZE = 3 * PATH_MAX + 1;
+const SCRATCH = new Pinned(LINK_SIZE + NAME_SIZE);
+const LINK = SCRATCH.bytes.subarray(0, LINK_SIZE);
+const NAME = SCRATCH.bytes.subarray(LINK_SIZE);
 /** realpath(3) writes at most PATH_MAX bytes. */
 const REAL = Buffer.alloc(PATH_MAX);
-/** The name passed in (encodePathInto's precondition). */
-const NAME = Buffer.alloc(3 * PATH_MAX + 1);
 /** A struct statfs (120 bytes on x86_64), a struct stat (144). */
 const STATFS = Buffer.alloc(128);
 const STAT = Buffer.alloc(160);
+
+/** readlink(2) of the name in NAME: its text, or the errno. */
+function readlinkName(nameLen: number): string | number {
+  const n = readlinkAt(SCRATCH.addr + LINK_SIZE, SCRATCH.addr, LINK_SIZE);
+  if (n < 0) return errno();
+  if (n < LINK_SIZE) {
+    for (let i = 0; i < n; i++) if (LINK[i]! >= 0x80) return decodePath(LINK, 0, n);
+    return latin1(LINK, 0, n);
+  }
+  // Longer than any path the kernel resolves: let Node's fs size it (never in practice).
+  try {
+    return decodePath(readlinkSync(NAME.subarray(0, nameLen), { encoding: 'buffer' }));
+  } catch (e) {
+    return -((e as { errno?: number }).errno ?? -1);
+  }
+}
 
 /**
  * The target of the symlink `path`, or the errno of readlink(2) (EINVAL: `path` exists
  * and is not a symlink; ENOENT, ENOTDIR: it does not exist; ENAMETOOLONG).
  */
 export function readlinkOrErrno(path: string): string | number {
-  if (encodePathInto(path, NAME) < 0) return ENAMETOOLONG;
-  const n = readlinkInto(NAME, LINK, LINK.length);
-  if (n < 0) return errno();
-  if (n < LINK.length) return decodePath(LINK, 0, n);
-  // Longer than any path the kernel resolves: let Node's fs size it (never in practice).
-  try {
-    return decodePath(readlinkSync(encodePath(path), { encoding: 'buffer' }));
-  } catch (e) {
-    return -((e as { errno?: number }).errno ?? -1);
-  }
+  const len = encodePathInto(path, NAME);
+  if (len < 0) return ENAMETOOLONG;
+  return readlinkName(len);
+}
+
+/** Write the decimal digits of `v` (a non-negative integer) into NAME at `at`; the index past them. */
+function digits(v: number, at: number): number {
+  let n = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) n++;
+  for (let i = at + n - 1, x = v; i >= at; i--, x = Math.floor(x / 10)) NAME[i] = 0x30 + (x % 10);
+  return at + n;
+}
+
+/** Write the ASCII text `s` into NAME at `at`; the index past it. */
+function ascii(s: string, at: number): number {
+  for (let i = 0; i < s.length; i++) NAME[at + i] = s.charCodeAt(i);
+  return at + s.length;
+}
+
+/**
+ * The text of /proc/TID/fd/FD (FD < 0: /proc/TID/cwd), the magic link the walk starts a
+ * relative path from, or undefined: what readlinkText of that name gives, with the name
+ * written as bytes (the per-stop path: no string is built for it).
+ */
+export function procFdText(tid: number, fd: number): string | undefined {
+  let at = digits(tid, ascii('/proc/', 0));
+  at = fd < 0 ? ascii('/cwd', at) : digits(fd, ascii('/fd/', at));
+  NAME[at] = 0;
+  const r = readlinkName(at);
+  return typeof r === 'string' ? r : undefined;
 }
 
 /**

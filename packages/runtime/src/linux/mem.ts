@@ -1,8 +1,8 @@
 // Reading and writing a tracee's memory with process_vm_readv/writev.
 // process_vm_readv fails a whole iovec element that crosses into an unmapped page, so every
 // remote range is split at page boundaries: a path string may end just before one.
-import { addressOf, errno, processVmReadv, processVmWritev } from './libc.js';
-import { decodePath } from './pathtext.js';
+import { addressOf, errno, Pinned, processVmReadv, processVmReadvAt, processVmWritev } from './libc.js';
+import { decodePath, latin1 } from './pathtext.js';
 
 export const PAGE_SIZE = 4096;
 const PAGE_MASK = BigInt(PAGE_SIZE - 1);
@@ -52,20 +52,18 @@ export function readCString(pid: number, addr: bigint, max = 4096): Buffer | nul
   return null;
 }
 
-/** The buffer readCStringText reads into: the longest string it reads (PATH_MAX + its NUL) fits. */
-const STR = Buffer.alloc(2 * PAGE_SIZE);
 /**
- * Its address: a Buffer this large has its own backing store, which never moves. Taken at
- * the first read, not when this module loads: the CLI's main thread loads it but reads no
- * tracee memory, and need not load koffi (tools/bundle.mjs, lazyKoffi).
+ * The memory readCStringText reads into, by its address (libc.ts, Pinned): the string buffer
+ * (the longest string it reads, PATH_MAX and its NUL, fits), then its two iovecs.
  */
-let STR_ADDR: bigint | undefined;
 const STR_MAX = PAGE_SIZE;
-// Its own iovecs, written through 32-bit views where it can: no BigInt is made per read.
-const sliov = new BigUint64Array(2);
-const sliov32 = new Uint32Array(sliov.buffer);
-const sriov = new BigUint64Array(2);
-const sriov32 = new Uint32Array(sriov.buffer);
+const STR_SIZE = 2 * PAGE_SIZE;
+const SCRATCH = new Pinned(STR_SIZE + 32);
+const STR = SCRATCH.bytes.subarray(0, STR_SIZE);
+// The iovecs, written through 32-bit views where they can: no BigInt is made per read.
+const sliov32 = new Uint32Array(SCRATCH.bytes.buffer, STR_SIZE, 4);
+const sriov = new BigUint64Array(SCRATCH.bytes.buffer, STR_SIZE + 16, 2);
+const sriov32 = new Uint32Array(SCRATCH.bytes.buffer, STR_SIZE + 16, 4);
 
 /**
  * readCString for the per-stop path read: the same bytes and the same null cases, read
@@ -77,7 +75,8 @@ export function readCStringText(pid: number, addr: bigint, max = STR_MAX): strin
     const b = readCString(pid, addr, max);
     return b === null ? null : bytesToText(b);
   }
-  const base = STR_ADDR ??= addressOf(STR);
+  const base = SCRATCH.addr;
+  const liovAt = base + STR_SIZE;
   let total = 0;
   let wide = false;
   let want = 256; // most paths are short: copy a little first, then a page at a time
@@ -87,10 +86,12 @@ export function readCStringText(pid: number, addr: bigint, max = STR_MAX): strin
     // word 0 is the low half of the address, word 2 the low half of the length)
     const n = Math.min(want, PAGE_SIZE - (sriov32[0]! & (PAGE_SIZE - 1)), max + 1 - total);
     want = PAGE_SIZE;
-    sliov[0] = total === 0 ? base : base + BigInt(total);
+    // the local address: below 2^47, so its halves are exact in 32-bit words
+    const at = base + total;
+    sliov32[0] = at % 0x100000000; sliov32[1] = Math.floor(at / 0x100000000);
     sliov32[2] = n; sliov32[3] = 0;
     sriov32[2] = n; sriov32[3] = 0;
-    const got = processVmReadv(pid, sliov, 1, sriov, 1, 0);
+    const got = processVmReadvAt(pid, liovAt, 1, liovAt + 16, 1, 0);
     if (got <= 0) return null;
     // The first NUL of this read (past it are an earlier string's bytes).
     const end = total + got;
@@ -100,7 +101,7 @@ export function readCStringText(pid: number, addr: bigint, max = STR_MAX): strin
       if (b === 0) break;
       if (b >= 0x80) wide = true;
     }
-    if (i < end) return wide ? decodePath(STR, 0, i) : STR.toString('latin1', 0, i);
+    if (i < end) return wide ? decodePath(STR, 0, i) : latin1(STR, 0, i);
     total = end;
     sriov[0] = sriov[0]! + BigInt(got);
   }

@@ -3,7 +3,7 @@
 // a BigInt64Array (a koffi struct out-parameter costs ~3 µs a call, the Buffer ~0.4 µs);
 // single registers are written with PTRACE_POKEUSER (`struct user` starts with the regs).
 import { PTRACE_GET_SYSCALL_INFO, PTRACE_GETREGS, PTRACE_POKEUSER, PTRACE_SETREGS } from './consts.js';
-import { errno, ptrace, ptraceBuf } from './libc.js';
+import { errno, Pinned, ptrace, ptraceBuf } from './libc.js';
 
 /** Indices of `struct user_regs_struct` (arch/x86/include/asm/user_64.h), in 8-byte words. */
 export const REG = {
@@ -46,13 +46,15 @@ export function pokeReg(tid: number, reg: number, value: bigint): boolean {
  *           seccomp { u64 nr; u64 args[6]; u32 ret_data } }
  */
 export class SyscallInfo {
-  readonly buf = Buffer.alloc(96);
+  /** Passed to ptrace by its address (a stop's calls: libc.ts, Pinned). */
+  private readonly mem = new Pinned(96);
+  readonly buf = this.mem.bytes;
   private readonly u64 = new BigUint64Array(this.buf.buffer, this.buf.byteOffset, 12);
   /** The same bytes as 32-bit words (x86_64 is little-endian: the low half of u64[i] is word 2i). */
   private readonly i32 = new Int32Array(this.buf.buffer, this.buf.byteOffset, 24);
   /** Fetch it; returns the op (PTRACE_SYSCALL_INFO_*), or -1 if the tracee is gone. */
   get(tid: number): number {
-    if (ptraceBuf(PTRACE_GET_SYSCALL_INFO, tid, this.buf.length, this.buf) < 0) return -1;
+    if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, 96, this.mem.addr) < 0) return -1;
     return this.buf[0]!;
   }
   get op(): number { return this.buf[0]!; }

@@ -16,7 +16,7 @@ import {
   AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, EACCES, EINVAL, ENOENT, ENOTDIR, FAN_MARK_DONT_FOLLOW,
   FSPICK_SYMLINK_NOFOLLOW, IN_DONT_FOLLOW, O_CREAT, O_EXCL, O_NOFOLLOW, PROC_ROOT_INO, PROC_SUPER_MAGIC, UMOUNT_NOFOLLOW,
 } from '../linux/consts.js';
-import { fsTypeOrErrno, inodeOrErrno, lstatPath, readlinkOrErrno, readlinkText, realpathText, searchDenied } from '../linux/fsx.js';
+import { fsTypeOrErrno, inodeOrErrno, lstatPath, procFdText, readlinkOrErrno, realpathText, searchDenied } from '../linux/fsx.js';
 import { readCStringText, readMem } from '../linux/mem.js';
 import type { SockAddr } from '@sysvm/policy/evaluate';
 import { policySockaddrs, type Sockaddr, sockaddrOfCall } from './sockaddr.js';
@@ -123,7 +123,9 @@ export function dirfdOf(args: readonly bigint[], dirfd: number | undefined): num
 export function dirPath(tid: number, fd: number): string | undefined {
   const link = fdObject(tid, fd);
   // The kernel prints a removed directory as "PATH (deleted)": no base to resolve from.
-  return link !== undefined && link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
+  // (the last character first: the test runs at every stop that resolves a relative path)
+  return link !== undefined && link.charCodeAt(0) === 0x2f
+    && !(link.charCodeAt(link.length - 1) === 0x29 && link.endsWith(' (deleted)')) ? link : undefined;
 }
 
 /**
@@ -134,7 +136,9 @@ export function dirPath(tid: number, fd: number): string | undefined {
 function fdObject(tid: number, fd: number): string | undefined {
   // Read afresh at every call: no cache is exact (another thread or a CLONE_FS sibling can
   // chdir or dup2 without a stop, and a rename of any ancestor changes the name).
-  return readlinkText(fd === AT_FDCWD ? `/proc/${tid}/cwd` : `/proc/${tid}/fd/${fd}`);
+  // A negative fd other than AT_FDCWD names nothing (the call fails with EBADF).
+  if (fd === AT_FDCWD) return procFdText(tid, -1);
+  return fd < 0 ? undefined : procFdText(tid, fd);
 }
 
 /**

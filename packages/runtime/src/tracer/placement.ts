@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 // CPU placement: where the sandboxed threads run relative to the supervisor.
 //
 // Every stop is a round trip: the tracee stops, the supervisor thread wakes, decides,

@@ -32,7 +32,7 @@ import {
   LANDLOCK_ACCESS_FS_REFER, LANDLOCK_RULE_PATH_BENEATH, LANDLOCK_SCOPE_ABI, LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET, LANDLOCK_SCOPE_SIGNAL, pathBeneathAttr, rulesetAttr, scopedRulesetAttr,
   scopingAbi,
 } from '../linux/landlock.js';
-import { errno, kill, prctl, ptrace, ptraceBuf, strerror, waitpid } from '../linux/libc.js';
+import { errno, kill, Pinned, prctl, ptrace, ptraceBuf, strerror, waitpid, waitpidAt } from '../linux/libc.js';
 import { writeMem } from '../linux/mem.js';
 import { ARG_REGS_X86_64, pokeReg, PtraceError, REG, Regs, SyscallInfo } from '../linux/regs.js';
 import type {
@@ -239,7 +239,9 @@ export class Tracer {
   private backend!: Backend;
   private readonly threads = new Map<number, Thread>();
   private readonly info = new SyscallInfo();
-  private readonly status = new Int32Array(1);
+  /** waitpid's status, passed by its address in the loop (libc.ts, Pinned). */
+  private readonly statusMem = new Pinned(8);
+  private readonly status = new Int32Array(this.statusMem.bytes.buffer, 0, 1);
   private readonly msg = new BigUint64Array(1);
   private mainPid = 0;
   /**
@@ -382,8 +384,9 @@ export class Tracer {
 
   private loop(): void {
     const st = this.status;
+    const stAt = this.statusMem.addr;
     while (true) {
-      const tid = waitpid(-1, st, __WALL | __WNOTHREAD);
+      const tid = waitpidAt(-1, stAt, __WALL | __WNOTHREAD);
       if (tid < 0) {
         const e = errno();
         if (e === EINTR) continue;

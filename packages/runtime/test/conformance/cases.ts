@@ -80,6 +80,12 @@ export const CASES: Case[] = [
     name: 'relative paths with a dirfd', policy: 'paths.yaml', command: ['$bin/dirfd', '$fs/allowed', 'ok.txt', '../secret/key.txt', 'link', 'missing'],
     stdout: 'ok.txt=ok\n../secret/key.txt=EACCES\nlink=EACCES\nmissing=ENOENT\n', audit: deny(2),
   },
+  // Many threads at once, then an exec from a thread (the tids change hands): every relative
+  // name is judged from its own thread's fd.
+  {
+    name: 'relative paths from 300 threads, then after an exec from a thread', policy: 'paths.yaml',
+    command: ['$bin/dirfd_threads', '$fs/allowed'], stdout: 'threads: ok=300 denied=300\nafter exec: ok=1 denied=1\n', audit: deny(302),
+  },
   // File names are bytes: a name that is not UTF-8 is looked up and judged as those bytes
   // (a lossy decoding looked up another name, got ENOENT and judged the unresolved path:
   // raw/\xff/key.txt was opened). rawname opens and reads, with no other call.

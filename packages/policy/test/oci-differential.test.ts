@@ -51,7 +51,10 @@ describe('export-oci vs the prefilter', () => {
       { numRuns: 250 },
     );
     // The test means something only if few syscalls were given up as too complex.
-    // (Random policies here are denser than real ones: about one syscall in six is given up.)
-    expect(wholeCount).toBeLessThan(runs / 4);
+    // (Random policies here are denser than real ones: about one syscall in five is given up.)
+    // Over 250 runs the share was 0.14 to 0.24 in six runs in a row: a bound of runs/4 failed
+    // about one run in a hundred (seen once, in 2026-11-27's fifth session). runs/3 keeps the
+    // point (most syscalls are compared call by call) with a wide margin.
+    expect(wholeCount, `syscalls given up as too complex: ${wholeCount} in ${runs} policies`).toBeLessThan(runs / 3);
   });
 });

@@ -134,7 +134,7 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
   const src = new SourceFile(file, text);
   src.diagnostics.forEach(report);
   const unit: Unit = { file, src, extendsRefs: [], rules: [], vars: [], valid: new Set() };
-  if (src.doc.errors.length > 0 || src.failed) return unit;
+  if (src.hasErrors || src.failed) return unit;
   const value = src.value;
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
     report(diag('SV1003', src.range([]), { detail: 'a policy is a YAML mapping that starts with `sysvm: 1`' },

@@ -37,6 +37,21 @@ type ArgInfo = NonNullable<SyscallInfo['args']>[number];
 const argIndexOf = (s: SyscallInfo, key: string): number =>
   (s.args ?? []).findIndex((a) => a.name === key || (a.aliases ?? []).includes(key));
 
+const signatures = new Map<string, string>();
+
+/**
+ * What compileCondition reads of a syscall besides its name in messages: its arguments as
+ * the catalogue describes them, and which one is a socket address.
+ */
+function signatureOf(s: SyscallInfo): string {
+  let sig = signatures.get(s.name);
+  if (sig === undefined) {
+    sig = JSON.stringify([s.args ?? null, SOCKADDR_CALLS[s.name] ?? null]);
+    signatures.set(s.name, sig);
+  }
+  return sig;
+}
+
 const argNames = (s: SyscallInfo): string[] => (s.args ?? []).flatMap((a) => [a.name, ...(a.aliases ?? [])]);
 
 export type { PolicyContext } from './vars.js';
@@ -493,17 +508,33 @@ class Resolver {
     const verdict = this.compileAction(spec.action, [...base, 'action'], u);
 
     // Per syscall: its compiled alternatives; syscalls with the same layout share an IR rule.
+    // Syscalls whose arguments the catalogue describes alike (signatureOf) get the same
+    // conditions from compileCondition: it runs once per signature, and each distinct result
+    // is serialised once (builtin:default names dozens of calls with lists of directories).
+    // A repeat would only report what the first reported (the same code at the same range:
+    // `report` keeps one of those), so the diagnostics are the same.
+    const conditionsBySignature = new Map<string, { conds: Condition[] | 'missing'; id: number }>();
+    const layoutKeys = new Map<string, string>();
     const layouts = new Map<string, { syscalls: string[]; match: CompiledAlt[] | null }>();
     for (const s of infos) {
       let compiled: CompiledAlt[] | null = null;
+      const ids: string[] = [];
       if (alts.length > 0) {
         compiled = [];
-        for (const alt of alts) {
+        const sig = signatureOf(s);
+        for (const [altIndex, alt] of alts.entries()) {
           const conds: Condition[] = [];
           let dropped = false;
           for (const [key, cspec] of Object.entries(alt.map)) {
             if (badKeys.has(key)) { dropped = true; continue; }
-            const r = this.compileCondition(s, key, cspec, [...alt.path, key], u);
+            const memoKey = `${altIndex}\0${key}\0${sig}`;
+            let memo = conditionsBySignature.get(memoKey);
+            if (memo === undefined) {
+              memo = { conds: this.compileCondition(s, key, cspec, [...alt.path, key], u), id: conditionsBySignature.size };
+              conditionsBySignature.set(memoKey, memo);
+            }
+            ids.push(String(memo.id));
+            const r = memo.conds;
             if (r === 'missing') {
               dropped = true;
               const at = explicit.get(s.name);
@@ -515,10 +546,17 @@ class Resolver {
             } else conds.push(...r);
           }
           if (!dropped) compiled.push(conds);
+          ids.push(dropped ? 'x' : '|');
         }
         if (compiled.length === 0) continue;
       }
-      const key = JSON.stringify(compiled, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+      // (the same conditions, alternative by alternative, serialise the same)
+      const idKey = ids.join(',');
+      let key = layoutKeys.get(idKey);
+      if (key === undefined) {
+        key = JSON.stringify(compiled, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+        layoutKeys.set(idKey, key);
+      }
       const layout = layouts.get(key);
       if (layout) layout.syscalls.push(s.name);
       else layouts.set(key, { syscalls: [s.name], match: compiled });

@@ -110,12 +110,16 @@ export function defaultPlan(ir: PolicyIR): FallbackPlan {
   return { kind: 'default', verdict: d.verdict, log: d.log, ret, where: where(ret), source: d.source, reachable: true };
 }
 
-/** The plan of one syscall (by name) on the native architecture. */
-export function planSyscall(ir: PolicyIR, name: string, nr: number): SyscallPlan {
+/**
+ * The plan of one syscall (by name) on the native architecture. `naming`: the rules of `ir`
+ * that name it, in order, when the caller has them (planPolicy: one pass over the rules
+ * instead of one per syscall).
+ */
+export function planSyscall(ir: PolicyIR, name: string, nr: number, naming?: readonly RuleIR[]): SyscallPlan {
   const steps: StepPlan[] = [];
   let reachable = true;
-  for (const rule of ir.rules) {
-    if (!rule.syscalls.includes(name)) continue;
+  for (const rule of naming ?? ir.rules) {
+    if (naming === undefined && !rule.syscalls.includes(name)) continue;
     const ret = ruleRet(rule);
     const alts: AltPlan[] = [];
     const match = rule.match ?? [[]];
@@ -164,16 +168,25 @@ export interface PolicyPlan {
 
 /** Plans for every syscall the policy (or a safety default) names. */
 export function planPolicy(ir: PolicyIR, arch: ArchName): PolicyPlan {
-  const names = new Set<string>([...ir.rules.flatMap((r) => r.syscalls), ...IO_URING_SYSCALLS]);
+  // The rules naming each syscall, in order (a rule that names one twice, once).
+  const naming = new Map<string, RuleIR[]>();
+  for (const rule of ir.rules) {
+    for (const name of rule.syscalls) {
+      const list = naming.get(name);
+      if (list === undefined) naming.set(name, [rule]);
+      else if (list[list.length - 1] !== rule) list.push(rule);
+    }
+  }
+  const names = new Set<string>([...naming.keys(), ...IO_URING_SYSCALLS]);
   const syscalls: SyscallPlan[] = [];
   const unknown: string[] = [];
   for (const name of names) {
     const nr = syscallNumber(arch, name);
     if (nr === undefined) {
-      if (ir.rules.some((r) => r.syscalls.includes(name))) unknown.push(name);
+      if (naming.has(name)) unknown.push(name);
       continue;
     }
-    const plan = planSyscall(ir, name, nr);
+    const plan = planSyscall(ir, name, nr, naming.get(name) ?? []);
     // A syscall neither named nor covered by a safety default is the default's.
     if (plan.steps.length === 0 && plan.fallback.kind === 'default') continue;
     syscalls.push(plan);

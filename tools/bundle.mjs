@@ -115,7 +115,9 @@ const metaUrl = (out) => ({
 // from the same dist/ modules and yaml package that esbuild bundles (the bundle runs only while
 // those are unchanged: bundle.cts), and a SourceFile uses an entry only for exactly the text it
 // was made from (compared whole): an edited built-in policy is parsed as before, never served
-// stale. So the YAML files need not be among the bundle's inputs.
+// stale. So the YAML files need not be among the bundle's inputs. An entry also records
+// whether the loader's schemas take the policy as it is (load.ts, schemaChecked): the loader
+// then does not run them again on that text.
 const preparsedPlugin = () => ({
   name: 'sysvm-preparsed',
   setup(b) {
@@ -123,10 +125,11 @@ const preparsedPlugin = () => ({
       const dist = path.join(root, 'packages/policy/dist/front');
       const { preparse } = await import(pathToFileURL(path.join(dist, 'source.js')).href);
       const { BUILTIN_PREFIX, builtinNames, builtinText } = await import(pathToFileURL(path.join(dist, 'builtin.js')).href);
+      const { schemaChecked } = await import(pathToFileURL(path.join(dist, 'load.js')).href);
       const entries = {};
       for (const name of builtinNames()) {
         const file = `${BUILTIN_PREFIX}${name}`;
-        const json = preparse(file, builtinText(name));
+        const json = preparse(file, builtinText(name), schemaChecked);
         if (json === undefined) process.stderr.write(`bundle: ${file} is not parsed ahead (preparse refused it: it is parsed at each load)\n`);
         else entries[file] = json;
       }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, isSeq } from 'yaml';
-import { builtinNames, builtinText, loadPolicy } from '../src/front/load.js';
+import { builtinNames, builtinText, loadPolicy, schemaChecked } from '../src/front/load.js';
 import { PREPARSED } from '../src/front/preparsed.js';
 import { preparse, SourceFile, type YamlPath } from '../src/front/source.js';
 
@@ -93,16 +93,49 @@ describe('preparse', () => {
     '%s: loadPolicy gives the same result from an entry as from the YAML',
     ([, file, text]) => {
       const before = loadPolicy(file!, { context });
-      const json = preparse(file!, text!);
-      if (json === undefined) return;
-      table[file!] = json;
-      const after = loadPolicy(file!, { context });
-      expect(after.ir).toEqual(before.ir);
-      expect(after.diagnostics).toEqual(before.diagnostics);
-      expect(after.model.rules).toEqual(before.model.rules);
-      expect(after.model.default).toEqual(before.model.default);
+      // Parsed ahead only, then also with the schemas' output (as tools/bundle.mjs makes them).
+      for (const check of [undefined, schemaChecked]) {
+        const json = preparse(file!, text!, check);
+        if (json === undefined) return;
+        table[file!] = json;
+        const after = loadPolicy(file!, { context });
+        expect(after.ir).toEqual(before.ir);
+        expect(after.diagnostics).toEqual(before.diagnostics);
+        expect(after.model.rules).toEqual(before.model.rules);
+        expect(after.model.default).toEqual(before.model.default);
+        expect(after.model.vars).toEqual(before.model.vars);
+        expect(after.model.complete).toBe(before.model.complete);
+      }
     },
   );
+
+  test('the built-in policies are entries with the schemas\' output', () => {
+    for (const name of builtinNames()) {
+      table[`builtin:${name}`] = preparse(`builtin:${name}`, builtinText(name)!, schemaChecked)!;
+      expect(new SourceFile(`builtin:${name}`, builtinText(name)!).checked, name).toBeTypeOf('string');
+    }
+  });
+
+  test.for([
+    ['a rule the schema refuses', 'sysvm: 1\ndefault: allow\nrules:\n  - syscalls: [read]\n    action: nope\n'],
+    ['an unknown top-level key', 'sysvm: 1\ndefault: allow\nrule: []\n'],
+    ['a section the schema refuses', 'sysvm: 1\ndefault: allow\nnetwork: sometimes\n'],
+    ['format version 2', 'sysvm: 2\ndefault: allow\n'],
+    ['no format version', 'default: allow\n'],
+    ['rules that are not a list', 'sysvm: 1\ndefault: allow\nrules: 3\n'],
+    ['a big integer in a rule', 'sysvm: 1\ndefault: allow\nrules:\n  - syscalls: [read]\n    match: { fd: { eq: 123456789012345678901234567890 } }\n    action: allow\n'],
+  ])('schemaChecked gives nothing for %s (the loader runs the schemas and reports)', ([, text]) => {
+    expect(schemaChecked(new SourceFile('p.yaml', text!).value)).toBeUndefined();
+  });
+
+  test('schemaChecked keeps the order the schema gives a condition\'s operators (the order of its IR conditions)', () => {
+    const text = 'sysvm: 1\ndefault: allow\nrules:\n  - syscalls: [ioprio_set]\n    match: { ioprio: { ge: 0, lt: 8 } }\n    action: allow\n';
+    const specs = JSON.parse(schemaChecked(new SourceFile('p.yaml', text).value)!) as { match: { ioprio: object } }[];
+    expect(Object.keys(specs[0]!.match.ioprio)).toEqual(['lt', 'ge']);
+    const before = loadPolicy({ file: 'p.yaml', text }, { context });
+    table['p.yaml'] = preparse('p.yaml', text, schemaChecked)!;
+    expect(loadPolicy({ file: 'p.yaml', text }, { context }).ir).toEqual(before.ir);
+  });
 
   test.for([
     ['a YAML syntax error', 'sysvm: 1\nrules: [\n'],

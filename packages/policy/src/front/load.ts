@@ -169,8 +169,12 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
   } else if (typeof obj.sysvm === 'number' && obj.sysvm !== 1) {
     report(diag('SV1005', src.range(['sysvm']), { version: obj.sysvm }));
   }
+  // A document parsed ahead with what the schemas make of it (schemaChecked) is not checked
+  // again: the same code gave that answer for this very text (front/source.ts).
+  const checked = src.checked === undefined ? undefined : JSON.parse(src.checked) as RuleSpec[];
   for (const key of TOP_KEYS) {
     if (!(key in obj) || key === 'rules' || (key === 'sysvm' && typeof obj.sysvm === 'number')) continue;
+    if (checked) { unit.valid.add(key); continue; }
     const r = policyShape[key as keyof typeof policyShape].safeParse(obj[key]);
     if (r.success) unit.valid.add(key);
     else issuesToDiagnostics(r.error.issues, [key], obj, src).forEach(report);
@@ -195,6 +199,7 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
       }
     } else {
       obj.rules.forEach((raw, index) => {
+        if (checked) { unit.rules.push({ spec: checked[index]!, index }); return; }
         const r = ruleSchema.safeParse(raw);
         if (r.success) { unit.rules.push({ spec: r.data, index }); return; }
         issuesToDiagnostics(r.error.issues, ['rules', index], obj, src).forEach(report);
@@ -206,6 +211,45 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
     }
   }
   return unit;
+}
+
+/** JSON that tells a key whose value is undefined from a missing one (and a bigint from a string). */
+const exactJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (x === undefined ? '\u0000undefined' : typeof x === 'bigint' ? `\u0000${x}n` : x));
+
+/**
+ * What loadUnit's schemas make of `value` (a policy file's), as JSON, when they find nothing
+ * wrong with it: every top-level key is known and passes its schema, `sysvm` is 1, and every
+ * rule passes the rule schema; then the rules as the schema outputs them (its key order is
+ * the order of a condition's IR conditions), provided JSON holds that output exactly.
+ * Undefined otherwise. For `preparse` (front/source.ts): a SourceFile of a document parsed
+ * ahead with this `check` has it as `checked`, and loadUnit takes the rules from it instead
+ * of running the schemas again on the same text with the same code (the built-in policies,
+ * tools/bundle.mjs).
+ */
+export function schemaChecked(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const obj = value as Record<string, unknown>;
+  if (Object.keys(obj).some((key) => !TOP_KEYS.includes(key)) || obj.sysvm !== 1) return undefined;
+  for (const key of TOP_KEYS) {
+    if (!(key in obj) || key === 'rules' || key === 'sysvm') continue;
+    if (!policyShape[key as keyof typeof policyShape].safeParse(obj[key]).success) return undefined;
+  }
+  const raws = 'rules' in obj ? obj.rules : [];
+  if (!Array.isArray(raws)) return undefined;
+  const specs: unknown[] = [];
+  for (const raw of raws) {
+    const r = ruleSchema.safeParse(raw);
+    if (!r.success) return undefined;
+    specs.push(r.data);
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(specs);
+  } catch {
+    return undefined; // (a bigint)
+  }
+  return exactJson(JSON.parse(json)) === exactJson(specs) ? json : undefined;
 }
 
 /** A copy of `raw` without the keys zod reported as unrecognized. */

@@ -36,6 +36,8 @@ interface Preparsed {
   lineStarts: number[];
   /** The document's contents. */
   root: PreNode | null;
+  /** What `preparse`'s `check` made of the value (SourceFile.checked). */
+  checked?: string;
 }
 
 /** Why `nodeAt` cannot answer from a parsed-ahead tree: the document itself must. */
@@ -79,6 +81,11 @@ export class SourceFile {
   readonly diagnostics: Diagnostic[] = [];
   /** True when the document could not be turned into a value (see `value`). */
   failed = false;
+  /**
+   * When the file was parsed ahead, what the `check` given to `preparse` made of its value
+   * (the loader's: its schemas' output, front/load.ts `schemaChecked`).
+   */
+  readonly checked: string | undefined;
 
   constructor(readonly file: string, readonly text: string) {
     const pre = preparsedFor(file, text);
@@ -87,6 +94,7 @@ export class SourceFile {
       for (const s of pre.lineStarts) this.lineCounter.addNewLine(s);
       this.tree = pre.root;
       this.value = JSON.parse(pre.value) as unknown;
+      this.checked = pre.checked;
       return;
     }
     this.parsed = parse(text, this.lineCounter);
@@ -222,9 +230,10 @@ function normaliseInts(v: unknown): unknown {
  * The document `text` parsed ahead, as JSON for front/preparsed.ts (tools/bundle.mjs makes
  * that module of the built-in policies), or undefined for a document that a SourceFile must
  * parse itself: one with any diagnostic, a key that is not a string scalar, or a value that
- * JSON does not hold exactly (a bigint, NaN, -0, a Map).
+ * JSON does not hold exactly (a bigint, NaN, -0, a Map). `check(value)`, when given, is
+ * recorded as `checked` (the loader's schema check, front/load.ts `schemaChecked`).
  */
-export function preparse(file: string, text: string): string | undefined {
+export function preparse(file: string, text: string, check?: (value: unknown) => string | undefined): string | undefined {
   const src = new SourceFile(file, text);
   if (src.diagnostics.length > 0 || src.failed || src.hasErrors) return undefined;
   let json: string | undefined;
@@ -252,6 +261,8 @@ export function preparse(file: string, text: string): string | undefined {
   };
   const root = src.doc.contents === null ? null : tree(src.doc.contents);
   if (!ok || (src.doc.contents !== null && root === null)) return undefined;
-  const pre: Preparsed = { text, value: json, lineStarts: [...src.lineCounter.lineStarts], root };
+  const checked = check?.(JSON.parse(json));
+  const pre: Preparsed = { text, value: json, lineStarts: [...src.lineCounter.lineStarts], root,
+    ...(checked !== undefined ? { checked } : {}) };
   return JSON.stringify(pre);
 }

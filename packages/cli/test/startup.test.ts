@@ -152,8 +152,13 @@ describe('the bundles (tools/bundle.mjs)', () => {
   test('the same diagnostics and exit status from the bundle as from the modules', () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'sysvm: 1\nname: bad\ndefault: allow\nrules:\n  - name: r\n    syscalls: [opn]\n    action: { deny: EPERM }\n');
+    // The CLI's bundle has the built-in policies parsed ahead (tools/bundle.mjs, preparse):
+    // what they compile to, alone or extended, is the modules' (which parse them).
+    const child = join(dir, 'child.yaml');
+    writeFileSync(child, 'sysvm: 1\nname: child\nextends: builtin:default\nrules:\n  - name: r\n    syscalls: [getpid]\n    action: { deny: EPERM }\n');
     for (const args of [['run', '-p', bad, '--', 'true'], ['run', '--', '/nonexistent/program'], ['run', '--backend', 'x', '--', 'true'],
-      ['lint', bad], ['compile', '--explain', 'builtin:permissive']]) {
+      ['lint', bad], ['compile', '--explain', 'builtin:permissive'], ['compile', '--explain', 'builtin:default'],
+      ['compile', '--bpf', 'builtin:default'], ['compile', '--explain', child], ['lint', '--verbose', 'builtin:default'], ['lint', '--verbose', child]]) {
       const b = sysvm(args, { SYSVM_BUNDLE: '1', SYSVM_POLICY_CACHE: '0' });
       const m = sysvm(args, { SYSVM_POLICY_CACHE: '0' });
       expect(b.main).not.toContain('packages/cli/dist/cli.js');

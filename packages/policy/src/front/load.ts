@@ -37,19 +37,29 @@ type ArgInfo = NonNullable<SyscallInfo['args']>[number];
 const argIndexOf = (s: SyscallInfo, key: string): number =>
   (s.args ?? []).findIndex((a) => a.name === key || (a.aliases ?? []).includes(key));
 
-const signatures = new Map<string, string>();
+/** JSON.stringify's replacer for a layout's key: a bigint as its digits and `n`. */
+const bigintText = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+
+const signatureIds = new Map<string, number>();
+const signatureOfName = new Map<string, number>();
 
 /**
- * What compileCondition reads of a syscall besides its name in messages: its arguments as
- * the catalogue describes them, and which one is a socket address.
+ * What compileCondition reads of a syscall besides its name in messages (its arguments as
+ * the catalogue describes them, and which one is a socket address), as a small number: the
+ * same for two syscalls exactly when those are the same.
  */
-function signatureOf(s: SyscallInfo): string {
-  let sig = signatures.get(s.name);
-  if (sig === undefined) {
-    sig = JSON.stringify([s.args ?? null, SOCKADDR_CALLS[s.name] ?? null]);
-    signatures.set(s.name, sig);
+function signatureOf(s: SyscallInfo): number {
+  let id = signatureOfName.get(s.name);
+  if (id === undefined) {
+    const sig = JSON.stringify([s.args ?? null, SOCKADDR_CALLS[s.name] ?? null]);
+    id = signatureIds.get(sig);
+    if (id === undefined) {
+      id = signatureIds.size;
+      signatureIds.set(sig, id);
+    }
+    signatureOfName.set(s.name, id);
   }
-  return sig;
+  return id;
 }
 
 const argNames = (s: SyscallInfo): string[] => (s.args ?? []).flatMap((a) => [a.name, ...(a.aliases ?? [])]);
@@ -557,17 +567,22 @@ class Resolver {
     // is serialised once (builtin:default names dozens of calls with lists of directories).
     // A repeat would only report what the first reported (the same code at the same range:
     // `report` keeps one of those), so the diagnostics are the same.
-    const conditionsBySignature = new Map<string, { conds: Condition[] | 'missing'; id: number }>();
+    const conditionsBySignature = new Map<string, { conds: Condition[] | 'missing'; id: number; json?: string }>();
+    // Per syscall, each alternative kept: the JSON of each of its conditions (made once per
+    // compileCondition result); the layout's key is their JSON.stringify, put together.
+    let altJson: string[][] = [];
     const layoutKeys = new Map<string, string>();
     const layouts = new Map<string, { syscalls: string[]; match: CompiledAlt[] | null }>();
     for (const s of infos) {
       let compiled: CompiledAlt[] | null = null;
       const ids: string[] = [];
+      altJson = [];
       if (alts.length > 0) {
         compiled = [];
         const sig = signatureOf(s);
         for (const [altIndex, alt] of alts.entries()) {
           const conds: Condition[] = [];
+          const json: string[] = [];
           let dropped = false;
           for (const [key, cspec] of Object.entries(alt.map)) {
             if (badKeys.has(key)) { dropped = true; continue; }
@@ -587,9 +602,15 @@ class Resolver {
                 this.report(diag('SV3003', at, { syscall: s.name, what,
                   known: argNames(s).join(', ') || '(no known arguments)' }));
               }
-            } else conds.push(...r);
+            } else {
+              conds.push(...r);
+              if (r.length > 0) json.push(memo.json ??= r.map((c) => JSON.stringify(c, bigintText)).join(','));
+            }
           }
-          if (!dropped) compiled.push(conds);
+          if (!dropped) {
+            compiled.push(conds);
+            altJson.push(json);
+          }
           ids.push(dropped ? 'x' : '|');
         }
         if (compiled.length === 0) continue;
@@ -598,7 +619,8 @@ class Resolver {
       const idKey = ids.join(',');
       let key = layoutKeys.get(idKey);
       if (key === undefined) {
-        key = JSON.stringify(compiled, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+        // = JSON.stringify(compiled, bigintText), one condition at a time
+        key = compiled === null ? 'null' : `[${altJson.map((j) => `[${j.join(',')}]`).join(',')}]`;
         layoutKeys.set(idKey, key);
       }
       const layout = layouts.get(key);

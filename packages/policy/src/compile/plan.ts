@@ -111,17 +111,15 @@ export function defaultPlan(ir: PolicyIR): FallbackPlan {
 }
 
 /**
- * The plan of one syscall (by name) on the native architecture. `naming`: the rules of `ir`
- * that name it, in order, when the caller has them (planPolicy: one pass over the rules
- * instead of one per syscall).
+ * The alternatives of `rule` as a step plans them (in the rule's order), its conditions
+ * checked. The same for every syscall the rule names: planPolicy keeps them per rule (`memo`);
+ * each step gets its own AltPlan objects.
  */
-export function planSyscall(ir: PolicyIR, name: string, nr: number, naming?: readonly RuleIR[]): SyscallPlan {
-  const steps: StepPlan[] = [];
-  let reachable = true;
-  for (const rule of naming ?? ir.rules) {
-    if (naming === undefined && !rule.syscalls.includes(name)) continue;
+function ruleAlts(rule: RuleIR, memo?: Map<RuleIR, readonly AltPlan[]>): AltPlan[] {
+  let alts = memo?.get(rule);
+  if (alts === undefined) {
     const ret = ruleRet(rule);
-    const alts: AltPlan[] = [];
+    const made: AltPlan[] = [];
     const match = rule.match ?? [[]];
     for (const alt of match) {
       for (const c of alt) checkCondition(c, rule);
@@ -129,8 +127,26 @@ export function planSyscall(ir: PolicyIR, name: string, nr: number, naming?: rea
       // path, fd and sockaddr conditions need the supervisor (dereferenced memory, fd tracking)
       const paths = alt.filter((c): c is PathCondition | FdCondition | SockaddrCondition => c.kind !== 'int');
       const r = paths.length > 0 ? retTrace(traceData(rule)) : ret;
-      alts.push({ ints, paths, ret: r, where: where(r) });
+      made.push({ ints, paths, ret: r, where: where(r) });
     }
+    memo?.set(rule, made);
+    alts = made;
+  }
+  return alts.map((a) => ({ ...a }));
+}
+
+/**
+ * The plan of one syscall (by name) on the native architecture. `naming`: the rules of `ir`
+ * that name it, in order, when the caller has them (planPolicy: one pass over the rules
+ * instead of one per syscall); `memo`: each rule's alternatives, planned once (ruleAlts).
+ */
+export function planSyscall(ir: PolicyIR, name: string, nr: number, naming?: readonly RuleIR[],
+  memo?: Map<RuleIR, readonly AltPlan[]>): SyscallPlan {
+  const steps: StepPlan[] = [];
+  let reachable = true;
+  for (const rule of naming ?? ir.rules) {
+    if (naming === undefined && !rule.syscalls.includes(name)) continue;
+    const alts = ruleAlts(rule, memo);
     // Alternatives without paths first: if one holds the rule matches whatever the
     // paths are, so the kernel can decide before it would send the call away.
     alts.sort((a, b) => Number(a.paths.length > 0) - Number(b.paths.length > 0));
@@ -178,6 +194,7 @@ export function planPolicy(ir: PolicyIR, arch: ArchName): PolicyPlan {
     }
   }
   const names = new Set<string>([...naming.keys(), ...IO_URING_SYSCALLS]);
+  const memo = new Map<RuleIR, readonly AltPlan[]>();
   const syscalls: SyscallPlan[] = [];
   const unknown: string[] = [];
   for (const name of names) {
@@ -186,7 +203,7 @@ export function planPolicy(ir: PolicyIR, arch: ArchName): PolicyPlan {
       if (naming.has(name)) unknown.push(name);
       continue;
     }
-    const plan = planSyscall(ir, name, nr, naming.get(name) ?? []);
+    const plan = planSyscall(ir, name, nr, naming.get(name) ?? [], memo);
     // A syscall neither named nor covered by a safety default is the default's.
     if (plan.steps.length === 0 && plan.fallback.kind === 'default') continue;
     syscalls.push(plan);

@@ -15,11 +15,12 @@
 // what users see, diagnostics and messages, is the same either way). Both are CommonJS, so
 // that they can be compiled from V8's code cache (Node 20 has none for ES modules) and so that
 // neither thread starts Node's ES module loader. Each FILE.v8cache is made here by a run of
-// `sysvm run -q -p builtin:default -- true` in a child process (the code that loads and
-// compiles a policy, and the tracer's, compiled once, ahead; a machine where ptrace is not
-// allowed gets a cache of less). The tracer thread's `import()` of a policy module by URL
-// goes to Node's loader (runtime/src/bundle.cts). koffi stays external (a native addon, loaded
-// by Node as before). `import.meta.url` in a bundled module is rewritten to the URL of the
+// `sysvm run -q -p POLICY -- true` in a child process, POLICY a small file extending
+// builtin:default for the CLI's (WARM_POLICY below) and builtin:default for the tracer
+// thread's (the code that loads and compiles a policy, and the tracer's, compiled once, ahead;
+// a machine where ptrace is not allowed gets a cache of less). The tracer thread's `import()`
+// of a policy module by URL goes to Node's loader (runtime/src/bundle.cts). koffi stays
+// external (a native addon, loaded by Node as before). `import.meta.url` in a bundled module is rewritten to the URL of the
 // file it came from, so that the files a module finds next to itself (the built-in policies,
 // the tracer thread's script, package.json) are the same.
 import { build } from 'esbuild';
@@ -31,8 +32,32 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+// The policy of the CLI's warm-up run, a file (written to a temporary directory): the built-in
+// policies are parsed ahead in its bundle (see preparsedPlugin), so a run of builtin:default
+// alone would leave the YAML parser and the schema's checks out of the code cache, and every
+// run of a policy file would compile them. This one extends builtin:default, so both ways of
+// loading are in the cache.
+const WARM_POLICY = '<warm-up policy>';
+const WARM_POLICY_TEXT = `sysvm: 1
+name: warm-up
+extends: builtin:default
+vars:
+  secrets: "\${home}/.ssh"
+rules:
+  - name: no-secrets
+    syscalls: [open, openat, newfstatat, stat, lstat, statx, access, faccessat2]
+    match: { path: { under: ["\${secrets}", /etc/shadow] } }
+    action: { deny: EACCES }
+  - name: no-raw-sockets
+    syscalls: socket
+    match:
+      - { domain: AF_PACKET }
+      - { type: { all: SOCK_RAW } }
+    action: deny
+`;
+
 const bundles = [
-  { entry: 'packages/cli/dist/cli.js', out: 'packages/cli/dist/main.bundle.cjs', lazyKoffi: true, preparsed: true, warm: ['run', '-q', '-p', 'builtin:default', '--', 'true'] },
+  { entry: 'packages/cli/dist/cli.js', out: 'packages/cli/dist/main.bundle.cjs', lazyKoffi: true, preparsed: true, warm: ['run', '-q', '-p', WARM_POLICY, '--', 'true'] },
   { entry: 'packages/runtime/dist/worker.js', out: 'packages/runtime/dist/worker.bundle.cjs', warmWorker: ['run', '-q', '-p', 'builtin:default', '--', 'true'] },
 ];
 
@@ -247,8 +272,15 @@ for (const { entry, out, warm, warmWorker, lazyKoffi, preparsed } of bundles) {
     // under the flags it was made with); its output is the command's, not wanted here.
     const cache = `${code.path}.v8cache`;
     const tmp = `${cache}.${process.pid}.tmp`;
-    const w = spawnSync(process.execPath, [fileURLToPath(import.meta.url), warm ? '--warm' : '--warm-worker', code.path, tmp, ...(warm ?? warmWorker)],
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const warmDir = mkdtempSync(path.join(tmpdir(), 'sysvm-bundle-'));
+    const warmPolicy = path.join(warmDir, 'warm-up.yaml');
+    writeFileSync(warmPolicy, WARM_POLICY_TEXT);
+    const args = (warm ?? warmWorker).map((a) => (a === WARM_POLICY ? warmPolicy : a));
+    const w = spawnSync(process.execPath, [fileURLToPath(import.meta.url), warm ? '--warm' : '--warm-worker', code.path, tmp, ...args],
       { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    rmSync(warmDir, { recursive: true, force: true });
     if (w.status !== 0) throw new Error(`bundle: the warm-up run of ${out} failed (${w.status ?? w.signal})`);
     renameSync(tmp, cache);
     written.push(cache);

@@ -55,6 +55,28 @@ function tracerModules(threads: Map<number, string[]>): string[] {
 /** The front end of @sysvm/policy and what only it needs. */
 const FRONT_END = /^(yaml|zod)\/|^packages\/policy\/dist\/(index|front\/load|front\/schema|lint\/\w+|workflow\/index)\.js$/;
 
+describe('the executable finds @sysvm/runtime/bundle without Node\'s "exports" resolver (sysvm.cts, runtimeBundle)', () => {
+  test('the file it requires is the one Node resolves for @sysvm/runtime/bundle', () => {
+    // runtimeBundle takes dist/bundle.cjs of the nearest node_modules/@sysvm/runtime: that
+    // must stay what the runtime's package.json maps "./bundle" to.
+    const script = `const m = require('node:module');
+      const seen = [];
+      const load = m._load;
+      m._load = function (request, parent, ...rest) {
+        if (parent && parent.filename === ${JSON.stringify(CLI)}) seen.push(m._resolveFilename(request, parent));
+        return load.call(this, request, parent, ...rest);
+      };
+      process.argv = [process.argv[0], ${JSON.stringify(CLI)}, '--version'];
+      require(${JSON.stringify(CLI)});
+      process.on('exit', () => process.stdout.write(JSON.stringify(seen)));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const required = (JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as string[]).filter((f) => f.includes('bundle.cjs'));
+    const resolved = createRequire(CLI).resolve('@sysvm/runtime/bundle');
+    expect(required).toEqual([resolved]);
+  });
+});
+
 describe('dist/ modules (SYSVM_BUNDLE=0): sysvm --help and completion load no command implementation', () => {
   test('--help lists every command with its summary, and loads neither the policy package nor the runtime (but its bundle check, required)', () => {
     const r = sysvm(['--help']);

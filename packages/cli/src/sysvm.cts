@@ -11,6 +11,7 @@
 // the bundle, Node's ES module loader never starts on this thread (docs/performance.md,
 // "Start-up"). dist/main.js, the ES module that was the executable before, loads this file.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 /**
@@ -21,15 +22,16 @@ import path from 'node:path';
  * no such directory (NODE_PATH, a global folder) or no such file, Node's own require.
  */
 function runtimeBundle(): typeof import('@sysvm/runtime/bundle') {
+  const load = createRequire(__filename);
   for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
     if (path.basename(dir) === 'node_modules') continue; // (Node looks in no node_modules/node_modules)
     const pkg = path.join(dir, 'node_modules', '@sysvm', 'runtime');
     if (!existsSync(pkg)) continue;
     const file = path.join(pkg, 'dist', 'bundle.cjs');
-    if (existsSync(file)) return require(file) as typeof import('@sysvm/runtime/bundle');
+    if (existsSync(file)) return load(file) as typeof import('@sysvm/runtime/bundle');
     break;
   }
-  return require('@sysvm/runtime/bundle') as typeof import('@sysvm/runtime/bundle');
+  return load('@sysvm/runtime/bundle') as typeof import('@sysvm/runtime/bundle');
 }
 
 const { endEarlyTracer, runBundle, startTracerEarly } = runtimeBundle();

@@ -44,20 +44,29 @@ const signatureIds = new Map<string, number>();
 const signatureOfName = new Map<string, number>();
 
 /**
- * What compileCondition reads of a syscall besides its name in messages (its arguments as
- * the catalogue describes them, and which one is a socket address), as a small number: the
- * same for two syscalls exactly when those are the same.
+ * What compileCondition reads of a syscall for the condition on `key`, besides the syscall's
+ * name in messages, as a small number: the same for two syscalls exactly when that is the
+ * same. For `path`: which arguments are paths, and what compileAddrCondition looks at (the
+ * socket-address argument, an argument named `path` and its kind); for any other key: every
+ * argument as the catalogue describes it, and the socket-address argument.
+ * Keep in step with compileCondition and compileAddrCondition.
  */
-function signatureOf(s: SyscallInfo): number {
-  let id = signatureOfName.get(s.name);
+function signatureOf(s: SyscallInfo, key: string): number {
+  const byName = `${key === 'path' ? 'p' : 'a'}\0${s.name}`;
+  let id = signatureOfName.get(byName);
   if (id === undefined) {
-    const sig = JSON.stringify([s.args ?? null, SOCKADDR_CALLS[s.name] ?? null]);
+    const args = s.args ?? [];
+    const own = argIndexOf(s, 'path');
+    const sig = key === 'path'
+      ? JSON.stringify(['path', args.flatMap((a, i) => (a.kind === 'path' ? [i] : [])), SOCKADDR_CALLS[s.name] ?? null, own,
+        own >= 0 ? args[own]!.kind : null])
+      : JSON.stringify(['any', s.args ?? null, SOCKADDR_CALLS[s.name] ?? null]);
     id = signatureIds.get(sig);
     if (id === undefined) {
       id = signatureIds.size;
       signatureIds.set(sig, id);
     }
-    signatureOfName.set(s.name, id);
+    signatureOfName.set(byName, id);
   }
   return id;
 }
@@ -562,9 +571,10 @@ class Resolver {
     const verdict = this.compileAction(spec.action, [...base, 'action'], u);
 
     // Per syscall: its compiled alternatives; syscalls with the same layout share an IR rule.
-    // Syscalls whose arguments the catalogue describes alike (signatureOf) get the same
-    // conditions from compileCondition: it runs once per signature, and each distinct result
-    // is serialised once (builtin:default names dozens of calls with lists of directories).
+    // Syscalls whose arguments the catalogue describes alike, as far as the condition on a key
+    // reads them (signatureOf), get the same conditions from compileCondition: it runs once per
+    // signature, and each distinct result is serialised once (builtin:default's path rules
+    // name a hundred calls each, with lists of directories).
     // A repeat would only report what the first reported (the same code at the same range:
     // `report` keeps one of those), so the diagnostics are the same.
     const conditionsBySignature = new Map<string, { conds: Condition[] | 'missing'; id: number; json?: string }>();
@@ -579,14 +589,13 @@ class Resolver {
       altJson = [];
       if (alts.length > 0) {
         compiled = [];
-        const sig = signatureOf(s);
         for (const [altIndex, alt] of alts.entries()) {
           const conds: Condition[] = [];
           const json: string[] = [];
           let dropped = false;
           for (const [key, cspec] of Object.entries(alt.map)) {
             if (badKeys.has(key)) { dropped = true; continue; }
-            const memoKey = `${altIndex}\0${key}\0${sig}`;
+            const memoKey = `${altIndex}\0${key}\0${signatureOf(s, key)}`;
             let memo = conditionsBySignature.get(memoKey);
             if (memo === undefined) {
               memo = { conds: this.compileCondition(s, key, cspec, [...alt.path, key], u), id: conditionsBySignature.size };
@@ -687,7 +696,12 @@ class Resolver {
     return this.diagnostics.filter((d) => d.severity === 'error').length;
   }
 
-  /** The conditions one `arg: {...}` entry makes for syscall `s`, or 'missing' if `s` lacks the argument. */
+  /**
+   * The conditions one `arg: {...}` entry makes for syscall `s`, or 'missing' if `s` lacks the
+   * argument. What it reads of `s` (with compileAddrCondition) is what signatureOf takes, so
+   * that resolveRule can compile a condition once for all syscalls of the same signature:
+   * keep the two in step.
+   */
   private compileCondition(s: SyscallInfo, key: string, cspec: ConditionSpec, path: YamlPath, u: Unit)
     : Condition[] | 'missing' {
     const src = u.src;

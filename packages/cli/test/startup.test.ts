@@ -53,7 +53,7 @@ function tracerModules(threads: Map<number, string[]>): string[] {
 }
 
 /** The front end of @sysvm/policy and what only it needs. */
-const FRONT_END = /^(yaml|zod)\/|^packages\/policy\/dist\/(index|front\/load|front\/schema|lint\/\w+|workflow\/index)\.js$/;
+const FRONT_END = /^(yaml|zod)\/|^packages\/policy\/dist\/(index|load-entry|front\/load|front\/schema|front\/schema-def|lint\/\w+|workflow\/index)\.js$/;
 
 describe('the executable finds @sysvm/runtime/bundle without Node\'s "exports" resolver (sysvm.cts, runtimeBundle)', () => {
   test('the file it requires is the one Node resolves for @sysvm/runtime/bundle', () => {
@@ -74,6 +74,28 @@ describe('the executable finds @sysvm/runtime/bundle without Node\'s "exports" r
     const required = (JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as string[]).filter((f) => f.includes('bundle.cjs'));
     const resolved = createRequire(CLI).resolve('@sysvm/runtime/bundle');
     expect(required).toEqual([resolved]);
+  });
+});
+
+describe('the policy loader (@sysvm/policy/load, as the CLI\'s bundle runs it)', () => {
+  test('zod\'s schema objects are made only when a load needs them: not for a built-in policy parsed ahead', () => {
+    // A child process, for a module state of its own: the entry is made there first with a
+    // process of its own too (schemaChecked needs the schema objects).
+    const dist = `${ROOT}/packages/policy/dist/front/`;
+    const make = `const { preparse } = await import('${dist}source.js'); const { schemaChecked, builtinText } = await import('${dist}load.js');
+      process.stdout.write(preparse('builtin:default', builtinText('default'), schemaChecked));`;
+    const entry = spawnSync(process.execPath, ['--input-type=module', '-e', make], { encoding: 'utf8' });
+    expect(entry.status).toBe(0);
+    const use = `const { PREPARSED } = await import('${dist}preparsed.js'); PREPARSED['builtin:default'] = ${JSON.stringify(entry.stdout)};
+      const { loadPolicy } = await import('${dist}load.js'); const { schemasDefined } = await import('${dist}schema-def.js');
+      const context = { cwd: '/p', home: '/h', tmp: '/t', env: {} };
+      const a = loadPolicy('builtin:default', { context });
+      const before = schemasDefined();
+      const b = loadPolicy({ file: 'p.yaml', text: 'sysvm: 1\\ndefault: allow\\n' }, { context });
+      process.stdout.write(JSON.stringify([a.ir !== undefined && a.diagnostics.every((d) => d.severity !== 'error'), before, b.ir !== undefined, schemasDefined()]));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', use], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([true, false, true, true]);
   });
 });
 

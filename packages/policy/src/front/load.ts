@@ -19,8 +19,8 @@ import { sortDiagnostics } from '../render.js';
 import { expandGroup, GROUP_NAMES } from './groups.js';
 import { describePath, issuesToDiagnostics, TOP_KEYS } from './issues.js';
 import { expandTilde, globProblem, normaliseGlob, normalisePath } from './paths.js';
-import { policyShape, rule as ruleSchema, type ActionSpec, type ClockSpec, type ConditionMapSpec, type ConditionSpec,
-  type FilesystemSpec, type IdentitySpec, type IntValueSpec, type NetworkSpec, type RuleSpec } from './schema.js';
+import { schemas, type ActionSpec, type ClockSpec, type ConditionMapSpec, type ConditionSpec, type FilesystemSpec,
+  type IdentitySpec, type IntValueSpec, type NetworkSpec, type RuleSpec, type Schemas } from './schema-def.js';
 import { expandAllows, expandWorld, type SectionEnv } from './sections.js';
 import { parseDuration, parseTimestamp } from './time.js';
 import { FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, SOCKADDR_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
@@ -194,7 +194,7 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
   for (const key of TOP_KEYS) {
     if (!(key in obj) || key === 'rules' || (key === 'sysvm' && typeof obj.sysvm === 'number')) continue;
     if (checked) { unit.valid.add(key); continue; }
-    const r = policyShape[key as keyof typeof policyShape].safeParse(obj[key]);
+    const r = schemas().policyShape[key as keyof Schemas['policyShape']].safeParse(obj[key]);
     if (r.success) unit.valid.add(key);
     else issuesToDiagnostics(r.error.issues, [key], obj, src).forEach(report);
   }
@@ -219,6 +219,7 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
     } else {
       obj.rules.forEach((raw, index) => {
         if (checked) { unit.rules.push({ spec: checked[index]!, index }); return; }
+        const ruleSchema = schemas().rule;
         const r = ruleSchema.safeParse(raw);
         if (r.success) { unit.rules.push({ spec: r.data, index }); return; }
         issuesToDiagnostics(r.error.issues, ['rules', index], obj, src).forEach(report);
@@ -252,13 +253,13 @@ export function schemaChecked(value: unknown): string | undefined {
   if (Object.keys(obj).some((key) => !TOP_KEYS.includes(key)) || obj.sysvm !== 1) return undefined;
   for (const key of TOP_KEYS) {
     if (!(key in obj) || key === 'rules' || key === 'sysvm') continue;
-    if (!policyShape[key as keyof typeof policyShape].safeParse(obj[key]).success) return undefined;
+    if (!schemas().policyShape[key as keyof Schemas['policyShape']].safeParse(obj[key]).success) return undefined;
   }
   const raws = 'rules' in obj ? obj.rules : [];
   if (!Array.isArray(raws)) return undefined;
   const specs: unknown[] = [];
   for (const raw of raws) {
-    const r = ruleSchema.safeParse(raw);
+    const r = schemas().rule.safeParse(raw);
     if (!r.success) return undefined;
     specs.push(r.data);
   }

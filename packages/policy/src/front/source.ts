@@ -245,7 +245,9 @@ export function preparse(file: string, text: string, check?: (value: unknown) =>
   if (json === undefined || !isDeepStrictEqual(JSON.parse(json), src.value)) return undefined;
   let ok = true;
   const tree = (node: unknown): PreNode | null => {
-    if (!isNode(node) || !node.range) return null;
+    if (!isNode(node)) return null;
+    // (a node without a range would be found by getIn and give the range 1:1: not recorded)
+    if (!node.range) { ok = false; return null; }
     const [start, end] = node.range;
     if (isMap(node)) {
       const pairs: [string, number, number, PreNode | null][] = [];

@@ -20,9 +20,9 @@
 // thread's (the code that loads and compiles a policy, and the tracer's, compiled once, ahead;
 // a machine where ptrace is not allowed gets a cache of less). The tracer thread's `import()`
 // of a policy module by URL goes to Node's loader (runtime/src/bundle.cts). koffi stays
-// external (a native addon, loaded by Node as before). `import.meta.url` in a bundled module is rewritten to the URL of the
-// file it came from, so that the files a module finds next to itself (the built-in policies,
-// the tracer thread's script, package.json) are the same.
+// external (a native addon, loaded by Node as before). `import.meta.url` in a bundled module is
+// rewritten to the URL of the file it came from, so that the files a module finds next to
+// itself (the built-in policies, the tracer thread's script, package.json) are the same.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';

@@ -15,13 +15,14 @@
 // what users see, diagnostics and messages, is the same either way). Both are CommonJS, so
 // that they can be compiled from V8's code cache (Node 20 has none for ES modules) and so that
 // neither thread starts Node's ES module loader. Each FILE.v8cache is made here by a run of
-// `sysvm run -q -p builtin:default -- true` in a child process (the code that loads and
-// compiles a policy, and the tracer's, compiled once, ahead; a machine where ptrace is not
-// allowed gets a cache of less). The tracer thread's `import()` of a policy module by URL
-// goes to Node's loader (runtime/src/bundle.cts). koffi stays external (a native addon, loaded
-// by Node as before). `import.meta.url` in a bundled module is rewritten to the URL of the
-// file it came from, so that the files a module finds next to itself (the built-in policies,
-// the tracer thread's script, package.json) are the same.
+// `sysvm run -q -p POLICY -- true` in a child process, POLICY a small file extending
+// builtin:default for the CLI's (WARM_POLICY below) and builtin:default for the tracer
+// thread's (the code that loads and compiles a policy, and the tracer's, compiled once, ahead;
+// a machine where ptrace is not allowed gets a cache of less). The tracer thread's `import()`
+// of a policy module by URL goes to Node's loader (runtime/src/bundle.cts). koffi stays
+// external (a native addon, loaded by Node as before). `import.meta.url` in a bundled module is
+// rewritten to the URL of the file it came from, so that the files a module finds next to
+// itself (the built-in policies, the tracer thread's script, package.json) are the same.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -31,8 +32,32 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+// The policy of the CLI's warm-up run, a file (written to a temporary directory): the built-in
+// policies are parsed ahead in its bundle (see preparsedPlugin), so a run of builtin:default
+// alone would leave the YAML parser and the schema's checks out of the code cache, and every
+// run of a policy file would compile them. This one extends builtin:default, so both ways of
+// loading are in the cache.
+const WARM_POLICY = '<warm-up policy>';
+const WARM_POLICY_TEXT = `sysvm: 1
+name: warm-up
+extends: builtin:default
+vars:
+  secrets: "\${home}/.ssh"
+rules:
+  - name: no-secrets
+    syscalls: [open, openat, newfstatat, stat, lstat, statx, access, faccessat2]
+    match: { path: { under: ["\${secrets}", /etc/shadow] } }
+    action: { deny: EACCES }
+  - name: no-raw-sockets
+    syscalls: socket
+    match:
+      - { domain: AF_PACKET }
+      - { type: { all: SOCK_RAW } }
+    action: deny
+`;
+
 const bundles = [
-  { entry: 'packages/cli/dist/cli.js', out: 'packages/cli/dist/main.bundle.cjs', lazyKoffi: true, warm: ['run', '-q', '-p', 'builtin:default', '--', 'true'] },
+  { entry: 'packages/cli/dist/cli.js', out: 'packages/cli/dist/main.bundle.cjs', lazyKoffi: true, preparsed: true, warm: ['run', '-q', '-p', WARM_POLICY, '--', 'true'] },
   { entry: 'packages/runtime/dist/worker.js', out: 'packages/runtime/dist/worker.bundle.cjs', warmWorker: ['run', '-q', '-p', 'builtin:default', '--', 'true'] },
 ];
 
@@ -109,6 +134,38 @@ const metaUrl = (out) => ({
   },
 });
 
+// In the CLI's bundle (`preparsed`), packages/policy/dist/front/preparsed.js, empty in dist/,
+// holds the built-in policies parsed ahead by `preparse` (policy/src/front/source.ts): parsing
+// builtin:default's YAML was most of the time `sysvm run` took to load it. `preparse` runs here
+// from the same dist/ modules and yaml package that esbuild bundles (the bundle runs only while
+// those are unchanged: bundle.cts), and a SourceFile uses an entry only for exactly the text it
+// was made from (compared whole): an edited built-in policy is parsed as before, never served
+// stale. So the YAML files need not be among the bundle's inputs. An entry also records
+// whether the loader's schemas take the policy as it is (load.ts, schemaChecked): the loader
+// then does not run them again on that text.
+const preparsedPlugin = () => ({
+  name: 'sysvm-preparsed',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]packages[\\/]policy[\\/]dist[\\/]front[\\/]preparsed\.js$/ }, async () => {
+      const dist = path.join(root, 'packages/policy/dist/front');
+      const { preparse } = await import(pathToFileURL(path.join(dist, 'source.js')).href);
+      const { BUILTIN_PREFIX, builtinNames, builtinText } = await import(pathToFileURL(path.join(dist, 'builtin.js')).href);
+      const { schemaChecked } = await import(pathToFileURL(path.join(dist, 'load.js')).href);
+      const entries = {};
+      for (const name of builtinNames()) {
+        const file = `${BUILTIN_PREFIX}${name}`;
+        const json = preparse(file, builtinText(name), schemaChecked);
+        if (json === undefined) process.stderr.write(`bundle: ${file} is not parsed ahead (preparse refused it: it is parsed at each load)\n`);
+        else entries[file] = json;
+      }
+      return {
+        loader: 'js',
+        contents: `// Generated by tools/bundle.mjs: the built-in policies parsed ahead (front/source.ts, preparse).\nexport const PREPARSED = ${JSON.stringify(entries)};\n`,
+      };
+    });
+  },
+});
+
 // koffi, a native addon, stays a module of its own, imported by the path Node resolves for
 // the package that depends on it (the CLI's bundle sits where a bare 'koffi' does not
 // resolve); its entry joins the bundle's inputs, so that a moved or updated koffi makes
@@ -158,7 +215,7 @@ module.exports = {
   },
 });
 
-for (const { entry, out, warm, warmWorker, lazyKoffi } of bundles) {
+for (const { entry, out, warm, warmWorker, lazyKoffi, preparsed } of bundles) {
   const external = new Set();
   const started = Date.now();
   const r = await build({
@@ -175,7 +232,7 @@ for (const { entry, out, warm, warmWorker, lazyKoffi } of bundles) {
     legalComments: 'inline',
     metafile: true,
     logLevel: 'warning',
-    plugins: [metaUrl(out), koffi(out, external, lazyKoffi === true)],
+    plugins: [...(preparsed ? [preparsedPlugin()] : []), metaUrl(out), koffi(out, external, lazyKoffi === true)],
     banner: {
       js: `// Generated by tools/bundle.mjs from ${entry} and what it imports: do not edit (see ${path.basename(out)}.inputs.json).`,
     },
@@ -215,8 +272,15 @@ for (const { entry, out, warm, warmWorker, lazyKoffi } of bundles) {
     // under the flags it was made with); its output is the command's, not wanted here.
     const cache = `${code.path}.v8cache`;
     const tmp = `${cache}.${process.pid}.tmp`;
-    const w = spawnSync(process.execPath, [fileURLToPath(import.meta.url), warm ? '--warm' : '--warm-worker', code.path, tmp, ...(warm ?? warmWorker)],
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const warmDir = mkdtempSync(path.join(tmpdir(), 'sysvm-bundle-'));
+    const warmPolicy = path.join(warmDir, 'warm-up.yaml');
+    writeFileSync(warmPolicy, WARM_POLICY_TEXT);
+    const args = (warm ?? warmWorker).map((a) => (a === WARM_POLICY ? warmPolicy : a));
+    const w = spawnSync(process.execPath, [fileURLToPath(import.meta.url), warm ? '--warm' : '--warm-worker', code.path, tmp, ...args],
       { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    rmSync(warmDir, { recursive: true, force: true });
     if (w.status !== 0) throw new Error(`bundle: the warm-up run of ${out} failed (${w.status ?? w.signal})`);
     renameSync(tmp, cache);
     written.push(cache);

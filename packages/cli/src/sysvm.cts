@@ -10,8 +10,31 @@
 // CommonJS, as is what it loads before the CLI (@sysvm/runtime/bundle, dist/bundle.cjs): with
 // the bundle, Node's ES module loader never starts on this thread (docs/performance.md,
 // "Start-up"). dist/main.js, the ES module that was the executable before, loads this file.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { endEarlyTracer, runBundle, startTracerEarly } from '@sysvm/runtime/bundle';
+
+/**
+ * @sysvm/runtime/bundle: the runtime package's dist/bundle.cjs (its package.json maps
+ * "./bundle" there), in the package Node would find, the nearest node_modules/@sysvm/runtime
+ * on the way up from here, but without Node's package "exports" resolver, ≈ 3 ms of this
+ * thread before it can start the tracer's (docs/performance.md, "Start-up"). Where there is
+ * no such directory (NODE_PATH, a global folder) or no such file, Node's own require.
+ */
+function runtimeBundle(): typeof import('@sysvm/runtime/bundle') {
+  const load = createRequire(__filename);
+  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (path.basename(dir) === 'node_modules') continue; // (Node looks in no node_modules/node_modules)
+    const pkg = path.join(dir, 'node_modules', '@sysvm', 'runtime');
+    if (!existsSync(pkg)) continue;
+    const file = path.join(pkg, 'dist', 'bundle.cjs');
+    if (existsSync(file)) return load(file) as typeof import('@sysvm/runtime/bundle');
+    break;
+  }
+  return load('@sysvm/runtime/bundle') as typeof import('@sysvm/runtime/bundle');
+}
+
+const { endEarlyTracer, runBundle, startTracerEarly } = runtimeBundle();
 
 const argv = process.argv.slice(2);
 // `sysvm run`: the tracer thread starts first, so that its start overlaps everything else

@@ -53,7 +53,51 @@ function tracerModules(threads: Map<number, string[]>): string[] {
 }
 
 /** The front end of @sysvm/policy and what only it needs. */
-const FRONT_END = /^(yaml|zod)\/|^packages\/policy\/dist\/(index|front\/load|front\/schema|lint\/\w+|workflow\/index)\.js$/;
+const FRONT_END = /^(yaml|zod)\/|^packages\/policy\/dist\/(index|load-entry|front\/load|front\/schema|front\/schema-def|lint\/\w+|workflow\/index)\.js$/;
+
+describe('the executable finds @sysvm/runtime/bundle without Node\'s "exports" resolver (sysvm.cts, runtimeBundle)', () => {
+  test('the file it requires is the one Node resolves for @sysvm/runtime/bundle', () => {
+    // runtimeBundle takes dist/bundle.cjs of the nearest node_modules/@sysvm/runtime: that
+    // must stay what the runtime's package.json maps "./bundle" to.
+    const script = `const m = require('node:module');
+      const seen = [];
+      const load = m._load;
+      m._load = function (request, parent, ...rest) {
+        if (parent && parent.filename === ${JSON.stringify(CLI)}) seen.push(m._resolveFilename(request, parent));
+        return load.call(this, request, parent, ...rest);
+      };
+      process.argv = [process.argv[0], ${JSON.stringify(CLI)}, '--version'];
+      require(${JSON.stringify(CLI)});
+      process.on('exit', () => process.stdout.write(JSON.stringify(seen)));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const required = (JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as string[]).filter((f) => f.includes('bundle.cjs'));
+    const resolved = createRequire(CLI).resolve('@sysvm/runtime/bundle');
+    expect(required).toEqual([resolved]);
+  });
+});
+
+describe('the policy loader (@sysvm/policy/load, as the CLI\'s bundle runs it)', () => {
+  test('zod\'s schema objects are made only when a load needs them: not for a built-in policy parsed ahead', () => {
+    // A child process, for a module state of its own: the entry is made there first with a
+    // process of its own too (schemaChecked needs the schema objects).
+    const dist = `${ROOT}/packages/policy/dist/front/`;
+    const make = `const { preparse } = await import('${dist}source.js'); const { schemaChecked, builtinText } = await import('${dist}load.js');
+      process.stdout.write(preparse('builtin:default', builtinText('default'), schemaChecked));`;
+    const entry = spawnSync(process.execPath, ['--input-type=module', '-e', make], { encoding: 'utf8' });
+    expect(entry.status).toBe(0);
+    const use = `const { PREPARSED } = await import('${dist}preparsed.js'); PREPARSED['builtin:default'] = ${JSON.stringify(entry.stdout)};
+      const { loadPolicy } = await import('${dist}load.js'); const { schemasDefined } = await import('${dist}schema-def.js');
+      const context = { cwd: '/p', home: '/h', tmp: '/t', env: {} };
+      const a = loadPolicy('builtin:default', { context });
+      const before = schemasDefined();
+      const b = loadPolicy({ file: 'p.yaml', text: 'sysvm: 1\\ndefault: allow\\n' }, { context });
+      process.stdout.write(JSON.stringify([a.ir !== undefined && a.diagnostics.every((d) => d.severity !== 'error'), before, b.ir !== undefined, schemasDefined()]));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', use], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([true, false, true, true]);
+  });
+});
 
 describe('dist/ modules (SYSVM_BUNDLE=0): sysvm --help and completion load no command implementation', () => {
   test('--help lists every command with its summary, and loads neither the policy package nor the runtime (but its bundle check, required)', () => {
@@ -152,8 +196,13 @@ describe('the bundles (tools/bundle.mjs)', () => {
   test('the same diagnostics and exit status from the bundle as from the modules', () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'sysvm: 1\nname: bad\ndefault: allow\nrules:\n  - name: r\n    syscalls: [opn]\n    action: { deny: EPERM }\n');
+    // The CLI's bundle has the built-in policies parsed ahead (tools/bundle.mjs, preparse):
+    // what they compile to, alone or extended, is the modules' (which parse them).
+    const child = join(dir, 'child.yaml');
+    writeFileSync(child, 'sysvm: 1\nname: child\nextends: builtin:default\nrules:\n  - name: r\n    syscalls: [getpid]\n    action: { deny: EPERM }\n');
     for (const args of [['run', '-p', bad, '--', 'true'], ['run', '--', '/nonexistent/program'], ['run', '--backend', 'x', '--', 'true'],
-      ['lint', bad], ['compile', '--explain', 'builtin:permissive']]) {
+      ['lint', bad], ['compile', '--explain', 'builtin:permissive'], ['compile', '--explain', 'builtin:default'],
+      ['compile', '--bpf', 'builtin:default'], ['compile', '--explain', child], ['lint', '--verbose', 'builtin:default'], ['lint', '--verbose', child]]) {
       const b = sysvm(args, { SYSVM_BUNDLE: '1', SYSVM_POLICY_CACHE: '0' });
       const m = sysvm(args, { SYSVM_POLICY_CACHE: '0' });
       expect(b.main).not.toContain('packages/cli/dist/cli.js');

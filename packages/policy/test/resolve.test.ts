@@ -1,5 +1,6 @@
 // Pieces of the resolver on their own: groups against the catalogue, variables, paths.
 import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { allSyscalls, syscallByName } from '../src/abi/index.js';
 import { expandGroup, GROUPS, GROUP_NAMES } from '../src/front/groups.js';
 import { expandTilde, globProblem, normalisePath } from '../src/front/paths.js';
@@ -48,8 +49,27 @@ describe('paths', () => {
   const cases: [string, string][] = [
     ['/', '/'], ['/a/b/', '/a/b'], ['//a//b', '/a/b'], ['/a/./b/.', '/a/b'], ['/a/b/../c', '/a/c'], ['/../..', '/'],
     ['/a/b/../../..', '/'],
+    // (normal already: returned as they are)
+    ['/a/b', '/a/b'], ['/a/.b/..c/...', '/a/.b/..c/...'], ['/a.', '/a.'], ['/.a', '/.a'],
+    ['/.', '/'], ['/..', '/'], ['/a/.', '/a'], ['/a/..', '/'], ['/a//', '/a'], ['a/b', '/a/b'], ['', '/'],
   ];
   test.for(cases)('normalise %s', ([p, want]) => expect(normalisePath(p)).toBe(want));
+  test('normalise: a path normal already is returned as it is, any other folded component by component', () => {
+    // The fold itself, component by component (what normalisePath did for every path before it
+    // returned normal ones as they are).
+    const fold = (p: string): string => {
+      const out: string[] = [];
+      for (const part of p.split('/')) {
+        if (part === '' || part === '.') continue;
+        if (part === '..') out.pop();
+        else out.push(part);
+      }
+      return `/${out.join('/')}`;
+    };
+    const piece = fc.constantFrom('/', '/', '.', '..', 'a', 'b.', '.c', '...');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 10 }).map((a) => a.join('')), (p) => normalisePath(p) === fold(p)),
+      { numRuns: 5000 });
+  });
   test('~', () => {
     expect(expandTilde('~', '/home/u')).toBe('/home/u');
     expect(expandTilde('~/.ssh', '/home/u/')).toBe('/home/u/.ssh');

@@ -4,7 +4,8 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { policyFile, policyJsonSchema } from '../src/front/schema.js';
+import { policyFile, policyJsonSchema, policyShape } from '../src/front/schema.js';
+import { TOP_KEYS } from '../src/front/issues.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -20,6 +21,10 @@ test('the JSON Schema is draft 2020-12, closed, with sysvm required', () => {
   expect(s.additionalProperties).toBe(false);
   expect(Object.keys(s.properties)).toEqual(['sysvm', 'name', 'description', 'extends', 'vars', 'default', 'rules',
     'filesystem', 'network', 'identity', 'time']);
+});
+
+test('the loader\'s list of top-level keys is the schema\'s (issues.ts writes it out)', () => {
+  expect(TOP_KEYS).toEqual(Object.keys(policyShape));
 });
 
 describe('the zod schema on whole documents', () => {

@@ -1,6 +1,8 @@
 // Loading a policy for a command that needs its IR: any error is printed as the linter
 // prints it, and the command stops with exit 1.
-import { type LoadOptions, type LoadResult, type PolicyIR, loadPolicy, renderText } from '@sysvm/policy';
+// (@sysvm/policy/load, not the package's index: `sysvm run` needs the loader only)
+import { type LoadOptions, type LoadResult, loadPolicy, renderText } from '@sysvm/policy/load';
+import type { PolicyIR } from '@sysvm/policy/evaluate';
 import { UserError } from '../command.js';
 
 /** `exitCode`: what the command exits with on a bad policy (run uses 125, its own failures). */

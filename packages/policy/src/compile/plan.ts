@@ -110,14 +110,16 @@ export function defaultPlan(ir: PolicyIR): FallbackPlan {
   return { kind: 'default', verdict: d.verdict, log: d.log, ret, where: where(ret), source: d.source, reachable: true };
 }
 
-/** The plan of one syscall (by name) on the native architecture. */
-export function planSyscall(ir: PolicyIR, name: string, nr: number): SyscallPlan {
-  const steps: StepPlan[] = [];
-  let reachable = true;
-  for (const rule of ir.rules) {
-    if (!rule.syscalls.includes(name)) continue;
+/**
+ * The alternatives of `rule` as a step plans them (in the rule's order), its conditions
+ * checked. The same for every syscall the rule names: planPolicy keeps them per rule (`memo`);
+ * each step gets its own AltPlan objects.
+ */
+function ruleAlts(rule: RuleIR, memo?: Map<RuleIR, readonly AltPlan[]>): AltPlan[] {
+  let alts = memo?.get(rule);
+  if (alts === undefined) {
     const ret = ruleRet(rule);
-    const alts: AltPlan[] = [];
+    const made: AltPlan[] = [];
     const match = rule.match ?? [[]];
     for (const alt of match) {
       for (const c of alt) checkCondition(c, rule);
@@ -125,8 +127,26 @@ export function planSyscall(ir: PolicyIR, name: string, nr: number): SyscallPlan
       // path, fd and sockaddr conditions need the supervisor (dereferenced memory, fd tracking)
       const paths = alt.filter((c): c is PathCondition | FdCondition | SockaddrCondition => c.kind !== 'int');
       const r = paths.length > 0 ? retTrace(traceData(rule)) : ret;
-      alts.push({ ints, paths, ret: r, where: where(r) });
+      made.push({ ints, paths, ret: r, where: where(r) });
     }
+    memo?.set(rule, made);
+    alts = made;
+  }
+  return alts.map((a) => ({ ...a }));
+}
+
+/**
+ * The plan of one syscall (by name) on the native architecture. `naming`: the rules of `ir`
+ * that name it, in order, when the caller has them (planPolicy: one pass over the rules
+ * instead of one per syscall); `memo`: each rule's alternatives, planned once (ruleAlts).
+ */
+export function planSyscall(ir: PolicyIR, name: string, nr: number, naming?: readonly RuleIR[],
+  memo?: Map<RuleIR, readonly AltPlan[]>): SyscallPlan {
+  const steps: StepPlan[] = [];
+  let reachable = true;
+  for (const rule of naming ?? ir.rules) {
+    if (naming === undefined && !rule.syscalls.includes(name)) continue;
+    const alts = ruleAlts(rule, memo);
     // Alternatives without paths first: if one holds the rule matches whatever the
     // paths are, so the kernel can decide before it would send the call away.
     alts.sort((a, b) => Number(a.paths.length > 0) - Number(b.paths.length > 0));
@@ -164,16 +184,26 @@ export interface PolicyPlan {
 
 /** Plans for every syscall the policy (or a safety default) names. */
 export function planPolicy(ir: PolicyIR, arch: ArchName): PolicyPlan {
-  const names = new Set<string>([...ir.rules.flatMap((r) => r.syscalls), ...IO_URING_SYSCALLS]);
+  // The rules naming each syscall, in order (a rule that names one twice, once).
+  const naming = new Map<string, RuleIR[]>();
+  for (const rule of ir.rules) {
+    for (const name of rule.syscalls) {
+      const list = naming.get(name);
+      if (list === undefined) naming.set(name, [rule]);
+      else if (list[list.length - 1] !== rule) list.push(rule);
+    }
+  }
+  const names = new Set<string>([...naming.keys(), ...IO_URING_SYSCALLS]);
+  const memo = new Map<RuleIR, readonly AltPlan[]>();
   const syscalls: SyscallPlan[] = [];
   const unknown: string[] = [];
   for (const name of names) {
     const nr = syscallNumber(arch, name);
     if (nr === undefined) {
-      if (ir.rules.some((r) => r.syscalls.includes(name))) unknown.push(name);
+      if (naming.has(name)) unknown.push(name);
       continue;
     }
-    const plan = planSyscall(ir, name, nr);
+    const plan = planSyscall(ir, name, nr, naming.get(name) ?? [], memo);
     // A syscall neither named nor covered by a safety default is the default's.
     if (plan.steps.length === 0 && plan.fallback.kind === 'default') continue;
     syscalls.push(plan);

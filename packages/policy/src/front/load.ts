@@ -19,8 +19,8 @@ import { sortDiagnostics } from '../render.js';
 import { expandGroup, GROUP_NAMES } from './groups.js';
 import { describePath, issuesToDiagnostics, TOP_KEYS } from './issues.js';
 import { expandTilde, globProblem, normaliseGlob, normalisePath } from './paths.js';
-import { policyShape, rule as ruleSchema, type ActionSpec, type ClockSpec, type ConditionMapSpec, type ConditionSpec,
-  type FilesystemSpec, type IdentitySpec, type IntValueSpec, type NetworkSpec, type RuleSpec } from './schema.js';
+import { schemas, type ActionSpec, type ClockSpec, type ConditionMapSpec, type ConditionSpec, type FilesystemSpec,
+  type IdentitySpec, type IntValueSpec, type NetworkSpec, type RuleSpec, type Schemas } from './schema-def.js';
 import { expandAllows, expandWorld, type SectionEnv } from './sections.js';
 import { parseDuration, parseTimestamp } from './time.js';
 import { FILE_CALLS, FS_PATH_CALLS, IDENTITY_CALLS, SOCKADDR_CALLS, TIME_CALLS, UNAME_CALLS } from './calls.js';
@@ -36,6 +36,40 @@ type ArgInfo = NonNullable<SyscallInfo['args']>[number];
 /** The index of the argument called `key` (the kernel's name or an alias such as socket's `domain`). */
 const argIndexOf = (s: SyscallInfo, key: string): number =>
   (s.args ?? []).findIndex((a) => a.name === key || (a.aliases ?? []).includes(key));
+
+/** JSON.stringify's replacer for a layout's key: a bigint as its digits and `n`. */
+const bigintText = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+
+const signatureIds = new Map<string, number>();
+const signatureOfName = new Map<string, number>();
+
+/**
+ * What compileCondition reads of a syscall for the condition on `key`, besides the syscall's
+ * name in messages, as a small number: the same for two syscalls exactly when that is the
+ * same. For `path`: which arguments are paths, and what compileAddrCondition looks at (the
+ * socket-address argument, an argument named `path` and its kind); for any other key: every
+ * argument as the catalogue describes it, and the socket-address argument.
+ * Keep in step with compileCondition and compileAddrCondition.
+ */
+function signatureOf(s: SyscallInfo, key: string): number {
+  const byName = `${key === 'path' ? 'p' : 'a'}\0${s.name}`;
+  let id = signatureOfName.get(byName);
+  if (id === undefined) {
+    const args = s.args ?? [];
+    const own = argIndexOf(s, 'path');
+    const sig = key === 'path'
+      ? JSON.stringify(['path', args.flatMap((a, i) => (a.kind === 'path' ? [i] : [])), SOCKADDR_CALLS[s.name] ?? null, own,
+        own >= 0 ? args[own]!.kind : null])
+      : JSON.stringify(['any', s.args ?? null, SOCKADDR_CALLS[s.name] ?? null]);
+    id = signatureIds.get(sig);
+    if (id === undefined) {
+      id = signatureIds.size;
+      signatureIds.set(sig, id);
+    }
+    signatureOfName.set(byName, id);
+  }
+  return id;
+}
 
 const argNames = (s: SyscallInfo): string[] => (s.args ?? []).flatMap((a) => [a.name, ...(a.aliases ?? [])]);
 
@@ -134,7 +168,7 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
   const src = new SourceFile(file, text);
   src.diagnostics.forEach(report);
   const unit: Unit = { file, src, extendsRefs: [], rules: [], vars: [], valid: new Set() };
-  if (src.doc.errors.length > 0 || src.failed) return unit;
+  if (src.hasErrors || src.failed) return unit;
   const value = src.value;
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
     report(diag('SV1003', src.range([]), { detail: 'a policy is a YAML mapping that starts with `sysvm: 1`' },
@@ -154,9 +188,13 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
   } else if (typeof obj.sysvm === 'number' && obj.sysvm !== 1) {
     report(diag('SV1005', src.range(['sysvm']), { version: obj.sysvm }));
   }
+  // A document parsed ahead with what the schemas make of it (schemaChecked) is not checked
+  // again: the same code gave that answer for this very text (front/source.ts).
+  const checked = src.checked === undefined ? undefined : JSON.parse(src.checked) as RuleSpec[];
   for (const key of TOP_KEYS) {
     if (!(key in obj) || key === 'rules' || (key === 'sysvm' && typeof obj.sysvm === 'number')) continue;
-    const r = policyShape[key as keyof typeof policyShape].safeParse(obj[key]);
+    if (checked) { unit.valid.add(key); continue; }
+    const r = schemas().policyShape[key as keyof Schemas['policyShape']].safeParse(obj[key]);
     if (r.success) unit.valid.add(key);
     else issuesToDiagnostics(r.error.issues, [key], obj, src).forEach(report);
   }
@@ -180,6 +218,8 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
       }
     } else {
       obj.rules.forEach((raw, index) => {
+        if (checked) { unit.rules.push({ spec: checked[index]!, index }); return; }
+        const ruleSchema = schemas().rule;
         const r = ruleSchema.safeParse(raw);
         if (r.success) { unit.rules.push({ spec: r.data, index }); return; }
         issuesToDiagnostics(r.error.issues, ['rules', index], obj, src).forEach(report);
@@ -191,6 +231,45 @@ function loadUnit(file: string, text: string, report: (d: Diagnostic) => void): 
     }
   }
   return unit;
+}
+
+/** JSON that tells a key whose value is undefined from a missing one (and a bigint from a string). */
+const exactJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (x === undefined ? '\u0000undefined' : typeof x === 'bigint' ? `\u0000${x}n` : x));
+
+/**
+ * What loadUnit's schemas make of `value` (a policy file's), as JSON, when they find nothing
+ * wrong with it: every top-level key is known and passes its schema, `sysvm` is 1, and every
+ * rule passes the rule schema; then the rules as the schema outputs them (its key order is
+ * the order of a condition's IR conditions), provided JSON holds that output exactly.
+ * Undefined otherwise. For `preparse` (front/source.ts): a SourceFile of a document parsed
+ * ahead with this `check` has it as `checked`, and loadUnit takes the rules from it instead
+ * of running the schemas again on the same text with the same code (the built-in policies,
+ * tools/bundle.mjs).
+ */
+export function schemaChecked(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const obj = value as Record<string, unknown>;
+  if (Object.keys(obj).some((key) => !TOP_KEYS.includes(key)) || obj.sysvm !== 1) return undefined;
+  for (const key of TOP_KEYS) {
+    if (!(key in obj) || key === 'rules' || key === 'sysvm') continue;
+    if (!schemas().policyShape[key as keyof Schemas['policyShape']].safeParse(obj[key]).success) return undefined;
+  }
+  const raws = 'rules' in obj ? obj.rules : [];
+  if (!Array.isArray(raws)) return undefined;
+  const specs: unknown[] = [];
+  for (const raw of raws) {
+    const r = schemas().rule.safeParse(raw);
+    if (!r.success) return undefined;
+    specs.push(r.data);
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(specs);
+  } catch {
+    return undefined; // (a bigint)
+  }
+  return exactJson(JSON.parse(json)) === exactJson(specs) ? json : undefined;
 }
 
 /** A copy of `raw` without the keys zod reported as unrecognized. */
@@ -493,17 +572,38 @@ class Resolver {
     const verdict = this.compileAction(spec.action, [...base, 'action'], u);
 
     // Per syscall: its compiled alternatives; syscalls with the same layout share an IR rule.
+    // Syscalls whose arguments the catalogue describes alike, as far as the condition on a key
+    // reads them (signatureOf), get the same conditions from compileCondition: it runs once per
+    // signature, and each distinct result is serialised once (builtin:default's path rules
+    // name a hundred calls each, with lists of directories).
+    // A repeat would only report what the first reported (the same code at the same range:
+    // `report` keeps one of those), so the diagnostics are the same.
+    const conditionsBySignature = new Map<string, { conds: Condition[] | 'missing'; id: number; json?: string }>();
+    // Per syscall, each alternative kept: the JSON of each of its conditions (made once per
+    // compileCondition result); the layout's key is their JSON.stringify, put together.
+    let altJson: string[][] = [];
+    const layoutKeys = new Map<string, string>();
     const layouts = new Map<string, { syscalls: string[]; match: CompiledAlt[] | null }>();
     for (const s of infos) {
       let compiled: CompiledAlt[] | null = null;
+      const ids: string[] = [];
+      altJson = [];
       if (alts.length > 0) {
         compiled = [];
-        for (const alt of alts) {
+        for (const [altIndex, alt] of alts.entries()) {
           const conds: Condition[] = [];
+          const json: string[] = [];
           let dropped = false;
           for (const [key, cspec] of Object.entries(alt.map)) {
             if (badKeys.has(key)) { dropped = true; continue; }
-            const r = this.compileCondition(s, key, cspec, [...alt.path, key], u);
+            const memoKey = `${altIndex}\0${key}\0${signatureOf(s, key)}`;
+            let memo = conditionsBySignature.get(memoKey);
+            if (memo === undefined) {
+              memo = { conds: this.compileCondition(s, key, cspec, [...alt.path, key], u), id: conditionsBySignature.size };
+              conditionsBySignature.set(memoKey, memo);
+            }
+            ids.push(String(memo.id));
+            const r = memo.conds;
             if (r === 'missing') {
               dropped = true;
               const at = explicit.get(s.name);
@@ -512,13 +612,27 @@ class Resolver {
                 this.report(diag('SV3003', at, { syscall: s.name, what,
                   known: argNames(s).join(', ') || '(no known arguments)' }));
               }
-            } else conds.push(...r);
+            } else {
+              conds.push(...r);
+              if (r.length > 0) json.push(memo.json ??= r.map((c) => JSON.stringify(c, bigintText)).join(','));
+            }
           }
-          if (!dropped) compiled.push(conds);
+          if (!dropped) {
+            compiled.push(conds);
+            altJson.push(json);
+          }
+          ids.push(dropped ? 'x' : '|');
         }
         if (compiled.length === 0) continue;
       }
-      const key = JSON.stringify(compiled, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+      // (the same conditions, alternative by alternative, serialise the same)
+      const idKey = ids.join(',');
+      let key = layoutKeys.get(idKey);
+      if (key === undefined) {
+        // = JSON.stringify(compiled, bigintText), one condition at a time
+        key = compiled === null ? 'null' : `[${altJson.map((j) => `[${j.join(',')}]`).join(',')}]`;
+        layoutKeys.set(idKey, key);
+      }
       const layout = layouts.get(key);
       if (layout) layout.syscalls.push(s.name);
       else layouts.set(key, { syscalls: [s.name], match: compiled });
@@ -583,7 +697,12 @@ class Resolver {
     return this.diagnostics.filter((d) => d.severity === 'error').length;
   }
 
-  /** The conditions one `arg: {...}` entry makes for syscall `s`, or 'missing' if `s` lacks the argument. */
+  /**
+   * The conditions one `arg: {...}` entry makes for syscall `s`, or 'missing' if `s` lacks the
+   * argument. What it reads of `s` (with compileAddrCondition) is what signatureOf takes, so
+   * that resolveRule can compile a condition once for all syscalls of the same signature:
+   * keep the two in step.
+   */
   private compileCondition(s: SyscallInfo, key: string, cspec: ConditionSpec, path: YamlPath, u: Unit)
     : Condition[] | 'missing' {
     const src = u.src;

@@ -3,8 +3,14 @@
 // the same way: dirfd or cwd, `.` and `..` folded, symlinks followed as the call would), so the
 // policy's side must be absolute and normalised too.
 
+/** What normalisePath leaves as it is: an absolute path without an empty, `.` or `..` component or a trailing slash. */
+const NORMAL = /^\/(?:[^/]+\/)*[^/]*$/;
+const DOT_PART = /(?:^|\/)\.\.?(?:\/|$)/;
+
 /** Fold `.`, `..` and repeated slashes of an absolute path; no trailing slash (except `/`). */
 export function normalisePath(p: string): string {
+  // Most paths are normal already (the loader normalises every path value of a policy).
+  if (NORMAL.test(p) && !DOT_PART.test(p) && (p.length === 1 || !p.endsWith('/'))) return p;
   const out: string[] = [];
   for (const part of p.split('/')) {
     if (part === '' || part === '.') continue;

@@ -92,3 +92,25 @@ describe('sysvm run in a terminal (builtin:default)', () => {
     expect([out.status, out.output]).toEqual([0, 'opened\n13\n13\n']);
   });
 });
+
+describe('the API in a terminal: loadPolicy from a file, then spawn with stdio inherit', () => {
+  // No CLI: @sysvm/policy's loader takes ${tty} from this process's fds 0-2, which the
+  // program inherits, so the API behaves as `sysvm run` does.
+  const policyEntry = join(ROOT, 'packages/policy/dist/index.js');
+  const runtimeEntry = join(ROOT, 'packages/runtime/dist/index.js');
+  test.for(BACKENDS)('%s', (backend) => {
+    const script = [
+      `import { loadPolicy } from ${JSON.stringify(policyEntry)};`,
+      `import { policyFromIR, spawn } from ${JSON.stringify(runtimeEntry)};`,
+      "const { ir } = loadPolicy('builtin:default');",
+      'const p = spawn({ command: "sh", args: ["-c", "echo err > /dev/stderr && { true < \\"$OTHER_TTY\\"; } 2>/dev/null || echo refused"],',
+      `  stdio: "inherit", backend: ${JSON.stringify(backend)}, quiet: true, policy: policyFromIR(ir) });`,
+      'const r = await p.exited;',
+      'console.log(`exit ${r.code}`);',
+    ].join('\n');
+    const cwd = mkdtempSync(join(tmpdir(), 'sysvm-tty-'));
+    const r = spawnSync('python3', [PTY_RUN, process.execPath, '--input-type=module', '-e', script], { cwd, encoding: 'utf8', timeout: 90_000 });
+    const out = JSON.parse(r.stdout) as PtyRun;
+    expect([out.status, out.output]).toEqual([0, 'err\nrefused\nexit 0\n']);
+  });
+});

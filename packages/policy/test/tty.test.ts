@@ -8,6 +8,7 @@ import { terminalPaths } from '../src/front/tty.js';
 import { evaluate } from '../src/evaluate.js';
 import { explainPolicy } from '../src/compile/explain.js';
 import { abi } from '../src/index.js';
+import { runTestFile } from '../src/workflow/testfile.js';
 import type { PolicyIR } from '../src/ir.js';
 
 const base = { cwd: '/work/proj', home: '/home/u', tmp: '/tmp/sv', env: {} };
@@ -161,5 +162,29 @@ describe('terminalPaths', () => {
     const fd = openSync('/dev/null', 'r');
     closeSync(fd);
     expect(terminalPaths([fd])).toEqual([]);
+  });
+});
+
+describe('test files: context.tty', () => {
+  const run = (text: string) => runTestFile('/virtual/tty.test.yaml', { readFile: (p) => {
+    if (p === '/virtual/tty.test.yaml') return text;
+    throw new Error(`unexpected read of ${p}`);
+  } });
+  const cases = `cases:
+  - { call: 'openat(AT_FDCWD, "/dev/pts/3", O_WRONLY)', expect: allow, rule: own-terminal }
+  - { call: 'openat(AT_FDCWD, "/dev/pts/5", O_RDONLY)', expect: { deny: EACCES }, rule: other-paths }
+`;
+  test('a test file names the program\'s terminals', () => {
+    const r = run(`policy: builtin:default\ncontext: { tty: [/dev/pts/3] }\n${cases}`);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.cases.map((c) => [c.passed, c.problems])).toEqual([[true, []], [true, []]]);
+  });
+  test('none by default, on every machine', () => {
+    const r = run(`policy: builtin:default\n${cases}`);
+    expect(r.cases.map((c) => c.passed)).toEqual([false, true]);
+  });
+  test.for(['tty: dev/pts/3', 'tty: [3]', 'tty: { a: 1 }'])('context: { %s } is a schema error', (bad) => {
+    const r = run(`policy: builtin:default\ncontext: { ${bad} }\n${cases}`);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['SV4102']);
   });
 });

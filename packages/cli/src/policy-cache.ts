@@ -4,8 +4,9 @@
 //
 // Security invariant: a cached IR (and the prefilter compiled from it, kept with it) is used
 // only when it is the IR that loading the policy now would give. Loading is a function of (1) the text of every file it reads: the policy, what
-// it extends, the built-in policies; (2) the context values it reads: ${cwd}, ${home}, ${tmp}
-// and each ${env.NAME}; (3) how the policy's name is resolved (the current directory, for a
+// it extends, the built-in policies; (2) the context values it reads: ${cwd}, ${home}, ${tmp},
+// ${tty} (the terminals: an entry made in one terminal must not name it in another) and each
+// ${env.NAME}; (3) how the policy's name is resolved (the current directory, for a
 // relative path); (4) the loader's code (sysvm's version, the @sysvm/policy build, yaml and
 // zod). An entry is found by a hash of (3), (4) and the name given; it holds the hash of
 // every file's text and every context value read, and it is used only if every one of them
@@ -42,6 +43,7 @@ export interface Context {
   cwd: string;
   home: string;
   tmp: string;
+  tty: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -50,6 +52,7 @@ interface Reads {
   cwd?: string;
   home?: string;
   tmp?: string;
+  tty?: string[];
   env: Record<string, string | null>;
   /** The loader enumerated the environment: what it depends on is unknown. */
   unknown: boolean;
@@ -163,7 +166,8 @@ export function lookup(source: string, context: Context, readInput: ReadInput, d
   if (!entry || !Array.isArray(entry.inputs) || !entry.reads || !entry.ir || !(entry.filter instanceof Uint8Array)) return undefined;
   const r = entry.reads;
   if ((r.cwd !== undefined && r.cwd !== context.cwd) || (r.home !== undefined && r.home !== context.home)
-    || (r.tmp !== undefined && r.tmp !== context.tmp)) return undefined;
+    || (r.tmp !== undefined && r.tmp !== context.tmp)
+    || (r.tty !== undefined && (!Array.isArray(r.tty) || r.tty.join('\0') !== context.tty.join('\0')))) return undefined;
   for (const [name, value] of Object.entries(r.env)) {
     if ((context.env[name] ?? null) !== value) return undefined;
   }
@@ -176,7 +180,7 @@ export function lookup(source: string, context: Context, readInput: ReadInput, d
 
 /**
  * A context that records what the loader reads of it. The loader reads ${cwd}, ${home},
- * ${tmp} and env[NAME] only when a policy uses them; anything else done to the environment
+ * ${tmp}, ${tty} and env[NAME] only when a policy uses them; anything else done to the environment
  * (listing it) marks the reads unknown, and such a load is not cached.
  */
 export function recordingContext(context: Context): { context: Context; reads: Reads } {
@@ -205,6 +209,7 @@ export function recordingContext(context: Context): { context: Context; reads: R
     get cwd() { reads.cwd = context.cwd; return context.cwd; },
     get home() { reads.home = context.home; return context.home; },
     get tmp() { reads.tmp = context.tmp; return context.tmp; },
+    get tty() { reads.tty = [...context.tty]; return context.tty; },
     env,
   };
   return { context: recorded, reads };
@@ -220,7 +225,8 @@ export function store(source: string, sources: ReadonlyMap<string, string>, read
   const entry: Entry = {
     inputs: [...sources].map(([name, text]) => [name, sha256(text)]),
     reads: { env: reads.env, ...(reads.cwd !== undefined ? { cwd: reads.cwd } : {}),
-      ...(reads.home !== undefined ? { home: reads.home } : {}), ...(reads.tmp !== undefined ? { tmp: reads.tmp } : {}) },
+      ...(reads.home !== undefined ? { home: reads.home } : {}), ...(reads.tmp !== undefined ? { tmp: reads.tmp } : {}),
+      ...(reads.tty !== undefined ? { tty: reads.tty } : {}) },
     ir,
     filter,
   };

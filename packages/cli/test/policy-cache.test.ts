@@ -33,7 +33,7 @@ function setup(files: Record<string, string>) {
 }
 
 const context = (over: Partial<Context> = {}): Context =>
-  ({ cwd: process.cwd(), home: homedir(), tmp: '/tmp/sysvm-test-tmp', env: { ...process.env }, ...over });
+  ({ cwd: process.cwd(), home: homedir(), tmp: '/tmp/sysvm-test-tmp', tty: [], env: { ...process.env }, ...over });
 
 /** A sink for the errors loadCached prints. */
 const sink = () => {
@@ -147,7 +147,23 @@ describe('policy cache', () => {
     expect(lookup(file, ctx, read, cache)).toEqual(ir);
     expect(lookup(file, { ...ctx, ...other }, read, cache)).toBeUndefined();
     // what the policy does not use does not matter
-    expect(lookup(file, { ...ctx, tmp: '/tmp/elsewhere', env: { ...ctx.env, SYSVM_TEST_OTHER: 'x' } }, read, cache)).toEqual(ir);
+    expect(lookup(file, { ...ctx, tmp: '/tmp/elsewhere', tty: ['/dev/pts/9'], env: { ...ctx.env, SYSVM_TEST_OTHER: 'x' } }, read, cache))
+      .toEqual(ir);
+  });
+
+  test('a policy using ${tty}: an entry made in one terminal is a miss in any other set of terminals', async () => {
+    // Security: a hit in another terminal would let the program open the first one, which is
+    // then one of the user's other terminals.
+    const text = 'sysvm: 1\ndefault: { deny: EACCES }\nrules:\n  - syscalls: [openat]\n    match: { path: { equals: "${tty}" } }\n    action: allow\n';
+    const { dir, cache } = setup({ 'p.yaml': text });
+    const file = join(dir, 'p.yaml');
+    const ctx = context({ tty: ['/dev/pts/3'] });
+    const ir = await loadCached(file, sink().stream, ctx, 125, cache);
+    expect(ir.ir.rules[0]!.match).toEqual([[expect.objectContaining({ values: ['/dev/pts/3'] })]]);
+    expect(lookup(file, context({ tty: ['/dev/pts/3'] }), read, cache)).toEqual(ir);
+    for (const tty of [[], ['/dev/pts/4'], ['/dev/pts/3', '/dev/pts/4'], ['/dev/pts/4', '/dev/pts/3']]) {
+      expect(lookup(file, context({ tty }), read, cache)).toBeUndefined();
+    }
   });
 
   test('a policy that uses ${tmp} is not stored (sysvm run makes a new one each time)', async () => {

@@ -16,3 +16,4 @@ export { auditPolicy, isBlocking } from './workflow/audit.js';
 export { joinIPv6Groups } from './compile/addrmatch.js';
 export { decodePath, encodePath } from './pathtext.js';
 export { BUILTIN_PREFIX, builtinNames, builtinText } from './front/builtin.js';
+export { terminalPaths } from './front/tty.js';

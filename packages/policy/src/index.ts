@@ -18,6 +18,7 @@ export {
 } from './evaluate.js';
 // Front end: schema, loader, linter (branch front).
 export { loadPolicy, builtinNames, builtinText, defaultContext, BUILTIN_PREFIX } from './front/load.js';
+export { terminalPaths } from './front/tty.js';
 export type { LoadOptions, LoadResult, PolicyText, PolicyModel, ModelRule, ModelDefault, PolicyContext }
   from './front/load.js';
 export { ALL_CODES, CODES, diag, docsFor } from './front/codes.js';

@@ -1,6 +1,6 @@
 // Golden files for the examples and the built-in policies, through the real front end:
 // YAML -> PolicyIR (front/load.ts) -> BPF disassembly and explain. A fixed context
-// (cwd, home, tmp, env) keeps the expanded paths stable.
+// (cwd, home, tmp, tty, env) keeps the expanded paths stable.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
@@ -13,7 +13,7 @@ import { auditArch } from '../src/compile/safety.js';
 import { decider, evaluate, prefilterRet, seccompRetForDecision } from '../src/evaluate.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const context = { cwd: '/work/project', home: '/home/user', tmp: '/tmp/sysvm', env: {} };
+const context = { cwd: '/work/project', home: '/home/user', tmp: '/tmp/sysvm', tty: ['/dev/pts/3'], env: {} };
 const sources = [
   ...readdirSync(`${root}examples`).filter((f) => f.endsWith('.yaml')).sort().map((f) => [f.replace(/\.yaml$/, ''), `${root}examples/${f}`]),
   ['builtin-default', 'builtin:default'],

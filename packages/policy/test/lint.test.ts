@@ -7,7 +7,7 @@ import { checkPolicy, isClean, lintPolicy } from '../src/lint/lint.js';
 import { contradiction } from '../src/lint/checks.js';
 import { loadPolicy } from '../src/front/load.js';
 
-const context = { cwd: '/work/proj', home: '/home/u', tmp: '/tmp/sv', env: {} };
+const context = { cwd: '/work/proj', home: '/home/u', tmp: '/tmp/sv', tty: [] as string[], env: {} };
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 type Row = [code: string, line: number, column: number, message: string];
@@ -312,6 +312,11 @@ describe('clean policies', () => {
     const r = checkPolicy(name, { context });
     expect(r.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
     expect(isClean(r.diagnostics)).toBe(true);
+  });
+
+  test.for([[], ['/dev/pts/3'], ['/dev/pts/3', '/dev/tty1']])('builtin:default with terminals %j has no errors or warnings', (tty) => {
+    const r = checkPolicy('builtin:default', { context: { ...context, tty } });
+    expect(r.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
   });
 
   const examples = readdirSync(`${root}examples`).filter((f) => f.endsWith('.yaml')).sort();

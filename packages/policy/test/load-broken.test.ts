@@ -45,6 +45,15 @@ const cases: [file: string, expected: Row[]][] = [
     ['SV2006', 9, 30], // ${nope}
     ['SV2012', 9, 52], // "${cwd"
   ]],
+  ['tty.yaml', [
+    ['SV3110', 2, 9], // t is never used
+    ['SV2013', 2, 12], // ${tty} in vars
+    ['SV2013', 4, 21], // ${tty} in an intent section
+    ['SV2013', 7, 29], // "${tty}/x": inside a path
+    ['SV2013', 7, 47], // glob: "${tty}"
+    ['SV2013', 10, 45], // a uname field
+    ['SV3107', 11, 5], // (the good rule: allow on a path, advisory)
+  ]],
   ['extends-missing.yaml', [['SV2008', 2, 11], ['SV2009', 2, 34]]],
   ['extends-cycle-a.yaml', [['SV2011', 2, 10, 'extends-cycle-b.yaml']]],
   ['extends-cycle-b.yaml', [['SV2011', 2, 10, 'extends-cycle-a.yaml']]],

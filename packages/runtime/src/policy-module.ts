@@ -95,7 +95,11 @@ function silentAllows(ir: PolicyIR, named: Set<string>): Uint8Array {
 
 /**
  * A policy source for `spawn`/`run` from a compiled policy; `filter`, when given, must be the
- * compiled `ir` (see IrPolicyOptions).
+ * compiled `ir` (see IrPolicyOptions). Its paths are as its loader expanded them: `${tty}`
+ * (rule own-terminal of builtin:default) is the terminals of the loader's context, by
+ * default those of the loading process's fds 0-2 (@sysvm/policy's `terminalPaths`), whatever
+ * stdio the program gets here; with stdio other than 'inherit' from that terminal, load with
+ * `context: { tty: [] }`.
  */
 export function policyFromIR(ir: PolicyIR, filter?: Uint8Array): ModulePolicy {
   // the worker runs built JavaScript: from the TypeScript source (tests) use dist/

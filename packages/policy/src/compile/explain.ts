@@ -67,7 +67,7 @@ function formatCondition(c: Condition, verdict: Verdict, argNames: readonly stri
   if (c.kind === 'fd') {
     const parts = [];
     if (c.virtual !== undefined) parts.push(c.virtual ? 'is virtual' : 'is not virtual');
-    if (c.op !== undefined) parts.push(`opened with a path ${c.op} ${(c.values ?? []).join(', ')}`);
+    if (c.op !== undefined) parts.push(`opened with a path ${c.op} ${pathList(c.values ?? [])}`);
     return `${argNames[c.arg] ?? `fd arg${c.arg}`} ${parts.join(' and ')}`;
   }
   let subject = 'path';
@@ -77,8 +77,11 @@ function formatCondition(c: Condition, verdict: Verdict, argNames: readonly stri
     const which = isDenyLike(verdict) ? (two ? 'either path' : 'any path') : (two ? 'both paths' : 'every path');
     subject = `${which} (args ${c.args.join(', ')})`;
   }
-  return `${subject} ${c.op} ${c.values.join(', ')}`;
+  return `${subject} ${c.op} ${pathList(c.values)}`;
 }
+
+/** Path values as explain shows them; none (an empty ${tty}) holds for no path, and says so. */
+const pathList = (values: readonly string[]): string => (values.length > 0 ? values.join(', ') : '(no path: never holds)');
 
 export function formatEmulation(e: Emulation): string {
   switch (e.kind) {

@@ -51,7 +51,7 @@ const table = [
   { code: 'SV2005', name: 'unknown-errno', severity: 'error', message: "unknown errno '{name}'",
     hint: 'Use an errno name such as EPERM, EACCES, ENOENT, or its positive number.' },
   { code: 'SV2006', name: 'unknown-variable', severity: 'error', message: "unknown variable '${{name}}'",
-    hint: 'Built in: ${cwd}, ${home}, ${tmp}, ${env.NAME}; define others under `vars:`. Defined: {known}.' },
+    hint: 'Built in: ${cwd}, ${home}, ${tmp}, ${tty}, ${env.NAME}; define others under `vars:`. Defined: {known}.' },
   { code: 'SV2007', name: 'env-unset', severity: 'error', message: "environment variable '{name}' is not set",
     hint: 'Set it, or give a fallback: ${env.{name}:-/some/default}.' },
   { code: 'SV2008', name: 'extends-unreadable', severity: 'error', message: "cannot read '{file}': {reason}",
@@ -64,6 +64,9 @@ const table = [
     hint: 'Remove one `extends` entry of the cycle.' },
   { code: 'SV2012', name: 'bad-variable-syntax', severity: 'error', message: 'malformed variable reference in {text}',
     hint: 'Write ${name}, ${env.NAME}, ${env.NAME:-fallback}; a literal dollar is $$.' },
+  { code: 'SV2013', name: 'tty-not-a-path-list', severity: 'error',
+    message: '${tty} is a list of terminal paths: it can only be a whole value of equals or under in a rule\'s match',
+    hint: 'Write `path: { equals: "${tty}" }` (or in a list: `equals: [/dev/tty, "${tty}"]`); not inside another string, in vars, uname fields, globs or the intent sections.' },
   // --- SV30xx: semantic errors -------------------------------------------------------------
   { code: 'SV3001', name: 'missing-default', severity: 'error',
     message: 'the policy has no `default` (the verdict when no rule matches)',

@@ -28,7 +28,8 @@ import { pathUnder } from '../compile/pathmatch.js';
 import { BUILTIN_DIR, BUILTIN_PREFIX, builtinNames, builtinText } from './builtin.js';
 import { SourceFile, type YamlPath } from './source.js';
 import { didYouMean } from './suggest.js';
-import { VarScope, type PolicyContext, type VarDef } from './vars.js';
+import { terminalPaths } from './tty.js';
+import { TTY_REF, VarScope, type PolicyContext, type VarDef } from './vars.js';
 
 type SyscallInfo = NonNullable<ReturnType<typeof syscallByName>>;
 type ArgInfo = NonNullable<SyscallInfo['args']>[number];
@@ -76,7 +77,7 @@ const argNames = (s: SyscallInfo): string[] => (s.args ?? []).flatMap((a) => [a.
 export type { PolicyContext } from './vars.js';
 
 export interface LoadOptions {
-  /** cwd, home, tmp and env for ${vars}; each defaults to this process's. */
+  /** cwd, home, tmp, tty and env for ${vars}; each defaults to this process's. */
   context?: Partial<PolicyContext>;
   /** How to read a file (default: fs.readFileSync as UTF-8). */
   readFile?: (path: string) => string;
@@ -144,7 +145,7 @@ export interface LoadResult {
 export { BUILTIN_PREFIX, builtinNames, builtinText } from './builtin.js';
 
 export function defaultContext(): PolicyContext {
-  return { cwd: process.cwd(), home: homedir(), tmp: `${tmpdir()}/sysvm-tmp`, env: process.env };
+  return { cwd: process.cwd(), home: homedir(), tmp: `${tmpdir()}/sysvm-tmp`, tty: terminalPaths(), env: process.env };
 }
 
 // --- one file ---------------------------------------------------------------------------------
@@ -311,7 +312,7 @@ class Resolver {
     // Only what the caller did not give is read from this process. Asked with `in`, without
     // reading the values: `sysvm run` passes a context that records which values the policy
     // uses (its cache depends on those only).
-    const need = !('cwd' in given && 'home' in given && 'tmp' in given && 'env' in given);
+    const need = !('cwd' in given && 'home' in given && 'tmp' in given && 'tty' in given && 'env' in given);
     this.ctx = need ? { ...defaultContext(), ...given } : given as PolicyContext;
   }
 
@@ -742,10 +743,8 @@ class Resolver {
           continue;
         }
         const list = (Array.isArray(value) ? value : [value]) as string[];
-        const values = list.flatMap((p, i) => this.pathValue(p, op, Array.isArray(value) ? src.range([...opPath, i]) : range) ?? []);
-        if (values.length === list.length) {
-          out.push({ kind: 'fd', arg: argIndex, op: op as FdCondition['op'] & string, values, source: range } satisfies FdCondition);
-        }
+        const values = this.pathValueList(list, op, (i) => (Array.isArray(value) ? src.range([...opPath, i]) : range));
+        if (values) out.push({ kind: 'fd', arg: argIndex, op: op as FdCondition['op'] & string, values, source: range } satisfies FdCondition);
         continue;
       }
       if (isPath !== PATH_OPS.has(op)) {
@@ -757,13 +756,8 @@ class Resolver {
       }
       if (isPath) {
         const list = (Array.isArray(value) ? value : [value]) as string[];
-        const values: string[] = [];
-        list.forEach((p, i) => {
-          const vr = Array.isArray(value) ? src.range([...opPath, i]) : range;
-          const v = this.pathValue(p, op, vr);
-          if (v !== undefined) values.push(v);
-        });
-        if (values.length === list.length) {
+        const values = this.pathValueList(list, op, (i) => (Array.isArray(value) ? src.range([...opPath, i]) : range));
+        if (values) {
           const c: PathCondition = { kind: 'path', args: pathArgs, op: op as PathCondition['op'], values, source: range };
           out.push(c);
         }
@@ -964,9 +958,50 @@ class Resolver {
     return abs;
   }
 
+  /**
+   * The values of a rule's path condition (`equals`, `under`, `glob` on a path or an fd), or
+   * undefined after reporting what is wrong. `${tty}` as a whole entry of `equals` or
+   * `under` stands for every terminal of the context, which may be none.
+   *
+   * Security: the result may then be empty, and an empty list matches no path (pathMatches:
+   * `equals` and `under` of nothing hold for no path), so the condition holds for no call: a
+   * rule naming only ${tty} allows nothing when there is no terminal. It never becomes a
+   * missing condition (that would match every path), nor `/`.
+   */
+  pathValueList(list: readonly string[], op: string, rangeOf: (i: number) => SourceRange): string[] | undefined {
+    const values: string[] = [];
+    let ok = true;
+    list.forEach((p, i) => {
+      const range = rangeOf(i);
+      if (p !== TTY_REF) {
+        const v = this.pathValue(p, op, range);
+        if (v === undefined) ok = false;
+        else values.push(v);
+        return;
+      }
+      if (op === 'glob') {
+        // A terminal's path is a literal, not a pattern.
+        this.report(diag('SV2013', range, {}));
+        ok = false;
+        return;
+      }
+      for (const t of this.ctx.tty) {
+        const v = this.absolutePath(t, p, op, range);
+        if (v === undefined) ok = false;
+        else if (!values.includes(v)) values.push(v);
+      }
+    });
+    return ok ? values : undefined;
+  }
+
   pathValue(p: string, op: string, range: SourceRange): string | undefined {
     const expanded = this.scope.expand(p, range);
     if (expanded === undefined) return undefined;
+    return this.absolutePath(expanded, p, op, range);
+  }
+
+  /** An expanded path value, absolute and normalised (a glob checked), or undefined after reporting why not. */
+  private absolutePath(expanded: string, p: string, op: string, range: SourceRange): string | undefined {
     const abs = expandTilde(expanded, this.ctx.home);
     if (!abs.startsWith('/')) {
       this.report(diag('SV3004', range, { path: p.replace(/^\.\//, '') }));

@@ -19,7 +19,7 @@
 import * as z from 'zod';
 
 export const varName = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-export const RESERVED_VARS = ['cwd', 'home', 'tmp', 'env'] as const;
+export const RESERVED_VARS = ['cwd', 'home', 'tmp', 'tty', 'env'] as const;
 export const NETWORK_MODES = ['none', 'unix', 'loopback', 'all'] as const;
 
 function define() {
@@ -192,7 +192,7 @@ function define() {
 
   const vars = z.record(
     z.string().regex(varName, 'a variable name (letters, digits, _ and -)')
-      .refine((k) => !(RESERVED_VARS as readonly string[]).includes(k), 'a name that is not built in (cwd, home, tmp, env)'),
+      .refine((k) => !(RESERVED_VARS as readonly string[]).includes(k), 'a name that is not built in (cwd, home, tmp, tty, env)'),
     z.string(),
   ).meta({ description: 'Variables for paths: ${name}; built in: ${cwd}, ${home}, ${tmp}, ${env.NAME}' });
 

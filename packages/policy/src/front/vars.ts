@@ -1,5 +1,7 @@
 // Variables: `${name}` in path values and uname fields. Built in: ${cwd}, ${home}, ${tmp} (the
-// sandbox's private temporary directory, made by the runtime), ${env.NAME} and
+// sandbox's private temporary directory, made by the runtime), ${tty} (the terminals of the
+// loading process's stdin, stdout and stderr: a list, only a whole value of a rule's path
+// condition, see Resolver.pathValueList in load.ts), ${env.NAME} and
 // ${env.NAME:-fallback} (the fallback may use variables too). User variables (`vars:`) may use each other; a cycle is an error. `$$`
 // is a literal `$`.
 import type { SourceRange } from '../ir.js';
@@ -11,8 +13,18 @@ export interface PolicyContext {
   cwd: string;
   home: string;
   tmp: string;
+  /**
+   * ${tty}: the terminal devices (ttyname(3): /dev/pts/3, /dev/tty1) that fds 0, 1 and 2 of
+   * the process that runs the program are, each once; empty when none is a terminal. The
+   * loader's default is this process's (`terminalPaths`): `sysvm run` gives the program its
+   * own stdin, stdout and stderr.
+   */
+  tty: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
 }
+
+/** The one form ${tty} may take: a whole path value of a rule's condition. */
+export const TTY_REF = '${tty}';
 
 export interface VarDef {
   name: string;
@@ -85,6 +97,12 @@ export class VarScope {
     if (name === 'cwd') return this.ctx.cwd;
     if (name === 'home') return this.ctx.home;
     if (name === 'tmp') return this.ctx.tmp;
+    // A list has no string value: pasted into a string, an empty ${tty} would leave the rest
+    // of it (`${tty}/..` would become `/..`, that is `/`: everything).
+    if (name === 'tty') {
+      this.report(diag('SV2013', range, {}));
+      return undefined;
+    }
     if (name.startsWith('env.')) {
       const key = name.slice(4);
       const v = this.ctx.env[key];

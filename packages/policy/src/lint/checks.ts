@@ -137,6 +137,9 @@ function implies(a: Condition, b: Condition, aPass: boolean, bPass: boolean): bo
   }
   if (a.kind === 'path' && b.kind === 'path') {
     if (a.args.length !== b.args.length || a.args.some((x, i) => x !== b.args[i])) return false;
+    // No values: ${tty} where the context has no terminal. b then holds for no path, and
+    // would imply anything; the rule is idle in this context, not shadowed by an earlier one.
+    if (b.values.length === 0) return false;
     // With several path arguments a pass rule needs every path, a deny-like one any path.
     if (a.args.length > 1 && aPass && !bPass) return false;
     if (a.op === 'under' && (b.op === 'under' || b.op === 'equals')) {

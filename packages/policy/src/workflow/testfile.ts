@@ -2,7 +2,7 @@
 // and the verdict each must get. The format is documented in docs/policy-tests.md:
 //
 //   policy: ../no-network.yaml          # relative to this file, or builtin:NAME
-//   context: { cwd: /home/u/proj, home: /home/u, tmp: /tmp/t, env: {}, fds: { 3: /etc } }
+//   context: { cwd: /home/u/proj, home: /home/u, tmp: /tmp/t, tty: [/dev/pts/3], env: {}, fds: { 3: /etc } }
 //   cases:
 //     - call: 'socket(AF_INET, SOCK_STREAM, 0)'
 //       expect: { deny: EAFNOSUPPORT }   # allow | deny | kill | trace | emulate | {deny: E} | {emulate: {return: N}}
@@ -37,12 +37,14 @@ export interface TestContext {
   cwd: string;
   home: string;
   tmp: string;
+  /** ${tty}: the program's terminals; none unless the test file names them. */
+  tty: string[];
   env: Record<string, string>;
   fds: Record<number, string>;
 }
 
 export const DEFAULT_TEST_CONTEXT: TestContext = {
-  cwd: '/home/user/project', home: '/home/user', tmp: '/tmp/sysvm-tmp', env: {}, fds: {},
+  cwd: '/home/user/project', home: '/home/user', tmp: '/tmp/sysvm-tmp', tty: [], env: {}, fds: {},
 };
 
 export interface CaseResult {
@@ -87,7 +89,7 @@ export interface RunTestOptions {
 }
 
 const TOP = ['policy', 'context', 'cases', 'description'];
-const CONTEXT = ['cwd', 'home', 'tmp', 'env', 'fds'];
+const CONTEXT = ['cwd', 'home', 'tmp', 'tty', 'env', 'fds'];
 const CASE = ['call', 'expect', 'rule', 'where', 'name', 'cwd', 'fds', 'arch'];
 
 export function formatExpectation(e: Expectation): string {
@@ -147,7 +149,7 @@ export function runTestFile(file: string, opts: RunTestOptions = {}): TestFileRe
   const value = src.value as Record<string, unknown>;
 
   // The context.
-  const ctx: TestContext = { ...DEFAULT_TEST_CONTEXT, env: {}, fds: {} };
+  const ctx: TestContext = { ...DEFAULT_TEST_CONTEXT, tty: [], env: {}, fds: {} };
   const readFds = (raw: unknown, path: (string | number)[]): Record<number, string> | undefined => {
     if (raw === undefined) return undefined;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -166,7 +168,7 @@ export function runTestFile(file: string, opts: RunTestOptions = {}): TestFileRe
   };
   if (value.context !== undefined) {
     const c = value.context;
-    if (c === null || typeof c !== 'object' || Array.isArray(c)) schema(['context'], 'context: expected a mapping (cwd, home, tmp, env, fds)');
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) schema(['context'], 'context: expected a mapping (cwd, home, tmp, tty, env, fds)');
     else {
       unknownKeys(src.doc.getIn(['context'], true) as Node, ['context'], CONTEXT, 'context');
       const cm = c as Record<string, unknown>;
@@ -174,6 +176,12 @@ export function runTestFile(file: string, opts: RunTestOptions = {}): TestFileRe
         if (cm[k] === undefined) continue;
         if (typeof cm[k] !== 'string' || !cm[k].startsWith('/')) schema(['context', k], `context.${k}: expected an absolute path`);
         else ctx[k] = cm[k];
+      }
+      if (cm.tty !== undefined) {
+        const list = Array.isArray(cm.tty) ? cm.tty as unknown[] : [cm.tty];
+        if (!list.every((t) => typeof t === 'string' && t.startsWith('/'))) {
+          schema(['context', 'tty'], 'context.tty: expected a list of absolute terminal paths, e.g. [/dev/pts/3] (or [] for none)');
+        } else ctx.tty = list as string[];
       }
       if (cm.env !== undefined) {
         if (cm.env === null || typeof cm.env !== 'object' || Array.isArray(cm.env)) schema(['context', 'env'], 'context.env: expected a map of strings');
@@ -192,7 +200,8 @@ export function runTestFile(file: string, opts: RunTestOptions = {}): TestFileRe
     const p = value.policy;
     const policyFile = p.startsWith(BUILTIN_PREFIX) || isAbsolute(p) ? p : join(dirname(file), p);
     out.policy = policyFile;
-    const loaded = loadPolicy(policyFile, { context: { cwd: ctx.cwd, home: ctx.home, tmp: ctx.tmp, env: ctx.env }, readFile: read });
+    const loaded = loadPolicy(policyFile, { context: { cwd: ctx.cwd, home: ctx.home, tmp: ctx.tmp, tty: ctx.tty, env: ctx.env },
+      readFile: read });
     for (const [k, v] of loaded.sources) out.sources.set(k, v);
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     if (!loaded.ir || errors.length > 0) {

@@ -3,7 +3,7 @@
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { abi, auditPolicy, evaluate, isBlocking, type PolicyIR } from '@sysvm/policy/evaluate';
+import { abi, auditPolicy, evaluate, isBlocking, terminalPaths, type PolicyIR } from '@sysvm/policy/evaluate';
 import { AFFINITY_MODES, commandCandidates, judgedPolicy, policyFromIR, spawn, startTracer } from '@sysvm/runtime';
 import { type CommandContext, oneOf } from '../../command.js';
 import { programArgv, sandboxed } from './sandboxed.js';
@@ -20,8 +20,10 @@ export async function run(ctx: CommandContext): Promise<number> {
   const tmp = mkdtempSync(join(tmpdir(), 'sysvm-'));
   try {
     // The whole context, as the loader would complete it (front/load.ts, defaultContext), so
-    // that the cache can see which of its values the policy uses.
-    const context = { cwd: process.cwd(), home: homedir(), tmp, env: process.env };
+    // that the cache can see which of its values the policy uses. ${tty} is the terminals
+    // among sysvm's stdin, stdout and stderr, which the program gets as its own (stdio
+    // 'inherit' below).
+    const context = { cwd: process.cwd(), home: homedir(), tmp, tty: terminalPaths(), env: process.env };
     const loaded = await loadCached(String(ctx.values.policy), ctx.stderr, context, 125);
     const audit = ctx.values.audit === true;
     // Audit mode: every deny/kill is sent to the supervisor, which logs it and lets it run

@@ -19,8 +19,10 @@ if (command.length === 0) {
   process.exit(2);
 }
 
-// 1. The policy: every diagnostic, and no IR when there is an error.
-const loaded = checkPolicy(policyFile);
+// 1. The policy: every diagnostic, and no IR when there is an error. The program's stdio is
+// piped below, so no terminal is its own: `${tty}` (builtin:default's own-terminal rule) must
+// name none, not this process's terminal (the loader's default is the caller's fds 0-2).
+const loaded = checkPolicy(policyFile, { context: { tty: [] } });
 if (!loaded.ir) {
   process.stderr.write(renderText(loaded.diagnostics, loaded.sources));
   process.exit(2);

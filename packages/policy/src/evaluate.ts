@@ -171,36 +171,39 @@ export function evaluate(ir: PolicyIR, inv: Invocation, opts: EvaluateOptions = 
 const DECIDER_NRS = 1024;
 
 /**
- * `evaluate` for one policy with its per-call lookups done once: the rules and the safety
- * default of each syscall number of `native` below DECIDER_NRS, so that a call pays for its
- * own rules alone (the supervisor decides tens of thousands of calls a second). Decides
- * every invocation exactly as `evaluate(ir, inv, opts)` does (the tests compare the two);
- * what the table does not cover (another architecture, an x32 number, a number outside the
- * table, nr -1) goes to `evaluate` itself. The IR is treated as immutable once built.
+ * `evaluate` for one policy with its per-call lookups done once: the name, the rules and the
+ * safety default of each syscall number of `native` below DECIDER_NRS, looked up at the
+ * number's first call and kept, so that a call pays for its own rules alone (the supervisor
+ * decides tens of thousands of calls a second; and a decider is made per process when the
+ * policy names /proc/self, so it costs nothing ahead). Decides every invocation exactly as
+ * `evaluate(ir, inv, opts)` does (the tests compare the two); what the table does not cover
+ * (another architecture, a number outside the table: x32, nr -1) goes to `evaluate` itself.
+ * The IR is treated as immutable once built.
  */
 export function decider(ir: PolicyIR, opts: EvaluateOptions = {}): (inv: Invocation) => Decision {
   const native = opts.native ?? 'x86_64';
   const names: (string | undefined)[] = [];
-  const rules: RuleIR[][] = [];
+  const rules: (RuleIR[] | undefined)[] = [];
   const safety: (Verdict | undefined)[] = [];
-  for (let nr = 0; nr < DECIDER_NRS; nr++) {
-    const name = syscallName(native, nr);
-    names.push(name);
-    rules.push(name === undefined ? [] : rulesFor(ir, name));
-    safety.push(name === undefined ? undefined : safetyDefault(ir, name)?.verdict);
-  }
   return (inv) => {
     const nr = inv.nr;
     // No guard of evaluate applies here: the native architecture, and a number of the table
     // (below 1024: no x32 bit, not nr -1).
     if (inv.arch !== native || !Number.isInteger(nr) || nr < 0 || nr >= DECIDER_NRS) return evaluate(ir, inv, opts);
+    let list = rules[nr];
+    if (list === undefined) {
+      const n = syscallName(native, nr);
+      names[nr] = n;
+      safety[nr] = n === undefined ? undefined : safetyDefault(ir, n)?.verdict;
+      list = rules[nr] = n === undefined ? [] : rulesFor(ir, n);
+    }
     const name = names[nr];
     if (name !== undefined) {
-      for (const rule of rules[nr]!) {
+      for (const rule of list) {
         if (ruleMatches(rule, inv, name)) return { verdict: rule.verdict, rule, log: rule.log };
       }
-      const s = safety[nr];
-      if (s !== undefined) return { verdict: s, rule: null, log: false };
+      const v = safety[nr];
+      if (v !== undefined) return { verdict: v, rule: null, log: false };
     }
     return { verdict: ir.default.verdict, rule: null, log: ir.default.log };
   };

@@ -23,7 +23,7 @@ describe('generalisePaths', () => {
     ['2 files below /usr/lib stay exact', ['/usr/lib/a.so', '/usr/lib/x/b.so'], true, { equals: ['/usr/lib/a.so', '/usr/lib/x/b.so'] }],
     ['writes never widen outside cwd/tmp', ['/usr/lib/a.so', '/usr/lib/b.so', '/usr/lib/c.so'], false, { equals: ['/usr/lib/a.so', '/usr/lib/b.so', '/usr/lib/c.so'] }],
     ['/etc stays exact however many', ['/etc/a/1', '/etc/a/2', '/etc/a/3'], true, { equals: ['/etc/a/1', '/etc/a/2', '/etc/a/3'] }],
-    ['process ids and ptys become globs', ['/proc/123/status', '/proc/9/task/9/stat', '/dev/pts/4'], true, { glob: ['/dev/pts/*', '/proc/*/status', '/proc/*/task/*/stat'] }],
+    ['process ids become globs, a terminal ${tty}', ['/proc/123/status', '/proc/9/task/9/stat', '/dev/pts/4'], true, { equals: ['${tty}'], glob: ['/proc/*/status', '/proc/*/task/*/stat'] }],
     ['the home is ~', ['/home/u/.cache/pip/1', '/home/u/.cache/pip/2', '/home/u/.cache/pip/x/3', '/home/u/.bashrc'], true, { under: ['~/.cache/pip'], equals: ['~/.bashrc'] }],
     ['short paths stay exact', ['/', '/usr', '/etc/passwd'], true, { equals: ['/', '/etc/passwd', '/usr'] }],
   ];
@@ -122,6 +122,26 @@ describe('learnPolicy', () => {
     const l = learnPolicy([call('newfstatat', { dfd: 3, filename: 'pipe:[77]', statbuf: '0x7f', flag: hex('AT_EMPTY_PATH') }).event], CTX);
     expect(l.yaml).toMatch(/name: calls\n {4}syscalls: \[newfstatat\]\n {4}action: allow\n/);
     expect(l.yaml).not.toMatch(/look-up/);
+  });
+
+  // A terminal the program used is its own at the next run (${tty}), not every /dev/pts/N:
+  // the user's other terminals stay refused. A program that makes terminals (/dev/ptmx) opens
+  // their numbered slaves: for it the glob.
+  test('a terminal is learned as ${tty}; /dev/pts/* only for a program that opened /dev/ptmx', () => {
+    const used = [open('/dev/pts/5', 'O_RDWR'), open('/dev/pts/5')].map((c) => c.event);
+    const l = learnPolicy(used, CTX);
+    expect(l.yaml).toContain('"${tty}"');
+    expect(l.yaml).not.toContain('/dev/pts');
+    const f = join(dir, 'tty.yaml');
+    writeFileSync(f, l.yaml);
+    const mine = loadPolicy(f, { context: { ...CTX, tty: ['/dev/pts/5'] } }).ir!;
+    expect(evaluate(mine, open('/dev/pts/5', 'O_RDWR').inv).verdict.kind).toBe('allow');
+    expect(evaluate(mine, open('/dev/pts/6').inv).verdict.kind).toBe('deny');
+    const none = loadPolicy(f, { context: { ...CTX, tty: [] } }).ir!;
+    expect(evaluate(none, open('/dev/pts/5').inv).verdict.kind).toBe('deny');
+    const maker = learnPolicy([open('/dev/ptmx', 'O_RDWR').event, ...used], CTX);
+    expect(maker.yaml).toContain('"/dev/pts/*"');
+    expect(maker.yaml).not.toContain('${tty}');
   });
 
   test('a dangerous call gets its own rule with an acknowledge, and the policy still lints clean', () => {

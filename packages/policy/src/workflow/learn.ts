@@ -4,8 +4,9 @@
 // What the generated policy allows:
 //   - files: the paths the program named, generalised — the current directory and the run's
 //     temporary directory as whole subtrees (${cwd}, ${tmp}), many files below one system
-//     directory as that directory (`under: /usr/lib`), process ids in /proc and terminal
-//     numbers in /dev/pts as globs, everything else exactly. Read-only opens (no O_WRONLY,
+//     directory as that directory (`under: /usr/lib`), process ids in /proc as globs, a
+//     terminal as `${tty}` (the program's own; /dev/pts/* for a program that opened
+//     /dev/ptmx), everything else exactly. Read-only opens (no O_WRONLY,
 //     O_RDWR, O_CREAT, O_TRUNC, O_APPEND) and look-ups are one rule; writes and calls that
 //     change the file system are another, and are never widened beyond ${cwd}, ${tmp} and
 //     the exact paths written;
@@ -129,7 +130,7 @@ export interface PathSet {
  * directory (reads); without it only ${cwd}, ${tmp} and globs over ids widen (writes).
  * Returned paths use `${cwd}`, `${tmp}` and `~` for those directories.
  */
-export function generalisePaths(paths: Iterable<string>, ctx: LearnContext, widen: boolean): PathSet {
+export function generalisePaths(paths: Iterable<string>, ctx: LearnContext, widen: boolean, ptys = false): PathSet {
   const under = new Set<string>();
   const equals = new Set<string>();
   const glob = new Set<string>();
@@ -145,6 +146,12 @@ export function generalisePaths(paths: Iterable<string>, ctx: LearnContext, wide
   for (const p of paths) {
     if (ctx.tmp && isUnder(p, ctx.tmp)) { under.add('${tmp}'); continue; }
     if (cwdOk && isUnder(p, ctx.cwd)) { under.add('${cwd}'); continue; }
+    // A terminal: the program's own (its stdin, stdout or stderr), `${tty}` at each run. Not
+    // /dev/pts/*, which is every terminal of the machine: the user's other terminals, whose
+    // input a program that reads them takes away (docs/policy.md, `${tty}`). A program that
+    // makes terminals itself (it opened /dev/ptmx: script, tmux, expect) opens their /dev/pts
+    // numbers, which differ from run to run: for it, the glob.
+    if (!ptys && /^\/dev\/pts\/\d+$/.test(p)) { equals.add('${tty}'); continue; }
     // Ids that differ from run to run: process ids, terminal numbers.
     if (/^\/proc\/\d+(\/|$)/.test(p) || /^\/dev\/pts\/\d+$/.test(p)) {
       glob.add(p.split('/').map((c) => (/^\d+$/.test(c) ? '*' : c)).join('/'));
@@ -473,7 +480,9 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
       deny === undefined ? '    action: allow' : `    action: { deny: ${deny} }`, ...extra);
   };
 
-  const readSet = generalisePaths(readPaths, ctx, true);
+  // (a program that makes terminals: see generalisePaths)
+  const ptys = [...readPaths, ...writePaths].some((p) => p === '/dev/ptmx' || p === '/dev/pts/ptmx');
+  const readSet = generalisePaths(readPaths, ctx, true, ptys);
   const none = `flags: { none: ${list([...WRITE_FLAGS])} }`;
   if (readOpens.size) {
     rule(['Opening files to read them (no write flag): the files and directories the program read,',
@@ -485,7 +494,7 @@ export function learnPolicy(events: readonly LoggedEvent[], ctx: LearnContext): 
       'on the same paths as reading.'],
     'look-up', [...lookCalls].sort(), ['    match:', ...pathAlternatives(readSet, '')]);
   }
-  const writeSet = generalisePaths(writePaths, ctx, false);
+  const writeSet = generalisePaths(writePaths, ctx, false, ptys);
   if (writeCalls.size) {
     rule(['Creating, writing and changing files: only where the program wrote (the current and',
       'temporary directories as a whole, other paths exactly).'],

@@ -76,8 +76,9 @@ function ascii(s: string, at: number): number {
 export function procFdText(tid: number, fd: number): string | undefined {
   // Security: the name is looked up whole at every call. A directory fd kept open per thread
   // (readlinkat of `N` in it costs ≈ 0.6 µs less) was tried and dropped: the supervisor runs
-  // inside its embedder's process, where any code that closes an fd number twice (seen under
-  // vitest: an fd the tracer had opened was closed by another thread) can close it, and the number can then name another directory, another thread's.
+  // inside its embedder's process, where code that closes an fd number twice can close it
+  // (under vitest, another thread closed one the tracer had opened), and the number can
+  // then name another directory: another thread's fd table.
   let at = digits(tid, ascii('/proc/', 0));
   at = fd < 0 ? ascii('/cwd', at) : digits(fd, ascii('/fd/', at));
   NAME[at] = 0;

@@ -46,9 +46,9 @@ import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 
 import { DT_REG, EINVAL } from '../linux/consts.js';
-import { readlinkText } from '../linux/fsx.js';
 import { readMem, writeMem } from '../linux/mem.js';
 import { decodePath, encodePath } from '../linux/pathtext.js';
+import { dirPath } from '../tracer/paths.js';
 import { under } from './bind.js';
 import type { EmuContext, ExitHandler, VmWorld } from './context.js';
 import { hostPathFor, virtualDir } from './vpath.js';
@@ -77,8 +77,8 @@ function record(is64: boolean, ino: bigint, off: bigint, name: string): Buffer {
 /** The directory an fd names: its virtual path, and `dev:ino` (undefined: not a directory path). */
 function dirOf(world: VmWorld, tid: number, fd: number): { path: string; id: string } | undefined {
   try {
-    const link = readlinkText(`/proc/${tid}/fd/${fd}`);
-    if (link === undefined || !link.startsWith('/') || link.endsWith(' (deleted)')) return undefined;
+    const link = dirPath(tid, fd);
+    if (link === undefined) return undefined;
     const st = statSync(`/proc/${tid}/fd/${fd}`);
     return { path: virtualDir(world.binds, link), id: `${st.dev}:${st.ino}` };
   } catch {

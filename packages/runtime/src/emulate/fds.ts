@@ -72,11 +72,7 @@ function follows(f: PathSpec['follow'], args: readonly bigint[], how: Buffer | n
  * like the kernel (else `/x` would be judged as the host's /x while the kernel opens
  * DIRFD/x: a hidden path reached under another name).
  */
-const VUNSET = Symbol('unset');
-
 export class VmDeref extends PathDeref {
-  /** Paths by argument index, as path() gave them (VUNSET: not asked yet); an array, not a Map: one per stop. */
-  private readonly vcache: (string | undefined | typeof VUNSET)[] = [VUNSET, VUNSET, VUNSET, VUNSET, VUNSET, VUNSET];
   /** The arguments whose virtual resolution went through a bind (from a bind target, or `from`), as bits. */
   private viaBind = 0;
   private how: Buffer | null | undefined;
@@ -96,20 +92,10 @@ export class VmDeref extends PathDeref {
     return fdInfo(this.vmTid, Number(BigInt.asIntN(32, raw)), this.world, this.files);
   }
 
-  override path(arg: number): string | undefined {
-    if (!(arg >= 0 && arg < 6)) return undefined;
-    const hit = this.vcache[arg];
-    if (hit !== VUNSET) return hit;
+  /** In the virtual namespace when it applies, else as the host resolves it (PathDeref's path() caches either). */
+  protected override resolve(arg: number): string | undefined {
     const v = this.virtualPath(arg);
-    const out = v === null ? super.path(arg) : v;
-    this.vcache[arg] = out;
-    return out;
-  }
-
-  override resolved(): Map<number, string | undefined> {
-    const m = new Map<number, string | undefined>();
-    this.vcache.forEach((v, i) => { if (v !== VUNSET) m.set(i, v); });
-    return m;
+    return v === null ? super.resolve(arg) : v;
   }
 
   /**

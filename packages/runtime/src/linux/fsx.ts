@@ -8,9 +8,9 @@
 // Precondition: one thread (the tracer's); the buffers are shared by every call.
 import { accessSync, constants as fsConstants, lstatSync, readlinkSync, type Stats } from 'node:fs';
 
-import { ENAMETOOLONG } from './consts.js';
+import { AT_FDCWD, ENAMETOOLONG } from './consts.js';
 import { errno, Pinned, readlinkAt, realpathInto, statfsInto, statInto } from './libc.js';
-import { decodePath, encodePath, encodePathInto, latin1, PATH_MAX } from './pathtext.js';
+import { decodePath, encodePath, encodePathInto, PATH_MAX } from './pathtext.js';
 
 /**
  * The link text buffer (larger than PATH_MAX, 4096 with the NUL: a full buffer means a
@@ -32,10 +32,7 @@ const STAT = Buffer.alloc(160);
 function readlinkName(nameLen: number): string | number {
   const n = readlinkAt(SCRATCH.addr + LINK_SIZE, SCRATCH.addr, LINK_SIZE);
   if (n < 0) return errno();
-  if (n < LINK_SIZE) {
-    for (let i = 0; i < n; i++) if (LINK[i]! >= 0x80) return decodePath(LINK, 0, n);
-    return latin1(LINK, 0, n);
-  }
+  if (n < LINK_SIZE) return decodePath(LINK, 0, n);
   // Longer than any path the kernel resolves: let Node's fs size it (never in practice).
   try {
     return decodePath(readlinkSync(NAME.subarray(0, nameLen), { encoding: 'buffer' }));
@@ -69,18 +66,20 @@ function ascii(s: string, at: number): number {
 }
 
 /**
- * The text of /proc/TID/fd/FD (FD < 0: /proc/TID/cwd), the magic link the walk starts a
+ * The text of /proc/TID/fd/FD (/proc/TID/cwd for AT_FDCWD), the magic link the walk starts a
  * relative path from, or undefined: what readlinkText of that name gives, with the name
- * written as bytes (the per-stop path: no string is built for it).
+ * written as bytes (the per-stop path: no string is built for it). Another negative fd names
+ * nothing (the call fails with EBADF): undefined.
  */
 export function procFdText(tid: number, fd: number): string | undefined {
+  if (fd < 0 && fd !== AT_FDCWD) return undefined;
   // Security: the name is looked up whole at every call. A directory fd kept open per thread
   // (readlinkat of `N` in it costs ≈ 0.6 µs less) was tried and dropped: the supervisor runs
   // inside its embedder's process, where code that closes an fd number twice can close it
   // (under vitest, another thread closed one the tracer had opened), and the number can
   // then name another directory: another thread's fd table.
   let at = digits(tid, ascii('/proc/', 0));
-  at = fd < 0 ? ascii('/cwd', at) : digits(fd, ascii('/fd/', at));
+  at = fd === AT_FDCWD ? ascii('/cwd', at) : digits(fd, ascii('/fd/', at));
   NAME[at] = 0;
   const r = readlinkName(at);
   return typeof r === 'string' ? r : undefined;

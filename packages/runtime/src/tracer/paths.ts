@@ -123,9 +123,7 @@ export function dirfdOf(args: readonly bigint[], dirfd: number | undefined): num
 export function dirPath(tid: number, fd: number): string | undefined {
   const link = fdObject(tid, fd);
   // The kernel prints a removed directory as "PATH (deleted)": no base to resolve from.
-  // (the last character first: the test runs at every stop that resolves a relative path)
-  return link !== undefined && link.charCodeAt(0) === 0x2f
-    && !(link.charCodeAt(link.length - 1) === 0x29 && link.endsWith(' (deleted)')) ? link : undefined;
+  return link !== undefined && link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
 }
 
 /**
@@ -136,9 +134,7 @@ export function dirPath(tid: number, fd: number): string | undefined {
 function fdObject(tid: number, fd: number): string | undefined {
   // Read afresh at every call: no cache is exact (another thread or a CLONE_FS sibling can
   // chdir or dup2 without a stop, and a rename of any ancestor changes the name).
-  // A negative fd other than AT_FDCWD names nothing (the call fails with EBADF).
-  if (fd === AT_FDCWD) return procFdText(tid, -1);
-  return fd < 0 ? undefined : procFdText(tid, fd);
+  return procFdText(tid, fd);
 }
 
 /**
@@ -419,7 +415,8 @@ export class PathDeref {
     return m;
   }
 
-  private resolve(arg: number): string | undefined {
+  /** Argument `arg` resolved, uncached (path() caches it; VmDeref resolves in its namespace). */
+  protected resolve(arg: number): string | undefined {
     const spec = SPECS.get(this.name)?.[arg];
     if (spec === undefined) return undefined;
     const ptr = this.args[arg]!;

@@ -16,8 +16,22 @@
 // Why no collision: a well-formed UTF-8 sequence never encodes a surrogate (U+D800..DFFF are
 // excluded from UTF-8), so a lone U+DC80..DCFF in a decoded string is always an escaped byte.
 
+import { Buffer } from 'node:buffer';
+
 /** A lone low surrogate in the escape range (the `u` flag: a surrogate pair never matches). */
 const ESCAPED = /[\udc80-\udcff]/u;
+
+/** Node's own one-byte slice (what `toString('latin1', start, end)` ends in, without its argument checks). */
+const slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Buffer, start: number, end: number) => string }).latin1Slice;
+
+/**
+ * Bytes start..end of `b` as one character per byte. Precondition: every byte is below 0x80
+ * (for ASCII, decodePath's text is exactly this); the supervisor's per-stop reads, which scan
+ * the bytes anyway, call it directly.
+ */
+export const latin1: (b: Buffer, start: number, end: number) => string = slice !== undefined
+  ? (b, start, end) => slice.call(b, start, end)
+  : (b, start, end) => b.toString('latin1', start, end);
 
 /** `b[start..end)` as text (see above). */
 export function decodePath(b: Uint8Array, start = 0, end = b.length): string {
@@ -29,7 +43,7 @@ export function decodePath(b: Uint8Array, start = 0, end = b.length): string {
       break;
     }
   }
-  if (ascii) return buf.toString('latin1', start, end);
+  if (ascii) return latin1(buf, start, end);
   // Valid UTF-8 decodes and encodes back to the same bytes; anything invalid comes back as
   // U+FFFD, which encodes to other bytes.
   const utf8 = buf.toString('utf8', start, end);

@@ -64,7 +64,7 @@ export function pathHolds(c: PathCondition, verdict: Verdict, deref: Deref | und
   // supervised path call comes here)
   for (const arg of c.args) {
     const p = deref?.path(arg);
-    const holds = p === undefined ? denyLike : p.charCodeAt(0) !== 0x2f ? !denyLike : pathMatches(c.op, c.values, p);
+    const holds = p === undefined ? denyLike : !p.startsWith('/') ? !denyLike : pathMatches(c.op, c.values, p);
     if (holds === denyLike) return denyLike;
   }
   return !denyLike;
@@ -157,13 +157,23 @@ export function evaluate(ir: PolicyIR, inv: Invocation, opts: EvaluateOptions = 
   const guard = prefilterGuard(native, auditArch(inv.arch), inv.nr);
   if (guard) return { verdict: guard.verdict, rule: null, log: false };
   const name = syscallName(native, inv.nr >>> 0);
-  if (name !== undefined) {
-    for (const rule of rulesFor(ir, name)) {
-      if (ruleMatches(rule, inv, name)) return { verdict: rule.verdict, rule, log: rule.log };
-    }
-    const safety = safetyDefault(ir, name);
-    if (safety) return { verdict: safety.verdict, rule: null, log: false };
+  return name === undefined ? byDefault(ir) : byRules(ir, inv, name, rulesFor(ir, name), safetyDefault(ir, name)?.verdict);
+}
+
+/**
+ * The decision for a call of the syscall `name` no guard decided: the first of `rules` (the
+ * policy's rules naming it, in order) that matches, then `safety` (its safety default's
+ * verdict), then the policy's default.
+ */
+function byRules(ir: PolicyIR, inv: Invocation, name: string, rules: readonly RuleIR[], safety: Verdict | undefined): Decision {
+  for (const rule of rules) {
+    if (ruleMatches(rule, inv, name)) return { verdict: rule.verdict, rule, log: rule.log };
   }
+  if (safety !== undefined) return { verdict: safety, rule: null, log: false };
+  return byDefault(ir);
+}
+
+function byDefault(ir: PolicyIR): Decision {
   return { verdict: ir.default.verdict, rule: null, log: ir.default.log };
 }
 
@@ -198,14 +208,7 @@ export function decider(ir: PolicyIR, opts: EvaluateOptions = {}): (inv: Invocat
       list = rules[nr] = n === undefined ? [] : rulesFor(ir, n);
     }
     const name = names[nr];
-    if (name !== undefined) {
-      for (const rule of list) {
-        if (ruleMatches(rule, inv, name)) return { verdict: rule.verdict, rule, log: rule.log };
-      }
-      const v = safety[nr];
-      if (v !== undefined) return { verdict: v, rule: null, log: false };
-    }
-    return { verdict: ir.default.verdict, rule: null, log: ir.default.log };
+    return name === undefined ? byDefault(ir) : byRules(ir, inv, name, list, safety[nr]);
   };
 }
 

@@ -151,9 +151,10 @@ export function generalisePaths(paths: Iterable<string>, ctx: LearnContext, wide
     // input a program that reads them takes away (docs/policy.md, `${tty}`). A program that
     // makes terminals itself (it opened /dev/ptmx: script, tmux, expect) opens their /dev/pts
     // numbers, which differ from run to run: for it, the glob.
-    if (!ptys && /^\/dev\/pts\/\d+$/.test(p)) { equals.add('${tty}'); continue; }
+    const terminal = /^\/dev\/pts\/\d+$/.test(p);
+    if (terminal && !ptys) { equals.add('${tty}'); continue; }
     // Ids that differ from run to run: process ids, terminal numbers.
-    if (/^\/proc\/\d+(\/|$)/.test(p) || /^\/dev\/pts\/\d+$/.test(p)) {
+    if (terminal || /^\/proc\/\d+(\/|$)/.test(p)) {
       glob.add(p.split('/').map((c) => (/^\d+$/.test(c) ? '*' : c)).join('/'));
       continue;
     }

@@ -54,7 +54,8 @@ child.on('denied', (e) => {
 let ticks = 0;
 const timer = setInterval(() => ticks++, 5);
 
-const result = await child.exited;
+// `closed`: exited, and the piped output all read (`exited` can come before its last chunk).
+const result = await child.closed;
 clearInterval(timer);
 process.stderr.write(
   `[embed] ${command[0]} exited ${result.code ?? `by ${result.signal}`} on backend ${result.backend}: ` +

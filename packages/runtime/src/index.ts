@@ -1,7 +1,7 @@
 // @sysvm/runtime: run an untrusted program under a policy, from Node.
 //
 //   const p = spawn({ command: 'ls', args: ['-l'], policy, stdio: 'pipe' });
-//   p.on('denied', (e) => ...); const { code, signal } = await p.exited;
+//   p.on('denied', (e) => ...); const { code, signal } = await p.closed;
 //   const r = await run({ command: 'cat', args: ['/etc/hostname'], policy });
 //
 // The tracer runs in its own worker thread (all ptrace calls there), so the app's event
@@ -280,7 +280,7 @@ function serializePolicy(p: PolicySource): WorkerInit['policy'] {
 /**
  * A sandboxed process. Events: 'spawn' (pid, backend), 'decision' (AuditEvent: every
  * audited decision), 'denied' (AuditEvent: denials and kills), 'exit' (ExitResult),
- * 'error' (SandboxError).
+ * 'close' (ExitResult, once the read output streams have ended too), 'error' (SandboxError).
  */
 export class SandboxProcess extends EventEmitter {
   pid: number | undefined;
@@ -288,8 +288,17 @@ export class SandboxProcess extends EventEmitter {
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
-  /** Resolves when the main process has exited and every other tracee is gone. */
+  /**
+   * Resolves when the main process has exited and every other tracee is gone. Like
+   * child_process's 'exit', piped output may still be arriving: see `closed`.
+   */
   readonly exited: Promise<ExitResult>;
+  /**
+   * Resolves as `exited` does, once every piped output stream has ended too (child_process's
+   * 'close'): the output is all there. A stream nothing ever consumed is not waited for (it
+   * would never end); one paused by its reader is, until it is resumed and drained.
+   */
+  readonly closed: Promise<ExitResult>;
   /** [0]: stop requested (see TracerOptions.shared). */
   private readonly shared = new Int32Array(new SharedArrayBuffer(4));
   private childEnds: number[] = [];
@@ -396,9 +405,17 @@ export class SandboxProcess extends EventEmitter {
       const off = (): void => { for (const sig of forward) process.off(sig, handler); };
       this.exited.then(off, off);
     }
-    // Awaiting `exited` still sees a rejection; an app that only listens to events does not
-    // get an unhandled-rejection warning.
+    // No tracee is left when `exited` resolves, and our copies of the child's ends are closed
+    // by then: a read stream reaches its end as soon as it is drained.
+    this.closed = this.exited.then(async (r) => {
+      await Promise.all([streams[1], streams[2]].map((s) => (s === null || s === undefined ? undefined : drained(s))));
+      this.emit('close', r);
+      return r;
+    });
+    // Awaiting `exited` or `closed` still sees a rejection; an app that only listens to events
+    // does not get an unhandled-rejection warning.
     this.exited.catch(() => undefined);
+    this.closed.catch(() => undefined);
   }
 
   private closeChildEnds(): void {
@@ -443,6 +460,19 @@ export function spawn(opts: SpawnOptions): SandboxProcess {
 /** The status a shell gives a process: its exit code, or 128 + the signal that killed it. */
 export function shellExitCode(s: ExitStatus): number {
   return s.code ?? 128 + (s.signalNumber ?? 0);
+}
+
+/**
+ * Resolves when a readable stream is done; at once if nothing ever consumed it (no 'data' or
+ * 'readable' listener, no pipe, no iterator: readableFlowing null), as it would never end.
+ */
+function drained(s: Readable): Promise<void> {
+  if (s.readableEnded || s.destroyed || s.readableFlowing === null) return Promise.resolve();
+  return new Promise((resolve) => {
+    s.once('end', resolve);
+    s.once('close', resolve);
+    s.once('error', () => resolve());
+  });
 }
 
 function collect(s: Readable | null): Promise<string | undefined> {

@@ -35,7 +35,7 @@ describe('a 16-bit mode in the audit stream', { timeout: 60_000 }, () => {
     const p = spawn({ command: bin, backend, stdio: ['ignore', 'pipe', 'ignore'], quiet: true, policy: policyFromIR(r.ir!) });
     p.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
     p.on('decision', (e: AuditEvent) => events.push(e));
-    const done = await p.exited;
+    const done = await p.closed;
     expect([done.code, stdout]).toEqual([0, 'plain=EPERM\nhigh=EPERM\nmode=644\n']);
     expect(events.filter((e) => e.syscall === 'fchmodat').map((e) => [e.verdict, e.rule, e.args.mode]))
       .toEqual([['deny', 'no-setuid-0755', '0o4755'], ['deny', 'no-setuid-0755', '0o4755']]);

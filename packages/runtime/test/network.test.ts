@@ -26,7 +26,7 @@ async function runProbe(policy: string, backend: (typeof BACKENDS)[number]) {
   const p = spawn({ command: 'python3', args: [probe], backend, quiet: true, stdio: ['ignore', 'pipe', 'pipe'], policy: policyFromIR(ir(policy)) });
   p.on('decision', (e: AuditEvent) => events.push(e));
   p.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
-  const r = await p.exited;
+  const r = await p.closed;
   return { code: r.code, lines: Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)])), events };
 }
 
@@ -127,7 +127,7 @@ describe.for(BACKENDS)('network connect: unix paths on the %s backend', (backend
     const events: AuditEvent[] = [];
     p.on('decision', (e: AuditEvent) => events.push(e));
     p.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
-    expect((await p.exited).code).toBe(0);
+    expect((await p.closed).code).toBe(0);
     // ECONNREFUSED is also what a missing abstract socket answers: the audit says who refused.
     // (socket's family is denied by the kernel, without a stop or an audit event, on seccomp.)
     // glibc may also connect to nscd (/var/run/nscd/socket) where it runs: not this program's choice.
@@ -191,7 +191,7 @@ rules:
       policy: policyFromIR(ir(policy, dir)) });
     let out = '';
     p.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
-    expect((await p.exited).code).toBe(0);
+    expect((await p.closed).code).toBe(0);
     expect(out).toBe([
       'direct EACCES', 'dir-symlink EACCES', 'file-symlink EACCES', 'absolute EACCES', 'sendto EACCES',
       'bind-below-symlink EACCES',

@@ -225,11 +225,13 @@ describe('one walk, two namespaces: a policy with a bind resolves paths outside 
     const events: AuditEvent[] = [];
     const p = sandbox({ command: 'sh', args: ['-c', sh], backend, policy, quiet: true, stdio: ['ignore', 'ignore', 'pipe'] });
     p.on('decision', (e: AuditEvent) => events.push(e));
-    const r = await p.exited;
+    let err = '';
+    p.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+    await p.closed;
     const paths = events.filter((e) => e.syscall === 'openat').map((e) => `${e.rule} ${String(e.args.filename)}`
       .replace(/\/proc\/\d+(\/task\/\d+)?/, (_m, t?: string) => (t === undefined ? '/proc/P' : '/proc/P/task/T'))
       .replace(/:\[\d+\]/, ':[N]'));
-    return { paths, err: r.stderr };
+    return { paths, err };
   }
 
   // R is the fixture of the resolveAbsolute tests above, BIN the dirfd program.

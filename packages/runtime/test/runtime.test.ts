@@ -200,10 +200,8 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     p.on('decision', (e: AuditEvent) => events.push(e));
     const chunks: Buffer[] = [];
     p.stdout!.on('data', (c: Buffer) => chunks.push(c));
-    // The pipe's data can arrive after the exit is reported (seen under load): read to its end.
-    const ended = new Promise((res) => p.stdout!.once('end', res));
-    const r = await p.exited;
-    await ended;
+    // The pipe's data can arrive after the exit is reported (seen under load): `closed` waits for it.
+    const r = await p.closed;
     const out = Buffer.concat(chunks).toString();
     expect(out).toBe(`getpid=4242\nuname=0 ${os.type()} sandbox 1.2.3\n`);
     expect(r.code).toBe(0);
@@ -305,6 +303,24 @@ describe.for(BACKENDS)('%s backend', (backend) => {
     expect(readFileSync(out, 'utf8')).toBe('PIPED TEXT\n');
   });
 
+  test('closed: every byte of piped output is read by then; a stream nobody reads is not waited for', async () => {
+    // 4 MiB through each pipe (64 KiB of pipe buffer): the last chunks are read after the exit.
+    const sh = 'head -c 4194304 /dev/zero | tr "\\0" o; head -c 4194304 /dev/zero | tr "\\0" e >&2';
+    const p = spawn({ command: 'sh', args: ['-c', sh], backend, policy: allowAll, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = 0;
+    let err = 0;
+    p.stdout!.on('data', (c: Buffer) => { out += c.length; });
+    p.stderr!.on('data', (c: Buffer) => { err += c.length; });
+    let closeEvent: unknown;
+    p.on('close', (r) => { closeEvent = r; });
+    const r = await p.closed;
+    expect([r.code, out, err]).toEqual([0, 4194304, 4194304]);
+    expect(closeEvent).toBe(r);
+    // Output that fits in the pipe, never read: `closed` resolves all the same.
+    const q = spawn({ command: 'echo', args: ['unread'], backend, policy: allowAll, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect((await q.closed).code).toBe(0);
+  });
+
   test('arguments and a program name that are not UTF-8 reach the program as their bytes', async () => {
     // The API takes byte strings as linux/pathtext.ts writes them: U+DC80 + b for a byte b
     // that is not part of valid UTF-8.
@@ -363,8 +379,8 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       await new Promise((res) => setTimeout(res, 20));
       if (out.includes('stopping')) p.kill('SIGCONT');
     }
-    const r = await done;
-    await new Promise((res) => setImmediate(res));
+    await done;
+    const r = await p.closed;
     expect(out).toBe('stopping\nresumed\n');
     expect(r.code).toBe(0);
     expect(r.stats.stops.group).toBeGreaterThanOrEqual(1);
@@ -449,8 +465,7 @@ describe('policies and signals', () => {
     p.on('denied', (e: AuditEvent) => events.push(e));
     let out = '';
     p.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-    expect((await p.exited).code).toBe(0);
-    await new Promise((res) => setImmediate(res));
+    expect((await p.closed).code).toBe(0);
     expect(out).toMatch(/^getpid=-1\n/);
     expect(events.map((e) => [e.syscall, e.verdict, e.result])).toEqual([['getpid', 'deny', -errnoOf('EPERM')]]);
     expect(events[0]!.rule).toMatch(/^sysvm:policy-error: Error: /);

@@ -113,6 +113,35 @@ describe('sysvm run', () => {
     expect(events.every((e: { verdict: string }) => typeof e.verdict === 'string')).toBe(true);
   });
 
+  test.for(['seccomp', 'ptrace'])('%s: the first 3 denials of a kind are printed, the rest counted at the end; -v prints each, -q none', (backend) => {
+    // 7 refused opens of the same kind (openat by no-system-secrets), 2 of another (a write
+    // below /usr), then the program's own last line.
+    const sh = 'for i in 1 2 3 4 5 6 7; do cat /etc/shadow 2>/dev/null; done; (true > /usr/sysvm-x) 2>/dev/null; (true > /usr/sysvm-y) 2>/dev/null; echo done >&2';
+    const dir = mkdtempSync(join(tmpdir(), 'sysvm-cli-'));
+    const log = join(dir, 'audit.jsonl');
+    const r = sysvm(['run', '--backend', backend, '--log', log, '--', 'sh', '-c', sh]);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trimEnd().split('\n');
+    const shadow = /^sysvm: denied openat\(.*filename="\/etc\/shadow".* = -13 \(EACCES\) \[pid \d+\] by (\S+) at builtin:default:\d+$/;
+    expect(lines.slice(0, 3).map((l) => shadow.test(l))).toEqual([true, true, true]);
+    const rule = shadow.exec(lines[0]!)![1]!;
+    expect(lines.slice(3, 5).map((l) => /^sysvm: denied openat\(.*filename="\/usr\/sysvm-[xy]"/.test(l))).toEqual([true, true]);
+    // the summary comes after everything the program wrote
+    expect(lines.slice(5)).toEqual([
+      'done',
+      expect.stringMatching(new RegExp(`^sysvm: 4 more denials of openat by ${rule} at builtin:default:\\d+, not shown one by one \\(sysvm run -v shows each, --log FILE records each\\)$`)),
+    ]);
+    // the log has every one
+    const logged = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { verdict: string; args: { filename?: string } });
+    expect(logged.filter((e) => e.verdict === 'deny' && e.args.filename === '/etc/shadow')).toHaveLength(7);
+    const verbose = sysvm(['run', '-v', '--backend', backend, '--', 'sh', '-c', sh]);
+    expect(verbose.stderr.trimEnd().split('\n').map((l) => (shadow.test(l) ? 'shadow' : l.startsWith('sysvm: denied') ? 'usr' : l)))
+      .toEqual([...Array(7).fill('shadow'), 'usr', 'usr', 'done']);
+    expect(sysvm(['run', '-q', '--backend', backend, '--', 'sh', '-c', sh]).stderr).toBe('done\n');
+    const both = sysvm(['run', '-q', '-v', '--', 'true']);
+    expect([both.code, both.stderr]).toEqual([125, expect.stringMatching(/--quiet and --verbose exclude each other/)]);
+  });
+
   test('arguments that are not UTF-8 reach the program as the shell gave them', () => {
     // Node's process.argv has U+FFFD for such bytes; `sysvm run` takes them from /proc.
     // (A shell passes the bytes: a string argument to spawnSync would be UTF-8.)

@@ -80,6 +80,12 @@ export interface SpawnOptions {
   /** No human message on stderr per denial. */
   quiet?: boolean;
   /**
+   * Without `quiet`: how many stderr lines each kind of denial (verdict, system call, rule)
+   * gets before the rest are only counted, in one line at the end of the run (default 3;
+   * Infinity: a line for every one). Kills always get their line; events are not limited.
+   */
+  denialLines?: number;
+  /**
    * Audit mode: a deny or kill the supervisor decides is not carried out; the call runs and
    * the audit event (verdict as decided, `audit: true`, the call's result) is emitted. Only
    * the supervisor's decisions: give a policy whose blocking verdicts go to the supervisor
@@ -306,6 +312,10 @@ export class SandboxProcess extends EventEmitter {
 
   constructor(opts: SpawnOptions) {
     super();
+    const n = opts.denialLines;
+    if (n !== undefined && n !== Infinity && !(Number.isInteger(n) && n >= 0)) {
+      throw new SandboxError('EOPTION', `denialLines: ${String(n)} is not a count (an integer >= 0, or Infinity)`);
+    }
     const cwd = path.resolve(opts.cwd ?? process.cwd());
     const env = opts.env ?? process.env;
     const [file, ...alternatives] = commandCandidates(opts.command, cwd, env.PATH);
@@ -344,6 +354,7 @@ export class SandboxProcess extends EventEmitter {
       shared: this.shared,
     };
     if (opts.audit === true) init.audit = true;
+    if (opts.denialLines !== undefined) init.denialLines = opts.denialLines;
     if (opts.log !== undefined) init.log = path.resolve(opts.log);
     if (opts.prefilter !== undefined) init.prefilter = opts.prefilter;
     if (opts.affinity !== undefined) init.affinity = opts.affinity;

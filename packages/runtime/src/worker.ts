@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LaunchError } from './tracer/launch.js';
 import type { LaunchSpec } from './tracer/launch.js';
 import type { AffinityMode } from './tracer/placement.js';
+import { DenialLines } from './human.js';
 import { Tracer } from './tracer/tracer.js';
 import type { AuditEvent, BackendName, SupervisorPolicy } from './types.js';
 
@@ -20,6 +21,8 @@ export interface WorkerInit {
     | { kind: 'inline'; filter: Uint8Array | null; decide: string; allowPtrace?: boolean; allowIoUring?: boolean; vm?: SupervisorPolicy['vm']; data?: unknown };
   log?: string;
   quiet: boolean;
+  /** Lines on stderr per kind of denial (human.ts); Infinity: every one. */
+  denialLines?: number;
   /** Audit mode: denials and kills are logged, not carried out. */
   audit?: boolean;
   prefilter?: boolean;
@@ -75,22 +78,6 @@ async function loadPolicy(p: WorkerInit['policy']): Promise<{ policy: Supervisor
   return { policy: await make(p.options) };
 }
 
-/** One line for a human, per denial. */
-export function humanLine(e: AuditEvent): string {
-  const args = Object.entries(e.args).filter(([, v]) => typeof v === 'string' && !v.startsWith('0x'))
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
-  const what = e.audit ? `audit: would ${e.verdict === 'kill' ? 'kill the process at' : 'deny'}`
-    : e.verdict === 'kill' ? 'killed the process at' : 'denied';
-  if (e.audit) {
-    const res = e.result === null ? '' : ` = ${e.result}`;
-    const as = e.verdict === 'deny' ? ` with ${e.detail ?? 'an error'}` : '';
-    return `sysvm: ${what} ${e.syscall}(${args})${as}; ran${res} [pid ${e.pid}] by ${e.rule}${e.source ? ` at ${e.source}` : ''}\n`;
-  }
-  const res = e.result === null ? '' : ` = ${e.result}${e.detail ? ` (${e.detail})` : ''}`;
-  const where = e.source ? ` at ${e.source}` : '';
-  return `sysvm: ${what} ${e.syscall}(${args})${res} [pid ${e.pid}] by ${e.rule}${where}\n`;
-}
-
 /**
  * The WorkerInit: the workerData, or, for a thread started ahead, the first message; null
  * when that message says no spawn comes (bundle.cts, endUnused): the thread then ends.
@@ -105,6 +92,7 @@ async function main(): Promise<void> {
   const init = await receiveInit();
   if (init === null) return;
   let logFd: number | null = null;
+  const lines = init.quiet ? null : new DenialLines(init.denialLines ?? 3);
   try {
     const { policy, data } = await loadPolicy(init.policy);
     if (init.log !== undefined) logFd = openSync(init.log, 'a');
@@ -117,11 +105,14 @@ async function main(): Promise<void> {
         // Written here, synchronously, so that the log is complete even if the app's
         // event loop is busy or the run is stopped.
         if (logFd !== null) writeSync(logFd, `${JSON.stringify(event)}\n`);
-        if (!init.quiet && (event.verdict === 'deny' || event.verdict === 'kill')) writeSync(2, humanLine(event));
+        const line = lines?.line(event) ?? null;
+        if (line !== null) writeSync(2, line);
         post({ type: 'audit', event });
       },
     });
     const r = tracer.run(init.spec);
+    const summary = lines?.summary() ?? '';
+    if (summary !== '') writeSync(2, summary);
     post({ type: 'exit', status: r.status, stats: r.stats, backend: r.backend });
   } catch (e) {
     const code = e instanceof LaunchError ? e.code : 'EINTERNAL';

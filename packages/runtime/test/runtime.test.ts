@@ -498,4 +498,9 @@ describe('launch errors', () => {
   test('an unknown command is a clear error', () => {
     expect(() => spawn({ command: 'no-such-command-sysvm', policy: allowAll })).toThrow(/command not found in PATH/);
   });
+
+  test.for([-1, 2.5, NaN])('denialLines %s is a clear error', (n) => {
+    expect(() => spawn({ command: 'true', policy: allowAll, denialLines: n }))
+      .toThrow(expect.objectContaining({ code: 'EOPTION', message: expect.stringMatching(/^denialLines: .* is not a count/) }));
+  });
 });

@@ -5,7 +5,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { abi, auditPolicy, evaluate, isBlocking, terminalPaths, type PolicyIR } from '@sysvm/policy/evaluate';
 import { AFFINITY_MODES, commandCandidates, judgedPolicy, policyFromIR, spawn, startTracer } from '@sysvm/runtime';
-import { type CommandContext, oneOf } from '../../command.js';
+import { type CommandContext, oneOf, UsageError } from '../../command.js';
 import { programArgv, sandboxed } from './sandboxed.js';
 import { loadCached } from '../../policy-cache.js';
 
@@ -13,6 +13,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const backend = oneOf('backend', ctx.values.backend, ['auto', 'seccomp', 'ptrace', 'vmtags'] as const);
   const affinity = oneOf('affinity', ctx.values.affinity, AFFINITY_MODES);
   const argv = programArgv(ctx, 'sysvm run [OPTIONS] -- CMD [ARGS...]');
+  if (ctx.values.quiet === true && ctx.values.verbose === true) throw new UsageError('--quiet and --verbose exclude each other');
   // The tracer thread starts now, while this thread loads the policy (two cores: about the
   // time of the shorter of the two is saved).
   const tracer = await sandboxed(() => startTracer());
@@ -40,6 +41,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       policy: audit ? policyFromIR(ir) : policyFromIR(ir, loaded.filter),
       ...(typeof ctx.values.log === 'string' ? { log: ctx.values.log } : {}),
       quiet: ctx.values.quiet === true,
+      ...(ctx.values.verbose === true ? { denialLines: Infinity } : {}),
       audit,
       tracer,
       ...(ctx.values['no-prefilter'] === true ? { prefilter: false } : {}),

@@ -114,3 +114,36 @@ describe('the API in a terminal: loadPolicy from a file, then spawn with stdio i
     expect([out.status, out.output]).toEqual([0, 'err\nrefused\nexit 0\n']);
   });
 });
+
+describe('sysvm explain and ${tty}', () => {
+  // The verdict on opening a terminal: by default explain's own terminals are ${tty}, as
+  // `sysvm run` from the same place would give them; --tty names them; --tty none, no terminal.
+  const verdictLine = (args: string[]) => {
+    const cmd = 'for t in "$SELF_TTY" "$OTHER_TTY"; do "$@" "openat(AT_FDCWD, \\"$t\\", O_RDWR)" | sed -n 2p; done';
+    const r = spawnSync('python3', [PTY_RUN, 'sh', '-c', cmd, 'sh', process.execPath, CLI, 'explain', ...args, 'builtin:default'],
+      { encoding: 'utf8', timeout: 60_000 });
+    const out = JSON.parse(r.stdout) as PtyRun;
+    expect(out.status).toBe(0);
+    return { verdicts: out.output.replaceAll('\r', '').trimEnd().split('\n'), tty: out.tty, other: out.other };
+  };
+  test('by default the terminal explain runs in is the program\'s own; another is not', () => {
+    expect(verdictLine([]).verdicts).toEqual(['verdict: allow', 'verdict: deny EACCES']);
+  });
+  test('--tty none: no terminal is', () => {
+    expect(verdictLine(['--tty', 'none']).verdicts).toEqual(['verdict: deny EACCES', 'verdict: deny EACCES']);
+  });
+  test('--tty PATH: that terminal is, whatever explain runs in', () => {
+    // run with no terminal at all (stdio pipes): only --tty makes it the program's
+    const probe = verdictLine([]);
+    const r = spawnSync(process.execPath, [CLI, 'explain', '--tty', probe.other, 'builtin:default', `openat(AT_FDCWD, "${probe.other}", O_RDWR)`],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect([r.status, r.stdout.split('\n')[1]]).toEqual([0, 'verdict: allow']);
+  });
+  test.for([
+    [['--tty', 'pts/3'], /--tty takes a terminal's path under \/dev, or none \(got 'pts\/3'\)/],
+    [['--tty', 'none', '--tty', '/dev/pts/3'], /--tty none names no terminal: give it alone/],
+  ] as const)('%j is a usage error', ([args, message]) => {
+    const r = spawnSync(process.execPath, [CLI, 'explain', ...args, 'builtin:default', 'getpid()'], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([2, expect.stringMatching(message)]);
+  });
+});

@@ -5,14 +5,15 @@ import type { Command } from '../command.js';
 export const explain: Command = {
   name: 'explain',
   summary: 'explain the decision of one call: the rule, kernel or supervisor, why earlier rules missed',
-  usage: "sysvm explain [--cwd DIR] [--home DIR] [--fd N=DIR]... [--arch x86_64|i386] [--format text|json] POLICY 'CALL'",
+  usage: "sysvm explain [--cwd DIR] [--home DIR] [--tty PATH|none]... [--fd N=DIR]... [--arch x86_64|i386] [--format text|json] POLICY 'CALL'",
   description: [
     'CALL is written as strace prints it: openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC),',
     'socket(AF_INET, SOCK_STREAM, 0), kill(-1, SIGKILL). Integers (42, -1, 0x1ff, 0755), the',
     'kernel\'s constants joined with |, "strings" for paths, NULL. Relative paths resolve against',
     '--cwd (default: the current directory), or against the directory a dirfd names (--fd 3=/etc);',
     '`.` and `..` are folded, symlinks are not followed. --cwd and --home are also ${cwd} and',
-    '${home} in the policy. Prints the verdict, what decided it, whether the kernel (the',
+    '${home} in the policy; --tty gives ${tty}, the program\'s own terminals (default: those among',
+    'this command\'s stdin, stdout and stderr, as `sysvm run` from here would give them). Prints the verdict, what decided it, whether the kernel (the',
     'seccomp-BPF prefilter) or the supervisor decides, and for each rule naming the syscall each',
     'condition with the value it was checked against. The verdict is the one `sysvm run` gives: a',
     'deny rule\'s paths hold under their host names too (symlinks resolved on this machine), and',
@@ -22,6 +23,7 @@ export const explain: Command = {
   options: {
     cwd: { type: 'string', value: 'DIR', help: 'the working directory of the calling process (default: the current one)' },
     home: { type: 'string', value: 'DIR', help: 'the home directory for ~ and ${home} in the policy (default: yours)' },
+    tty: { type: 'string', multiple: true, value: 'PATH', help: 'a terminal that is ${tty} (repeatable), or none' },
     fd: { type: 'string', multiple: true, value: 'N=DIR', help: 'an open directory descriptor, for dirfd arguments' },
     arch: { type: 'string', value: 'ARCH', help: 'x86_64, or i386 for an int 0x80 call of a 64-bit process', default: 'x86_64' },
     format: { type: 'string', short: 'f', value: 'FORMAT', help: 'text or json', default: 'text' },

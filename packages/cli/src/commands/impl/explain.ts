@@ -22,13 +22,21 @@ export async function explain(ctx: CommandContext): Promise<number> {
     if (!m) throw new UsageError(`--fd takes N=/absolute/dir (got '${spec}')`);
     fds[Number(m[1])] = m[2]!;
   }
+  // ${tty}: the terminals named, none for `--tty none`; by default the loader's, this
+  // command's own terminals (what `sysvm run` would give a program run from here).
+  const ttys = (ctx.values.tty as string[] | undefined) ?? [];
+  for (const t of ttys) {
+    if (t !== 'none' && !/^\/dev\/\S+$/.test(t)) throw new UsageError(`--tty takes a terminal's path under /dev, or none (got '${t}')`);
+  }
+  if (ttys.includes('none') && ttys.length > 1) throw new UsageError('--tty none names no terminal: give it alone');
+  const tty = ttys.length === 0 ? undefined : ttys.filter((t) => t !== 'none');
   const arch = oneOf('arch', ctx.values.arch, ['x86_64', 'i386'] as const);
   const parsed = workflow.parseCall(text, { cwd, fds }, { arch });
   if (!parsed.ok) {
     ctx.stderr.write(renderText(parsed.diagnostics, new Map([['<call>', text]])));
     throw new UserError('the call is malformed', 2);
   }
-  const ir = loadOrFail(file, ctx.stderr, { context: { cwd, ...(home !== undefined ? { home } : {}) } });
+  const ir = loadOrFail(file, ctx.stderr, { context: { cwd, ...(home !== undefined ? { home } : {}), ...(tty !== undefined ? { tty } : {}) } });
   // The verdict `sysvm run` gives: the policy as the runtime judges it, the call as the caller's.
   const run = asRun(ir);
   const e = workflow.explainCall(run.ir, { ...parsed.call, invocation: run.invocation(parsed.call.invocation) });

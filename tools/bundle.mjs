@@ -5,8 +5,8 @@
 // that Node resolves, reads and links one by one (docs/performance.md, "Start-up"). Run after
 // `tsc -b`: the root `build`, `prepare`, `test` and `bench` scripts do.
 //
-// Each bundle gets a manifest, FILE.inputs.json: the size and mtime of every file it was made
-// from, and of the files written here. The loaders (cli/src/sysvm.cts, runtime/src/worker-boot.cts,
+// Each bundle gets a manifest, FILE.inputs.json: the size, mtime and SHA-256 of every file it
+// was made from, and of the files written here. The loaders (cli/src/sysvm.cts, runtime/src/worker-boot.cts,
 // through runtime/src/bundle.cts) use a bundle only while all of them are unchanged, so a
 // `tsc -b` after an edit makes them run dist/'s modules again until the next bundle: a stale
 // bundle never runs.
@@ -25,6 +25,7 @@
 // itself (the built-in policies, the tracer thread's script, package.json) are the same.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -62,6 +63,9 @@ const bundles = [
 ];
 
 const bundleCjs = path.join(root, 'packages/runtime/dist/bundle.cjs');
+
+/** A file's SHA-256, base64: how an installed bundle is checked (bundle.cts, installed). */
+const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('base64');
 
 // `node tools/bundle.mjs --warm BUNDLE CACHE ARGS...`: the child process that runs `sysvm ARGS`
 // from BUNDLE (as dist/main.js would) and writes the code cache V8 then has for it to CACHE.
@@ -166,10 +170,12 @@ const preparsedPlugin = () => ({
   },
 });
 
-// koffi, a native addon, stays a module of its own, imported by the path Node resolves for
-// the package that depends on it (the CLI's bundle sits where a bare 'koffi' does not
-// resolve); its entry joins the bundle's inputs, so that a moved or updated koffi makes
-// the bundle stale.
+// koffi, a native addon, stays a module of its own, required by name from the package that
+// depends on it, @sysvm/runtime (the CLI's bundle sits where a bare 'koffi' need not resolve:
+// pnpm gives a package only its own dependencies). That package is found relative to the
+// bundle, where its dist/ files are checked as inputs (bundle.cts), and through its real path,
+// where pnpm keeps its dependencies. So the bundle finds koffi wherever it is installed, the
+// workspace or a registry install, as dist/'s modules would.
 //
 // In the CLI's bundle (`lazyKoffi`), the main thread's, 'koffi' is a stand-in that requires
 // koffi at the first call that needs it: the runtime's modules that the CLI loads bind libc's
@@ -178,25 +184,22 @@ const preparsedPlugin = () => ({
 // ≈ 10 ms of its start-up, on the way to the spawn). The stand-in has what the runtime uses
 // of koffi (load(...).func(...), errno, address); the tracer thread's bundle has koffi itself
 // (every stop calls it).
-const koffi = (out, entries, lazyKoffi) => ({
+const koffi = (out, lazyKoffi) => ({
   name: 'sysvm-koffi',
   setup(b) {
-    const relOf = (importer) => {
-      const file = createRequire(importer).resolve('koffi');
-      entries.add(file);
-      const rel = path.relative(path.dirname(path.join(root, out)), file).split(path.sep).join('/');
-      return rel.startsWith('.') ? rel : `./${rel}`;
-    };
-    b.onResolve({ filter: /^koffi$/ }, (args) => (lazyKoffi
-      ? { path: relOf(args.importer), namespace: 'sysvm-lazy-koffi' }
-      : { path: relOf(args.importer), external: true }));
-    // (the stand-in's own require of koffi, by the path it was given, stays a require)
-    b.onResolve({ filter: /.*/, namespace: 'sysvm-lazy-koffi' }, (args) => ({ path: args.path, external: true }));
-    b.onLoad({ filter: /.*/, namespace: 'sysvm-lazy-koffi' }, (args) => ({
-      loader: 'js',
-      contents: `// koffi, required at the first call that needs it (tools/bundle.mjs, lazyKoffi).
+    b.onResolve({ filter: /^koffi$/ }, (args) => {
+      const pkg = path.join(root, 'packages/runtime');
+      if (!args.importer.startsWith(`${pkg}${path.sep}`)) throw new Error(`bundle: koffi imported from ${args.importer}, outside @sysvm/runtime`);
+      const rel = path.relative(path.dirname(path.join(root, out)), pkg).split(path.sep).join('/') || '.';
+      return { path: rel, namespace: 'sysvm-koffi' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'sysvm-koffi' }, (args) => {
+      const load = `require(require.resolve("koffi", { paths: [require("node:fs").realpathSync(require("node:path").join(__dirname, ${JSON.stringify(args.path)}))] }))`;
+      return {
+        loader: 'js',
+        contents: lazyKoffi ? `// koffi, required at the first call that needs it (tools/bundle.mjs, lazyKoffi).
 let real;
-const koffi = () => (real ??= require(${JSON.stringify(args.path)}));
+const koffi = () => (real ??= ${load});
 const later = (make) => {
   let f;
   return (...a) => (f ??= make())(...a);
@@ -210,13 +213,13 @@ module.exports = {
   errno: (...a) => koffi().errno(...a),
   address: (...a) => koffi().address(...a),
 };
-`,
-    }));
+` : `// koffi, from @sysvm/runtime's dependencies (tools/bundle.mjs).\nmodule.exports = ${load};\n`,
+      };
+    });
   },
 });
 
 for (const { entry, out, warm, warmWorker, lazyKoffi, preparsed } of bundles) {
-  const external = new Set();
   const started = Date.now();
   const r = await build({
     absWorkingDir: root,
@@ -232,7 +235,7 @@ for (const { entry, out, warm, warmWorker, lazyKoffi, preparsed } of bundles) {
     legalComments: 'inline',
     metafile: true,
     logLevel: 'warning',
-    plugins: [...(preparsed ? [preparsedPlugin()] : []), metaUrl(out), koffi(out, external, lazyKoffi === true)],
+    plugins: [...(preparsed ? [preparsedPlugin()] : []), metaUrl(out), koffi(out, lazyKoffi === true)],
     banner: {
       js: `// Generated by tools/bundle.mjs from ${entry} and what it imports: do not edit (see ${path.basename(out)}.inputs.json).`,
     },
@@ -248,13 +251,13 @@ for (const { entry, out, warm, warmWorker, lazyKoffi, preparsed } of bundles) {
   const text = code.text.replace(/^[ \t]*\/\/.*$/gm, (line) => line.replace(/[\u0080-\uffff]/g, '?'));
   const ascii = !/[\u0080-\uffff]/.test(text);
   const dir = path.dirname(path.join(root, out));
-  // (a stand-in of a plugin, such as lazy koffi, is no file: koffi itself is among `external`)
-  const inputs = [...Object.keys(r.metafile.inputs).filter((f) => !f.startsWith('sysvm-')).map((f) => path.resolve(root, f)), ...external].sort().map((abs) => {
+  // (a stand-in of a plugin, such as koffi's, is no file)
+  const inputs = Object.keys(r.metafile.inputs).filter((f) => !f.startsWith('sysvm-')).map((f) => path.resolve(root, f)).sort().map((abs) => {
     const s = statSync(abs);
     // An input written while esbuild read it may be in the bundle as it was before: no manifest
     // may vouch for it.
     if (s.mtimeMs > started) throw new Error(`bundle: ${abs} changed while ${out} was being made; run it again`);
-    return [path.relative(dir, abs).split(path.sep).join('/'), s.size, s.mtimeMs];
+    return [path.relative(dir, abs).split(path.sep).join('/'), s.size, s.mtimeMs, sha256(abs)];
   });
   // Each file written whole, then renamed over the old one: a sysvm starting meanwhile reads
   // the old bundle or the new one, never half of one. Until the new manifest is in place the
@@ -287,7 +290,7 @@ for (const { entry, out, warm, warmWorker, lazyKoffi, preparsed } of bundles) {
   }
   const outputs = written.map((f) => {
     const s = statSync(f);
-    return [path.relative(dir, f).split(path.sep).join('/'), s.size, s.mtimeMs];
+    return [path.relative(dir, f).split(path.sep).join('/'), s.size, s.mtimeMs, sha256(f)];
   });
   put(path.join(root, `${out}.inputs.json`), `${JSON.stringify({ inputs, outputs, ...(ascii ? { ascii } : {}) })}\n`);
   const kb = (statSync(path.join(root, out)).size / 1024).toFixed(0);

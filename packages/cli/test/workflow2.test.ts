@@ -218,7 +218,7 @@ describe('sysvm doctor', SLOW, () => {
     const r = sysvm(['doctor', '--format', 'json']);
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout) as { checks: Array<{ id: string; ok: boolean | null; value: string }>; backend: { auto: string } };
-    expect(d.checks.map((c) => c.id)).toEqual(['kernel', 'seccomp', 'yama', 'user', 'ptrace', 'vmtags', 'syscall-info', 'landlock', 'userns', 'no-new-privs']);
+    expect(d.checks.map((c) => c.id)).toEqual(['kernel', 'seccomp', 'yama', 'user', 'ptrace', 'vmtags', 'syscall-info', 'landlock', 'userns', 'no-new-privs', 'bundles']);
     const actions = readFileSync('/proc/sys/kernel/seccomp/actions_avail', 'utf8').trim();
     expect(d.checks.find((c) => c.id === 'seccomp')!.value).toContain(actions);
     // the seccomp backend needs RET_TRACE: auto takes it exactly when the kernel has it

@@ -1,8 +1,8 @@
 // Whether a bundle made by tools/bundle.mjs may run, and running one. A bundle is a copy
 // of dist/'s modules (and of yaml's and zod's) in one file, for start-up; its manifest,
-// FILE.inputs.json, holds the size and mtime of every file it was made from (`inputs`) and of
-// what tools/bundle.mjs wrote (`outputs`: the bundle, and V8's code cache of it where there is
-// one). A bundle is used only while every one of them is unchanged: after an edit and a
+// FILE.inputs.json, holds the size, mtime and SHA-256 of every file it was made from (`inputs`)
+// and of what tools/bundle.mjs wrote (`outputs`: the bundle, and V8's code cache of it where
+// there is one). A bundle is used only while every one of them is unchanged (see Mode below): after an edit and a
 // `tsc -b` (which rewrites the edited modules) the loaders run dist/'s modules again, so an
 // old bundle never runs in place of newer code. Kept to node:fs, node:vm and node:module, so
 // that checking costs a read of the manifest and one stat per input (a few ms for the CLI's
@@ -21,12 +21,47 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 
-type Entry = [rel: string, size: number, mtimeMs: number];
+type Entry = [rel: string, size: number, mtimeMs: number, sha256?: string];
 
 const isEntry = (e: unknown): e is Entry =>
-  Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' && typeof e[2] === 'number';
+  Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' && typeof e[2] === 'number' &&
+  (e[3] === undefined || typeof e[3] === 'string');
+
+/**
+ * How a bundle's files are checked. `workspace` (where it was made): each file has the size
+ * and mtime the manifest recorded, one stat each. `installed` (the bundle lies in a
+ * node_modules directory: a package from a registry or a tarball, whose files have the mtimes
+ * of the archive or of the install): each file of this workspace's packages has the recorded
+ * size and SHA-256 (≈ 2 MB read and hashed at a thread's start, ≈ 10 ms: still a small part of
+ * what the bundle saves); third-party files the bundle inlined (yaml, zod) are not looked for,
+ * since the bundle carries its own copy and an installed tree has them elsewhere or not at all.
+ * Either way an input or output that differs makes the bundle stale.
+ */
+type Mode = 'workspace' | 'installed';
+
+const modeOf = (file: string): Mode => (file.includes(`${path.sep}node_modules${path.sep}`) ? 'installed' : 'workspace');
+
+let hash: ((data: Buffer) => string) | undefined;
+/** SHA-256 in base64, as tools/bundle.mjs writes it; node:crypto only where a bundle is installed. */
+const sha256 = (data: Buffer): string => {
+  hash ??= (d) => (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(d).digest('base64');
+  return hash(data);
+};
 
 const matches = (s: Stats | undefined, e: Entry): boolean => s !== undefined && s.size === e[1] && s.mtimeMs === e[2];
+
+/** Is the file at `abs` the one `e` describes, in `mode`? */
+function unchanged(abs: string, e: Entry, mode: Mode): boolean {
+  if (mode === 'workspace') return matches(statSync(abs, { throwIfNoEntry: false }), e);
+  if (e[3] === undefined) return false;
+  let data: Buffer;
+  try {
+    data = readFileSync(abs);
+  } catch {
+    return false;
+  }
+  return data.length === e[1] && sha256(data) === e[3];
+}
 
 /**
  * path.resolve(dir, rel) for `dir` absolute and normalized (path.dirname of an absolute path):
@@ -50,7 +85,7 @@ export function resolveIn(dir: string, rel: string): string {
  * bundle is ASCII (tools/bundle.mjs checked it), so that reading it as Latin-1, faster, gives
  * the text UTF-8 would.
  */
-function freshManifest(file: string): { outputs: Map<string, Entry>; ascii: boolean } | undefined {
+function freshManifest(file: string): { outputs: Map<string, Entry>; ascii: boolean; mode: Mode } | undefined {
   let m: { inputs?: unknown; outputs?: unknown; ascii?: unknown };
   try {
     m = JSON.parse(readFileSync(`${file}.inputs.json`, 'utf8')) as typeof m;
@@ -60,22 +95,34 @@ function freshManifest(file: string): { outputs: Map<string, Entry>; ascii: bool
   const { inputs, outputs } = m;
   if (!Array.isArray(inputs) || inputs.length === 0 || !Array.isArray(outputs)) return undefined;
   const dir = path.dirname(file);
+  const mode = modeOf(file);
   for (const e of inputs as unknown[]) {
-    if (!isEntry(e) || !matches(statSync(resolveIn(dir, e[0]), { throwIfNoEntry: false }), e)) return undefined;
+    if (!isEntry(e)) return undefined;
+    if (mode === 'installed' && e[0].includes('node_modules/')) continue;
+    if (!unchanged(resolveIn(dir, e[0]), e, mode)) return undefined;
   }
   const out = new Map<string, Entry>();
   for (const e of outputs as unknown[]) {
     if (!isEntry(e)) return undefined;
     out.set(resolveIn(dir, e[0]), e);
   }
-  return { outputs: out, ascii: m.ascii === true };
+  return { outputs: out, ascii: m.ascii === true, mode };
 }
 
-/** `file` (an absolute path), if it is a bundle whose inputs and itself are as its manifest says. */
+/**
+ * `file` (an absolute path), if it is a bundle whose inputs, itself and what was written with
+ * it (its code cache) are as its manifest says: one that runBundle would run.
+ */
 export function freshBundle(file: string): string | undefined {
   const m = freshManifest(file);
-  const e = m?.outputs.get(file);
-  return e !== undefined && matches(statSync(file, { throwIfNoEntry: false }), e) ? file : undefined;
+  if (m === undefined || !m.outputs.has(file)) return undefined;
+  for (const [abs, e] of m.outputs) if (!unchanged(abs, e, m.mode)) return undefined;
+  return file;
+}
+
+/** For `sysvm doctor`: would the bundle `file` run, and how it was checked. */
+export function bundleState(file: string): { file: string; fresh: boolean; installed: boolean } {
+  return { file, fresh: freshBundle(file) !== undefined, installed: modeOf(file) === 'installed' };
 }
 
 /**
@@ -83,7 +130,7 @@ export function freshBundle(file: string): string | undefined {
  * file, so that a bundle renamed into place meanwhile (tools/bundle.mjs) is never taken for
  * the one the manifest vouched for.
  */
-function readVouched(file: string, e: Entry | undefined): Buffer | undefined {
+function readVouched(file: string, e: Entry | undefined, mode: Mode): Buffer | undefined {
   if (e === undefined) return undefined;
   let fd: number;
   try {
@@ -92,8 +139,10 @@ function readVouched(file: string, e: Entry | undefined): Buffer | undefined {
     return undefined;
   }
   try {
-    if (!matches(fstatSync(fd), e)) return undefined;
-    return readFileSync(fd);
+    if (mode === 'workspace' && !matches(fstatSync(fd), e)) return undefined;
+    const data = readFileSync(fd);
+    if (mode === 'installed' && (data.length !== e[1] || e[3] === undefined || sha256(data) !== e[3])) return undefined;
+    return data;
   } finally {
     closeSync(fd);
   }
@@ -110,10 +159,10 @@ function readVouched(file: string, e: Entry | undefined): Buffer | undefined {
 export function runBundle(file: string): Record<string, unknown> | undefined {
   const m = freshManifest(file);
   if (m === undefined) return undefined;
-  const source = readVouched(file, m.outputs.get(file));
+  const source = readVouched(file, m.outputs.get(file), m.mode);
   if (source === undefined) return undefined;
   const cache = `${file}.v8cache`;
-  const cachedData = m.outputs.has(cache) ? readVouched(cache, m.outputs.get(cache)) : undefined;
+  const cachedData = m.outputs.has(cache) ? readVouched(cache, m.outputs.get(cache), m.mode) : undefined;
   if (m.outputs.has(cache) && cachedData === undefined) return undefined;
   const script = compileBundle(file, source.toString(m.ascii ? 'latin1' : 'utf8'), cachedData);
   const module = { exports: {} as Record<string, unknown> };

@@ -142,6 +142,16 @@ function bundleCjs(): typeof import('./bundle.cjs') | undefined {
   }
 }
 
+/**
+ * The start-up bundles (tools/bundle.mjs; docs/cli.md, "The bundles"): the tracer thread's,
+ * and the files given (the CLI's), each with whether it would run now and whether it is
+ * checked as an installed package (by content) or in the workspace (by size and mtime).
+ */
+export function startupBundles(...files: string[]): { file: string; fresh: boolean; installed: boolean }[] {
+  const b = bundleCjs();
+  return [path.join(DIST, 'worker.bundle.cjs'), ...files].map((file) => b?.bundleState(file) ?? { file, fresh: false, installed: false });
+}
+
 /** The tracer thread's script (bundle.cts, workerScript), or a clear error when the package is not built. */
 function workerUrl(): URL {
   const file = bundleCjs()?.workerScript();

@@ -41,11 +41,11 @@ type Mode = 'workspace' | 'installed';
 
 const modeOf = (file: string): Mode => (file.includes(`${path.sep}node_modules${path.sep}`) ? 'installed' : 'workspace');
 
-let hash: ((data: Buffer) => string) | undefined;
-/** SHA-256 in base64, as tools/bundle.mjs writes it; node:crypto only where a bundle is installed. */
+let crypto: typeof import('node:crypto') | undefined;
+/** SHA-256 in base64, as tools/bundle.mjs writes it; node:crypto is loaded only where a bundle is installed. */
 const sha256 = (data: Buffer): string => {
-  hash ??= (d) => (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(d).digest('base64');
-  return hash(data);
+  crypto ??= createRequire(__filename)('node:crypto') as typeof import('node:crypto');
+  return crypto.createHash('sha256').update(data).digest('base64');
 };
 
 const matches = (s: Stats | undefined, e: Entry): boolean => s !== undefined && s.size === e[1] && s.mtimeMs === e[2];

@@ -142,6 +142,41 @@ describe('sysvm run', () => {
     expect([both.code, both.stderr]).toEqual([125, expect.stringMatching(/--quiet and --verbose exclude each other/)]);
   });
 
+  test.for(['seccomp', 'ptrace'])('%s: a quiet rule\'s denials print nothing, and are logged as any denial', (backend) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysvm-cli-'));
+    const policy = join(dir, 'p.yaml');
+    writeFileSync(policy, [
+      'sysvm: 1',
+      'default: allow',
+      'rules:',
+      '  - name: probe',
+      '    syscalls: [openat]',
+      '    match: { path: { under: /etc/sysvm-quiet-probe } }',
+      '    action: { deny: ENOENT }',
+      '    quiet: true',
+      '  - name: loud',
+      '    syscalls: [openat]',
+      '    match: { path: { under: /etc/sysvm-loud-probe } }',
+      '    action: { deny: EACCES }',
+      '',
+    ].join('\n'));
+    const log = join(dir, 'audit.jsonl');
+    const sh = 'cat /etc/sysvm-quiet-probe 2>/dev/null || echo absent; cat /etc/sysvm-loud-probe 2>/dev/null || echo refused';
+    const r = sysvm(['run', '-v', '--backend', backend, '--log', log, '-p', policy, '--', 'sh', '-c', sh]);
+    expect([r.code, r.stdout]).toEqual([0, 'absent\nrefused\n']);
+    expect(r.stderr).toMatch(/^sysvm: denied openat\(.*"\/etc\/sysvm-loud-probe".* by loud at .*p\.yaml:9\n$/);
+    const logged = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rule: string; verdict: string; result: number; quiet?: boolean });
+    expect(logged.map((e) => [e.rule, e.verdict, e.result, e.quiet ?? false])).toEqual([['probe', 'deny', -2, true], ['loud', 'deny', -13, false]]);
+  });
+
+  test('builtin:default: git, id and ls -l print no line for the refusals they go on after', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'sysvm-cli-quiet-'));
+    expect(spawnSync('git', ['init', '-q'], { cwd: repo }).status).toBe(0);
+    const r = spawnSync(process.execPath, [CLI, 'run', '--', 'sh', '-c', 'git status --porcelain && id -un && ls -l . >/dev/null'],
+      { cwd: repo, encoding: 'utf8', input: '' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+  });
+
   test('arguments that are not UTF-8 reach the program as the shell gave them', () => {
     // Node's process.argv has U+FFFD for such bytes; `sysvm run` takes them from /proc.
     // (A shell passes the bytes: a string argument to spawnSync would be UTF-8.)

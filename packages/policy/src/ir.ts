@@ -222,6 +222,11 @@ export interface RuleIR {
   match: Match | null;
   verdict: Verdict;
   log: boolean;
+  /**
+   * `quiet: true`: a refusal the policy expects (a program probing for a file or a service it
+   * does without): its denials print no line on stderr. They are audited as any denial.
+   */
+  quiet?: true;
 }
 
 export interface DefaultIR {

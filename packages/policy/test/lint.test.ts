@@ -149,6 +149,19 @@ rules:
     ['SV3109', 2, 10, 'the default could be decided in the kernel, but `log: true` makes every matching call stop in the supervisor'],
     ['SV3109', 4, 5, "rule 'r' could be decided in the kernel, but `log: true` makes every matching call stop in the supervisor"],
   ]],
+  ['SV3114 quiet on a rule that denies nothing (a deny, decided by either side, is fine)', `sysvm: 1
+default: deny
+rules:
+  - { name: a, syscalls: [getpid], action: allow, quiet: true }
+  - { name: k, syscalls: [ptrace], action: kill, quiet: true }
+  - { name: d, syscalls: [openat], match: { path: { under: /x } }, action: { deny: EACCES }, quiet: true }
+  - { name: e, syscalls: [uname], action: { emulate: { uname: { nodename: x } } }, quiet: true }
+  - { name: kd, syscalls: [getppid], action: deny, quiet: true }
+`, [
+    ['SV3114', 4, 58, "`quiet: true` on rule 'a' does nothing: it quiets denials, and the rule allows"],
+    ['SV3114', 5, 57, "`quiet: true` on rule 'k' does nothing: it quiets denials, and the rule kills"],
+    ['SV3114', 7, 91, "`quiet: true` on rule 'e' does nothing: it quiets denials, and the rule emulates"],
+  ]],
   ['SV3110 unused variable', `sysvm: 1
 vars: { used: /srv, unused: /opt }
 default: deny

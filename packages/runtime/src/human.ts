@@ -5,8 +5,9 @@
 // sysvm's lines. So, as the kernel's printk rate limit and journald do, a kind of denial
 // (its verdict, system call and rule) gets its first `perKind` lines; the rest are counted,
 // and at the end of the run one line per kind says how many were not shown. Kills are
-// always shown (one ends a process). The audit stream (--log, the 'decision' events) has
-// every one.
+// always shown (one ends a process). A rule marked `quiet: true` (a refusal the program is
+// expected to cope with: git's absent user configuration) prints none. The audit stream
+// (--log, the 'decision' events) has every one.
 import type { AuditEvent } from './types.js';
 
 /** One line for a human, per denial. */
@@ -35,6 +36,7 @@ export class DenialLines {
   /** The line to print for this event now, or null (not a denial, or over its kind's count). */
   line(e: AuditEvent): string | null {
     if (e.verdict !== 'deny' && e.verdict !== 'kill') return null;
+    if (e.quiet === true && e.verdict === 'deny') return null;
     if (e.verdict === 'kill' || this.perKind === Infinity) return humanLine(e);
     const key = `${e.audit === true ? 'audit ' : ''}${e.syscall} ${e.rule} ${e.source ?? ''}`;
     let k = this.kinds.get(key);

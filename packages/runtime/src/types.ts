@@ -117,6 +117,8 @@ export interface AuditEvent {
    * ran; `result` is what it returned.
    */
   audit?: boolean;
+  /** The rule says `quiet: true`: an expected refusal, printed on no stderr (human.ts). */
+  quiet?: true;
 }
 
 export interface Stats {

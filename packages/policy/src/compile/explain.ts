@@ -142,7 +142,7 @@ function syscallLines(p: SyscallPlan): string[] {
       const supervisorOnly = paths || rule.log || rule.verdict.kind === 'trace' || rule.verdict.kind === 'emulate';
       const where: DecidedBy = kernelLive && !supervisorOnly ? 'kernel' : 'supervisor';
       const cond = alt.length === 0 ? 'always' : `${i > 0 ? 'or if' : 'if'} ${alt.map((c) => formatCondition(c, rule.verdict, argNames, multiPath, p.name)).join(' and ')}`;
-      lines.push([cond, `${outcome(where, rule.verdict, rule.log)} ${ruleTag(rule)}`]);
+      lines.push([cond, `${outcome(where, rule.verdict, rule.log)}${rule.quiet === true && rule.verdict.kind === 'deny' ? ', quiet' : ''} ${ruleTag(rule)}`]);
     });
     if (match.some((alt) => alt.length === 0)) deadBy = rule;
     else if (match.some((alt) => alt.every((c) => c.kind !== 'int'))) kernelLive = false;

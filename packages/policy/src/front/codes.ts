@@ -167,6 +167,9 @@ const table = [
   { code: 'SV3112', name: 'mount-namespace-paths', severity: 'warning',
     message: '{how}: the supervisor resolves paths in its own mount namespace, so there the path rules ({paths}) decide on names that need not mean what they say',
     hint: 'Deny the namespace (unshare and clone with CLONE_NEWNS: `match: { unshare_flags: { none: CLONE_NEWNS } }`; setns) or deny mounting (the @mount group), as builtin:default does.' },
+  { code: 'SV3114', name: 'quiet-not-deny', severity: 'warning',
+    message: '`quiet: true` on {rule} does nothing: it quiets denials, and the rule {verdict}',
+    hint: 'Drop `quiet:`; a kill is always printed, and other verdicts print nothing on stderr.' },
 ] as const satisfies readonly CodeInfo[];
 
 export type Code = (typeof table)[number]['code'];

@@ -7,7 +7,7 @@ import type { SourceFile, YamlPath } from './source.js';
 
 type Issue = z.core.$ZodIssue;
 
-const RULE_KEYS = ['name', 'description', 'syscalls', 'match', 'action', 'log', 'acknowledge'];
+const RULE_KEYS = ['name', 'description', 'syscalls', 'match', 'action', 'log', 'quiet', 'acknowledge'];
 const OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'in', 'not-in', 'all', 'any', 'none', 'equals', 'under', 'glob', 'virtual'];
 const IDS = ['uid', 'gid', 'euid', 'egid', 'suid', 'sgid', 'groups'];
 /**

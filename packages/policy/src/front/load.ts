@@ -106,6 +106,8 @@ export interface ModelRule {
   duplicates: readonly string[];
   verdict: Verdict;
   log: boolean;
+  /** `quiet: true` was given (with its position, for lint). */
+  quiet?: SourceRange;
   acknowledge?: { reason: string; range: SourceRange };
   /** The IR rules this rule became (one per argument layout; empty if it applies to nothing). */
   parts: RuleIR[];
@@ -650,12 +652,13 @@ class Resolver {
     const log = spec.log ?? false;
     const parts: RuleIR[] = [...layouts.values()].map((l) => ({
       index: 0, ...(spec.name !== undefined ? { name: spec.name } : {}), source, syscalls: l.syscalls,
-      match: l.match, verdict, log,
+      match: l.match, verdict, log, ...(spec.quiet === true ? { quiet: true as const } : {}),
     }));
     const r: ModelRule = { file: u.file, indexInFile: index, label, source, syscallsRange: src.range([...base, 'syscalls']),
       explicit: new Set(explicit.keys()), named, duplicates, verdict, log, parts };
     if (spec.name !== undefined) r.name = spec.name;
     if (spec.acknowledge !== undefined) r.acknowledge = { reason: spec.acknowledge, range: src.range([...base, 'acknowledge']) };
+    if (spec.quiet === true) r.quiet = src.range([...base, 'quiet']);
     return r;
   }
 

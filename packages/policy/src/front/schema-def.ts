@@ -186,6 +186,7 @@ function define() {
     match: match.optional(),
     action,
     log: z.boolean().optional().meta({ description: 'Write each decision of this rule to the audit log' }),
+    quiet: z.boolean().optional().meta({ description: 'Its denials print no line on stderr (a refusal the program copes with); still audited' }),
     acknowledge: acknowledge.optional(),
   });
 

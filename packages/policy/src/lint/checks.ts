@@ -330,6 +330,15 @@ const advisory: LintCheck = {
 
 const kernelVerdict = (v: Verdict): boolean => v.kind === 'allow' || v.kind === 'deny' || v.kind === 'kill';
 
+const quietNotDeny: LintCheck = {
+  codes: ['SV3114'],
+  what: '`quiet: true` on a rule that denies nothing',
+  run(model) {
+    return model.rules.filter((r) => r.quiet !== undefined && r.verdict.kind !== 'deny')
+      .map((r) => diag('SV3114', r.quiet!, { rule: r.label, verdict: r.verdict.kind === 'kill' ? 'kills' : `${r.verdict.kind === 'emulate' ? 'emulates' : `${r.verdict.kind}s`}` }));
+  },
+};
+
 const logForcesStop: LintCheck = {
   codes: ['SV3109'],
   what: '`log: true` on a rule the kernel could decide alone',
@@ -451,5 +460,5 @@ const mountNamespace: LintCheck = {
 
 /** Every lint check, in the order they run. */
 export const CHECKS: readonly LintCheck[] = [
-  shadowing, neverMatches, dangerousPass, vdso, advisory, logForcesStop, unusedVars, duplicates, mountNamespace,
+  shadowing, neverMatches, dangerousPass, vdso, advisory, logForcesStop, quietNotDeny, unusedVars, duplicates, mountNamespace,
 ];

@@ -949,6 +949,7 @@ export class Tracer {
     if (audited) {
       const ev = this.makeEvent(t, nr, name, args, deref, v, ruleName, src);
       if (auditOnly) ev.audit = true;
+      if (d.rule?.quiet === true) ev.quiet = true;
       if (result === undefined) t.pending = { event: ev };
       else this.audit(ev, result);
     }

@@ -28,7 +28,8 @@ function load(text: string, file = '/virt/p.yaml', files: Record<string, string>
 function cond(c: Condition): string {
   if (c.kind === 'int') return `${c.argName}(${c.arg}) ${c.op} ${c.values.map((v) => `0x${v.toString(16)}`).join(',')}`;
   if (c.kind === 'path') return `path(${c.args.join(',')}) ${c.op} ${c.values.join(',')}`;
-  return `fd(${c.arg})${c.virtual !== undefined ? ` virtual=${c.virtual}` : ''}${c.op ? ` ${c.op} ${(c.values ?? []).join(',')}` : ''}`;
+  if (c.kind === 'fd') return `fd(${c.arg})${c.virtual !== undefined ? ` virtual=${c.virtual}` : ''}${c.op ? ` ${c.op} ${(c.values ?? []).join(',')}` : ''}`;
+  return `addr(${c.arg})${c.negate ? ' none of' : ''} ${c.patterns.map((p) => JSON.stringify(p)).join(' | ')}`;
 }
 
 /** An IR rule as [name, line, syscalls, match, verdict]. */

@@ -15,7 +15,11 @@ function load(text: string): PolicyIR {
   return r.ir!;
 }
 
-const noSource = (c: Condition): Omit<Condition, 'source'> => {
+/** A condition without its source range: Omit applied to each member of the union (Omit on
+ * the union itself keeps only the members' common keys, `kind` and `source`). */
+type NoSource<C> = C extends unknown ? Omit<C, 'source'> : never;
+
+const noSource = (c: Condition): NoSource<Condition> => {
   const { source: _s, ...rest } = c;
   return rest;
 };
@@ -49,7 +53,7 @@ describe('verdicts', () => {
 });
 
 describe('conditions', () => {
-  const cases: [syscall: string, match: string, conditions: Omit<Condition, 'source'>[]][] = [
+  const cases: [syscall: string, match: string, conditions: NoSource<Condition>[]][] = [
     ['openat', '{ flags: { all: O_WRONLY } }',
       [{ kind: 'int', arg: 2, argName: 'flags', op: 'all', values: [1n], width: 32, signed: true }]],
     ['openat', '{ flags: { any: [O_WRONLY, O_CREAT, 0x8] } }',

@@ -106,7 +106,7 @@ describe('variables', () => {
     const def = (name: string, value: string): VarDef => ({ name, value, range, keyRange: range, file: 'f', used: false });
     const defs = new Map([['root', def('root', '${home}/src')], ['proj', def('proj', '${root}/p')], ['x', def('x', 'y')]]);
     const out: Diagnostic[] = [];
-    const scope = new VarScope({ cwd: '/c', home: '/h', tmp: '/t', env: { A: 'a' } }, defs, (d) => out.push(d));
+    const scope = new VarScope({ cwd: '/c', home: '/h', tmp: '/t', tty: [], env: { A: 'a' } }, defs, (d) => out.push(d));
     expect(scope.expand('${proj}/${env.A}/${tmp}/${cwd}', range)).toBe('/h/src/p/a//t//c');
     expect(out).toEqual([]);
     expect([...defs.values()].map((d) => [d.name, d.used])).toEqual([['root', true], ['proj', true], ['x', false]]);

@@ -285,7 +285,7 @@ rules:
     const { profile, notes } = exportOci(ir);
     expect(notes.filter((n) => n.includes('mode'))).toEqual([]);
     const reread = parseOciJson(ociJson(profile)) as OciProfile;
-    const fchmodat = reread.syscalls!.filter((e) => e.names.includes('fchmodat')).flatMap((e) => e.args ?? []);
+    const fchmodat = reread.syscalls!.filter((e) => (e.names ?? []).includes('fchmodat')).flatMap((e) => e.args ?? []);
     expect(fchmodat).toEqual([
       { index: 2, value: 0xffff, valueTwo: 0o4755, op: 'SCMP_CMP_MASKED_EQ' },
       { index: 2, value: 0xffff, valueTwo: 0o6755, op: 'SCMP_CMP_MASKED_EQ' },

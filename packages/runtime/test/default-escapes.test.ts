@@ -84,8 +84,8 @@ def own_dgram():
 print('own-sendto', res(own_dgram))
 `;
 
-const lines = (s: string): Record<string, string> =>
-  Object.fromEntries(s.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+const lines = (s: string | undefined): Record<string, string> =>
+  Object.fromEntries((s ?? '').trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
 
 beforeAll(async () => {
   if (!hasPython) return;

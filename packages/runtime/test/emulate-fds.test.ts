@@ -3,7 +3,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 
 import { policyFromIR, run } from '../src/index.js';
-import type { Condition, Emulation } from '../src/index.js';
+import type { Condition } from '@sysvm/policy';
+import type { Emulation } from '../src/index.js';
 
 import { BACKENDS, compileAll, errnoOf } from './helpers.js';
 import { pathRules, vmPolicy, type RuleSpec } from './vm-helpers.js';

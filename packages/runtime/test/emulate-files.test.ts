@@ -46,7 +46,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
       policy: policy(fileRules(VIRTUAL, { text: 'kept\n' })),
     });
     expect(r.stdout).toBe('kept\n');
-    expect(r.stderr.match(/Read-only file system/g)).toHaveLength(3);
+    expect(r.stderr?.match(/Read-only file system/g)).toHaveLength(3);
   });
 
   test('openat2 (flags and resolve in a struct): read-only opens get the virtual file', async () => {
@@ -67,7 +67,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
         .flat()),
     });
     expect(r.stdout).toBe('absent\n');
-    expect(r.stderr.match(/No such file or directory/g)).toHaveLength(2);
+    expect(r.stderr?.match(/No such file or directory/g)).toHaveLength(2);
   });
 
 });

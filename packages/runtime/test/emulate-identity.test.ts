@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 import { policyFromIR, run } from '../src/index.js';
-import type { VirtualIdentity } from '../src/index.js';
+import type { VirtualIdentity } from '../src/ir.js';
 
 import { BACKENDS } from './helpers.js';
 import { emulate, vmPolicy } from './vm-helpers.js';
@@ -30,11 +30,11 @@ const PY = [
 ].join('\n');
 
 describe.for(BACKENDS)('%s backend', (backend) => {
-  test.for([
+  test.for<[VirtualIdentity, string, string]>([
     [{ uid: 1, gid: 1 }, 'uid=1(daemon) gid=1(daemon) groups=1(daemon)\n', 'daemon\n'],
     [{ uid: 65534, gid: 65534, groups: [65534, 4] }, 'uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup),4(adm)\n', 'nobody\n'],
     [{ uid: 0, gid: 0 }, 'uid=0(root) gid=0(root) groups=0(root)\n', 'root\n'],
-  ] as const)('id and whoami as %j', async ([identity, id, whoami]) => {
+  ])('id and whoami as %j', async ([identity, id, whoami]) => {
     const r = await run({ command: 'id', backend, policy: as(identity) });
     expect({ out: r.stdout, code: r.code }).toEqual({ out: id, code: 0 });
     const w = await run({ command: 'whoami', backend, policy: as(identity) });

@@ -10,7 +10,7 @@ import { abi, bpf, loadPolicy } from '@sysvm/policy';
 
 import { worldFilter } from '../src/emulate/index.js';
 import { policyFromIR, run } from '../src/index.js';
-import type { SupervisorPolicy } from '../src/index.js';
+import type { ModulePolicy } from '../src/index.js';
 
 import { BACKENDS, compileAll, errnoOf } from './helpers.js';
 
@@ -19,7 +19,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-time-'));
 beforeAll(() => { bin = compileAll(); });
 
 /** A policy file with this `time:` section over the default that allows everything. */
-function timePolicy(time: string, rules = ''): SupervisorPolicy {
+function timePolicy(time: string, rules = ''): ModulePolicy {
   const file = path.join(dir, `time-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, `sysvm: 1\nname: time-test\ndefault: allow\ntime: ${time}\n${rules}`);
   const r = loadPolicy(file);
@@ -41,7 +41,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   test.for([
     ['an offset into the past', '{ offset: -365d }'],
     ['a frozen clock', '{ frozen: 2000-01-01T00:00:00Z }'],
-  ])('%s: a deadline 300 ms ahead on the virtual clock waits 300 ms, every way', async ([, time]) => {
+  ] as const)('%s: a deadline 300 ms ahead on the virtual clock waits 300 ms, every way', async ([, time]) => {
     // Untranslated, each of these deadlines would lie in the host's past: no wait at all.
     const r = await run({ command: bin.deadline!, args: ['300'], backend, policy: timePolicy(time) });
     expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
@@ -57,7 +57,7 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   test.for([
     ['an offset into the future', '{ offset: +365d }'],
     ['a frozen clock', '{ frozen: 2000-01-01T00:00:00Z }'],
-  ])('%s: a deadline 1 s behind the virtual clock returns at once, every way', async ([, time]) => {
+  ] as const)('%s: a deadline 1 s behind the virtual clock returns at once, every way', async ([, time]) => {
     // Untranslated, +365d puts each of these deadlines a year ahead on the host: the program's
     // alarm(20) would kill it.
     const r = await run({ command: bin.deadline!, args: ['-1000'], backend, policy: timePolicy(time) });

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { loadPolicy } from '@sysvm/policy';
 
 import { policyFromIR, run } from '../src/index.js';
-import type { SupervisorPolicy } from '../src/index.js';
+import type { ModulePolicy } from '../src/index.js';
 
 import { BACKENDS, compileAll } from './helpers.js';
 
@@ -19,7 +19,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-filetimes-'));
 beforeAll(() => { bin = compileAll(); });
 
 let n = 0;
-function timePolicy(time: string, more = ''): SupervisorPolicy {
+function timePolicy(time: string, more = ''): ModulePolicy {
   const file = path.join(dir, `policy-${n++}.yaml`);
   writeFileSync(file, `sysvm: 1\nname: filetimes-test\ndefault: allow\ntime: ${time}\n${more}`);
   const r = loadPolicy(file);
@@ -64,8 +64,8 @@ describe.for(BACKENDS)('%s backend', (backend) => {
   });
 
   test.for([
-    ['{ offset: -365d, files: false }', () => nowS() - YEAR],
-    ['{ frozen: 2000-01-01T00:00:00Z }', () => SET],
+    ['{ offset: -365d, files: false }', (): number => nowS() - YEAR],
+    ['{ frozen: 2000-01-01T00:00:00Z }', (): number => SET],
   ] as const)('%s: file times stay real', async ([time, clock]) => {
     const f = path.join(fresh(), 'f');
     const r = await run({ command: bin.filetimes!, args: [f, String(SET)], backend, policy: timePolicy(time) });

@@ -3,7 +3,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 
 import { policyFromIR, run } from '../src/index.js';
-import type { Condition, VirtualClock } from '../src/index.js';
+import type { Condition } from '@sysvm/policy';
+import type { VirtualClock } from '../src/ir.js';
 
 import { allowAll, BACKENDS, compileAll, traceOnly } from './helpers.js';
 import { emulate, vmPolicy } from './vm-helpers.js';

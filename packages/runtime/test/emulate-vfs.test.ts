@@ -155,15 +155,15 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
     // are read on (ExitContext.restart), not mistaken for the end of the directory.
     const r = await run({ command: bin.getdents!, args: [home, '32'], backend, policy });
     expect(r.stderr).toBe('');
-    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    const lines = (r.stdout ?? '').split('\n').filter((l) => l !== '');
     expect({ names: lines.slice(0, -1).sort(), last: lines.at(-1) }).toEqual({ names: ['.', '..', 'docs', 'notes.txt', 'virtual.conf'], last: 'end' });
     const old = await run({ command: bin.getdents!, args: [home, '32', 'old'], backend, policy });
-    expect(old.stdout.split('\n').filter((l) => l !== '').sort()).toEqual(['.', '..', 'docs', 'end', 'notes.txt', 'virtual.conf']);
+    expect((old.stdout ?? '').split('\n').filter((l) => l !== '').sort()).toEqual(['.', '..', 'docs', 'end', 'notes.txt', 'virtual.conf']);
     // rewinddir: the second pass shows the virtual file again, once.
     const twice = await run({ command: bin.getdents!, args: [home, '4096', 'twice'], backend, policy });
-    expect(twice.stdout.split('\n').filter((l) => l === 'virtual.conf' || l === 'end')).toEqual(['virtual.conf', 'end', 'virtual.conf', 'end']);
+    expect((twice.stdout ?? '').split('\n').filter((l) => l === 'virtual.conf' || l === 'end')).toEqual(['virtual.conf', 'end', 'virtual.conf', 'end']);
     const big = await run({ command: bin.getdents!, args: [path.join(home, 'docs'), '1024'], backend, policy });
-    expect(big.stdout.split('\n').filter((l) => l.startsWith('file-'))).toHaveLength(400);
+    expect((big.stdout ?? '').split('\n').filter((l) => l.startsWith('file-'))).toHaveLength(400);
   });
 
   test('python os.listdir and find do not see hidden paths either', async () => {
@@ -188,7 +188,7 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
     ['.. from inside a bind', 'cd /data && cat ..HOME/.ssh/id_rsa'],
     ['openat2 RESOLVE_IN_ROOT from its parent', 'BIN in-root HOME /.ssh/id_rsa'],
     ['openat2 RESOLVE_BENEATH from its parent', 'BIN beneath HOME .ssh/id_rsa'],
-  ])('a hidden path cannot be reached through %s', async ([, cmd]) => {
+  ] as const)('a hidden path cannot be reached through %s', async ([, cmd]) => {
     const sh = cmd.replaceAll('HOME', home).replaceAll('WORK', cwd).replace('BIN', bin.vfsescape!);
     const r = await run({ command: 'sh', args: ['-c', sh], backend, policy, quiet: true });
     expect(r.stdout).toBe('');
@@ -208,7 +208,7 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
       ].join('; ')], backend, policy, quiet: true,
     });
     expect(r.stdout).toBe('');
-    expect(r.stderr.match(/No such file or directory/g)).toHaveLength(5);
+    expect(r.stderr?.match(/No such file or directory/g)).toHaveLength(5);
     expect([`key-${tag}`, `key2-${tag}`, `ssh-${tag}`].filter((n) => existsSync(path.join(home, n)))).toEqual([]);
     expect(readFileSync(path.join(home, '.aws', 'credentials'), 'utf8')).toBe('SECRET\n');
     expect(existsSync(path.join(home, 'notes.txt'))).toBe(true);
@@ -221,7 +221,7 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
       backend, policy, quiet: true,
     });
     expect(r.stdout).toBe('');
-    expect(r.stderr.match(/Device or resource busy/g)).toHaveLength(2);
+    expect(r.stderr?.match(/Device or resource busy/g)).toHaveLength(2);
     expect([existsSync(home), existsSync(`${home}-${tag}`)]).toEqual([true, false]);
   });
 
@@ -245,7 +245,7 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
     expect(r.stdout).toBe('done\n');
     // EBUSY twice ("already mounted or mount point busy"), ENOENT once ("does not exist"):
     // util-linux words them by version, so only the three failures are counted.
-    expect(r.stderr.split('\n').filter((l) => l.startsWith('mount:'))).toHaveLength(3);
+    expect((r.stderr ?? '').split('\n').filter((l) => l.startsWith('mount:'))).toHaveLength(3);
   });
 
   test('a virtual file next to hidden ones opens and stats', async () => {
@@ -273,7 +273,7 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
     ['/dev/stdin, a pipe (/proc/self/fd/0 names an object, not a path)', `cd /data && echo piped | cat ${STDIN}`, 'piped\n'],
     ['a symlink in the bind to /dev/stdin (a pipe)', 'echo piped | cat /data/stdin', 'piped\n'],
     ['/proc/self/fd/N of a dirfd inside the bind', 'exec 3</data/sub && cat /proc/self/fd/3/../a.txt', 'bound\n'],
-  ])('bind: %s', async ([, cmd, want]) => {
+  ] as const)('bind: %s', async ([, cmd, want]) => {
     const r = await run({ command: 'sh', args: ['-c', cmd.replace('BIN', bin.vfsescape!)], backend, policy });
     expect({ out: r.stdout, err: r.stderr }).toEqual({ out: want === 'HOSTNAME' ? readFileSync('/etc/hostname', 'utf8') : want, err: '' });
   });
@@ -304,7 +304,7 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
       backend, policy, quiet: true,
     });
     expect(r.stdout).toBe('');
-    expect(r.stderr.match(/Not a directory/g)).toHaveLength(4);
+    expect(r.stderr?.match(/Not a directory/g)).toHaveLength(4);
     expect(r.stderr).not.toMatch(/not permitted/);
   });
 
@@ -316,7 +316,7 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
       backend, policy: procBind, quiet: true,
     });
     expect(r.stdout).toBe('Name:\thead\ncat\nbound\n');
-    expect(r.stderr.match(/No such file or directory/g)).toHaveLength(1);
+    expect(r.stderr?.match(/No such file or directory/g)).toHaveLength(1);
     // A plain directory bound over /proc has no magic links: its `self` is its own symlink.
     const over = await run({ command: 'cat', args: ['/proc/self/status'], backend, policy: overProc, quiet: true });
     expect({ out: over.stdout, err: over.stderr }).toEqual({ out: 'fake\n', err: '' });
@@ -325,7 +325,7 @@ print(res(lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[4])))`;
   test('bind: a path hidden inside a bind is absent from the bound directory and its listing', async () => {
     const r = await run({ command: 'sh', args: ['-c', 'ls /data; cd /data && cat secret.txt; cat /data/sub/../secret.txt'], backend, policy, quiet: true });
     expect(r.stdout).toBe('a.txt\nabs-elsewhere\nabs-virtual\nrel-up\nstdin\nsub\nto-key\n');
-    expect(r.stderr.match(/No such file or directory/g)).toHaveLength(2);
+    expect(r.stderr?.match(/No such file or directory/g)).toHaveLength(2);
   });
 
   test('bind: a rename or hard link between the bind and elsewhere fails with EXDEV, as across mounts (mv copies instead)', async () => {

@@ -1,6 +1,7 @@
 // Building compiled policies (PolicyIR) literally for the emulation modules' tests, the way
 // the front end's intent-level sections compile them.
-import type { Condition, Emulation, PolicyIR, RuleIR, SourceRange, Verdict } from '../src/index.js';
+import type { Condition } from '@sysvm/policy';
+import type { Emulation, PolicyIR, RuleIR, SourceRange, Verdict } from '../src/index.js';
 
 const at = (line: number): SourceRange => ({ file: 'vm-test.yaml', line, column: 1, endLine: line, endColumn: 10 });
 

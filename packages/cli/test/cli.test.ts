@@ -177,6 +177,26 @@ describe('sysvm run', () => {
     expect([r.status, r.stderr]).toEqual([0, '']);
   });
 
+  test('builtin:default: the program gets the caller\'s environment but its credentials; a policy extending it keeps one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysvm-cli-env-'));
+    const env = {
+      ...process.env, GITHUB_TOKEN: 'gh', npm_config__authToken: 'npm', AWS_SECRET_ACCESS_KEY: 'aws', OPENAI_API_KEY: 'oa',
+      PGPASSWORD: 'pg', SYSVM_TEST_PLAIN: 'plain', TOKENIZERS_PARALLELISM: 'false',
+    };
+    const show = ['sh', '-c', 'for v in GITHUB_TOKEN npm_config__authToken AWS_SECRET_ACCESS_KEY OPENAI_API_KEY PGPASSWORD SYSVM_TEST_PLAIN TOKENIZERS_PARALLELISM CACHE; do eval "echo $v=\\${$v-unset}"; done'];
+    const run = (policy: string[]) => spawnSync(process.execPath, [CLI, 'run', '-q', ...policy, '--', ...show], { cwd: dir, encoding: 'utf8', env });
+    const d = run([]);
+    expect([d.status, d.stdout]).toEqual([0, [
+      'GITHUB_TOKEN=unset', 'npm_config__authToken=unset', 'AWS_SECRET_ACCESS_KEY=unset', 'OPENAI_API_KEY=unset', 'PGPASSWORD=unset',
+      'SYSVM_TEST_PLAIN=plain', 'TOKENIZERS_PARALLELISM=false', 'CACHE=unset', ''].join('\n')]);
+    writeFileSync(join(dir, 'p.yaml'), 'sysvm: 1\nextends: builtin:default\nenvironment:\n  keep: [GITHUB_TOKEN]\n  drop: [SYSVM_TEST_*]\n  set: { CACHE: "${tmp}/c" }\n');
+    const k = run(['-p', join(dir, 'p.yaml')]);
+    expect(k.status).toBe(0);
+    expect(k.stdout.split('\n').slice(0, 7)).toEqual(['GITHUB_TOKEN=gh', 'npm_config__authToken=unset', 'AWS_SECRET_ACCESS_KEY=unset',
+      'OPENAI_API_KEY=unset', 'PGPASSWORD=unset', 'SYSVM_TEST_PLAIN=unset', 'TOKENIZERS_PARALLELISM=false']);
+    expect(k.stdout.split('\n')[7]).toMatch(/^CACHE=\/tmp\/sysvm-\w+\/c$/);
+  });
+
   test('arguments that are not UTF-8 reach the program as the shell gave them', () => {
     // Node's process.argv has U+FFFD for such bytes; `sysvm run` takes them from /proc.
     // (A shell passes the bytes: a string argument to spawnSync would be UTF-8.)

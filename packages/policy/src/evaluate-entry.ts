@@ -17,3 +17,4 @@ export { joinIPv6Groups } from './compile/addrmatch.js';
 export { decodePath, encodePath } from './pathtext.js';
 export { BUILTIN_PREFIX, builtinNames, builtinText } from './front/builtin.js';
 export { terminalPaths } from './front/tty.js';
+export { programEnvironment } from './environment.js';

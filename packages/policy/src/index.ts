@@ -4,6 +4,7 @@ export * from './diagnostics.js';
 export * as abi from './abi/index.js';
 export * from './render.js';
 export { decodePath, encodePath } from './pathtext.js';
+export { programEnvironment } from './environment.js';
 // BPF toolkit, seccomp-BPF back end, explain, decision program (helper: bpf).
 export * as bpf from './bpf/index.js';
 export { compileBpf, disassembleBpf, LINEAR_DISPATCH_MAX, type BpfStats, type CompiledBpf } from './compile/bpf.js';

@@ -241,6 +241,23 @@ export interface PolicyIR {
   files: string[];
   default: DefaultIR;
   rules: RuleIR[];
+  /**
+   * The `environment:` sections, one per file that has one, in the order of `files`: what
+   * the program's environment keeps of the caller's (environment.ts, programEnvironment).
+   * Absent: the program gets the caller's environment.
+   */
+  environment?: EnvironmentLayer[];
+}
+
+/** One file's `environment:` section, its variables expanded. */
+export interface EnvironmentLayer {
+  source: SourceRange;
+  /** Variables the program gets with these values, whatever the caller's. */
+  set: Record<string, string>;
+  /** Name patterns (`*`: any run of characters; case is ignored) passed even if a drop matches. */
+  keep: string[];
+  /** Name patterns the program does not get. */
+  drop: string[];
 }
 
 /** Where a decision is made. */

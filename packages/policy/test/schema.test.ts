@@ -20,7 +20,7 @@ test('the JSON Schema is draft 2020-12, closed, with sysvm required', () => {
   expect(s.required).toEqual(['sysvm']);
   expect(s.additionalProperties).toBe(false);
   expect(Object.keys(s.properties)).toEqual(['sysvm', 'name', 'description', 'extends', 'vars', 'default', 'rules',
-    'filesystem', 'network', 'identity', 'time']);
+    'filesystem', 'network', 'identity', 'time', 'environment']);
 });
 
 test('the loader\'s list of top-level keys is the schema\'s (issues.ts writes it out)', () => {

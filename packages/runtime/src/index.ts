@@ -19,6 +19,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
+import { programEnvironment, type PolicyIR } from '@sysvm/policy/evaluate';
+
 import { close, errno, pipe2, strerror } from './linux/libc.js';
 import { encodePath } from './linux/pathtext.js';
 import { O_CLOEXEC } from './linux/consts.js';
@@ -28,6 +30,7 @@ import type {
   BackendName, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
 } from './types.js';
 import type { DeferredInit, WorkerInit, WorkerMessage } from './worker.js';
+import type { IrPolicyOptions } from './policy-module.js';
 
 export type {
   ArgRewrite, AuditEvent, BackendName, DecideContext, ExitStatus, InlinePolicy, ModulePolicy, PolicySource, Stats,
@@ -125,6 +128,13 @@ export class SandboxError extends Error {
     super(message);
     this.name = 'SandboxError';
   }
+}
+
+/** The compiled policy a spawn was given by policyFromIR, if it was. */
+function policyIR(p: PolicySource): PolicyIR | undefined {
+  if (!('module' in p)) return undefined;
+  const ir = (p.options as Partial<IrPolicyOptions> | undefined)?.ir;
+  return ir !== undefined && typeof ir === 'object' ? ir : undefined;
 }
 
 /** This package's dist/: beside this module, or ../dist/ when it runs from its TypeScript source (tests). */
@@ -327,7 +337,11 @@ export class SandboxProcess extends EventEmitter {
       throw new SandboxError('EOPTION', `denialLines: ${String(n)} is not a count (an integer >= 0, or Infinity)`);
     }
     const cwd = path.resolve(opts.cwd ?? process.cwd());
-    const env = opts.env ?? process.env;
+    // Security: a compiled policy's `environment:` sections (@sysvm/policy, environment.ts)
+    // decide what the program gets of the caller's environment, here, for every spawn; a
+    // dropped variable (a credential) never reaches the launcher or the program.
+    const ir = policyIR(opts.policy);
+    const env = ir === undefined ? opts.env ?? process.env : programEnvironment(ir, opts.env ?? process.env);
     const [file, ...alternatives] = commandCandidates(opts.command, cwd, env.PATH);
     const stdioOpt = opts.stdio ?? 'pipe';
     const stdio = typeof stdioOpt === 'string' || !Array.isArray(stdioOpt)

@@ -10,7 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import koffi from 'koffi';
 import { beforeAll, describe, expect, test } from 'vitest';
 
-import { run, spawn } from '../src/index.js';
+import { loadPolicy } from '@sysvm/policy';
+
+import { policyFromIR, run, spawn } from '../src/index.js';
 import type { AuditEvent, InlinePolicy, RuleIR, SourceRange } from '../src/index.js';
 
 import { allowAll, BACKENDS, compileAll, errnoOf, running, traceOnly } from './helpers.js';
@@ -429,6 +431,16 @@ describe.for(BACKENDS)('%s backend', (backend) => {
 });
 
 describe('policies and signals', () => {
+  test('policyFromIR: the policy\'s environment sections decide what the program gets of `env`; an inline policy has none', async () => {
+    const { ir } = loadPolicy({ file: 'env.yaml', text: 'sysvm: 1\ndefault: allow\nenvironment: { drop: ["*_TOKEN"], set: { ADDED: yes } }\n' });
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CI_TOKEN: 't', PLAIN: 'p' };
+    const show = ['-c', 'echo "${CI_TOKEN-unset} ${PLAIN-unset} ${ADDED-unset}"'];
+    const a = await run({ command: 'sh', args: show, env, policy: policyFromIR(ir!) });
+    expect([a.code, a.stdout]).toEqual([0, 'unset p yes\n']);
+    const b = await run({ command: 'sh', args: show, env, policy: allowAll });
+    expect([b.code, b.stdout]).toEqual([0, 't p unset\n']);
+  });
+
   test('a policy from a module, with options', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sysvm-mod-'));
     const mod = path.join(dir, 'policy.mjs');

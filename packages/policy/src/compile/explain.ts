@@ -174,5 +174,15 @@ export function explainPolicy(ir: PolicyIR, arch: ArchName = 'x86_64'): string {
   out.push('');
   out.push(`every other syscall -> ${fallbackLine(plan.default, plan.default.where)}`);
   if (plan.unknown.length > 0) out.push(`not on ${arch} (ignored): ${plan.unknown.join(', ')}`);
+  if (ir.environment !== undefined) {
+    // In the order they decide (environment.ts): each file's set, keep, drop.
+    out.push('', "environment (the caller's, but for these; the first file that names a variable decides):");
+    for (const l of ir.environment) {
+      const where = at(l.source);
+      for (const [k, v] of Object.entries(l.set)) out.push(`  set ${k}=${JSON.stringify(v)} [${where}]`);
+      if (l.keep.length > 0) out.push(`  keep ${l.keep.join(' ')} [${where}]`);
+      if (l.drop.length > 0) out.push(`  drop ${l.drop.join(' ')} [${where}]`);
+    }
+  }
   return out.join('\n') + '\n';
 }

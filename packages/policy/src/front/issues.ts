@@ -16,7 +16,7 @@ const IDS = ['uid', 'gid', 'euid', 'egid', 'suid', 'sgid', 'groups'];
  * objects (front/schema-def.ts).
  */
 export const TOP_KEYS: readonly string[] = ['sysvm', 'name', 'description', 'extends', 'vars', 'default', 'rules', 'filesystem',
-  'network', 'identity', 'time'];
+  'network', 'identity', 'time', 'environment'];
 const UNAME = ['sysname', 'nodename', 'release', 'version', 'machine', 'domainname'];
 
 /** A readable name for a place in the document: `rules[2].match.flags`. */
@@ -34,6 +34,7 @@ function knownKeys(path: YamlPath): readonly string[] {
   if (last === 'emulate') return ['return', 'uname', 'identity', 'time', 'file', 'bind'];
   if (path.length === 1 && last === 'filesystem') return ['read', 'write', 'hide', 'files', 'bind'];
   if (path.length === 1 && last === 'network') return ['allow'];
+  if (path.length === 1 && last === 'environment') return ['drop', 'keep', 'set'];
   if (path.length === 1 && last === 'identity') return [...IDS, 'hostname'];
   if (last === 'identity') return IDS;
   if (last === 'time') return ['offset', 'frozen'];

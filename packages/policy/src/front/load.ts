@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, relative as relativePath, resolve as resolvePath } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import type { Condition, Emulation, FdCondition, IntCondition, PathCondition, PathOp, PolicyIR, RuleIR, SockaddrCondition,
+import type { Condition, Emulation, EnvironmentLayer, FdCondition, IntCondition, PathCondition, PathOp, PolicyIR, RuleIR, SockaddrCondition,
   SockaddrPattern, SockFamily, SourceRange, UtsField, Verdict, VirtualClock } from '../ir.js';
 import { parseCidr, parseEndpoint, parsePorts } from '../compile/addrmatch.js';
 import { allSyscalls, constant, constantsWithPrefix, errnoName, errnoNumber, syscallByName } from '../abi/index.js';
@@ -19,7 +19,7 @@ import { sortDiagnostics } from '../render.js';
 import { expandGroup, GROUP_NAMES } from './groups.js';
 import { describePath, issuesToDiagnostics, TOP_KEYS } from './issues.js';
 import { expandTilde, globProblem, normaliseGlob, normalisePath } from './paths.js';
-import { schemas, type ActionSpec, type ClockSpec, type ConditionMapSpec, type ConditionSpec, type FilesystemSpec,
+import { schemas, type ActionSpec, type ClockSpec, type ConditionMapSpec, type ConditionSpec, type EnvironmentSpec, type FilesystemSpec,
   type IdentitySpec, type IntValueSpec, type NetworkSpec, type RuleSpec, type Schemas } from './schema-def.js';
 import { expandAllows, expandWorld, type SectionEnv } from './sections.js';
 import { parseDuration, parseTimestamp } from './time.js';
@@ -398,6 +398,7 @@ class Resolver {
       }
       rules.push(...expandAllows(this.sectionEnv(u)));
     }
+    const environment = this.units.flatMap((u) => this.environmentLayer(u) ?? []);
     const defUnit = this.units.find((u) => u.default);
     let def: ModelDefault | undefined;
     if (defUnit?.default) def = this.resolveDefault(defUnit, defUnit.default.spec, defUnit.default.path);
@@ -427,8 +428,21 @@ class Resolver {
       files: model.files,
       default: { verdict: def.verdict, log: def.log, source: def.source },
       rules: rules.flatMap((r) => r.parts),
+      ...(environment.length > 0 ? { environment } : {}),
     };
     return { ir, model };
+  }
+
+  /** A file's `environment:` section (environment.ts), its `set` values expanded; undefined without one. */
+  private environmentLayer(u: Unit): EnvironmentLayer | undefined {
+    if (!u.valid.has('environment') || !u.value) return undefined;
+    const spec = u.value.environment as EnvironmentSpec;
+    const set: Record<string, string> = {};
+    for (const [name, value] of Object.entries(spec.set ?? {})) {
+      const v = this.scope.expand(value, u.src.range(['environment', 'set', name]));
+      if (v !== undefined) set[name] = v;
+    }
+    return { source: u.src.range(['environment']), set, keep: spec.keep ?? [], drop: spec.drop ?? [] };
   }
 
   private sectionEnv(u: Unit): SectionEnv {

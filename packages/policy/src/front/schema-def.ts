@@ -250,6 +250,14 @@ function define() {
     message: 'euid, egid, suid, sgid and groups need uid and gid', path: ['uid'],
   }).meta({ description: 'Who the program believes it is: uid, gid (and euid, egid, suid, sgid, groups), hostname' });
 
+  const envGlob = z.string().regex(/^[^=\s]+$/, 'a variable name, or a pattern of names with * (no = or spaces)');
+  const environmentSection = z.strictObject({
+    drop: z.array(envGlob).optional().meta({ description: 'Variables the program does not get: names or patterns (AWS_*, *_TOKEN); case is ignored' }),
+    keep: z.array(envGlob).optional().meta({ description: 'Variables passed even where a drop (here or in an extended policy) matches them' }),
+    set: z.record(z.string().regex(/^[^=\s*]+$/, 'a variable name (no =, * or spaces)'), z.string())
+      .optional().meta({ description: 'Variables the program gets with these values (policy variables allowed: ${tmp})' }),
+  }).meta({ description: "What the program gets of the caller's environment" });
+
   const timeSection = clockSpec.meta({ description: 'Virtual time: { offset: -365d } or { frozen: 2000-01-01T00:00:00Z }' });
 
   /** The top-level keys, each validated on its own so that one bad key does not hide the others' errors. */
@@ -265,6 +273,7 @@ function define() {
     network: networkSection.optional(),
     identity: identitySection.optional(),
     time: timeSection.optional(),
+    environment: environmentSection.optional(),
   };
 
   const policyFile = z.strictObject(policyShape).meta({
@@ -272,7 +281,7 @@ function define() {
     description: 'A sysvm sandbox policy (format version 1). See docs/policy.md.',
   });
 
-  return { intValue, conditionOps, condition, conditionMap, match, errnoValue, unameFields, idValue, identityFields, clockSpec, fileContent, emulation, action, defaultSpec, syscallList, rule, vars, extendsSpec, filesystemSection, networkSection, identitySection, timeSection, policyShape, policyFile };
+  return { intValue, conditionOps, condition, conditionMap, match, errnoValue, unameFields, idValue, identityFields, clockSpec, fileContent, emulation, action, defaultSpec, syscallList, rule, vars, extendsSpec, filesystemSection, networkSection, identitySection, timeSection, environmentSection, policyShape, policyFile };
 }
 
 /** Every schema object of the policy format (see the top). */
@@ -298,6 +307,7 @@ export type ConditionSpec = z.infer<Schemas['condition']>;
 export type ConditionMapSpec = z.infer<Schemas['conditionMap']>;
 export type IntValueSpec = z.infer<Schemas['intValue']>;
 export type FilesystemSpec = z.infer<Schemas['filesystemSection']>;
+export type EnvironmentSpec = z.infer<Schemas['environmentSection']>;
 export type NetworkSpec = z.infer<Schemas['networkSection']>;
 export type IdentitySpec = z.infer<Schemas['identitySection']>;
 export type ClockSpec = z.infer<Schemas['clockSpec']>;

@@ -90,7 +90,7 @@ const cases: [file: string, expected: Row[]][] = [
   ['sections.yaml', [
     ['SV3011', 2, 10], // identity emulation as the default
     ['SV3004', 4, 16], // relative/dir
-    ['SV3019', 5, 18], // ./no-such-dir
+    ['SV3019', 5, 18], // ./no-such-dir (not ${tmp}/made-by-the-run: sysvm run makes ${tmp} afresh for each run)
     ['SV1004', 7, 11], // uid without gid
     ['SV3017', 8, 17], // a date without a time
   ]],

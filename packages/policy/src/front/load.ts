@@ -947,14 +947,17 @@ class Resolver {
   /**
    * A host path of the policy (a virtual file's source, a bind target): variables and `~`
    * expanded, relative to the directory of the file that names it, normalised. A path that
-   * does not exist is a warning: the program will see errors until it does.
+   * does not exist is a warning: the program will see errors until it does. Not one in
+   * ${tmp}: `sysvm run` makes a new ${tmp} for each run (with builtin:default's `.shm` in
+   * it), so what is there before the run (`sysvm lint`: nothing) says nothing of what the
+   * run will have.
    */
   hostPath(p: string, range: SourceRange, u: Unit, what: string): string | undefined {
     const expanded = this.scope.expand(p, range);
     if (expanded === undefined) return undefined;
     const dir = u.file.startsWith(BUILTIN_PREFIX) ? BUILTIN_DIR : dirname(resolvePath(u.file));
     const abs = normalisePath(resolvePath(dir, expandTilde(expanded, this.ctx.home)));
-    if (!existsSync(abs)) this.report(diag('SV3019', range, { what, path: p, dir }));
+    if (!pathUnder(abs, normalisePath(this.ctx.tmp)) && !existsSync(abs)) this.report(diag('SV3019', range, { what, path: p, dir }));
     return abs;
   }
 

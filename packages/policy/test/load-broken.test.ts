@@ -108,6 +108,12 @@ const cases: [file: string, expected: Row[]][] = [
     ['SV3002', 15, 22], // eq on a socket address
   ]],
   ['network-all.yaml', [['SV3025', 3, 24]]], // connect: beside allow: all
+  ['missing.yaml', [
+    ['SV3027', 2, 35], // missing: on the default
+    ['SV2005', 7, 38], // ENOSUCH
+    ['SV1002', 11, 39], // missing: beside an emulation
+    ['SV1004', 15, 13], // missing: without deny:
+  ]],
   ['host-hidden.yaml', [
     ['SV3019', 5, 31], // ~/.ssh/motd does not exist (home is /home/u here)
     ['SV3020', 5, 31], // ... and is hidden

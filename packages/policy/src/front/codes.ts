@@ -136,6 +136,9 @@ const table = [
     message: 'this address condition can never match: {reason}',
     hint: 'CIDRs and ports are for inet and inet6 addresses (and AF_UNSPEC on sendto); path operators for unix sockets.' },
   // --- SV31xx: lint ------------------------------------------------------------------------
+  { code: 'SV3027', name: 'missing-on-default', severity: 'error',
+    message: '`missing: {errno}` on the default: it answers for a path a rule matches on, and the default matches on nothing',
+    hint: 'Put it on the rule that denies those paths (`match: { path: { under: / } }`, `action: { deny: EACCES, missing: ENOENT }`), and give the default a plain `deny`.' },
   { code: 'SV3101', name: 'shadowed-rule', severity: 'warning',
     message: '{rule} never decides anything: {by} already decides every call it could match',
     hint: 'Remove it, or move it before {by}. The first matching rule wins.' },
@@ -167,6 +170,9 @@ const table = [
   { code: 'SV3112', name: 'mount-namespace-paths', severity: 'warning',
     message: '{how}: the supervisor resolves paths in its own mount namespace, so there the path rules ({paths}) decide on names that need not mean what they say',
     hint: 'Deny the namespace (unshare and clone with CLONE_NEWNS: `match: { unshare_flags: { none: CLONE_NEWNS } }`; setns) or deny mounting (the @mount group), as builtin:default does.' },
+  { code: 'SV3113', name: 'missing-without-path', severity: 'warning',
+    message: '`missing: {errno}` on {rule} never applies: no alternative of its match has a path condition, so it always answers {deny}',
+    hint: 'Give the rule a path condition (`path: { under: ... }`), or drop `missing:`.' },
 ] as const satisfies readonly CodeInfo[];
 
 export type Code = (typeof table)[number]['code'];

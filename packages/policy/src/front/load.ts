@@ -107,6 +107,8 @@ export interface ModelRule {
   verdict: Verdict;
   log: boolean;
   acknowledge?: { reason: string; range: SourceRange };
+  /** Where its action's `missing:` is written (a deny with `missing`). */
+  missingRange?: SourceRange;
   /** The IR rules this rule became (one per argument layout; empty if it applies to nothing). */
   parts: RuleIR[];
 }
@@ -459,9 +461,23 @@ class Resolver {
       this.report(diag(code, src.range(path), { syscalls: 'every other call the default decides' }));
       return undefined;
     }
+    if (verdict.kind === 'deny' && verdict.missing !== undefined) {
+      // `missing` answers for a path a rule matched on; the default matches on nothing.
+      const actionPath = full ? [...path, 'action'] : path;
+      this.report(diag('SV3027', src.range([...actionPath, 'missing']), { errno: verdict.missing.errnoName }));
+      return undefined;
+    }
     const d: ModelDefault = { file: u.file, verdict, log: full?.log ?? false, source: src.range(path) };
     if (full?.acknowledge) d.acknowledge = { reason: full.acknowledge, range: src.range([...path, 'acknowledge']) };
     return d;
+  }
+
+  /** An errno written by name or number, or undefined after reporting an unknown one (SV2005). */
+  private errnoOf(e: string | number, path: YamlPath, u: Unit): { errno: number; errnoName: string } | undefined {
+    const n = typeof e === 'string' ? errnoNumber(e) : e;
+    const name = typeof e === 'string' ? e : errnoName(e);
+    if (n === undefined || name === undefined) { this.report(diag('SV2005', u.src.range(path), { name: String(e) })); return undefined; }
+    return { errno: n, errnoName: name };
   }
 
   private compileAction(a: ActionSpec, path: YamlPath, u: Unit): Verdict | undefined {
@@ -469,16 +485,10 @@ class Resolver {
     if (a === 'allow' || a === 'kill' || a === 'trace') return { kind: a };
     if (a === 'deny') return { kind: 'deny', errno: errnoNumber('EPERM') ?? 1, errnoName: 'EPERM' };
     if ('deny' in a) {
-      const e = a.deny;
-      const ePath = [...path, 'deny'];
-      if (typeof e === 'string') {
-        const n = errnoNumber(e);
-        if (n === undefined) { this.report(diag('SV2005', src.range(ePath), { name: e })); return undefined; }
-        return { kind: 'deny', errno: n, errnoName: e };
-      }
-      const name = errnoName(e);
-      if (name === undefined) { this.report(diag('SV2005', src.range(ePath), { name: String(e) })); return undefined; }
-      return { kind: 'deny', errno: e, errnoName: name };
+      const deny = this.errnoOf(a.deny, [...path, 'deny'], u);
+      if (a.missing === undefined) return deny === undefined ? undefined : { kind: 'deny', ...deny };
+      const missing = this.errnoOf(a.missing, [...path, 'missing'], u);
+      return deny === undefined || missing === undefined ? undefined : { kind: 'deny', ...deny, missing };
     }
     const em = a.emulate;
     if ('return' in em) {
@@ -656,6 +666,7 @@ class Resolver {
       explicit: new Set(explicit.keys()), named, duplicates, verdict, log, parts };
     if (spec.name !== undefined) r.name = spec.name;
     if (spec.acknowledge !== undefined) r.acknowledge = { reason: spec.acknowledge, range: src.range([...base, 'acknowledge']) };
+    if (verdict?.kind === 'deny' && verdict.missing !== undefined) r.missingRange = src.range([...base, 'action', 'missing']);
     return r;
   }
 

@@ -94,9 +94,9 @@ export type Verdict =
 /**
  * A deny's answer for a path that names nothing (`{ deny: EACCES, missing: ENOENT }`): when
  * the deciding alternative of the rule has a path condition and one of its path arguments
- * names nothing (Deref.missing), the call fails with this errno instead of the deny's.
- * `evaluate` returns the deny verdict it gives (without `missing`), so the runtime carries
- * out, and the audit records, the errno actually given.
+ * names nothing (Deref.missing), the call fails with this errno instead of the deny's:
+ * `evaluate` then returns a plain deny with it (else the rule's verdict, whose `errno` is the
+ * one given), so the runtime carries out, and the audit records, the errno actually given.
  */
 export interface Errno {
   errno: number;

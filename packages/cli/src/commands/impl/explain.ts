@@ -23,7 +23,7 @@ export async function explain(ctx: CommandContext): Promise<number> {
     fds[Number(m[1])] = m[2]!;
   }
   const arch = oneOf('arch', ctx.values.arch, ['x86_64', 'i386'] as const);
-  const parsed = workflow.parseCall(text, { cwd, fds }, { arch });
+  const parsed = workflow.parseCall(text, { cwd, fds, ...(ctx.values.missing === true ? { missing: true } : {}) }, { arch });
   if (!parsed.ok) {
     ctx.stderr.write(renderText(parsed.diagnostics, new Map([['<call>', text]])));
     throw new UserError('the call is malformed', 2);

@@ -79,6 +79,26 @@ describe.for(BACKENDS)('builtin:default on the %s backend: ENOENT where the kern
     expect([r.stdout, r.stderr]).toEqual(['No such file or directory\nPermission denied\nPermission denied\nPermission denied\n', '']);
   });
 
+  test('rename and link, two paths: ENOENT when either names nothing (the new name: its directory), else EACCES', async () => {
+    const { cwd, policy } = setup();
+    const py = [
+      'import os, sys',
+      'H = os.environ["H"]',
+      'open("mine", "w").close()',
+      'def t(f, a, b):',
+      '    try: f(a, b); print("ok")',
+      '    except OSError as e: print(os.strerror(e.errno))',
+      'for f in (os.rename, os.link):',
+      '    t(f, "none", H + "/.config/app/y")',
+      '    t(f, "mine", H + "/.config/app/y")',
+      '    t(f, "mine", H + "/.config/none/y")',
+      '    t(f, "mine", H + "/.ssh/none/y")',
+    ].join('\n');
+    const r = await sh(backend, `/usr/bin/python3 -c '${py}'`, cwd, policy);
+    const four = 'No such file or directory\nPermission denied\nNo such file or directory\nPermission denied\n';
+    expect([r.stdout, r.stderr]).toEqual([four + four, '']);
+  });
+
   test('the audit records the errno given, and the rule', async () => {
     const { cwd, policy } = setup();
     const r = await sh(backend, 'cat "$H/.config/none" "$H/.config/app/settings" 2>/dev/null', cwd, policy);

@@ -135,10 +135,10 @@ const table = [
   { code: 'SV3026', name: 'address-condition-never-matches', severity: 'warning',
     message: 'this address condition can never match: {reason}',
     hint: 'CIDRs and ports are for inet and inet6 addresses (and AF_UNSPEC on sendto); path operators for unix sockets.' },
-  // --- SV31xx: lint ------------------------------------------------------------------------
   { code: 'SV3027', name: 'missing-on-default', severity: 'error',
     message: '`missing: {errno}` on the default: it answers for a path a rule matches on, and the default matches on nothing',
     hint: 'Put it on the rule that denies those paths (`match: { path: { under: / } }`, `action: { deny: EACCES, missing: ENOENT }`), and give the default a plain `deny`.' },
+  // --- SV31xx: lint ------------------------------------------------------------------------
   { code: 'SV3101', name: 'shadowed-rule', severity: 'warning',
     message: '{rule} never decides anything: {by} already decides every call it could match',
     hint: 'Remove it, or move it before {by}. The first matching rule wins.' },

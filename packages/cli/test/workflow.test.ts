@@ -21,7 +21,7 @@ describe('sysvm test', () => {
     const r = sysvm(['test', 'examples/tests']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout.trimEnd().split('\n').pop()).toBe('47 passed, 0 failed');
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('54 passed, 0 failed');
     expect(r.stdout).toContain("  ok    socket(AF_INET, SOCK_STREAM, 0) -> deny EAFNOSUPPORT [kernel, rule 'no-inet-sockets']\n");
   });
 
@@ -93,6 +93,18 @@ rules naming openat, in order (the first that matches decides):
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').slice(0, 3)).toEqual(['getpid()  [i386 syscall 20]', 'verdict: deny ENOSYS',
       'decided by: guard (arch is not x86_64 (AUDIT_ARCH 0xc000003e), incl. ia32 int 0x80)']);
+  });
+
+  test.for([
+    [[], 'deny EACCES (ENOENT when a path names nothing)'],
+    [['--missing'], 'deny ENOENT'],
+  ] as [string[], string][])('%j: builtin:default\'s other-paths, for a path that exists and for one that names nothing', ([opts, verdict]) => {
+    const r = sysvm(['explain', ...opts, '--home', '/home/user', 'builtin:default', 'openat(AT_FDCWD, "/home/user/.config/app/x", O_RDONLY)']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').slice(1, 3)).toEqual([`verdict: ${verdict}`, expect.stringMatching(/^decided by: rule 'other-paths' \(builtin:default:\d+\)$/)]);
+    // A secret stays EACCES either way.
+    const s = sysvm(['explain', ...opts, '--home', '/home/user', 'builtin:default', 'openat(AT_FDCWD, "/home/user/.ssh/none", O_RDONLY)']);
+    expect(s.stdout.split('\n')[1]).toBe('verdict: deny EACCES, logged');
   });
 
   test('a malformed call: exit 2 with the column', () => {

@@ -124,6 +124,31 @@ function ruleMatches(rule: RuleIR, inv: Invocation, name: string): boolean {
   return false;
 }
 
+/**
+ * Whether a matching rule with `{ deny, missing }` answers `missing`: some path argument that
+ * a path condition of a holding alternative looks at names nothing (Deref.missing). Not when
+ * an alternative of integer conditions alone holds: the kernel decides that call with the
+ * deny's errno without looking at any path (prefilterRet), and this must agree with it.
+ *
+ * Security: `missing` tells the program whether a path exists, so a policy gives it only
+ * where existence is no secret (builtin:default: where stat is allowed anyway, never on the
+ * secrets' rules). An unreadable path or a Deref that does not say is not missing: the deny's
+ * own errno stands (fail closed to the policy's first answer).
+ */
+function namesMissingPath(rule: RuleIR, inv: Invocation, name: string): boolean {
+  const missing = inv.deref?.missing;
+  if (rule.match === null || missing === undefined) return false;
+  let found = false;
+  for (const alt of rule.match) {
+    if (!alt.every((c) => conditionHolds(c, rule, inv, name))) continue;
+    if (alt.every((c) => c.kind === 'int')) return false;
+    for (const c of alt) {
+      if (c.kind === 'path' && !found) found = c.args.some((a) => missing.call(inv.deref, a));
+    }
+  }
+  return found;
+}
+
 // Rules by syscall name, per policy. The IR is treated as immutable once built.
 const index = new WeakMap<PolicyIR, Map<string, RuleIR[]>>();
 function rulesFor(ir: PolicyIR, name: string): RuleIR[] {
@@ -167,7 +192,13 @@ export function evaluate(ir: PolicyIR, inv: Invocation, opts: EvaluateOptions = 
  */
 function byRules(ir: PolicyIR, inv: Invocation, name: string, rules: readonly RuleIR[], safety: Verdict | undefined): Decision {
   for (const rule of rules) {
-    if (ruleMatches(rule, inv, name)) return { verdict: rule.verdict, rule, log: rule.log };
+    if (ruleMatches(rule, inv, name)) {
+      const v = rule.verdict;
+      if (v.kind === 'deny' && v.missing !== undefined && namesMissingPath(rule, inv, name)) {
+        return { verdict: { kind: 'deny', errno: v.missing.errno, errnoName: v.missing.errnoName }, rule, log: rule.log };
+      }
+      return { verdict: v, rule, log: rule.log };
+    }
   }
   if (safety !== undefined) return { verdict: safety, rule: null, log: false };
   return byDefault(ir);

@@ -86,10 +86,22 @@ export type UtsField = 'sysname' | 'nodename' | 'release' | 'version' | 'machine
  */
 export type Verdict =
   | { kind: 'allow' }
-  | { kind: 'deny'; errno: number; errnoName: string }
+  | { kind: 'deny'; errno: number; errnoName: string; missing?: Errno }
   | { kind: 'kill' }
   | { kind: 'trace' }
   | { kind: 'emulate'; emulate: Emulation };
+
+/**
+ * A deny's answer for a path that names nothing (`{ deny: EACCES, missing: ENOENT }`): when
+ * the deciding alternative of the rule has a path condition and one of its path arguments
+ * names nothing (Deref.missing), the call fails with this errno instead of the deny's:
+ * `evaluate` then returns a plain deny with it (else the rule's verdict, whose `errno` is the
+ * one given), so the runtime carries out, and the audit records, the errno actually given.
+ */
+export interface Errno {
+  errno: number;
+  errnoName: string;
+}
 
 export type IntOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'in' | 'not-in' | 'all' | 'any' | 'none';
 
@@ -275,6 +287,13 @@ export interface Deref {
    * the call (or that message) names no address; the result is undefined if unreadable.
    */
   sockaddrs?(arg: number): (SockAddr | null)[] | undefined;
+  /**
+   * Whether path argument `arg` names nothing: resolving it as the call would fails with
+   * ENOENT (the file, or a directory on the way, does not exist), and the call would not
+   * create it (O_CREAT, mkdir, the new name of link/rename/symlink in an existing directory
+   * are not missing). False when unknown (an unreadable path): the deny's own errno stands.
+   */
+  missing?(arg: number): boolean;
 }
 
 /**

@@ -176,3 +176,81 @@ describe('decidedBy', () => {
     expect(decidedBy(policy([], TRACE), 'x86_64', nr('getppid'))).toBe('supervisor');
   });
 });
+
+describe('deny with missing: the errno for a path that names nothing', () => {
+  // renameat2(olddfd, oldname, newdfd, newname, flags): paths are args 1 and 3. `missing` is
+  // the set of path arguments the runtime's Deref says name nothing (it has already folded
+  // in "the call would create it": an O_CREAT open of a new name is not missing).
+  const EACCES_ENOENT: Verdict = { kind: 'deny', errno: 13, errnoName: 'EACCES', missing: { errno: 2, errnoName: 'ENOENT' } };
+  const ENOENT = deny(2, 'ENOENT');
+  const EACCES = deny(13, 'EACCES');
+  const withMissing = (paths: Record<number, string | undefined> | undefined, missing: number[] | undefined, args: bigint[] = []) => {
+    const i = inv('renameat2', args, 'x86_64', paths);
+    if (i.deref && missing !== undefined) i.deref.missing = (arg) => missing.includes(arg);
+    return i;
+  };
+  const ir = policy([
+    { name: 'secrets', syscalls: ['renameat2'], match: [[path([1, 3], 'under', ['/home/u/.ssh'])]], verdict: EACCES },
+    { name: 'other', syscalls: ['renameat2'], match: [[path([1, 3], 'under', ['/'])]], verdict: EACCES_ENOENT },
+  ], deny(1, 'EPERM'));
+  type Row = [string, Record<number, string | undefined> | undefined, number[] | undefined, string, Verdict];
+  const rows: Row[] = [
+    ['an existing path: the deny errno (the rule\'s own verdict)', { 1: '/etc/x', 3: '/etc/y' }, [], 'other', EACCES_ENOENT],
+    ['the first path names nothing: missing', { 1: '/etc/none', 3: '/etc/y' }, [1], 'other', ENOENT],
+    ['the second path names nothing: missing', { 1: '/etc/x', 3: '/no/dir/y' }, [3], 'other', ENOENT],
+    ['a Deref that cannot say (no missing): the deny errno', { 1: '/etc/none', 3: '/etc/y' }, undefined, 'other', EACCES_ENOENT],
+    ['an unreadable path fails closed: the first deny rule, EACCES', { 1: undefined, 3: '/etc/y' }, [3], 'secrets', EACCES],
+    ['a secret, missing or not, is decided before: EACCES', { 1: '/home/u/.ssh/none', 3: '/etc/y' }, [1], 'secrets', EACCES],
+    ['a secret in the other argument: EACCES', { 1: '/etc/none', 3: '/home/u/.ssh/x' }, [1], 'secrets', EACCES],
+  ];
+  test.for(rows)('%s', ([, paths, missing, rule, verdict]) => {
+    // The errno given is the verdict's; when `missing` answers, a plain deny (nothing more for
+    // the runtime to carry out or log).
+    const d = evaluate(ir, withMissing(paths, missing));
+    expect([d.rule?.name, d.verdict]).toStrictEqual([rule, verdict]);
+  });
+
+  test('only the paths of a path condition count: an integer alternative that holds decides as the kernel would', () => {
+    // flags (arg 4) RENAME_NOREPLACE = 1: the second alternative holds without any path, so
+    // the kernel decides the call (prefilterRet) with the deny errno; evaluate must agree.
+    const mixed = policy([{ name: 'm', syscalls: ['renameat2'], match: [[path([1], 'under', ['/srv'])], [int(4, 'eq', 1n, 32)]], verdict: EACCES_ENOENT }]);
+    const both = withMissing({ 1: '/srv/none', 3: '/x' }, [1, 3], [0n, 0n, 0n, 0n, 1n]);
+    expect(evaluate(mixed, both).verdict).toStrictEqual(EACCES_ENOENT);
+    expect(decodeRet(prefilterRet(mixed, both)).action).toBe('errno');
+    const pathOnly = withMissing({ 1: '/srv/none', 3: '/x' }, [1, 3], [0n, 0n, 0n, 0n, 0n]);
+    expect(evaluate(mixed, pathOnly).verdict).toStrictEqual(ENOENT);
+    // arg 3 is missing but no condition looks at it: the rule's path condition is on arg 1 only.
+    const otherArg = withMissing({ 1: '/srv/x', 3: '/none' }, [3], [0n, 0n, 0n, 0n, 0n]);
+    expect(evaluate(mixed, otherArg).verdict).toStrictEqual(EACCES_ENOENT);
+    // no path condition at all (SV3113): never missing, and decided by the kernel.
+    const noPath = policy([{ name: 'n', syscalls: ['renameat2'], verdict: EACCES_ENOENT }]);
+    expect(evaluate(noPath, withMissing({ 1: '/none', 3: '/none' }, [1, 3])).verdict).toStrictEqual(EACCES_ENOENT);
+  });
+
+  test('for random rules, paths and missing sets: as the definition says', () => {
+    // The definition, written from the docs: the first rule whose match holds decides; with
+    // `missing`, its errno is given when no integer-only alternative holds and some argument
+    // of a path condition of a holding alternative names nothing.
+    const pathsOf = fc.constantFrom('/srv/a', '/srv/b', '/etc/x', '/home/u/.ssh/k');
+    const arb = fc.record({
+      p1: pathsOf, p3: pathsOf, m1: fc.boolean(), m3: fc.boolean(), flags: fc.constantFrom(0n, 1n),
+      base: fc.constantFrom('/srv', '/etc', '/'), args: fc.constantFrom([1], [3], [1, 3]), intAlt: fc.boolean(),
+    });
+    fc.assert(fc.property(arb, (c) => {
+      const match = [[path(c.args, 'under', [c.base])], ...(c.intAlt ? [[int(4, 'eq', 1n, 32)]] : [])];
+      const ir2 = policy([
+        { name: 's', syscalls: ['renameat2'], match: [[path([1, 3], 'under', ['/home/u/.ssh'])]], verdict: EACCES },
+        { name: 'r', syscalls: ['renameat2'], match, verdict: EACCES_ENOENT },
+      ], deny(1, 'EPERM'));
+      const missing = [...(c.m1 ? [1] : []), ...(c.m3 ? [3] : [])];
+      const d = evaluate(ir2, withMissing({ 1: c.p1, 3: c.p3 }, missing, [0n, 0n, 0n, 0n, c.flags]));
+      const under = (p: string): boolean => pathUnder(p, c.base);
+      const secret = [c.p1, c.p3].some((p) => pathUnder(p, '/home/u/.ssh'));
+      const pathAlt = c.args.some((a) => under(a === 1 ? c.p1 : c.p3));
+      const intHolds = c.intAlt && c.flags === 1n;
+      const expected = secret ? EACCES : !pathAlt && !intHolds ? deny(1, 'EPERM')
+        : !intHolds && c.args.some((a) => missing.includes(a)) ? ENOENT : EACCES_ENOENT;
+      expect(d.verdict).toStrictEqual(expected);
+    }), { numRuns: 3000, seed: 11 });
+  });
+});

@@ -470,27 +470,28 @@ describe('the examples', () => {
   const own = (ir: PolicyIR): string[] => names(ir).filter((n) => /^(filesystem|network|identity|time)\./.test(n));
 
   test.for([
-    ['fs-intent', ['filesystem.hide', 'filesystem.write', 'filesystem.read'], [
+    ['fs-intent', ['filesystem.hide', 'filesystem.bind[/dev/shm]', 'filesystem.bind-views', 'filesystem.write', 'filesystem.read'], [
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/work/project/.env' } }, ['deny ENOENT', 'filesystem.hide']],
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, WRITE], paths: { 1: '/work/project/secrets/db' } }, ['deny ENOENT', 'filesystem.hide']],
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, WRITE], paths: { 1: '/work/project/main.c' } }, ['allow', 'work-and-tmp']],
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/home/user/.gitconfig' } }, ['allow', 'filesystem.read']],
-      [{ syscall: 'openat', args: [AT_FDCWD, 0n, WRITE], paths: { 1: '/home/user/.gitconfig' } }, ['deny EACCES', 'other-paths']],
+      [{ syscall: 'openat', args: [AT_FDCWD, 0n, WRITE], paths: { 1: '/home/user/.gitconfig' } }, ['deny EACCES (ENOENT when a path names nothing)', 'other-paths']],
       [{ syscall: 'mkdir', paths: { 0: '/home/user/.cache/fs-intent/x' } }, ['allow', 'filesystem.write']],
+      [{ syscall: 'openat', args: [AT_FDCWD, 0n, WRITE], paths: { 1: '/dev/shm/sem.mp-1' } }, [`emulate bind /dev/shm -> ${context.tmp}/.shm`, 'filesystem.bind[/dev/shm]']],
     ]],
-    ['identity-time', ['identity.ids', 'identity.uname', 'identity.hostname-files', 'time.clocks'], [
+    ['identity-time', ['identity.ids', 'identity.uname', 'identity.hostname-files', 'time.clocks', 'filesystem.bind[/dev/shm]', 'filesystem.bind-views'], [
       [{ syscall: 'geteuid' }, ['emulate identity {uid: 0, gid: 0}', 'identity.ids']],
       [{ syscall: 'uname' }, ['emulate uname {nodename: sandbox}', 'identity.uname']],
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/etc/hostname' } }, ['emulate file {"sandbox\\n"}', 'identity.hostname-files']],
       [{ syscall: 'gettimeofday' }, ['emulate time {offset: -365d}', 'time.clocks']],
       [{ syscall: 'getpid' }, ['allow', 'basics']],
     ]],
-    ['frozen-clock', ['identity.ids', 'time.clocks'], [
+    ['frozen-clock', ['identity.ids', 'time.clocks', 'filesystem.bind[/dev/shm]', 'filesystem.bind-views'], [
       [{ syscall: 'getgroups' }, ['emulate identity {uid: 1000, gid: 1000, groups: [1000, 100]}', 'identity.ids']],
       [{ syscall: 'clock_gettime' }, ['emulate time {frozen: 2000-01-01T00:00:00.000Z}', 'time.clocks']],
     ]],
     ['virtual-files', ['filesystem.files[/etc/motd]', 'filesystem.files[/etc/resolv.conf]', 'filesystem.bind-readonly[/data]',
-      'filesystem.bind[/data]', 'filesystem.bind-views'], [
+      'filesystem.bind[/data]', 'filesystem.bind-views', 'filesystem.bind[/dev/shm]', 'filesystem.bind-views'], [
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, WRITE], paths: { 1: '/data/x' } }, ['deny EROFS', 'filesystem.bind-readonly[/data]']],
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/etc/motd' } }, ['emulate file {"Welcome to the sandbox.\\n"}', 'filesystem.files[/etc/motd]']],
       [{ syscall: 'open', args: [0n, RDONLY], paths: { 0: '/etc/resolv.conf' } }, [`emulate file {from ${root}examples/fixtures/resolv.conf}`, 'filesystem.files[/etc/resolv.conf]']],
@@ -498,8 +499,8 @@ describe('the examples', () => {
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/etc/passwd' } }, ['allow', 'read-system']],
     ]],
     ['partial-vm', ['filesystem.files[/etc/hostname]', 'filesystem.hide', 'filesystem.bind[/data]', 'filesystem.bind-views',
-      'identity.ids', 'identity.uname', 'identity.hostname-files', 'time.clocks', 'network.families', 'filesystem.write',
-      'filesystem.read', 'network.sockets'], [
+      'identity.ids', 'identity.uname', 'identity.hostname-files', 'time.clocks', 'network.families', 'filesystem.bind[/dev/shm]', 'filesystem.bind-views',
+      'filesystem.write', 'filesystem.read', 'network.sockets'], [
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/etc/hostname' } }, ['emulate file {"sandbox\\n"}', 'filesystem.files[/etc/hostname]']],
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/proc/sys/kernel/hostname' } }, ['emulate file {"sandbox\\n"}', 'identity.hostname-files']],
       [{ syscall: 'openat', args: [AT_FDCWD, 0n, RDONLY], paths: { 1: '/home/user/.aws/credentials' } }, ['deny ENOENT', 'filesystem.hide']],

@@ -70,6 +70,15 @@ extends: builtin:default
 rules:
   - { name: mine, syscalls: [socket], action: allow }
 `, []],
+  ['SV3113 missing: on a rule without a path condition', `sysvm: 1
+default: deny
+rules:
+  - { name: writes, syscalls: [openat], match: { flags: { any: O_WRONLY } }, action: { deny: EACCES, missing: ENOENT } }
+  - { name: paths, syscalls: [open], match: { path: { under: /srv } }, action: { deny: EACCES, missing: ENOENT } }
+  - { name: either, syscalls: [creat], match: [{ path: { under: /srv } }, { mode: 0 }], action: { deny: EACCES, missing: ENOENT } }
+`, [
+    ['SV3113', 4, 111, "`missing: ENOENT` on rule 'writes' never applies: no alternative of its match has a path condition, so it always answers EACCES"],
+  ]],
   ['SV3103 eq 1 and eq 2', `sysvm: 1
 default: deny
 rules:

@@ -90,7 +90,7 @@ const cases: [file: string, expected: Row[]][] = [
   ['sections.yaml', [
     ['SV3011', 2, 10], // identity emulation as the default
     ['SV3004', 4, 16], // relative/dir
-    ['SV3019', 5, 18], // ./no-such-dir
+    ['SV3019', 5, 18], // ./no-such-dir (not ${tmp}/made-by-the-run: sysvm run makes ${tmp} afresh for each run)
     ['SV1004', 7, 11], // uid without gid
     ['SV3017', 8, 17], // a date without a time
   ]],
@@ -108,6 +108,12 @@ const cases: [file: string, expected: Row[]][] = [
     ['SV3002', 15, 22], // eq on a socket address
   ]],
   ['network-all.yaml', [['SV3025', 3, 24]]], // connect: beside allow: all
+  ['missing.yaml', [
+    ['SV3027', 2, 35], // missing: on the default
+    ['SV2005', 7, 38], // ENOSUCH
+    ['SV1002', 11, 39], // missing: beside an emulation
+    ['SV1004', 15, 13], // missing: without deny:
+  ]],
   ['host-hidden.yaml', [
     ['SV3019', 5, 31], // ~/.ssh/motd does not exist (home is /home/u here)
     ['SV3020', 5, 31], // ... and is hidden

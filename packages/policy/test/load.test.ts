@@ -191,8 +191,10 @@ describe('extends', () => {
     const r = loadPolicy({ file: 'x.yaml', text: 'sysvm: 1\nextends: builtin:default\nrules:\n  - syscalls: [uname]\n    action: { emulate: { uname: { nodename: box } } }\n' }, { context });
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(r.ir!.files).toEqual(['x.yaml', 'builtin:default']);
-    expect(r.ir!.rules[0]!.syscalls).toEqual(['uname']);
-    expect(r.ir!.rules[1]!.name).toBe('no-escape');
+    // builtin:default's world rules (its private /dev/shm) first, then the extending file's
+    // rules, then the builtin's (a section rule is one IR rule per shape of its calls).
+    const names = r.ir!.rules.map((x) => x.name ?? x.syscalls.join()).filter((n, i, all) => n !== all[i - 1]);
+    expect(names.slice(0, 4)).toEqual(['filesystem.bind[/dev/shm]', 'filesystem.bind-views', 'uname', 'no-escape']);
     expect(r.ir!.default.verdict).toEqual({ kind: 'deny', errno: 1, errnoName: 'EPERM' });
   });
 });
@@ -211,9 +213,13 @@ describe('builtins', () => {
     expect(first('io_uring_setup').verdict.kind).toBe('deny');
     expect(first('mount').verdict.kind).toBe('deny');
     const openat = ir.rules.filter((r) => r.syscalls.includes('openat'));
-    expect(openat[0]!.name).toBe('no-home-secrets');
-    expect(openat[0]!.match![0]![0]).toMatchObject({ kind: 'path', op: 'under' });
-    expect((openat[0]!.match![0]![0] as { values: string[] }).values).toContain('/home/u/.ssh');
+    // Only the program's own /dev/shm comes before the secrets: a bind of /dev/shm alone.
+    expect(openat[0]!.name).toBe('filesystem.bind[/dev/shm]');
+    expect(openat[0]!.match).toMatchObject([[{ kind: 'path', op: 'under', values: ['/dev/shm'] }]]);
+    expect(openat[0]!.verdict).toEqual({ kind: 'emulate', emulate: { kind: 'bind', from: '/dev/shm', to: `${context.tmp}/.shm` } });
+    expect(openat[1]!.name).toBe('no-home-secrets');
+    expect(openat[1]!.match![0]![0]).toMatchObject({ kind: 'path', op: 'under' });
+    expect((openat[1]!.match![0]![0] as { values: string[] }).values).toContain('/home/u/.ssh');
     expect(first('socket').name).toBe('no-network');
   });
 });

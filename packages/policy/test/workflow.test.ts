@@ -127,7 +127,7 @@ rules:
 });
 
 describe('test files', () => {
-  test.for(['no-network', 'read-only', 'fake-identity'])('examples/tests/%s.test.yaml passes', (name) => {
+  test.for(['no-network', 'read-only', 'fake-identity', 'builtin-default'])('examples/tests/%s.test.yaml passes', (name) => {
     const r = runTestFile(`${root}examples/tests/${name}.test.yaml`);
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(r.cases.length).toBeGreaterThan(5);

@@ -40,6 +40,7 @@ export type { ArchName, Decision, Deref, Emulation, Invocation, PolicyIR, RuleIR
 export { assemble, ld, jeq, jge, ret, safetyFilter, traceAllFilter, seccompDataArgLo, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR } from './linux/bpf.js';
 export type { Insn } from './linux/bpf.js';
 export { resolveAbsolute } from './tracer/paths.js';
+export { makeRunTmp, SHM_DIR } from './runtmp.js';
 export { AFFINITY_MODES, type AffinityMode } from './tracer/placement.js';
 export { buildUtsname } from './emulate/uname.js';
 export { decodeSockaddr } from './tracer/sockaddr.js';

@@ -27,6 +27,7 @@ function asCaller(inv: Invocation): Invocation {
   if (d === undefined) return inv;
   const fd = d.fd;
   const sockaddrs = d.sockaddrs;
+  const missing = d.missing;
   const mapPath = (p: string | undefined): string | undefined => (p === undefined ? p : callerPath(p));
   const mapFd = (i: FdInfo | undefined): FdInfo | undefined => (i?.path === undefined ? i : { ...i, path: callerPath(i.path) });
   const mapAddr = (a: SockAddr | null): SockAddr | null => (a !== null && 'path' in a ? { ...a, path: callerPath(a.path) } : a);
@@ -36,6 +37,7 @@ function asCaller(inv: Invocation): Invocation {
       path: (arg) => mapPath(d.path(arg)),
       ...(fd !== undefined ? { fd: (arg: number) => mapFd(fd(arg)) } : {}),
       ...(sockaddrs !== undefined ? { sockaddrs: (arg: number) => sockaddrs(arg)?.map(mapAddr) } : {}),
+      ...(missing !== undefined ? { missing: (arg: number) => missing.call(d, arg) } : {}),
     },
   };
 }

@@ -5,7 +5,7 @@ import type { Command } from '../command.js';
 export const explain: Command = {
   name: 'explain',
   summary: 'explain the decision of one call: the rule, kernel or supervisor, why earlier rules missed',
-  usage: "sysvm explain [--cwd DIR] [--home DIR] [--tty PATH|none]... [--fd N=DIR]... [--arch x86_64|i386] [--format text|json] POLICY 'CALL'",
+  usage: "sysvm explain [--cwd DIR] [--home DIR] [--tty PATH|none]... [--fd N=DIR]... [--missing] [--arch x86_64|i386] [--format text|json] POLICY 'CALL'",
   description: [
     'CALL is written as strace prints it: openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC),',
     'socket(AF_INET, SOCK_STREAM, 0), kill(-1, SIGKILL). Integers (42, -1, 0x1ff, 0755), the',
@@ -17,7 +17,8 @@ export const explain: Command = {
     'seccomp-BPF prefilter) or the supervisor decides, and for each rule naming the syscall each',
     'condition with the value it was checked against. The verdict is the one `sysvm run` gives: a',
     'deny rule\'s paths hold under their host names too (symlinks resolved on this machine), and',
-    '/proc/self is the caller\'s, a process of its own (pid 4194304; docs/cli.md).',
+    '/proc/self is the caller\'s, a process of its own (pid 4194304; docs/cli.md). Paths exist unless',
+    '--missing says they name nothing (for rules with `missing:`: { deny: EACCES, missing: ENOENT }).',
     'Exit status: 0 explained, 2 the call or the options are malformed, 1 the policy has errors.',
   ].join('\n'),
   options: {
@@ -25,6 +26,7 @@ export const explain: Command = {
     home: { type: 'string', value: 'DIR', help: 'the home directory for ~ and ${home} in the policy (default: yours)' },
     tty: { type: 'string', multiple: true, value: 'PATH', help: 'a terminal that is ${tty} (repeatable), or none' },
     fd: { type: 'string', multiple: true, value: 'N=DIR', help: 'an open directory descriptor, for dirfd arguments' },
+    missing: { type: 'boolean', help: 'the call\'s paths name nothing (they, or a directory on the way, do not exist)' },
     arch: { type: 'string', value: 'ARCH', help: 'x86_64, or i386 for an int 0x80 call of a 64-bit process', default: 'x86_64' },
     format: { type: 'string', short: 'f', value: 'FORMAT', help: 'text or json', default: 'text' },
   },

@@ -99,7 +99,7 @@ export function formatVerdict(v: Verdict): string {
     case 'allow': return 'allow';
     case 'kill': return 'kill';
     case 'trace': return 'trace';
-    case 'deny': return `deny ${v.errnoName || v.errno}`;
+    case 'deny': return `deny ${v.errnoName || v.errno}${v.missing ? ` (${v.missing.errnoName} when a path names nothing)` : ''}`;
     case 'emulate':
       return `emulate ${formatEmulation(v.emulate)}`;
   }

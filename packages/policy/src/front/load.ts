@@ -109,6 +109,8 @@ export interface ModelRule {
   /** `quiet: true` was given (with its position, for lint). */
   quiet?: SourceRange;
   acknowledge?: { reason: string; range: SourceRange };
+  /** Where its action's `missing:` is written (a deny with `missing`). */
+  missingRange?: SourceRange;
   /** The IR rules this rule became (one per argument layout; empty if it applies to nothing). */
   parts: RuleIR[];
 }
@@ -475,9 +477,23 @@ class Resolver {
       this.report(diag(code, src.range(path), { syscalls: 'every other call the default decides' }));
       return undefined;
     }
+    if (verdict.kind === 'deny' && verdict.missing !== undefined) {
+      // `missing` answers for a path a rule matched on; the default matches on nothing.
+      const actionPath = full ? [...path, 'action'] : path;
+      this.report(diag('SV3027', src.range([...actionPath, 'missing']), { errno: verdict.missing.errnoName }));
+      return undefined;
+    }
     const d: ModelDefault = { file: u.file, verdict, log: full?.log ?? false, source: src.range(path) };
     if (full?.acknowledge) d.acknowledge = { reason: full.acknowledge, range: src.range([...path, 'acknowledge']) };
     return d;
+  }
+
+  /** An errno written by name or number, or undefined after reporting an unknown one (SV2005). */
+  private errnoOf(e: string | number, path: YamlPath, u: Unit): { errno: number; errnoName: string } | undefined {
+    const n = typeof e === 'string' ? errnoNumber(e) : e;
+    const name = typeof e === 'string' ? e : errnoName(e);
+    if (n === undefined || name === undefined) { this.report(diag('SV2005', u.src.range(path), { name: String(e) })); return undefined; }
+    return { errno: n, errnoName: name };
   }
 
   private compileAction(a: ActionSpec, path: YamlPath, u: Unit): Verdict | undefined {
@@ -485,16 +501,10 @@ class Resolver {
     if (a === 'allow' || a === 'kill' || a === 'trace') return { kind: a };
     if (a === 'deny') return { kind: 'deny', errno: errnoNumber('EPERM') ?? 1, errnoName: 'EPERM' };
     if ('deny' in a) {
-      const e = a.deny;
-      const ePath = [...path, 'deny'];
-      if (typeof e === 'string') {
-        const n = errnoNumber(e);
-        if (n === undefined) { this.report(diag('SV2005', src.range(ePath), { name: e })); return undefined; }
-        return { kind: 'deny', errno: n, errnoName: e };
-      }
-      const name = errnoName(e);
-      if (name === undefined) { this.report(diag('SV2005', src.range(ePath), { name: String(e) })); return undefined; }
-      return { kind: 'deny', errno: e, errnoName: name };
+      const deny = this.errnoOf(a.deny, [...path, 'deny'], u);
+      if (a.missing === undefined) return deny === undefined ? undefined : { kind: 'deny', ...deny };
+      const missing = this.errnoOf(a.missing, [...path, 'missing'], u);
+      return deny === undefined || missing === undefined ? undefined : { kind: 'deny', ...deny, missing };
     }
     const em = a.emulate;
     if ('return' in em) {
@@ -673,6 +683,7 @@ class Resolver {
     if (spec.name !== undefined) r.name = spec.name;
     if (spec.acknowledge !== undefined) r.acknowledge = { reason: spec.acknowledge, range: src.range([...base, 'acknowledge']) };
     if (spec.quiet === true) r.quiet = src.range([...base, 'quiet']);
+    if (verdict?.kind === 'deny' && verdict.missing !== undefined) r.missingRange = src.range([...base, 'action', 'missing']);
     return r;
   }
 
@@ -964,14 +975,17 @@ class Resolver {
   /**
    * A host path of the policy (a virtual file's source, a bind target): variables and `~`
    * expanded, relative to the directory of the file that names it, normalised. A path that
-   * does not exist is a warning: the program will see errors until it does.
+   * does not exist is a warning: the program will see errors until it does. Not one in
+   * ${tmp}: `sysvm run` makes a new ${tmp} for each run (with builtin:default's `.shm` in
+   * it), so what is there before the run (`sysvm lint`: nothing) says nothing of what the
+   * run will have.
    */
   hostPath(p: string, range: SourceRange, u: Unit, what: string): string | undefined {
     const expanded = this.scope.expand(p, range);
     if (expanded === undefined) return undefined;
     const dir = u.file.startsWith(BUILTIN_PREFIX) ? BUILTIN_DIR : dirname(resolvePath(u.file));
     const abs = normalisePath(resolvePath(dir, expandTilde(expanded, this.ctx.home)));
-    if (!existsSync(abs)) this.report(diag('SV3019', range, { what, path: p, dir }));
+    if (!pathUnder(abs, normalisePath(this.ctx.tmp)) && !existsSync(abs)) this.report(diag('SV3019', range, { what, path: p, dir }));
     return abs;
   }
 

@@ -161,9 +161,14 @@ function define() {
     z.enum(['allow', 'deny', 'kill', 'trace']).meta({
       description: 'allow: pass through; deny: fail with EPERM; kill: kill the sandbox; trace: pass through and report the result',
     }),
-    z.strictObject({ deny: errnoValue.meta({ description: 'fail the call with this errno' }) }),
+    z.strictObject({
+      deny: errnoValue.meta({ description: 'fail the call with this errno' }),
+      missing: errnoValue.optional().meta({
+        description: 'fail with this errno instead when a path the rule matches on names nothing (does not exist, and the call would not create it): ENOENT, as the kernel would answer',
+      }),
+    }),
     z.strictObject({ emulate: emulation.meta({ description: 'skip the call; the supervisor makes the result' }) }),
-  ], { error: 'expected an action: allow, deny, kill, trace, {deny: ERRNO} or {emulate: {return|uname|identity|time|file|bind: ...}}' });
+  ], { error: 'expected an action: allow, deny, kill, trace, {deny: ERRNO}, {deny: ERRNO, missing: ERRNO} or {emulate: {return|uname|identity|time|file|bind: ...}}' });
 
   const acknowledge = z.string().min(1).meta({
     description: 'Why passing a dangerous syscall is fine here (silences the dangerous-pass lint)',

@@ -458,7 +458,19 @@ const mountNamespace: LintCheck = {
   },
 };
 
+const missingWithoutPath: LintCheck = {
+  codes: ['SV3113'],
+  what: '`missing:` on a deny rule without a path condition',
+  run(model) {
+    // evaluate answers `missing` only through a path condition of the deciding alternative.
+    const hasPath = (p: RuleIR): boolean => (p.match ?? []).some((alt) => alt.some((c) => c.kind === 'path'));
+    return model.rules.flatMap((r) => (r.verdict.kind !== 'deny' || r.verdict.missing === undefined || r.missingRange === undefined
+      || r.parts.some(hasPath) ? []
+      : [diag('SV3113', r.missingRange, { errno: r.verdict.missing.errnoName, rule: r.label, deny: r.verdict.errnoName })]));
+  },
+};
+
 /** Every lint check, in the order they run. */
 export const CHECKS: readonly LintCheck[] = [
-  shadowing, neverMatches, dangerousPass, vdso, advisory, logForcesStop, quietNotDeny, unusedVars, duplicates, mountNamespace,
+  shadowing, neverMatches, dangerousPass, vdso, advisory, logForcesStop, quietNotDeny, unusedVars, duplicates, mountNamespace, missingWithoutPath,
 ];

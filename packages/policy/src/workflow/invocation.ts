@@ -43,6 +43,12 @@ export interface CallContext {
    * dirfd resolve against it; fd conditions see it as a (non-virtual) fd opened with that path.
    */
   fds?: Readonly<Record<number, string>>;
+  /**
+   * The call's paths name nothing: they (or a directory on the way) do not exist, and the call
+   * would not create them (Deref.missing, for `{ deny: ..., missing: ... }` rules). A call
+   * describes a process, not a file system: by default every path exists.
+   */
+  missing?: boolean;
 }
 
 /** Where the call text stands, for diagnostics (1-based; `column` is that of the call's first character). */
@@ -494,6 +500,7 @@ export function parseCall(text: string, context: CallContext, opts: { arch?: Arc
     // path (not virtual); any other fd is unknown, and fd conditions fail closed on it.
     const deref: Deref = {
       path: (i) => paths.get(i),
+      missing: (i) => context.missing === true && paths.has(i),
       sockaddrs: (i) => args[i]?.sockaddrs,
       fd: (i) => {
         const info = infos[i];

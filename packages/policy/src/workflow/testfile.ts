@@ -90,7 +90,7 @@ export interface RunTestOptions {
 
 const TOP = ['policy', 'context', 'cases', 'description'];
 const CONTEXT = ['cwd', 'home', 'tmp', 'tty', 'env', 'fds'];
-const CASE = ['call', 'expect', 'rule', 'where', 'name', 'cwd', 'fds', 'arch'];
+const CASE = ['call', 'expect', 'rule', 'where', 'name', 'cwd', 'fds', 'arch', 'missing'];
 
 export function formatExpectation(e: Expectation): string {
   if (e.kind === 'deny') return e.errno === undefined ? 'deny (any errno)' : `deny ${e.errnoName ?? e.errno}`;
@@ -249,12 +249,16 @@ export function runTestFile(file: string, opts: RunTestOptions = {}): TestFileRe
     if (c.arch !== undefined && c.arch !== 'x86_64' && c.arch !== 'i386') {
       schema([...base, 'arch'], `cases[${index}].arch: expected x86_64 or i386 (an int 0x80 call of a 64-bit process)`);
     }
+    if (c.missing !== undefined && typeof c.missing !== 'boolean') {
+      schema([...base, 'missing'], `cases[${index}].missing: expected true or false (the call's paths name nothing)`);
+    }
     if (c.cwd !== undefined && (typeof c.cwd !== 'string' || !c.cwd.startsWith('/'))) schema([...base, 'cwd'], `cases[${index}].cwd: expected an absolute path`);
     const fds = readFds(c.fds, [...base, 'fds']);
     if (typeof c.call !== 'string') return;
     const callNode = src.doc.getIn([...base, 'call'], true) as Node;
     const at = callPosition(src, callNode, c.call);
-    const callCtx: CallContext = { cwd: typeof c.cwd === 'string' ? c.cwd : ctx.cwd, fds: { ...ctx.fds, ...(fds ?? {}) } };
+    const callCtx: CallContext = { cwd: typeof c.cwd === 'string' ? c.cwd : ctx.cwd, fds: { ...ctx.fds, ...(fds ?? {}) },
+      ...(c.missing === true ? { missing: true } : {}) };
     const parsed = parseCall(c.call, callCtx, { at, arch: c.arch === 'i386' ? 'i386' : 'x86_64' });
     const result: CaseResult = {
       index, call: c.call, source: src.range([...base, 'call']), expected: expect ? formatExpectation(expect) : '?',

@@ -116,6 +116,11 @@ export class VmDeref extends PathDeref {
     return (this.viaBind & (1 << arg)) !== 0 ? host : undefined;
   }
 
+  /** A virtual path is looked up at the host path its binds stand for (a chroot's paths are host paths). */
+  protected override hostOf(p: string): string {
+    return this.world.binds.length === 0 || this.vmRoot() !== '/' ? p : hostPathFor(this.world.binds, p);
+  }
+
   /** openat2 with RESOLVE_IN_ROOT (struct open_how: flags, mode, resolve). */
   private inRoot(): boolean {
     if (this.vmName !== 'openat2') return false;

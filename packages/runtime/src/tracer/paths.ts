@@ -361,6 +361,42 @@ export function resolveRelative(base: string, rel: string, follow: boolean, pid 
   return walkPath(base, rel, follow, pid, tid, root);
 }
 
+/**
+ * The path argument of each call that names what the call creates, when its last component
+ * is missing in an existing directory (mkdir, mknod, creat, the new name of symlink, link and
+ * rename); open, openat and openat2 create with O_CREAT (see `createsLast`).
+ */
+const CREATED: Record<string, number> = {
+  creat: 0, mkdir: 0, mkdirat: 1, mknod: 0, mknodat: 1, symlink: 1, symlinkat: 2, link: 1, linkat: 3,
+  rename: 1, renameat: 3, renameat2: 3,
+};
+
+/** Whether the call would create argument `arg`'s last component where it is missing. */
+function createsLast(name: string, arg: number, spec: PathArg, tid: number, args: readonly bigint[]): boolean {
+  if (CREATED[name] === arg) return true;
+  const f = spec.follow;
+  if (typeof f !== 'object') return false;
+  if ('openFlags' in f) return (Number(args[f.openFlags]! & 0xffffffffn) & O_CREAT) !== 0;
+  if ('openHow' in f) {
+    const how = readMem(tid, args[f.openHow]!, 8);
+    return how !== null && how.length >= 8 && (Number(how.readBigUInt64LE(0) & 0xffffffffn) & O_CREAT) !== 0;
+  }
+  return false;
+}
+
+/**
+ * Whether the host path `host` (a resolved path: every symlink on it replaced, the last as the
+ * call follows it) names nothing for a call: lstat-like, one readlink(2), which does not follow
+ * the last component (ENOENT: it, or a directory on the way, does not exist). For a call that
+ * creates its last component (`creates`), only its directory is looked up: a missing name in
+ * an existing directory is made by the kernel, not missing. ENOTDIR, EACCES, ELOOP and the
+ * rest are not "missing": the kernel gives those errnos, not ENOENT.
+ */
+export function namesNothing(host: string, creates: boolean): boolean {
+  const at = creates ? posix.dirname(host) : host;
+  return readlinkOrErrno(at) === ENOENT;
+}
+
 const UNSET = Symbol('unset');
 
 /** Dereferences the path arguments of one stopped call, lazily, each at most once. */
@@ -407,6 +443,25 @@ export class PathDeref {
    * nothing, and the kernel fails the call with ENOENT before it looks at anything (getname).
    */
   emptyName = false;
+
+  /**
+   * The IR's Deref.missing: argument `arg` names nothing (resolved as the call will resolve
+   * it, it does not exist and the call would not create it). False when its path is unknown
+   * or not a file path (an fd's object, a symlink's text): the deny's own errno stands.
+   * Asked only when a rule with `missing:` decided (evaluate.ts); one readlink(2).
+   */
+  missing(arg: number): boolean {
+    const spec = SPECS.get(this.name)?.[arg];
+    if (spec === undefined || spec.follow === 'raw') return false;
+    const p = this.path(arg);
+    if (p === undefined || !p.startsWith('/')) return false;
+    return namesNothing(this.hostOf(p), createsLast(this.name, arg, spec, this.tid, this.args));
+  }
+
+  /** The host path a resolved path of this Deref is looked up at (VmDeref: through the binds). */
+  protected hostOf(p: string): string {
+    return p;
+  }
 
   /** What was dereferenced so far (for the audit record). */
   resolved(): Map<number, string | undefined> {

@@ -31,7 +31,7 @@ export async function explain(ctx: CommandContext): Promise<number> {
   if (ttys.includes('none') && ttys.length > 1) throw new UsageError('--tty none names no terminal: give it alone');
   const tty = ttys.length === 0 ? undefined : ttys.filter((t) => t !== 'none');
   const arch = oneOf('arch', ctx.values.arch, ['x86_64', 'i386'] as const);
-  const parsed = workflow.parseCall(text, { cwd, fds }, { arch });
+  const parsed = workflow.parseCall(text, { cwd, fds, ...(ctx.values.missing === true ? { missing: true } : {}) }, { arch });
   if (!parsed.ok) {
     ctx.stderr.write(renderText(parsed.diagnostics, new Map([['<call>', text]])));
     throw new UserError('the call is malformed', 2);

@@ -1,10 +1,9 @@
 // The implementation of `sysvm run` (its options and help are in ../run.ts): imported only
 // when the command runs.
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { realpathSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { abi, auditPolicy, evaluate, isBlocking, terminalPaths, type PolicyIR } from '@sysvm/policy/evaluate';
-import { AFFINITY_MODES, commandCandidates, judgedPolicy, policyFromIR, spawn, startTracer } from '@sysvm/runtime';
+import { AFFINITY_MODES, commandCandidates, judgedPolicy, makeRunTmp, policyFromIR, spawn, startTracer } from '@sysvm/runtime';
 import { type CommandContext, oneOf, UsageError } from '../../command.js';
 import { programArgv, sandboxed } from './sandboxed.js';
 import { loadCached } from '../../policy-cache.js';
@@ -17,8 +16,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   // The tracer thread starts now, while this thread loads the policy (two cores: about the
   // time of the shorter of the two is saved).
   const tracer = await sandboxed(() => startTracer());
-  // The sandbox's private temporary directory: ${tmp} in policies, $TMPDIR for the program.
-  const tmp = mkdtempSync(join(tmpdir(), 'sysvm-'));
+  // The sandbox's private temporary directory: ${tmp} in policies, $TMPDIR for the program,
+  // with the program's own /dev/shm in it (builtin:default binds /dev/shm there).
+  const tmp = makeRunTmp();
   try {
     // The whole context, as the loader would complete it (front/load.ts, defaultContext), so
     // that the cache can see which of its values the policy uses. ${tty} is the terminals

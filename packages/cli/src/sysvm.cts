@@ -36,6 +36,16 @@ function runtimeBundle(): typeof import('@sysvm/runtime/bundle') {
 
 const { endEarlyTracer, runBundle, startTracerEarly } = runtimeBundle();
 
+// A reader that went away (`sysvm compile --explain | head`): Node ignores SIGPIPE, so a write
+// fails with EPIPE, and unhandled that is a stack trace. End as a program SIGPIPE kills does
+// in a shell, quietly with status 141 (128 + 13).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+    throw e;
+  });
+}
+
 const argv = process.argv.slice(2);
 // `sysvm run`: the tracer thread starts first, so that its start overlaps everything else
 // (startTracer in `run` adopts it).

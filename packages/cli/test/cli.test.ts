@@ -94,6 +94,23 @@ describe('sysvm compile', () => {
   });
 });
 
+describe('a reader that goes away (EPIPE)', () => {
+  test('sysvm compile --explain | head -1: one line, no stack trace, status 141 as for SIGPIPE', () => {
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" compile --explain builtin:default | head -1', process.execPath, join(ROOT, 'packages/cli/dist/sysvm.cjs')],
+      { cwd: ROOT, encoding: 'utf8' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([141, 'policy default for x86_64 from builtin:default\n', '']);
+  });
+
+  test('sysvm run whose stderr reader is gone: the denial lines are lost, the program runs to its end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysvm-cli-'));
+    // (the program's own stderr is /dev/null: only sysvm's lines go to the pipe)
+    const r = spawnSync('bash', ['-c', `"$0" "$1" run -v -- sh -c 'for i in 1 2 3 4 5 6; do cat /etc/shadow; done 2>/dev/null; echo ran-on > "$OUT"' 2>&1 >/dev/null | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+      process.execPath, join(ROOT, 'packages/cli/dist/sysvm.cjs')], { cwd: dir, encoding: 'utf8', env: { ...process.env, OUT: join(dir, 'out') } });
+    expect(r.stdout).toBe('0\n');
+    expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('ran-on\n');
+  });
+});
+
 describe('sysvm run', () => {
   test.for(['seccomp', 'ptrace'])('%s: the program\'s exit status, and 128+N for a signal', (backend) => {
     expect(sysvm(['run', '-q', '--backend', backend, '--', 'sh', '-c', 'exit 7']).code).toBe(7);
@@ -169,12 +186,17 @@ describe('sysvm run', () => {
     expect(logged.map((e) => [e.rule, e.verdict, e.result, e.quiet ?? false])).toEqual([['probe', 'deny', -2, true], ['loud', 'deny', -13, false]]);
   });
 
-  test('builtin:default: git, id and ls -l print no line for the refusals they go on after', () => {
+  test('builtin:default: git, id, ls -l and a probe for a missing file print no line for the refusals they go on after', () => {
     const repo = mkdtempSync(join(tmpdir(), 'sysvm-cli-quiet-'));
     expect(spawnSync('git', ['init', '-q'], { cwd: repo }).status).toBe(0);
-    const r = spawnSync(process.execPath, [CLI, 'run', '--', 'sh', '-c', 'git status --porcelain && id -un && ls -l . >/dev/null'],
-      { cwd: repo, encoding: 'utf8', input: '' });
-    expect([r.status, r.stderr]).toEqual([0, '']);
+    const log = join(repo, '..', `${repo.split('/').pop()}.jsonl`);
+    const sh = 'git status --porcelain && id -un && ls -l . >/dev/null && { cat "$HOME/.sysvm-none/x" 2>/dev/null || echo absent; }';
+    const r = spawnSync(process.execPath, [CLI, 'run', '--log', log, '--', 'sh', '-c', sh], { cwd: repo, encoding: 'utf8', input: '' });
+    expect([r.status, r.stderr, r.stdout.endsWith('absent\n')]).toEqual([0, '', true]);
+    // the missing file's ENOENT (other-paths' `missing`) is in the log, marked quiet
+    const missing = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rule: string; detail?: string; quiet?: boolean; args: { filename?: string } })
+      .filter((e) => e.args.filename?.endsWith('/.sysvm-none/x'));
+    expect(missing.map((e) => [e.rule, e.detail, e.quiet])).toEqual([['other-paths', 'ENOENT', true]]);
   });
 
   test('builtin:default: the program gets the caller\'s environment but its credentials; a policy extending it keeps one', () => {

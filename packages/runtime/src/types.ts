@@ -117,7 +117,10 @@ export interface AuditEvent {
    * ran; `result` is what it returned.
    */
   audit?: boolean;
-  /** The rule says `quiet: true`: an expected refusal, printed on no stderr (human.ts). */
+  /**
+   * Printed on no stderr (human.ts): the rule says `quiet: true` (an expected refusal), or it
+   * answered its `missing` errno (the path names nothing: the kernel's own answer).
+   */
   quiet?: true;
 }
 

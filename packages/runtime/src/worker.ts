@@ -46,6 +46,19 @@ export type WorkerMessage =
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
 
+/**
+ * A human line on stderr. Precondition: nothing written here may stop the run: a stderr
+ * whose reader is gone (EPIPE), or that is full and non-blocking (EAGAIN), loses the line;
+ * the audit log and the events still have the decision.
+ */
+function toStderr(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {
+    // the line is lost; see above
+  }
+}
+
 /** dist/bundle.cjs, beside dist/worker.js and the bundle made of it. */
 const bundleCjs = (): typeof import('./bundle.cjs') =>
   createRequire(import.meta.url)('./bundle.cjs') as typeof import('./bundle.cjs');
@@ -106,13 +119,13 @@ async function main(): Promise<void> {
         // event loop is busy or the run is stopped.
         if (logFd !== null) writeSync(logFd, `${JSON.stringify(event)}\n`);
         const line = lines?.line(event) ?? null;
-        if (line !== null) writeSync(2, line);
+        if (line !== null) toStderr(line);
         post({ type: 'audit', event });
       },
     });
     const r = tracer.run(init.spec);
     const summary = lines?.summary() ?? '';
-    if (summary !== '') writeSync(2, summary);
+    if (summary !== '') toStderr(summary);
     post({ type: 'exit', status: r.status, stats: r.stats, backend: r.backend });
   } catch (e) {
     const code = e instanceof LaunchError ? e.code : 'EINTERNAL';

@@ -237,7 +237,7 @@ describe('deny with missing: the errno for a path that names nothing', () => {
       base: fc.constantFrom('/srv', '/etc', '/'), args: fc.constantFrom([1], [3], [1, 3]), intAlt: fc.boolean(),
     });
     fc.assert(fc.property(arb, (c) => {
-      const match = [[path(c.args, 'under', [c.base])], ...(c.intAlt ? [[int(4, 'eq', 1n, 32)]] : [])];
+      const match = [[path([...c.args], 'under', [c.base])], ...(c.intAlt ? [[int(4, 'eq', 1n, 32)]] : [])];
       const ir2 = policy([
         { name: 's', syscalls: ['renameat2'], match: [[path([1, 3], 'under', ['/home/u/.ssh'])]], verdict: EACCES },
         { name: 'r', syscalls: ['renameat2'], match, verdict: EACCES_ENOENT },

@@ -194,7 +194,12 @@ const koffi = (out, lazyKoffi) => ({
       return { path: rel, namespace: 'sysvm-koffi' };
     });
     b.onLoad({ filter: /.*/, namespace: 'sysvm-koffi' }, (args) => {
-      const load = `require(require.resolve("koffi", { paths: [require("node:fs").realpathSync(require("node:path").join(__dirname, ${JSON.stringify(args.path)}))] }))`;
+      // The file by its real path, as Node's own resolution gives it: koffi finds its native
+      // module relative to itself (../../../@koromix/koffi-linux-x64), which in pnpm's layout
+      // is beside koffi's real directory, not beside the symlink a package's node_modules
+      // holds (require.resolve with `paths` returned that symlink's path, and loading koffi
+      // failed there unless its other way to the native module worked).
+      const load = `require(require("node:fs").realpathSync(require.resolve("koffi", { paths: [require("node:fs").realpathSync(require("node:path").join(__dirname, ${JSON.stringify(args.path)}))] })))`;
       return {
         loader: 'js',
         contents: lazyKoffi ? `// koffi, required at the first call that needs it (tools/bundle.mjs, lazyKoffi).

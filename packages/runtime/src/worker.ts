@@ -1,7 +1,8 @@
 // The tracer thread. It loads the policy, spawns the stub, and runs the blocking loop; the
 // main thread hears of it only through messages (spawned, audit, exit, error).
 // Precondition: every ptrace call of the run happens on this thread.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, realpathSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -69,6 +70,23 @@ function reviveDecide(src: string): SupervisorPolicy['decide'] {
   return new Function(`"use strict"; return (${expr});`)() as SupervisorPolicy['decide'];
 }
 
+/**
+ * Whether the module URL the main thread sent is this package's policy-module.js. The main
+ * thread names it from where it found this package, which in pnpm's layout is a symlink in the
+ * CLI's node_modules while this thread runs from the real directory: the same file by another
+ * name, compared by real path then (a stat per spawn, only when the names differ).
+ */
+function isOwnPolicyModule(url: string): boolean {
+  const own = new URL('./policy-module.js', import.meta.url);
+  if (url === own.href) return true;
+  if (!url.startsWith('file:')) return false;
+  try {
+    return realpathSync(fileURLToPath(url)) === realpathSync(fileURLToPath(own));
+  } catch {
+    return false;
+  }
+}
+
 async function loadPolicy(p: WorkerInit['policy']): Promise<{ policy: SupervisorPolicy; data?: unknown }> {
   if (p.kind === 'inline') {
     const policy: SupervisorPolicy = { filter: p.filter, decide: reviveDecide(p.decide) };
@@ -82,7 +100,7 @@ async function loadPolicy(p: WorkerInit['policy']): Promise<{ policy: Supervisor
   // module either way. Any other module by its URL, imported by dist/bundle.cjs, a module
   // Node itself loaded: the bundle runs through node:vm from V8's code cache, where Node 20
   // has no working import() (bundle.cts, importModule).
-  const m = (p.module === new URL('./policy-module.js', import.meta.url).href
+  const m = (isOwnPolicyModule(p.module)
     ? await import('./policy-module.js') : await bundleCjs().importModule(p.module)) as Record<string, unknown>;
   const make = (m[p.exportName ?? 'createSupervisorPolicy'] ?? m.default) as ((o: unknown) => SupervisorPolicy | Promise<SupervisorPolicy>) | undefined;
   if (typeof make !== 'function') {

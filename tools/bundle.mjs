@@ -6,8 +6,9 @@
 // `tsc -b`: the root `build`, `prepare`, `test` and `bench` scripts do.
 //
 // Each bundle gets a manifest, FILE.inputs.json: the size, mtime and SHA-256 of every file it
-// was made from, and of the files written here. The loaders (cli/src/sysvm.cts, runtime/src/worker-boot.cts,
-// through runtime/src/bundle.cts) use a bundle only while all of them are unchanged, so a
+// was made from, and of the files written here. The loaders (cli/src/sysvm.cts,
+// runtime/src/worker-boot.cts, through runtime/src/bundle.cts) use a bundle only while all of
+// them are unchanged (in an installed package, by content: bundle.cts), so a
 // `tsc -b` after an edit makes them run dist/'s modules again until the next bundle: a stale
 // bundle never runs.
 //

@@ -195,7 +195,7 @@ function byRules(ir: PolicyIR, inv: Invocation, name: string, rules: readonly Ru
     if (ruleMatches(rule, inv, name)) {
       const v = rule.verdict;
       if (v.kind === 'deny' && v.missing !== undefined && namesMissingPath(rule, inv, name)) {
-        return { verdict: { kind: 'deny', errno: v.missing.errno, errnoName: v.missing.errnoName }, rule, log: rule.log };
+        return { verdict: { kind: 'deny', errno: v.missing.errno, errnoName: v.missing.errnoName }, rule, log: rule.log, missing: true };
       }
       return { verdict: v, rule, log: rule.log };
     }

@@ -95,8 +95,9 @@ export type Verdict =
  * A deny's answer for a path that names nothing (`{ deny: EACCES, missing: ENOENT }`): when
  * the deciding alternative of the rule has a path condition and one of its path arguments
  * names nothing (Deref.missing), the call fails with this errno instead of the deny's:
- * `evaluate` then returns a plain deny with it (else the rule's verdict, whose `errno` is the
- * one given), so the runtime carries out, and the audit records, the errno actually given.
+ * `evaluate` then returns a plain deny with it, the Decision marked `missing` (else the rule's
+ * verdict, whose `errno` is the one given), so the runtime carries out, and the audit records,
+ * the errno actually given.
  */
 export interface Errno {
   errno: number;
@@ -329,4 +330,6 @@ export interface Decision {
   /** The rule that decided, or null for the policy's default. */
   rule: RuleIR | null;
   log: boolean;
+  /** The verdict is the rule's `missing` answer: a path it looked at names nothing. */
+  missing?: true;
 }

@@ -205,9 +205,10 @@ describe('deny with missing: the errno for a path that names nothing', () => {
   ];
   test.for(rows)('%s', ([, paths, missing, rule, verdict]) => {
     // The errno given is the verdict's; when `missing` answers, a plain deny (nothing more for
-    // the runtime to carry out or log).
+    // the runtime to carry out or log), the decision marked `missing` (the runtime prints it
+    // on no stderr).
     const d = evaluate(ir, withMissing(paths, missing));
-    expect([d.rule?.name, d.verdict]).toStrictEqual([rule, verdict]);
+    expect([d.rule?.name, d.verdict, d.missing]).toStrictEqual([rule, verdict, verdict === ENOENT ? true : undefined]);
   });
 
   test('only the paths of a path condition count: an integer alternative that holds decides as the kernel would', () => {
@@ -250,7 +251,7 @@ describe('deny with missing: the errno for a path that names nothing', () => {
       const intHolds = c.intAlt && c.flags === 1n;
       const expected = secret ? EACCES : !pathAlt && !intHolds ? deny(1, 'EPERM')
         : !intHolds && c.args.some((a) => missing.includes(a)) ? ENOENT : EACCES_ENOENT;
-      expect(d.verdict).toStrictEqual(expected);
+      expect([d.verdict, d.missing]).toStrictEqual([expected, expected === ENOENT ? true : undefined]);
     }), { numRuns: 3000, seed: 11 });
   });
 });

@@ -2,11 +2,12 @@
 // of dist/'s modules (and of yaml's and zod's) in one file, for start-up; its manifest,
 // FILE.inputs.json, holds the size, mtime and SHA-256 of every file it was made from (`inputs`)
 // and of what tools/bundle.mjs wrote (`outputs`: the bundle, and V8's code cache of it where
-// there is one). A bundle is used only while every one of them is unchanged (see Mode below): after an edit and a
-// `tsc -b` (which rewrites the edited modules) the loaders run dist/'s modules again, so an
-// old bundle never runs in place of newer code. Kept to node:fs, node:vm and node:module, so
-// that checking costs a read of the manifest and one stat per input (a few ms for the CLI's
-// ≈ 275 inputs, at the start of a thread).
+// there is one). A bundle is used only while every one of them is unchanged (see Mode below):
+// after an edit and a `tsc -b` (which rewrites the edited modules) the loaders run dist/'s
+// modules again, so an old bundle never runs in place of newer code. Kept to node:fs, node:vm
+// and node:module (node:crypto only for an installed bundle), so that checking costs a read of
+// the manifest and, in the workspace, one stat per input (a few ms for the CLI's ≈ 275 inputs,
+// at the start of a thread).
 //
 // Also here, for the same reason (the executable loads this module before anything else):
 // where the tracer thread's script is, and starting that thread before the CLI is loaded.
@@ -48,19 +49,22 @@ const sha256 = (data: Buffer): string => {
   return crypto.createHash('sha256').update(data).digest('base64');
 };
 
+/** The workspace check: the size and mtime `e` recorded. */
 const matches = (s: Stats | undefined, e: Entry): boolean => s !== undefined && s.size === e[1] && s.mtimeMs === e[2];
+
+/** The installed check: the size and SHA-256 `e` recorded. */
+const sameContent = (data: Buffer, e: Entry): boolean => e[3] !== undefined && data.length === e[1] && sha256(data) === e[3];
 
 /** Is the file at `abs` the one `e` describes, in `mode`? */
 function unchanged(abs: string, e: Entry, mode: Mode): boolean {
   if (mode === 'workspace') return matches(statSync(abs, { throwIfNoEntry: false }), e);
-  if (e[3] === undefined) return false;
   let data: Buffer;
   try {
     data = readFileSync(abs);
   } catch {
     return false;
   }
-  return data.length === e[1] && sha256(data) === e[3];
+  return sameContent(data, e);
 }
 
 /**
@@ -141,7 +145,7 @@ function readVouched(file: string, e: Entry | undefined, mode: Mode): Buffer | u
   try {
     if (mode === 'workspace' && !matches(fstatSync(fd), e)) return undefined;
     const data = readFileSync(fd);
-    if (mode === 'installed' && (data.length !== e[1] || e[3] === undefined || sha256(data) !== e[3])) return undefined;
+    if (mode === 'installed' && !sameContent(data, e)) return undefined;
     return data;
   } finally {
     closeSync(fd);

@@ -949,7 +949,9 @@ export class Tracer {
     if (audited) {
       const ev = this.makeEvent(t, nr, name, args, deref, v, ruleName, src);
       if (auditOnly) ev.audit = true;
-      if (d.rule?.quiet === true || answersMissing(d)) ev.quiet = true;
+      // Printed on no stderr (human.ts): a quiet rule's refusal, or a `missing` answer (the
+      // path names nothing: the program is told what the kernel would have told it).
+      if (d.rule?.quiet === true || d.missing === true) ev.quiet = true;
       if (result === undefined) t.pending = { event: ev };
       else this.audit(ev, result);
     }
@@ -990,15 +992,4 @@ export class Tracer {
     ev.result = result;
     this.opts.onAudit?.(ev);
   }
-}
-
-/**
- * A `{ deny, missing }` rule that answered its `missing` errno (evaluate gives the deny with
- * that errno): the path names nothing, and the program is told what the kernel would have told
- * it. Printed on no stderr, as a quiet rule's denials (human.ts); audited as any denial.
- */
-function answersMissing(d: SupervisorDecision): boolean {
-  const rv = d.rule?.verdict;
-  const v = d.verdict;
-  return v.kind === 'deny' && rv?.kind === 'deny' && rv.missing !== undefined && v.errno === rv.missing.errno && v.errno !== rv.errno;
 }

@@ -31,7 +31,7 @@ function globMatches(glob: string, name: string): boolean {
  * What one layer (one file's section) says of `name`: its value if the layer sets it, `keep`
  * or `drop` if a pattern of the layer matches it (keep before drop), or undefined.
  */
-export function layerDecides(layer: EnvironmentLayer, name: string): { set: string } | 'keep' | 'drop' | undefined {
+function layerDecides(layer: EnvironmentLayer, name: string): { set: string } | 'keep' | 'drop' | undefined {
   if (Object.hasOwn(layer.set, name)) return { set: layer.set[name]! };
   if (layer.keep.some((g) => globMatches(g, name))) return 'keep';
   if (layer.drop.some((g) => globMatches(g, name))) return 'drop';
